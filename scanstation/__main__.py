@@ -1,0 +1,5 @@
+"""Allows `python -m scanstation`."""
+
+from scanstation.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,53 @@
+"""Entry points: `scanstation <command>`; each command lives in its own module under commands/."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+# command name -> (module under scanstation.commands, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "config": ("config", "check the configuration file"),
+    "parse": ("parse", "show the tracking number and match keys of scans or typed numbers"),
+    "db": ("db", "create or upgrade the local database"),
+    "sync": ("sync", "pull registrations and push events (the background loop, from the command line)"),
+    "devserver": ("devserver", "run a simulator of the central server on loopback"),
+    "ports": ("ports", "list serial ports, to tell which one is the scanner"),
+    "headless": ("headless", "run scanners, receiving and sync with no window (conveyor, kiosk)"),
+    "gui": ("gui", "run the clerk's scan screen"),
+    "demo": ("demo", "start the simulator, a fresh database and the scan screen with sample labels"),
+    "bench": ("bench", "benchmarks: receive, sync, scanners, gui"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="scanstation", description="Receiving-dock scanning station.")
+    parser.add_argument("--version", action="version", version=f"scanstation {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, (module_name, help_text) in COMMANDS.items():
+        module = importlib.import_module(f"scanstation.commands.{module_name}")
+        command_parser = sub.add_parser(name, help=help_text, description=help_text)
+        module.add_arguments(command_parser)
+        command_parser.set_defaults(_run=module.run)
+    return parser
+
+
+def _version() -> str:
+    from scanstation import __version__
+
+    return __version__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args._run(args))
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,37 @@
+"""`scanstation config check`: validate the config file and say what the station will use."""
+
+from __future__ import annotations
+
+import argparse
+
+from scanstation.commands.common import add_config_option, config_or_exit
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    check = sub.add_parser("check", help="validate the config file; exit 2 and name the key when it is wrong")
+    add_config_option(check)
+
+
+def run(args: argparse.Namespace) -> int:
+    config = config_or_exit(args)
+    token = config.server_token()
+    print(f"config OK: {config.source}")
+    print(f"  station   {config.station.id} (headless operator {config.station.operator!r})")
+    print(f"  database  {_redact_url(config.database.url)}")
+    if config.server.url:
+        where = "set in the file" if config.server.token else f"from ${config.server.token_env}"
+        print(f"  server    {config.server.url} (token {where}: {'present' if token else 'MISSING'})")
+    else:
+        print("  server    none configured: the station works offline and keeps every event")
+    for scanner in config.scanners:
+        target = scanner.port or scanner.url or ("USB match" if scanner.usb_vid or scanner.usb_serial else "keyboard")
+        print(f"  scanner   {scanner.name}: {scanner.type} {target}{'' if scanner.enabled else ' (disabled)'}")
+    return 0
+
+
+def _redact_url(url: str) -> str:
+    """Hide a password inside a database URL."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

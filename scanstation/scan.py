@@ -1,0 +1,26 @@
+"""The one value every scanner source produces and the receiving rules consume."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+
+def utcnow() -> datetime:
+    """Aware UTC now; the single clock helper so tests can see what the code uses."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Scan:
+    """What one read of one scanner produced, before any interpretation.
+
+    `raw` is the decoded text exactly as read (framing included); bytes that are not valid
+    UTF-8 arrive as U+FFFD or surrogate escapes so nothing is silently dropped.
+    `typed` marks a number entered by hand (torn label), which goes through the same rules.
+    """
+
+    raw: str
+    scanner: str
+    at: datetime = field(default_factory=utcnow)
+    typed: bool = False

@@ -1,0 +1,231 @@
+"""The station's tables as typed SQLAlchemy 2 models; Alembic migrations create them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on both SQLite (which keeps no zone) and PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Outcome(StrEnum):
+    """A scan's verdict; the names are shared by the GUI, the headless output and the scan log."""
+
+    MATCHED = "matched"
+    DUPLICATE = "duplicate"
+    UNKNOWN = "unknown"
+    AMBIGUOUS = "ambiguous"
+    NOT_EXPECTED = "not_expected"
+    INVALID = "invalid"
+
+
+class EventState(StrEnum):
+    HELD = "held"  # inside the undo window: not sent before `not_before`
+    PENDING = "pending"  # to be pushed
+    SENT = "sent"  # the server answered accepted or duplicate
+    REJECTED = "rejected"  # the server will never apply it; kept for a supervisor
+    CANCELLED = "cancelled"  # the scan was undone inside its window; never sent
+
+
+AWAITING = "awaiting"
+AT_WAREHOUSE = "at_warehouse"
+
+
+class Registration(Base):
+    """A parcel as the central server's feed gave it (one row per registered tracking number)."""
+
+    __tablename__ = "registrations"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tracking_typed: Mapped[str] = mapped_column(Text, default="")  # exactly what the customer typed
+    tracking_number: Mapped[str | None] = mapped_column(String(64))  # normalised, for display and events
+    order_number: Mapped[str] = mapped_column(String(128), default="")
+    store: Mapped[str] = mapped_column(String(128), default="")
+    customer_id: Mapped[str] = mapped_column(String(64), default="")
+    customer_suite: Mapped[str] = mapped_column(String(64), default="")
+    customer_name: Mapped[str] = mapped_column(String(256), default="")
+    services: Mapped[str] = mapped_column(Text, default="")  # space-separated codes, in feed order
+    status: Mapped[str] = mapped_column(String(32), default=AWAITING)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # set by this station when it receives the parcel (the feed only says "at_warehouse")
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    received_by: Mapped[str | None] = mapped_column(String(128))
+    received_station: Mapped[str | None] = mapped_column(String(128))
+    received_scan_id: Mapped[str | None] = mapped_column(String(36))
+
+    __table_args__ = (Index(None, "customer_id", "order_number"),)
+
+
+class RegistrationKey(Base):
+    """One match key of a registration; a registration may have several."""
+
+    __tablename__ = "registration_keys"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    registration_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("registrations.id", ondelete="CASCADE"), primary_key=True
+    )
+
+    __table_args__ = (Index(None, "registration_id"),)
+
+
+class ScanLog(Base):
+    """Every scan and its verdict, append-only apart from the undo mark."""
+
+    __tablename__ = "scan_log"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # uuid, the scan_id
+    scanned_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    raw: Mapped[str] = mapped_column(Text)
+    keys: Mapped[str] = mapped_column(Text, default="")  # space-separated
+    tracking_number: Mapped[str | None] = mapped_column(String(64))
+    carrier: Mapped[str | None] = mapped_column(String(64))
+    symbology: Mapped[str | None] = mapped_column(String(8))
+    scanner: Mapped[str] = mapped_column(String(64))
+    station_id: Mapped[str] = mapped_column(String(128))
+    operator: Mapped[str] = mapped_column(String(128))
+    typed: Mapped[bool] = mapped_column(Boolean, default=False)
+    outcome: Mapped[str] = mapped_column(String(16))
+    registration_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    unknown_id: Mapped[str | None] = mapped_column(String(36))
+    note: Mapped[str | None] = mapped_column(Text)
+    latency_ms: Mapped[float | None] = mapped_column(Float)
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    undone_by: Mapped[str | None] = mapped_column(String(128))
+
+
+class UnknownParcel(Base):
+    """A parcel that arrived with no live registration; a supervisor (or a later sync) resolves it."""
+
+    __tablename__ = "unknown_parcels"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # local_id (uuid) sent to the server
+    tracking_number: Mapped[str | None] = mapped_column(String(64))
+    carrier: Mapped[str | None] = mapped_column(String(64))
+    raw_scan: Mapped[str] = mapped_column(Text)
+    keys: Mapped[str] = mapped_column(Text, default="")
+    first_scan_id: Mapped[str] = mapped_column(String(36))
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    station_id: Mapped[str] = mapped_column(String(128))
+    operator: Mapped[str] = mapped_column(String(128))
+    resolution: Mapped[str | None] = mapped_column(String(32), index=True)  # None while open
+    resolved_registration_id: Mapped[str | None] = mapped_column(String(64))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by: Mapped[str | None] = mapped_column(String(128))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class UnknownKey(Base):
+    """Match keys of unknown parcels: finds a re-scan (duplicate) and a late registration."""
+
+    __tablename__ = "unknown_keys"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    unknown_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("unknown_parcels.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class ReviewItem(Base):
+    """Something a supervisor must look at: an ambiguous or not-expected scan, a rejected event."""
+
+    __tablename__ = "review_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))  # ambiguous | not_expected | rejected_event
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    scan_id: Mapped[str | None] = mapped_column(String(36))
+    event_id: Mapped[str | None] = mapped_column(String(36))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    closed_by: Mapped[str | None] = mapped_column(String(128))
+
+
+class OutboxEvent(Base):
+    """An event for the central server; `seq` is commit order, `id` is fixed at commit (idempotency)."""
+
+    __tablename__ = "outbox"
+
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(36), unique=True)
+    type: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[str] = mapped_column(Text)  # the event JSON exactly as it will be sent
+    scan_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    state: Mapped[str] = mapped_column(String(16))
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index(None, "state", "seq"),)
+
+
+class SyncState(Base):
+    """Small key/value facts of the sync loop: the feed cursor, last pull and push times."""
+
+    __tablename__ = "sync_state"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Operator(Base):
+    """A person who logs in at the station; PINs are stored as salted scrypt hashes only."""
+
+    __tablename__ = "operators"
+
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(256), default="")
+    role: Mapped[str] = mapped_column(String(16), default="clerk")  # clerk | supervisor | admin
+    pin_hash: Mapped[str] = mapped_column(String(256))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
