@@ -164,7 +164,7 @@ class _Section:
             raise self.error(key, "is missing", f"add `{key} = ...` under [{self.name}]")
         return default
 
-    def str(self, key: str, default: Any = _REQUIRED, choices: tuple[str, ...] | None = None) -> Any:
+    def text(self, key: str, default: Any = _REQUIRED, choices: tuple[str, ...] | None = None) -> Any:
         value = self._get(key, default)
         if value is None or (value is default and key not in self.data):
             return value
@@ -175,21 +175,23 @@ class _Section:
         return value
 
     def nonempty(self, key: str, default: Any = _REQUIRED) -> Any:
-        value = self.str(key, default)
+        value = self.text(key, default)
         if isinstance(value, str) and not value.strip():
             raise self.error(key, "is empty", f"give {key} a value")
         return value
 
-    def int(self, key: str, default: Any = _REQUIRED, lo: int | None = None, hi: int | None = None) -> Any:
+    def integer(self, key: str, default: Any = _REQUIRED, lo: int | None = None, hi: int | None = None) -> Any:
         value = self._get(key, default)
         if value is None or (value is default and key not in self.data):
             return value
         if isinstance(value, bool) or not isinstance(value, int):
-            raise self.error(key, f"must be a whole number, got {_kind(value)}", f"write it without quotes, e.g. {key} = 9600")
+            raise self.error(
+                key, f"must be a whole number, got {_kind(value)}", f"write it without quotes, e.g. {key} = 9600"
+            )
         self._range(key, value, lo, hi)
         return value
 
-    def float(self, key: str, default: Any = _REQUIRED, lo: float | None = None, hi: float | None = None) -> Any:
+    def number(self, key: str, default: Any = _REQUIRED, lo: float | None = None, hi: float | None = None) -> Any:
         value = self._get(key, default)
         if value is None or (value is default and key not in self.data):
             return value
@@ -198,7 +200,7 @@ class _Section:
         self._range(key, value, lo, hi)
         return float(value)
 
-    def bool(self, key: str, default: Any = _REQUIRED) -> Any:
+    def flag(self, key: str, default: Any = _REQUIRED) -> Any:
         value = self._get(key, default)
         if not isinstance(value, bool):
             raise self.error(key, f"must be true or false, got {_kind(value)}", f"write {key} = true or {key} = false")
@@ -220,9 +222,14 @@ class _Section:
 
 
 def _kind(value: object) -> str:
-    return {bool: "true/false", int: "a number", float: "a number", str: "a string", list: "a list", dict: "a table"}.get(
-        type(value), type(value).__name__
-    )
+    return {
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "a table",
+    }.get(type(value), type(value).__name__)
 
 
 def _is_loopback(host: str | None) -> bool:
@@ -237,35 +244,41 @@ def _is_loopback(host: str | None) -> bool:
 
 
 def _server(sec: _Section) -> ServerConfig:
-    url = sec.str("url", None)
+    url = sec.text("url", None)
     if url is not None:
         url = url.rstrip("/")
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise sec.error("url", f"{url!r} is not an http(s) URL", 'write e.g. url = "https://example.invalid/api/station/v1"')
-    insecure = sec.bool("allow_insecure_http", False)
+            raise sec.error(
+                "url", f"{url!r} is not an http(s) URL", 'write e.g. url = "https://example.invalid/api/station/v1"'
+            )
+    insecure = sec.flag("allow_insecure_http", False)
     if url is not None and urlsplit(url).scheme == "http" and not insecure and not _is_loopback(urlsplit(url).hostname):
         raise sec.error(
             "url",
             "uses plain http:// to a host that is not this machine, which would send the token in clear",
             "use https://, or set allow_insecure_http = true if you really mean it",
         )
-    token = sec.str("token", None)
+    token = sec.text("token", None)
     token_env = sec.nonempty("token_env", DEFAULT_TOKEN_ENV)
     verify: Any = sec._get("verify_tls", True)
     if not isinstance(verify, bool | str):
-        raise sec.error("verify_tls", "must be true, false or a CA bundle path", 'write verify_tls = true or verify_tls = "/path/ca.pem"')
+        raise sec.error(
+            "verify_tls",
+            "must be true, false or a CA bundle path",
+            'write verify_tls = true or verify_tls = "/path/ca.pem"',
+        )
     return ServerConfig(
         url=url,
         token=token,
         token_env=token_env,
-        pull_interval_s=sec.float("pull_interval_s", 30.0, lo=1, hi=86400),
-        push_interval_s=sec.float("push_interval_s", 2.0, lo=0.1, hi=3600),
-        page_limit=sec.int("page_limit", 1000, lo=1, hi=5000),
-        connect_timeout_s=sec.float("connect_timeout_s", 5.0, lo=0.1, hi=120),
-        read_timeout_s=sec.float("read_timeout_s", 30.0, lo=0.1, hi=600),
-        backoff_initial_s=sec.float("backoff_initial_s", 1.0, lo=0.01, hi=3600),
-        backoff_max_s=sec.float("backoff_max_s", 300.0, lo=0.1, hi=86400),
+        pull_interval_s=sec.number("pull_interval_s", 30.0, lo=1, hi=86400),
+        push_interval_s=sec.number("push_interval_s", 2.0, lo=0.1, hi=3600),
+        page_limit=sec.integer("page_limit", 1000, lo=1, hi=5000),
+        connect_timeout_s=sec.number("connect_timeout_s", 5.0, lo=0.1, hi=120),
+        read_timeout_s=sec.number("read_timeout_s", 30.0, lo=0.1, hi=600),
+        backoff_initial_s=sec.number("backoff_initial_s", 1.0, lo=0.01, hi=3600),
+        backoff_max_s=sec.number("backoff_max_s", 300.0, lo=0.1, hi=86400),
         allow_insecure_http=insecure,
         verify_tls=verify,
     )
@@ -276,12 +289,12 @@ def _scanner(sec: _Section, taken: set[str]) -> ScannerConfig:
     if name in taken:
         raise sec.error("name", f"{name!r} is used by two scanners", "give every [[scanners]] entry its own name")
     taken.add(name)
-    kind = sec.str("type", choices=SCANNER_TYPES)
-    parity_word = sec.str("parity", "none", choices=tuple(PARITIES))
-    stopbits = sec.float("stopbits", 1)
+    kind = sec.text("type", choices=SCANNER_TYPES)
+    parity_word = sec.text("parity", "none", choices=tuple(PARITIES))
+    stopbits = sec.number("stopbits", 1)
     if stopbits not in (1, 1.5, 2):
         raise sec.error("stopbits", f"is {stopbits:g}", "use 1, 1.5 or 2")
-    prefix = sec.str("prefix", None)
+    prefix = sec.text("prefix", None)
     if prefix is not None and len(prefix) != 1:
         raise sec.error("prefix", f"must be exactly one character, got {len(prefix)}", 'e.g. prefix = "\\u0002" (STX)')
     vid = _hex_id(sec, "usb_vid")
@@ -289,36 +302,45 @@ def _scanner(sec: _Section, taken: set[str]) -> ScannerConfig:
     cfg = ScannerConfig(
         name=name,
         type=kind,
-        enabled=sec.bool("enabled", True),
-        port=sec.str("port", None),
+        enabled=sec.flag("enabled", True),
+        port=sec.text("port", None),
         usb_vid=vid,
         usb_pid=pid,
-        usb_serial=sec.str("usb_serial", None),
-        usb_location=sec.str("usb_location", None),
-        baudrate=sec.int("baudrate", 9600, lo=50, hi=4_000_000),
-        bytesize=sec.int("bytesize", 8, lo=5, hi=8),
+        usb_serial=sec.text("usb_serial", None),
+        usb_location=sec.text("usb_location", None),
+        baudrate=sec.integer("baudrate", 9600, lo=50, hi=4_000_000),
+        bytesize=sec.integer("bytesize", 8, lo=5, hi=8),
         parity=PARITIES[parity_word],
         stopbits=stopbits,
-        url=sec.str("url", None),
-        terminator=sec.str("terminator", "CR", choices=TERMINATORS),
-        stx_prefix=sec.bool("stx_prefix", False),
-        idle_gap_ms=sec.int("idle_gap_ms", 80, lo=5, hi=5000),
-        max_scan_bytes=sec.int("max_scan_bytes", 8192, lo=64, hi=1_048_576),
-        reconnect_max_s=sec.float("reconnect_max_s", 1.0, lo=0.05, hi=60),
-        max_key_gap_ms=sec.int("max_key_gap_ms", 35, lo=1, hi=1000),
-        min_length=sec.int("min_length", 8, lo=1, hi=1000),
+        url=sec.text("url", None),
+        terminator=sec.text("terminator", "CR", choices=TERMINATORS),
+        stx_prefix=sec.flag("stx_prefix", False),
+        idle_gap_ms=sec.integer("idle_gap_ms", 80, lo=5, hi=5000),
+        max_scan_bytes=sec.integer("max_scan_bytes", 8192, lo=64, hi=1_048_576),
+        reconnect_max_s=sec.number("reconnect_max_s", 1.0, lo=0.05, hi=60),
+        max_key_gap_ms=sec.integer("max_key_gap_ms", 35, lo=1, hi=1000),
+        min_length=sec.integer("min_length", 8, lo=1, hi=1000),
         prefix=prefix,
     )
-    if kind == "serial" and cfg.port is None and cfg.usb_vid is None and cfg.usb_serial is None and cfg.usb_location is None:
-        raise sec.error("port", "is missing for a serial scanner", 'set port = "/dev/ttyACM0", or usb_vid/usb_pid, usb_serial or usb_location (see `scanstation ports`)')
+    if (
+        kind == "serial"
+        and cfg.port is None
+        and cfg.usb_vid is None
+        and cfg.usb_serial is None
+        and cfg.usb_location is None
+    ):
+        raise sec.error(
+            "port",
+            "is missing for a serial scanner",
+            'set port = "/dev/ttyACM0", or usb_vid/usb_pid, usb_serial or usb_location (see `scanstation ports`)',
+        )
     if kind == "socket":
         if not cfg.url:
             raise sec.error("url", "is missing for a socket scanner", 'set url = "socket://10.0.0.5:2001"')
         if urlsplit(cfg.url).scheme not in ("socket", "rfc2217"):
-            raise sec.error("url", f"{cfg.url!r} is not socket:// or rfc2217://", 'write e.g. url = "socket://10.0.0.5:2001"')
-    if kind == "wedge" and cfg.terminator == "NONE" and cfg.prefix is None:
-        # Without a terminator the wedge could still end on the timing gap, which is allowed.
-        pass
+            raise sec.error(
+                "url", f"{cfg.url!r} is not socket:// or rfc2217://", 'write e.g. url = "socket://10.0.0.5:2001"'
+            )
     sec.finish()
     return cfg
 
@@ -333,7 +355,11 @@ def _hex_id(sec: _Section, key: str) -> int | None:
         try:
             number = int(value.removeprefix("0x"), 16)
         except ValueError:
-            raise sec.error(key, f"{value!r} is not a hexadecimal USB id", f'write it as in `scanstation ports`, e.g. {key} = "0c2e"') from None
+            raise sec.error(
+                key,
+                f"{value!r} is not a hexadecimal USB id",
+                f'write it as in `scanstation ports`, e.g. {key} = "0c2e"',
+            ) from None
     else:
         raise sec.error(key, f"must be a hexadecimal string, got {_kind(value)}", f'e.g. {key} = "0c2e"')
     if not 0 <= number <= 0xFFFF:
@@ -356,10 +382,16 @@ def parse_config(data: Mapping[str, Any], source: str = "") -> Config:
 
     db = section("database")
     url = db.nonempty("url", paths.default_database_url())
-    if not (url.startswith("sqlite") or url.startswith("postgresql")):
-        raise db.error("url", f"{url!r} is neither SQLite nor PostgreSQL", 'use "sqlite:///path/to/file.db" or "postgresql+psycopg://user@host/db"')
+    if not url.startswith(("sqlite", "postgresql")):
+        raise db.error(
+            "url",
+            f"{url!r} is neither SQLite nor PostgreSQL",
+            'use "sqlite:///path/to/file.db" or "postgresql+psycopg://user@host/db"',
+        )
     if url.startswith("postgresql") and not url.startswith("postgresql+psycopg"):
-        raise db.error("url", "names a PostgreSQL driver this station does not ship", 'write it as "postgresql+psycopg://..."')
+        raise db.error(
+            "url", "names a PostgreSQL driver this station does not ship", 'write it as "postgresql+psycopg://..."'
+        )
     db.finish()
     database = DatabaseConfig(url=url)
 
@@ -371,27 +403,31 @@ def parse_config(data: Mapping[str, Any], source: str = "") -> Config:
     subs = rc._get("fnc1_substitutes", [])
     if not isinstance(subs, list) or not all(isinstance(s, str) and s for s in subs):
         raise rc.error("fnc1_substitutes", "must be a list of non-empty strings", 'e.g. fnc1_substitutes = ["|"]')
-    receiving = ReceivingConfig(undo_window_s=rc.float("undo_window_s", 10.0, lo=0, hi=3600), fnc1_substitutes=tuple(subs))
+    receiving = ReceivingConfig(
+        undo_window_s=rc.number("undo_window_s", 10.0, lo=0, hi=3600), fnc1_substitutes=tuple(subs)
+    )
     rc.finish()
 
     top.seen.add("scanners")
     raw_scanners = data.get("scanners", [])
     if not isinstance(raw_scanners, list):
-        raise ConfigError("scanners", "must be an array of tables", "write each scanner as a [[scanners]] block", source)
+        raise ConfigError(
+            "scanners", "must be an array of tables", "write each scanner as a [[scanners]] block", source
+        )
     taken: set[str] = set()
     scanners = tuple(_scanner(_Section(s, f"scanners[{i}]", source), taken) for i, s in enumerate(raw_scanners))
 
     gu = section("gui")
     gui = GuiConfig(
-        language=gu.str("language", "ru", choices=LANGUAGES),
-        sound=gu.bool("sound", True),
-        fullscreen=gu.bool("fullscreen", False),
-        font_scale=gu.float("font_scale", 1.0, lo=0.5, hi=4.0),
+        language=gu.text("language", "ru", choices=LANGUAGES),
+        sound=gu.flag("sound", True),
+        fullscreen=gu.flag("fullscreen", False),
+        font_scale=gu.number("font_scale", 1.0, lo=0.5, hi=4.0),
     )
     gu.finish()
 
     lg = section("logging")
-    logging_cfg = LoggingConfig(level=lg.str("level", "INFO", choices=LOG_LEVELS), file=lg.bool("file", True))
+    logging_cfg = LoggingConfig(level=lg.text("level", "INFO", choices=LOG_LEVELS), file=lg.flag("file", True))
     lg.finish()
 
     unknown = sorted(set(data) - top.seen)
@@ -421,14 +457,20 @@ def load_config(explicit: str | os.PathLike[str] | None = None, environ: Mapping
         text = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(
-            "(file)", f"{path} does not exist", "copy config.example.toml there, or pass --config PATH or set SCANSTATION_CONFIG"
+            "(file)",
+            f"{path} does not exist",
+            "copy config.example.toml there, or pass --config PATH or set SCANSTATION_CONFIG",
         ) from None
     except OSError as exc:
-        raise ConfigError("(file)", f"cannot read {path}: {exc.strerror}", "check the path and its permissions") from None
+        raise ConfigError(
+            "(file)", f"cannot read {path}: {exc.strerror}", "check the path and its permissions"
+        ) from None
     try:
         data = tomllib.loads(text.decode("utf-8"))
     except UnicodeDecodeError:
         raise ConfigError("(file)", f"{path} is not UTF-8 text", "save it as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError("(syntax)", f"{path} is not valid TOML ({exc})", "correct the line named; strings need double quotes") from None
+        raise ConfigError(
+            "(syntax)", f"{path} is not valid TOML ({exc})", "correct the line named; strings need double quotes"
+        ) from None
     return parse_config(data, source)

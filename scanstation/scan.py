@@ -24,3 +24,9 @@ class Scan:
     scanner: str
     at: datetime = field(default_factory=utcnow)
     typed: bool = False
+
+
+def rfc3339(moment: datetime) -> str:
+    """The contract's timestamp form: UTC, milliseconds, `Z` (2026-11-27T09:15:02.481Z)."""
+    utc = moment.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
