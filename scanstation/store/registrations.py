@@ -1,0 +1,171 @@
+"""Feed registrations into rows: the one place that computes match keys and upserts them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
+
+from scanstation.store.models import AT_WAREHOUSE, AWAITING, Registration, RegistrationKey
+from scanstation.tracking import parse_typed
+
+_reg = Registration.__table__
+_keys = RegistrationKey.__table__
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrationRecord:
+    """One validated feed item (see central-api.md, GET /parcels). A tombstone has deleted=True."""
+
+    id: str
+    updated_at: datetime
+    deleted: bool = False
+    tracking_typed: str = ""
+    order_number: str = ""
+    store: str = ""
+    customer_id: str = ""
+    customer_suite: str = ""
+    customer_name: str = ""
+    services: tuple[str, ...] = ()
+    status: str = AWAITING
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertResult:
+    inserted: int
+    updated: int
+    skipped_stale: int
+    live_awaiting_ids: tuple[str, ...]  # candidates for late matches of unknown parcels
+
+
+def _row(record: RegistrationRecord) -> tuple[dict[str, Any], frozenset[str]]:
+    parsed = parse_typed(record.tracking_typed)
+    row = {
+        "id": record.id,
+        "tracking_typed": record.tracking_typed,
+        "tracking_number": parsed.tracking_number,
+        "order_number": record.order_number,
+        "store": record.store,
+        "customer_id": record.customer_id,
+        "customer_suite": record.customer_suite,
+        "customer_name": record.customer_name,
+        "services": " ".join(record.services),
+        "status": record.status,
+        "deleted": False,
+        "updated_at": record.updated_at,
+    }
+    return row, parsed.keys
+
+
+def insert_new_registrations(conn: Connection, records: Sequence[RegistrationRecord]) -> int:
+    """Fast path for ids known to be absent (an empty database, a benchmark build): plain bulk inserts."""
+    rows: list[dict[str, Any]] = []
+    key_rows: list[dict[str, str]] = []
+    for record in records:
+        if record.deleted:
+            continue
+        row, keys = _row(record)
+        rows.append(row)
+        key_rows.extend({"key": key, "registration_id": record.id} for key in keys)
+    if rows:
+        conn.execute(insert(_reg), rows)
+    if key_rows:
+        conn.execute(insert(_keys), key_rows)
+    return len(rows)
+
+
+_UPDATE = (
+    update(_reg)
+    .where(_reg.c.id == bindparam("b_id"))
+    .values(
+        {
+            name: bindparam(f"b_{name}")
+            for name in (
+                "tracking_typed",
+                "tracking_number",
+                "order_number",
+                "store",
+                "customer_id",
+                "customer_suite",
+                "customer_name",
+                "services",
+                "status",
+                "deleted",
+                "updated_at",
+            )
+        }
+    )
+)
+_TOMBSTONE = (
+    update(_reg).where(_reg.c.id == bindparam("b_id")).values(deleted=True, updated_at=bindparam("b_updated_at"))
+)
+
+
+def upsert_registrations(conn: Connection, records: Sequence[RegistrationRecord]) -> UpsertResult:
+    """Apply feed items in the caller's transaction; idempotent, so a re-pulled page changes nothing.
+
+    - an item older than what is stored (by updated_at) is skipped;
+    - a deletion keeps a tombstone and its keys, so a later scan can say the customer deleted it;
+    - an edit recomputes the match keys;
+    - a parcel this station received is never set back to `awaiting` by a feed that has not yet
+      heard of the receipt (the station's pending event will correct the server).
+    """
+    latest: dict[str, RegistrationRecord] = {}
+    for record in records:
+        held = latest.get(record.id)
+        if held is None or record.updated_at >= held.updated_at:
+            latest[record.id] = record
+    ids = list(latest)
+    existing = {
+        row.id: row
+        for row in conn.execute(
+            select(_reg.c.id, _reg.c.updated_at, _reg.c.status, _reg.c.received_scan_id).where(_reg.c.id.in_(ids))
+        )
+    }
+    fresh: list[RegistrationRecord] = []
+    updates: list[dict[str, Any]] = []
+    tombstones: list[dict[str, Any]] = []
+    new_keys: list[dict[str, str]] = []
+    rekeyed: list[str] = []
+    stale = 0
+    awaiting: list[str] = []
+    for rid, record in latest.items():
+        old = existing.get(rid)
+        if old is None:
+            fresh.append(record)
+            if not record.deleted and record.status == AWAITING:
+                awaiting.append(rid)
+            continue
+        if old.updated_at is not None and record.updated_at < old.updated_at:
+            stale += 1
+            continue
+        if record.deleted:
+            tombstones.append({"b_id": rid, "b_updated_at": record.updated_at})
+            continue
+        row, keys = _row(record)
+        if old.received_scan_id is not None and old.status == AT_WAREHOUSE and record.status == AWAITING:
+            row["status"] = AT_WAREHOUSE
+        if row["status"] == AWAITING:
+            awaiting.append(rid)
+        updates.append({f"b_{name}": value for name, value in row.items()})
+        rekeyed.append(rid)
+        new_keys.extend({"key": key, "registration_id": rid} for key in keys)
+    if updates:
+        conn.execute(_UPDATE, updates)
+    if tombstones:
+        conn.execute(_TOMBSTONE, tombstones)
+    if rekeyed:
+        conn.execute(delete(_keys).where(_keys.c.registration_id.in_(rekeyed)))
+    if new_keys:
+        conn.execute(insert(_keys), new_keys)
+    # A tombstone of a registration never seen carries no number, so it has nothing to store.
+    inserted = insert_new_registrations(conn, fresh)
+    return UpsertResult(
+        inserted=inserted,
+        updated=len(updates) + len(tombstones),
+        skipped_stale=stale,
+        live_awaiting_ids=tuple(awaiting),
+    )
