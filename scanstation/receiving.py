@@ -2,15 +2,56 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import time
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy.engine import Engine
+from sqlalchemy import Connection, bindparam, case, delete, func, insert, select, update
+from sqlalchemy.engine import Engine, RowMapping
 
-from scanstation.scan import Scan
-from scanstation.store.models import Outcome
+from scanstation.scan import Scan, rfc3339, utcnow
+from scanstation.store.engine import write_transaction
+from scanstation.store.models import (
+    AT_WAREHOUSE,
+    AWAITING,
+    EventState,
+    OutboxEvent,
+    Outcome,
+    Registration,
+    RegistrationKey,
+    ReviewItem,
+    ScanLog,
+    UnknownKey,
+    UnknownParcel,
+)
+from scanstation.tracking import ParsedScan, parse_scan, parse_typed
 
-__all__ = ["FirstReceipt", "Outcome", "Receiver", "UndoResult", "Verdict"]
+__all__ = ["FirstReceipt", "Outcome", "Receiver", "UndoResult", "Verdict", "storable_text"]
+
+log = logging.getLogger(__name__)
+
+NOTE_DELETED = "the customer deleted this registration"
+NOTE_RESOLVED_LATER = "the customer registered it after it arrived"
+NOTE_ALREADY_FLAGGED = "already on the unknown shelf"
+SYNC_SCANNER = "sync"
+
+# Longest raw text kept per scan: a 64 KB garbage read is logged, but not 64 KB of it.
+MAX_STORED_RAW = 4096
+# Undo must not race a push that is about to pick the event up: refuse it this close to the deadline.
+UNDO_SAFETY_S = 0.25
+
+_reg = Registration.__table__
+_keys = RegistrationKey.__table__
+_scans = ScanLog.__table__
+_unknown = UnknownParcel.__table__
+_unknown_keys = UnknownKey.__table__
+_outbox = OutboxEvent.__table__
+_review = ReviewItem.__table__
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,21 +107,516 @@ class UndoResult:
     message: str
 
 
+def storable_text(text: str, limit: int = MAX_STORED_RAW) -> str:
+    """Text any database accepts: no NUL, no lone surrogates (escaped, not dropped), bounded length."""
+    safe = text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
+    if len(safe) > limit:
+        return f"{safe[:limit]}…(+{len(safe) - limit} chars)"
+    return safe
+
+
+def _new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class _Events:
+    """Outbox rows of one verdict, built in contract form and inserted together."""
+
+    def __init__(self, occurred_at: datetime, operator: str, scan_id: str, not_before: datetime) -> None:
+        self._base = {"occurred_at": rfc3339(occurred_at), "operator": operator}
+        self._scan_id = scan_id
+        self._not_before = not_before
+        self.rows: list[dict[str, Any]] = []
+
+    def add(self, event_type: str, **fields: Any) -> str:
+        event_id = _new_id()
+        payload = {"id": event_id, "type": event_type, **self._base, **fields}
+        self.rows.append(
+            {
+                "id": event_id,
+                "type": event_type,
+                "payload": json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+                "scan_id": self._scan_id,
+                "state": EventState.PENDING.value,
+                "not_before": self._not_before,
+                "created_at": utcnow(),
+                "attempts": 0,
+            }
+        )
+        return event_id
+
+    def arrived(self, reg: RowMapping, tracking_number: str | None) -> None:
+        """The pair a `matched` parcel sends: status change and the customer's notification."""
+        self.add(
+            "parcel.status_changed",
+            parcel_id=reg["id"],
+            tracking_number=reg["tracking_number"] or tracking_number,
+            status=AT_WAREHOUSE,
+            previous_status=reg["status"],
+        )
+        self.add("notification.requested", parcel_id=reg["id"], kind="parcel_arrived")
+
+    def write(self, conn: Connection) -> tuple[str, ...]:
+        if self.rows:
+            conn.execute(insert(_outbox), self.rows)
+        return tuple(row["id"] for row in self.rows)
+
+
+# Compiled once: the receive path runs these for every scan.
+_SELECT_BY_KEYS = select(_reg).where(
+    _reg.c.id.in_(select(_keys.c.registration_id).where(_keys.c.key.in_(bindparam("keys", expanding=True))))
+)
+_SELECT_OPEN_UNKNOWN = (
+    select(_unknown)
+    .where(
+        _unknown.c.resolution.is_(None),
+        _unknown.c.id.in_(
+            select(_unknown_keys.c.unknown_id).where(_unknown_keys.c.key.in_(bindparam("keys", expanding=True)))
+        ),
+    )
+    .order_by(_unknown.c.first_seen_at)
+    .limit(1)
+)
+_MARK_RECEIVED = (
+    update(_reg)
+    .where(_reg.c.id == bindparam("rid"), _reg.c.status == AWAITING)
+    .values(
+        status=AT_WAREHOUSE,
+        received_at=bindparam("at"),
+        received_by=bindparam("who"),
+        received_station=bindparam("station"),
+        received_scan_id=bindparam("sid"),
+    )
+)
+_ORDER_PROGRESS = select(
+    func.count(),
+    func.coalesce(func.sum(case((_reg.c.status == AT_WAREHOUSE, 1), else_=0)), 0),
+).where(
+    _reg.c.customer_id == bindparam("cid"),
+    _reg.c.order_number == bindparam("order"),
+    _reg.c.deleted.is_(False),
+)
+
+
 class Receiver:
     """Decides verdicts. One instance per station; call it from one writer thread."""
 
-    def __init__(self, engine: Engine, *, station_id: str, undo_window_s: float = 10.0,
-                 fnc1_substitutes: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        station_id: str,
+        undo_window_s: float = 10.0,
+        fnc1_substitutes: tuple[str, ...] = (),
+    ) -> None:
         self.engine = engine
         self.station_id = station_id
         self.undo_window_s = undo_window_s
         self.fnc1_substitutes = fnc1_substitutes
 
+    # ------------------------------------------------------------------ receive
+
+    def parse(self, scan: Scan) -> ParsedScan:
+        """A hand-typed number is read like the web form; a scanner read like a barcode."""
+        if scan.typed:
+            return parse_typed(scan.raw)
+        return parse_scan(scan.raw, fnc1_substitutes=self.fnc1_substitutes)
+
     def receive(self, scan: Scan, operator: str) -> Verdict:
-        raise NotImplementedError
+        """Decide and record one scan in one transaction; the verdict exists only once committed."""
+        started = time.perf_counter()
+        parsed = self.parse(scan)
+        scan_id = _new_id()
+        now = utcnow()
+        hold_until = now + timedelta(seconds=self.undo_window_s)
+        events = _Events(scan.at, operator, scan_id, hold_until)
+        base: dict[str, Any] = {
+            "scan_id": scan_id,
+            "raw": scan.raw,
+            "scanner": scan.scanner,
+            "operator": operator,
+            "station_id": self.station_id,
+            "at": scan.at,
+            "typed": scan.typed,
+            "tracking_number": parsed.tracking_number,
+            "carrier": parsed.carrier,
+            "symbology": parsed.symbology,
+            "keys": parsed.keys,
+        }
+        with write_transaction(self.engine) as conn:
+            if not parsed.keys:
+                fields: dict[str, Any] = {"outcome": Outcome.INVALID, "note": parsed.note}
+            else:
+                fields = self._decide(conn, parsed, base, events, now)
+            event_ids = events.write(conn)
+            outcome: Outcome = fields["outcome"]
+            conn.execute(
+                insert(_scans),
+                {
+                    "id": scan_id,
+                    "scanned_at": scan.at,
+                    "raw": storable_text(scan.raw),
+                    "keys": " ".join(sorted(parsed.keys)),
+                    "tracking_number": parsed.tracking_number,
+                    "carrier": parsed.carrier,
+                    "symbology": parsed.symbology,
+                    "scanner": scan.scanner,
+                    "station_id": self.station_id,
+                    "operator": operator,
+                    "typed": scan.typed,
+                    "outcome": outcome.value,
+                    "registration_id": fields.get("parcel_id"),
+                    "unknown_id": fields.get("unknown_id"),
+                    "note": fields.get("note"),
+                    "latency_ms": (time.perf_counter() - started) * 1000,
+                },
+            )
+        if outcome in (Outcome.MATCHED, Outcome.UNKNOWN):
+            fields["undo_deadline"] = hold_until
+        verdict = Verdict(**base, **fields, events=event_ids, latency_ms=(time.perf_counter() - started) * 1000)
+        if outcome is Outcome.INVALID:
+            log.info("invalid scan from %s: %r", scan.scanner, storable_text(scan.raw, 200))
+        return verdict
+
+    def _decide(
+        self, conn: Connection, parsed: ParsedScan, base: dict[str, Any], events: _Events, now: datetime
+    ) -> dict[str, Any]:
+        keys = sorted(parsed.keys)
+        regs = conn.execute(_SELECT_BY_KEYS, {"keys": keys}).mappings().all()
+        live = [r for r in regs if not r["deleted"]]
+        if not live:
+            return self._unknown(conn, parsed, base, events, now, deleted=bool(regs))
+        if len(live) > 1:
+            candidates = tuple(sorted(r["id"] for r in live))
+            self._review(
+                conn,
+                "ambiguous",
+                base["scan_id"],
+                now,
+                tracking_number=parsed.tracking_number,
+                candidates=list(candidates),
+            )
+            return {
+                "outcome": Outcome.AMBIGUOUS,
+                "candidates": candidates,
+                "note": f"{len(candidates)} registrations share this number",
+            }
+        reg = live[0]
+        fields = _registration_fields(reg)
+        status = reg["status"]
+        if status == AWAITING:
+            conn.execute(
+                _MARK_RECEIVED,
+                {
+                    "rid": reg["id"],
+                    "at": base["at"],
+                    "who": base["operator"],
+                    "station": self.station_id,
+                    "sid": base["scan_id"],
+                },
+            )
+            events.arrived(reg, parsed.tracking_number)
+            fields.update(outcome=Outcome.MATCHED, status=AT_WAREHOUSE, previous_status=AWAITING)
+            fields.update(_order_progress(conn, reg))
+            return fields
+        if status == AT_WAREHOUSE:
+            fields.update(
+                outcome=Outcome.DUPLICATE,
+                first_receipt=FirstReceipt(
+                    at=reg["received_at"] or reg["updated_at"],
+                    station_id=reg["received_station"],
+                    operator=reg["received_by"],
+                ),
+            )
+            if reg["received_station"] is None:
+                fields["note"] = "received by another station"
+            fields.update(_order_progress(conn, reg))
+            return fields
+        self._review(
+            conn,
+            "not_expected",
+            base["scan_id"],
+            now,
+            tracking_number=parsed.tracking_number,
+            parcel_id=reg["id"],
+            status=status,
+        )
+        fields.update(outcome=Outcome.NOT_EXPECTED, note=f"status is {status}")
+        return fields
+
+    def _unknown(
+        self,
+        conn: Connection,
+        parsed: ParsedScan,
+        base: dict[str, Any],
+        events: _Events,
+        now: datetime,
+        *,
+        deleted: bool,
+    ) -> dict[str, Any]:
+        keys = sorted(parsed.keys)
+        note = NOTE_DELETED if deleted else None
+        flagged = conn.execute(_SELECT_OPEN_UNKNOWN, {"keys": keys}).mappings().first()
+        if flagged is not None:
+            return {
+                "outcome": Outcome.DUPLICATE,
+                "unknown_id": flagged["id"],
+                "first_receipt": FirstReceipt(flagged["first_seen_at"], flagged["station_id"], flagged["operator"]),
+                "note": NOTE_ALREADY_FLAGGED,
+            }
+        unknown_id = _new_id()
+        number = parsed.tracking_number or keys[0]
+        conn.execute(
+            insert(_unknown),
+            {
+                "id": unknown_id,
+                "tracking_number": number,
+                "carrier": parsed.carrier,
+                "raw_scan": storable_text(base["raw"]),
+                "keys": " ".join(keys),
+                "first_scan_id": base["scan_id"],
+                "first_seen_at": base["at"],
+                "station_id": self.station_id,
+                "operator": base["operator"],
+                "note": note,
+            },
+        )
+        conn.execute(insert(_unknown_keys), [{"key": k, "unknown_id": unknown_id} for k in keys])
+        events.add(
+            "parcel.unknown",
+            local_id=unknown_id,
+            tracking_number=number,
+            raw_scan=storable_text(base["raw"]),
+            carrier=parsed.carrier,
+        )
+        return {"outcome": Outcome.UNKNOWN, "unknown_id": unknown_id, "note": note}
+
+    @staticmethod
+    def _review(conn: Connection, kind: str, scan_id: str, now: datetime, **detail: Any) -> None:
+        text = json.dumps(detail, ensure_ascii=False, sort_keys=True)
+        already = conn.execute(
+            select(_review.c.id).where(_review.c.kind == kind, _review.c.detail == text, _review.c.closed_at.is_(None))
+        ).first()
+        if already is None:
+            conn.execute(insert(_review), {"kind": kind, "created_at": now, "scan_id": scan_id, "detail": text})
+
+    # --------------------------------------------------------------------- undo
 
     def undo(self, scan_id: str, operator: str) -> UndoResult:
-        raise NotImplementedError
+        """Revert a scan: silently inside its window, with a compensating event after it."""
+        now = utcnow()
+        with write_transaction(self.engine) as conn:
+            row = conn.execute(select(_scans).where(_scans.c.id == scan_id)).mappings().first()
+            if row is None:
+                return UndoResult(scan_id, False, False, "no such scan")
+            if row["undone_at"] is not None:
+                return UndoResult(scan_id, False, False, "this scan was already undone")
+            conn.execute(update(_scans).where(_scans.c.id == scan_id).values(undone_at=now, undone_by=operator))
+            held = conn.execute(
+                update(_outbox)
+                .where(
+                    _outbox.c.scan_id == scan_id,
+                    _outbox.c.state == EventState.PENDING.value,
+                    _outbox.c.not_before > now + timedelta(seconds=UNDO_SAFETY_S),
+                )
+                .values(state=EventState.CANCELLED.value)
+            ).rowcount
+            sent_before = conn.execute(
+                select(func.count())
+                .select_from(_outbox)
+                .where(_outbox.c.scan_id == scan_id, _outbox.c.state != EventState.CANCELLED.value)
+            ).scalar_one()
+            in_window = sent_before == 0
+            outcome = Outcome(row["outcome"])
+            if outcome is Outcome.MATCHED and row["registration_id"]:
+                self._unreceive(conn, row, operator, now, compensate=not in_window)
+            elif outcome is Outcome.UNKNOWN and row["unknown_id"]:
+                self._unflag(conn, row, operator, now, compensate=not in_window)
+            if held and in_window:
+                return UndoResult(scan_id, True, False, "undone; nothing was sent")
+            if in_window:
+                return UndoResult(scan_id, True, False, "undone")
+            return UndoResult(scan_id, True, True, "undone after the window: a correction is sent to the server")
 
-    def resolve_unknowns(self, registration_ids: list[str] | None = None) -> list[Verdict]:
-        raise NotImplementedError
+    def _unreceive(self, conn: Connection, row: RowMapping, operator: str, now: datetime, *, compensate: bool) -> None:
+        rid = row["registration_id"]
+        reg = conn.execute(select(_reg).where(_reg.c.id == rid)).mappings().first()
+        if reg is None or reg["received_scan_id"] != row["id"]:
+            return
+        conn.execute(
+            update(_reg)
+            .where(_reg.c.id == rid)
+            .values(status=AWAITING, received_at=None, received_by=None, received_station=None, received_scan_id=None)
+        )
+        if compensate:
+            events = _Events(now, operator, row["id"], now)
+            events.add(
+                "parcel.status_changed",
+                parcel_id=rid,
+                tracking_number=reg["tracking_number"] or row["tracking_number"],
+                status=AWAITING,
+                previous_status=AT_WAREHOUSE,
+            )
+            events.write(conn)
+
+    def _unflag(self, conn: Connection, row: RowMapping, operator: str, now: datetime, *, compensate: bool) -> None:
+        unknown_id = row["unknown_id"]
+        if not compensate:
+            # Nothing left the station: the unknown parcel never existed for anyone else.
+            conn.execute(delete(_unknown_keys).where(_unknown_keys.c.unknown_id == unknown_id))
+            conn.execute(delete(_unknown).where(_unknown.c.id == unknown_id))
+            return
+        conn.execute(
+            update(_unknown)
+            .where(_unknown.c.id == unknown_id, _unknown.c.resolution.is_(None))
+            .values(resolution="other", resolved_at=now, resolved_by=operator, note="scan undone at the station")
+        )
+        events = _Events(now, operator, row["id"], now)
+        events.add(
+            "parcel.unknown_resolved", local_id=unknown_id, resolution="other", note="scan undone at the station"
+        )
+        events.write(conn)
+
+    # ----------------------------------------------------------- late matches
+
+    def resolve_unknowns(self, registration_ids: Sequence[str] | None = None) -> list[Verdict]:
+        """Receive open unknown parcels whose keys now match exactly one live `awaiting` registration.
+
+        Called by sync after each feed page; `registration_ids` narrows the search to that page.
+        """
+        now = utcnow()
+        verdicts: list[Verdict] = []
+        with write_transaction(self.engine) as conn:
+            pairs = self._late_matches(conn, registration_ids)
+            claimed: set[str] = set()
+            for unknown, regs in pairs:
+                live = [r for r in regs if not r["deleted"]]
+                if len(live) != 1 or live[0]["status"] != AWAITING or live[0]["id"] in claimed:
+                    continue
+                reg = live[0]
+                claimed.add(reg["id"])
+                verdicts.append(self._resolve_one(conn, unknown, reg, now))
+        for verdict in verdicts:
+            log.info("unknown parcel %s matched %s after arrival", verdict.unknown_id, verdict.parcel_id)
+        return verdicts
+
+    @staticmethod
+    def _late_matches(
+        conn: Connection, registration_ids: Sequence[str] | None
+    ) -> list[tuple[RowMapping, list[RowMapping]]]:
+        open_unknowns = conn.execute(select(_unknown).where(_unknown.c.resolution.is_(None))).mappings().all()
+        if not open_unknowns:
+            return []
+        wanted = set(registration_ids) if registration_ids is not None else None
+        result: list[tuple[RowMapping, list[RowMapping]]] = []
+        for unknown in open_unknowns:
+            keys = unknown["keys"].split()
+            if not keys:
+                continue
+            regs = conn.execute(_SELECT_BY_KEYS, {"keys": keys}).mappings().all()
+            if not regs or (wanted is not None and not any(r["id"] in wanted for r in regs)):
+                continue
+            result.append((unknown, list(regs)))
+        return result
+
+    def _resolve_one(self, conn: Connection, unknown: RowMapping, reg: RowMapping, now: datetime) -> Verdict:
+        scan_id = _new_id()
+        operator = unknown["operator"]
+        conn.execute(
+            _MARK_RECEIVED,
+            {
+                "rid": reg["id"],
+                "at": unknown["first_seen_at"],
+                "who": operator,
+                "station": unknown["station_id"],
+                "sid": scan_id,
+            },
+        )
+        conn.execute(
+            update(_unknown)
+            .where(_unknown.c.id == unknown["id"])
+            .values(
+                resolution="matched",
+                resolved_registration_id=reg["id"],
+                resolved_at=now,
+                resolved_by=SYNC_SCANNER,
+                note=NOTE_RESOLVED_LATER,
+            )
+        )
+        events = _Events(now, operator, scan_id, now)
+        events.arrived(reg, unknown["tracking_number"])
+        events.add(
+            "parcel.unknown_resolved",
+            local_id=unknown["id"],
+            resolution="matched",
+            parcel_id=reg["id"],
+            note=NOTE_RESOLVED_LATER,
+        )
+        event_ids = events.write(conn)
+        conn.execute(
+            insert(_scans),
+            {
+                "id": scan_id,
+                "scanned_at": now,
+                "raw": unknown["raw_scan"],
+                "keys": unknown["keys"],
+                "tracking_number": unknown["tracking_number"],
+                "carrier": unknown["carrier"],
+                "scanner": SYNC_SCANNER,
+                "station_id": self.station_id,
+                "operator": operator,
+                "typed": False,
+                "outcome": Outcome.MATCHED.value,
+                "registration_id": reg["id"],
+                "unknown_id": unknown["id"],
+                "note": NOTE_RESOLVED_LATER,
+            },
+        )
+        fields = _registration_fields(reg)
+        fields.update(_order_progress(conn, reg))
+        return Verdict(
+            scan_id=scan_id,
+            outcome=Outcome.MATCHED,
+            raw=unknown["raw_scan"],
+            scanner=SYNC_SCANNER,
+            operator=operator,
+            station_id=self.station_id,
+            at=now,
+            tracking_number=unknown["tracking_number"],
+            carrier=unknown["carrier"],
+            keys=frozenset(unknown["keys"].split()),
+            status=AT_WAREHOUSE,
+            previous_status=AWAITING,
+            unknown_id=unknown["id"],
+            note=NOTE_RESOLVED_LATER,
+            resolved_later=True,
+            events=event_ids,
+            **fields,
+        )
+
+
+def _registration_fields(reg: RowMapping) -> dict[str, Any]:
+    return {
+        "parcel_id": reg["id"],
+        "status": reg["status"],
+        "customer_suite": reg["customer_suite"],
+        "customer_name": reg["customer_name"],
+        "store": reg["store"],
+        "order_number": reg["order_number"],
+        "services": tuple(reg["services"].split()),
+    }
+
+
+def _order_progress(conn: Connection, reg: RowMapping) -> dict[str, Any]:
+    """How many parcels of the registration's order are here ("2 of 3")."""
+    if not reg["order_number"]:
+        return {"order_parcels_here": None, "order_parcels_total": None}
+    total, here = conn.execute(_ORDER_PROGRESS, {"cid": reg["customer_id"], "order": reg["order_number"]}).one()
+    return {"order_parcels_here": int(here), "order_parcels_total": int(total)}
+
+
+def open_review_count(conn: Connection) -> int:
+    """Review items a supervisor has not closed yet."""
+    return int(
+        conn.execute(select(func.count()).select_from(_review).where(_review.c.closed_at.is_(None))).scalar_one()
+    )
