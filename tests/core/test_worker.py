@@ -1,0 +1,73 @@
+"""The receiving worker: scans from many threads are all decided, in order, and none is lost on stop or failure."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from scanstation.receiving import Outcome, Receiver, UndoResult, Verdict
+from scanstation.scan import Scan
+from scanstation.worker import ReceivingWorker
+
+
+def test_scans_from_several_threads_are_all_decided(sqlite_engine: Engine) -> None:
+    verdicts: list[Verdict] = []
+    worker = ReceivingWorker(
+        Receiver(sqlite_engine, station_id="st"), operator=lambda: "anna", on_verdict=verdicts.append
+    )
+    worker.start()
+
+    def feed(name: str) -> None:
+        for i in range(25):
+            worker.submit(Scan(f"garbage-{name}-{i}", name))
+
+    feeders = [threading.Thread(target=feed, args=(f"s{n}",)) for n in range(4)]
+    for thread in feeders:
+        thread.start()
+    for thread in feeders:
+        thread.join()
+    assert worker.stop(timeout=60), "stop drains the queue and ends the thread"
+    assert len(verdicts) == 100
+    for name in ("s0", "s1", "s2", "s3"):
+        mine = [v.raw for v in verdicts if v.scanner == name]
+        assert mine == [f"garbage-{name}-{i}" for i in range(25)], "each source's scans are decided in order"
+    assert {v.operator for v in verdicts} == {"anna"}
+
+
+def test_undo_is_queued_behind_the_scan(sqlite_engine: Engine) -> None:
+    verdicts: list[Verdict] = []
+    undone: list[UndoResult] = []
+    worker = ReceivingWorker(Receiver(sqlite_engine, station_id="st"), operator=lambda: "anna", on_verdict=verdicts.append)
+    worker.start()
+    worker.submit(Scan("1Z999AA10123456784", "dock1"))
+    worker.stop()
+    assert verdicts[0].outcome is Outcome.UNKNOWN
+    worker = ReceivingWorker(Receiver(sqlite_engine, station_id="st"), operator=lambda: "anna", on_verdict=verdicts.append)
+    worker.start()
+    worker.undo(verdicts[0].scan_id, "anna", undone.append)
+    worker.stop()
+    assert undone and undone[0].undone
+
+
+def test_a_scan_the_database_refuses_is_journalled_and_reported(sqlite_engine: Engine, tmp_path: Path) -> None:
+    errors: list[tuple[Scan, Exception]] = []
+    journal = tmp_path / "unrecorded.log"
+    worker = ReceivingWorker(
+        Receiver(sqlite_engine, station_id="st"),
+        operator=lambda: "anna",
+        on_verdict=lambda v: None,
+        on_error=lambda scan, exc: errors.append((scan, exc)),
+        journal=journal,
+    )
+    with sqlite_engine.begin() as conn:
+        conn.execute(text("DROP TABLE scan_log"))
+    worker.start()
+    worker.submit(Scan("1Z999AA10123456784", "dock1"))
+    worker.submit(Scan("garbage", "dock1"))
+    assert worker.stop(timeout=30)
+    assert [scan.raw for scan, _ in errors] == ["1Z999AA10123456784", "garbage"]
+    lines = journal.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 2 and "1Z999AA10123456784" in lines[0] and "dock1" in lines[0]
