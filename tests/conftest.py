@@ -9,3 +9,5 @@ import tempfile
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["SCANSTATION_HOME"] = tempfile.mkdtemp(prefix="scanstation-test-home-")
 os.environ.pop("SCANSTATION_CONFIG", None)
+
+pytest_plugins = ["tests.dbfixtures"]

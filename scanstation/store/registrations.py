@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
 
 from scanstation.store.models import AT_WAREHOUSE, AWAITING, Registration, RegistrationKey
 from scanstation.tracking import parse_typed
 
-_reg = Registration.__table__
-_keys = RegistrationKey.__table__
+_reg = cast("Table", Registration.__table__)
+_keys = cast("Table", RegistrationKey.__table__)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,286 @@
+"""Engines for SQLite and PostgreSQL, write transactions, and Alembic migrations run on start."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, event, exc
+from sqlalchemy.engine import Connection, Engine, make_url
+
+from scanstation import paths
+
+__all__ = [
+    "BUSY_TIMEOUT_MS",
+    "MIGRATIONS_DIR",
+    "WRITE_OPTION",
+    "StoreError",
+    "alembic_config",
+    "create_engine_for",
+    "current_revision",
+    "head_revision",
+    "immediate_engine",
+    "open_store",
+    "sqlite_path",
+    "upgrade",
+    "write_transaction",
+]
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS: Final = 5000
+# Execution option read by the SQLite "begin" hook: True makes the transaction BEGIN IMMEDIATE.
+WRITE_OPTION: Final = "scanstation_write"
+MIGRATIONS_DIR: Final = Path(__file__).with_name("migrations")
+
+
+class StoreError(Exception):
+    """The database cannot be used for a reason that is the environment's, not a bug: say it in words."""
+
+
+def sqlite_path(engine_or_url: Engine | str) -> Path | None:
+    """The file behind a SQLite URL or engine; None for PostgreSQL and in-memory SQLite."""
+    url = engine_or_url.url if isinstance(engine_or_url, Engine) else make_url(engine_or_url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database)
+
+
+def create_engine_for(url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, echo: bool = False) -> Engine:
+    """An Engine with the station's settings; does not touch the schema (see open_store).
+
+    SQLite: WAL, synchronous=FULL (a committed verdict survives a power cut), foreign keys on,
+    a busy timeout, and a real BEGIN for every transaction (pysqlite's own transaction handling
+    would not BEGIN before a SELECT or DDL). PostgreSQL (postgresql+psycopg://): a small pool
+    with pre-ping, so a restarted server costs one reconnect rather than a failed scan.
+    """
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        path = sqlite_path(url)
+        if path is not None:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as err:
+                raise StoreError(f"cannot create the database directory {path.parent}: {err.strerror}") from None
+        engine = create_engine(parsed, echo=echo)
+        _configure_sqlite(engine, busy_timeout_ms)
+        return engine
+    if backend == "postgresql":
+        if parsed.get_driver_name() != "psycopg":
+            raise StoreError(f"{parsed.drivername!r} is not supported: write the URL as postgresql+psycopg://...")
+        return create_engine(
+            parsed,
+            echo=echo,
+            pool_size=5,
+            max_overflow=5,
+            pool_pre_ping=True,
+            pool_recycle=1800,
+            pool_timeout=30,
+        )
+    raise StoreError(f"{parsed.drivername!r} is neither SQLite nor PostgreSQL")
+
+
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take BEGIN away from the sqlite3 module; the "begin" hook below emits it (SQLAlchemy's recipe).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            # busy_timeout first: switching to WAL itself needs a lock another process may hold.
+            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = FULL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # IMMEDIATE takes the write lock up front: a writer that read first can never be refused its
+        # upgrade (SQLITE_BUSY_SNAPSHOT in WAL) after waiting; it simply waits at BEGIN (busy_timeout).
+        immediate = bool(conn.get_execution_options().get(WRITE_OPTION, False))
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction meant to write: BEGIN IMMEDIATE on SQLite, a plain transaction on PostgreSQL.
+
+    Commits when the block ends, rolls back when it raises. Use it (or `immediate_engine`) for
+    every transaction that writes; plain `engine.begin()` stays right for reads.
+    """
+    with engine.connect() as conn:
+        conn.execution_options(**{WRITE_OPTION: True})
+        with conn.begin():
+            yield conn
+
+
+def immediate_engine(engine: Engine) -> Engine:
+    """A view of `engine` (same pool) whose every `begin()` is BEGIN IMMEDIATE on SQLite."""
+    return engine.execution_options(**{WRITE_OPTION: True})
+
+
+# ---------------------------------------------------------------------------------------- migrations
+
+
+def alembic_config(connection: Connection | None = None) -> AlembicConfig:
+    """Alembic's config for the packaged migrations; commands run on `connection` when given."""
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head_revision() -> str:
+    """The newest migration this code knows."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None, "the migrations directory has no revisions"
+    return head
+
+
+def current_revision(conn: Connection) -> str | None:
+    """The revision the database is at; None for a database no migration has touched."""
+    return MigrationContext.configure(conn).get_current_revision()
+
+
+def _has_tables(conn: Connection) -> bool:
+    from sqlalchemy import inspect
+
+    return bool(inspect(conn).get_table_names())
+
+
+def _backup_sqlite(source: Path, backup_dir: Path, revision: str | None) -> Path:
+    """Copy a live SQLite database with the backup API (consistent even in WAL mode)."""
+    backup_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    base = f"{source.stem}-{stamp}-rev-{revision or 'none'}"
+    target = backup_dir / f"{base}.db"
+    counter = 1
+    while target.exists():
+        counter += 1
+        target = backup_dir / f"{base}-{counter}.db"
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    try:
+        dst = sqlite3.connect(target)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    return target
+
+
+def upgrade(engine: Engine, *, backup_dir: Path | None = None) -> Path | None:
+    """Bring the schema to head; back up an existing SQLite file first. Returns the backup path.
+
+    SQLite: the backup goes to `backup_dir` (default: `<data dir>/backups`), named after the
+    file, the time (UTC) and the revision it had. PostgreSQL: no copy is made here; a pg_dump
+    before upgrading the software is the database administrator's job, and the log says so.
+    The check and the migration run in one write transaction, so two stations starting at
+    once migrate once.
+    """
+    head = head_revision()
+    path = sqlite_path(engine)
+    try:
+        with engine.connect() as conn:
+            if path is not None:
+                # Batch migrations re-create tables; with foreign keys on, dropping the old table would
+                # cascade-delete rows that point at it. The pragma only takes effect outside a transaction.
+                _raw_execute(conn, "PRAGMA foreign_keys = OFF")
+            try:
+                conn.execution_options(**{WRITE_OPTION: True})
+                with conn.begin():
+                    current = current_revision(conn)
+                    if current == head:
+                        return None
+                    _check_known(current)
+                    backup: Path | None = None
+                    if path is not None and _has_tables(conn):
+                        backup = _backup_sqlite(path, backup_dir or paths.data_dir() / "backups", current)
+                        log.info("database %s backed up to %s before migrating from %s", path, backup, current)
+                    elif path is None and current is not None:
+                        log.warning(
+                            "migrating PostgreSQL database from %s to %s without a copy: "
+                            "take a pg_dump before upgrading the station software",
+                            current,
+                            head,
+                        )
+                    command.upgrade(alembic_config(conn), "head")
+                    if path is not None:
+                        broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                        if broken:
+                            raise StoreError(f"migration left {len(broken)} rows with broken references: {broken[:5]}")
+                    log.info("database migrated from %s to %s", current, head)
+                    return backup
+            finally:
+                if path is not None:
+                    _raw_execute(conn, "PRAGMA foreign_keys = ON")
+    except exc.OperationalError as err:
+        raise StoreError(f"cannot open or migrate the database {_redacted(engine)}: {err.orig}") from err
+    except exc.DatabaseError as err:
+        raise StoreError(f"{_redacted(engine)} is not a usable database: {err.orig}") from err
+
+
+def _raw_execute(conn: Connection, sql: str) -> None:
+    """Run a statement on the DBAPI connection, outside SQLAlchemy's transaction (autocommit)."""
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    cursor = dbapi.cursor()
+    try:
+        cursor.execute(sql)
+    finally:
+        cursor.close()
+
+
+def _check_known(revision: str | None) -> None:
+    if revision is None:
+        return
+    script = ScriptDirectory.from_config(alembic_config())
+    if revision not in {rev.revision for rev in script.walk_revisions()}:
+        raise StoreError(
+            f"the database is at revision {revision}, which this version of scanstation does not know: "
+            "it was written by a newer version; install that version or restore a backup"
+        )
+
+
+def _redacted(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
+def open_store(url: str, *, migrate: bool = True) -> Engine:
+    """The Engine every entry point uses: created, and migrated to head unless migrate=False.
+
+    With migrate=False a database behind head raises StoreError naming `scanstation db upgrade`.
+    """
+    engine = create_engine_for(url)
+    try:
+        if migrate:
+            upgrade(engine)
+        else:
+            try:
+                with engine.connect() as conn:
+                    current = current_revision(conn)
+            except exc.DBAPIError as err:
+                raise StoreError(f"cannot open the database {_redacted(engine)}: {err.orig}") from err
+            if current != head_revision():
+                raise StoreError(
+                    f"the database is at revision {current or 'none (empty)'}, not {head_revision()}: "
+                    "run `scanstation db upgrade`"
+                )
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
