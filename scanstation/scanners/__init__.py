@@ -1,1 +1,28 @@
-"""scanstation.scanners."""
+"""Scanner sources (serial, socket, keyboard wedge): each turns a scanner's output into Scan values."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from scanstation.config import ScannerConfig
+from scanstation.scanners.base import ScanCallback, ScannerSource, ScannerState, ScannerStatus, StatusCallback
+from scanstation.scanners.framing import Frame, FrameDecoder, FrameEnd
+from scanstation.scanners.stream import StreamSource
+
+__all__ = [
+    "Frame",
+    "FrameDecoder",
+    "FrameEnd",
+    "ScanCallback",
+    "ScannerSource",
+    "ScannerState",
+    "ScannerStatus",
+    "StatusCallback",
+    "StreamSource",
+    "build_sources",
+]
+
+
+def build_sources(configs: Sequence[ScannerConfig]) -> list[ScannerSource]:
+    """The enabled serial and socket scanners; the keyboard wedge is built on the Qt side (wedge.build_wedge)."""
+    return [StreamSource(c) for c in configs if c.enabled and c.type in ("serial", "socket")]
