@@ -1,0 +1,435 @@
+"""The sync loop: a background thread that pulls and pushes on its intervals and publishes a status."""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Final
+
+from sqlalchemy.engine import Engine
+
+from scanstation.config import Config
+from scanstation.scan import rfc3339, utcnow
+from scanstation.store.engine import write_transaction
+from scanstation.store.state import get_state, set_state
+from scanstation.sync.client import (
+    CentralClient,
+    ContractError,
+    ServerBusyError,
+    SyncError,
+    TokenRejectedError,
+    redact,
+)
+from scanstation.sync.pull import DEFAULT_CHUNK_ROWS, Puller, PullResult
+from scanstation.sync.push import Pusher, PushResult, outbox_counts
+
+__all__ = [
+    "DISABLED",
+    "OFFLINE",
+    "ONLINE",
+    "TOKEN_REJECTED",
+    "Backoff",
+    "CycleReport",
+    "SyncLoop",
+    "SyncNotice",
+    "SyncStatus",
+]
+
+log = logging.getLogger(__name__)
+
+ONLINE: Final = "online"
+OFFLINE: Final = "offline"
+TOKEN_REJECTED: Final = "token_rejected"
+DISABLED: Final = "disabled"
+
+LAST_PULL_KEY: Final = "last_pull_at"
+LAST_PUSH_KEY: Final = "last_push_at"
+NOTE_RESOLVED_LATER: Final = "the customer registered it after it arrived"
+
+# Full-jitter spread: a delay is drawn from [JITTER_LOW * d, d] so stations do not retry in step.
+JITTER_LOW: Final = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class SyncStatus:
+    """What a UI shows about sync; equal statuses are not published twice."""
+
+    state: str  # online | offline | token_rejected | disabled
+    events_waiting: int = 0
+    events_held: int = 0
+    rejected_count: int = 0
+    last_pull_at: datetime | None = None
+    last_push_at: datetime | None = None
+    clock_offset_s: float | None = None  # server minus station, rounded to 0.1 s
+    last_error: str | None = None
+    contract_errors: int = 0  # answers set aside because they broke the contract
+
+
+@dataclass(frozen=True, slots=True)
+class SyncNotice:
+    """Something to tell the clerk, e.g. an unknown parcel received because the customer registered it late."""
+
+    kind: str  # "unknown_resolved"
+    message: str
+    verdict: object  # a receiving.Verdict (sync does not import receiving: the layers are independent)
+
+
+@dataclass
+class CycleReport:
+    """What `run_once` did (printed by `scanstation sync --once`)."""
+
+    pull: PullResult | None = None
+    push: PushResult = field(default_factory=PushResult)
+    errors: list[str] = field(default_factory=list)
+    token_rejected: bool = False
+
+
+class Backoff:
+    """Exponential back-off with jitter, capped; a Retry-After the server gives is honoured (up to the cap)."""
+
+    def __init__(self, initial_s: float, max_s: float, rng: random.Random | None = None) -> None:
+        self._initial = initial_s
+        self._max = max(max_s, initial_s)
+        self._rng = rng or random.Random()
+        self.failures = 0
+
+    def failure(self, retry_after: float | None = None) -> float:
+        self.failures += 1
+        if retry_after is not None:
+            return min(retry_after, self._max)
+        ceiling = min(self._max, self._initial * 2 ** min(self.failures - 1, 60))
+        return self._rng.uniform(ceiling * JITTER_LOW, ceiling)
+
+    def success(self) -> None:
+        self.failures = 0
+
+
+Resolver = Callable[[list[str] | None], Sequence[object]]
+
+
+class SyncLoop:
+    """Pull every pull_interval_s, push every push_interval_s, on one background thread (not Qt's).
+
+    `on_status`, `on_notice` and `on_cycle` (what a cycle did) are called on the sync thread; a UI
+    forwards them to its own thread.
+    Database writes are short transactions (see Puller); no transaction is open across HTTP.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        engine: Engine,
+        *,
+        resolver: Resolver | None = None,
+        on_status: Callable[[SyncStatus], None] | None = None,
+        on_notice: Callable[[SyncNotice], None] | None = None,
+        on_cycle: Callable[[CycleReport], None] | None = None,
+        environ: Mapping[str, str] | None = None,
+        chunk_rows: int = DEFAULT_CHUNK_ROWS,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._engine = engine
+        self._resolver = resolver
+        self._on_status = on_status
+        self._on_notice = on_notice
+        self._on_cycle = on_cycle
+        self._environ = environ
+        self._chunk_rows = chunk_rows
+        self._rng = rng or random.Random()
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._now_requested = False
+        self._thread: threading.Thread | None = None
+        self._status = SyncStatus(state=DISABLED)
+        self._published: SyncStatus | None = None
+        self._config: Config = config
+        self._client: CentralClient | None = None
+        self._pending_config: Config | None = None
+        self._token_rejected = False
+        self._pull_backoff = Backoff(config.server.backoff_initial_s, config.server.backoff_max_s, self._rng)
+        self._push_backoff = Backoff(config.server.backoff_initial_s, config.server.backoff_max_s, self._rng)
+        self._apply_config(config)
+        self._load_times()
+
+    # ------------------------------------------------------------------ public
+
+    @property
+    def status(self) -> SyncStatus:
+        with self._lock:
+            return self._status
+
+    def start(self) -> None:
+        if self._thread is not None:
+            raise RuntimeError("the sync loop is already running")
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="sync", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> bool:
+        """Stop soon: between chunks of a page or after the request in flight. True when the thread ended."""
+        self._stop.set()
+        self._wake.set()
+        thread, self._thread = self._thread, None
+        if thread is None:
+            return True
+        thread.join(timeout)
+        ended = not thread.is_alive()
+        if ended and self._client is not None:
+            self._client.close()
+        return ended
+
+    def sync_now(self) -> None:
+        """Pull and push at once (the "sync now" button)."""
+        with self._lock:
+            self._now_requested = True
+        self._wake.set()
+
+    def reconfigure(self, config: Config) -> None:
+        """Use a new config (e.g. a new token) from the next cycle on; clears "token rejected"."""
+        with self._lock:
+            self._pending_config = config
+            self._now_requested = True
+        self._wake.set()
+
+    def run_once(self) -> CycleReport:
+        """One full cycle on the caller's thread: health, pull to the end, push everything due."""
+        report = CycleReport()
+        self._take_pending_config()
+        if self._client is None:
+            self._publish()
+            return report
+        self._health(report)
+        if not self._token_rejected:
+            self._pull(report)
+        if not self._token_rejected:
+            self._push_all(report)
+        report.token_rejected = self._token_rejected
+        self._publish()
+        return report
+
+    # ------------------------------------------------------------------ the thread
+
+    def _run(self) -> None:
+        try:
+            self._catch_up_unknowns()
+            next_pull = next_push = time.monotonic()
+            while not self._stop.is_set():
+                self._take_pending_config()
+                with self._lock:
+                    now_requested, self._now_requested = self._now_requested, False
+                now = time.monotonic()
+                if self._client is not None and not self._token_rejected:
+                    report = CycleReport()
+                    if now_requested or now >= next_pull:
+                        self._health(report)
+                        delay = self._pull(report)
+                        next_pull = time.monotonic() + (delay if delay is not None else self._pull_interval)
+                    if not self._token_rejected and (now_requested or now >= next_push):
+                        delay = self._push_all(report)
+                        next_push = time.monotonic() + (delay if delay is not None else self._push_interval)
+                    if self._on_cycle is not None and (
+                        report.pull is not None or report.push.requests or report.errors
+                    ):
+                        self._on_cycle(report)
+                self._publish()
+                if self._stop.is_set():
+                    break
+                wait = min(next_pull, next_push) - time.monotonic()
+                if self._client is None or self._token_rejected:
+                    wait = self._push_interval  # nothing to do until reconfigured; keep the counts fresh
+                self._wake.wait(max(0.0, wait))
+                self._wake.clear()
+        except Exception:
+            log.exception("the sync loop failed")
+            self._set(state=OFFLINE, last_error="the sync loop failed; see the log")
+            self._publish()
+
+    # ------------------------------------------------------------------ steps
+
+    def _apply_config(self, config: Config) -> None:
+        self._config = config
+        self._pull_interval = config.server.pull_interval_s
+        self._push_interval = config.server.push_interval_s
+        self._token_rejected = False
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        if not config.server.enabled:
+            self._set(state=DISABLED, last_error=None)
+            return
+        try:
+            self._client = CentralClient(config.server, config.server_token(self._environ), config.station.id)
+        except ValueError as err:
+            self._set(state=DISABLED, last_error=redact(str(err)))
+            return
+        self._pull_backoff = Backoff(config.server.backoff_initial_s, config.server.backoff_max_s, self._rng)
+        self._push_backoff = Backoff(config.server.backoff_initial_s, config.server.backoff_max_s, self._rng)
+        if self.status.state in (DISABLED, TOKEN_REJECTED):
+            self._set(state=OFFLINE, last_error=None)
+
+    def _take_pending_config(self) -> None:
+        with self._lock:
+            config, self._pending_config = self._pending_config, None
+        if config is not None:
+            self._apply_config(config)
+
+    def _load_times(self) -> None:
+        with self._engine.connect() as conn:
+            pulled = get_state(conn, LAST_PULL_KEY)
+            pushed = get_state(conn, LAST_PUSH_KEY)
+        self._set(last_pull_at=_parse_time(pulled), last_push_at=_parse_time(pushed))
+
+    def _catch_up_unknowns(self) -> None:
+        """Unknown parcels a crash left between a page's commit and its late-match check."""
+        if self._resolver is None:
+            return
+        try:
+            self._notify(self._resolver(None))
+        except Exception:
+            log.exception("checking open unknown parcels against the registrations failed")
+
+    def _health(self, report: CycleReport) -> None:
+        assert self._client is not None
+        try:
+            reading = self._client.health()
+        except ContractError as err:
+            self._contract_error(err, report)
+            return
+        except SyncError as err:
+            self._failed(err, report)
+            return
+        self._set(state=ONLINE, clock_offset_s=round(reading.clock_offset_s, 1))
+
+    def _pull(self, report: CycleReport) -> float | None:
+        """Returns the back-off delay after a failure, None after success."""
+        assert self._client is not None
+        puller = Puller(
+            self._engine,
+            self._client,
+            page_limit=self._config.server.page_limit,
+            chunk_rows=self._chunk_rows,
+            resolver=self._resolver,
+            stop=self._stop,
+        )
+        try:
+            result = puller.pull(on_resolved=self._notify)
+        except ContractError as err:
+            self._contract_error(err, report)
+            return self._pull_backoff.failure()
+        except SyncError as err:
+            return self._failed(err, report, self._pull_backoff)
+        report.pull = result
+        self._pull_backoff.success()
+        if result.completed:
+            now = utcnow()
+            with write_transaction(self._engine) as conn:
+                set_state(conn, LAST_PULL_KEY, rfc3339(now))
+            self._set(state=ONLINE, last_pull_at=now, last_error=None)
+        log.info(
+            "pulled %d registrations in %d pages (%d new, %d changed)%s",
+            result.items,
+            result.pages,
+            result.inserted,
+            result.updated,
+            " after the server dropped the cursor" if result.restarted else "",
+        )
+        return None
+
+    def _push_all(self, report: CycleReport) -> float | None:
+        assert self._client is not None
+        pusher = Pusher(self._engine, self._client)
+        while not self._stop.is_set():
+            try:
+                step = pusher.push_once()
+            except ContractError as err:
+                # A malformed 200: the events count as not delivered and go again later.
+                self._contract_error(err, report)
+                return self._push_backoff.failure()
+            except SyncError as err:
+                return self._failed(err, report, self._push_backoff)
+            if step.requests == 0:
+                break
+            self._push_backoff.success()
+            report.push.sent += step.sent
+            report.push.duplicate += step.duplicate
+            report.push.rejected += step.rejected
+            report.push.requests += 1
+            now = utcnow()
+            with write_transaction(self._engine) as conn:
+                set_state(conn, LAST_PUSH_KEY, rfc3339(now))
+            self._set(state=ONLINE, last_push_at=now, last_error=None)
+        return None
+
+    def _failed(self, err: SyncError, report: CycleReport, backoff: Backoff | None = None) -> float | None:
+        message = redact(str(err))
+        report.errors.append(message)
+        if isinstance(err, TokenRejectedError):
+            log.error("%s: pushing and pulling stop until the token in the config is changed", message)
+            self._token_rejected = True
+            self._set(state=TOKEN_REJECTED, last_error="token rejected")
+            return None
+        log.warning("%s", message)
+        self._set(state=OFFLINE, last_error=message)
+        if backoff is None:
+            return None
+        delay = backoff.failure(err.retry_after if isinstance(err, ServerBusyError) else None)
+        log.info("next attempt in %.1f s", delay)
+        return delay
+
+    def _contract_error(self, err: ContractError, report: CycleReport) -> None:
+        message = redact(str(err))
+        report.errors.append(message)
+        log.error("answer set aside, it breaks the contract: %s", message)
+        with self._lock:
+            count = self._status.contract_errors + 1
+        self._set(
+            state=ONLINE, last_error=f"the server's answer breaks the contract: {message[:200]}", contract_errors=count
+        )
+
+    def _notify(self, verdicts: Sequence[object]) -> None:
+        if self._on_notice is None:
+            return
+        for verdict in verdicts:
+            message = getattr(verdict, "note", None) or NOTE_RESOLVED_LATER
+            try:
+                self._on_notice(SyncNotice(kind="unknown_resolved", message=str(message), verdict=verdict))
+            except Exception:
+                log.exception("a notice listener failed")
+
+    # ------------------------------------------------------------------ status
+
+    def _set(self, **changes: object) -> None:
+        with self._lock:
+            self._status = replace(self._status, **changes)  # type: ignore[arg-type]
+
+    def _publish(self) -> None:
+        try:
+            counts = outbox_counts(self._engine)
+        except Exception:
+            log.exception("counting the outbox failed")
+        else:
+            self._set(events_waiting=counts.waiting, events_held=counts.held, rejected_count=counts.rejected)
+        status = self.status
+        if status == self._published:
+            return
+        self._published = status
+        if self._on_status is not None:
+            try:
+                self._on_status(status)
+            except Exception:
+                log.exception("a status listener failed")
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None

@@ -1,0 +1,120 @@
+"""Sync fixtures: a DevServer on loopback, a fault proxy in front of it, configs and a receiving thread."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from scanstation.config import Config, parse_config
+from scanstation.devserver import DevServer
+from scanstation.receiving import Receiver
+from scanstation.scan import Scan
+from scanstation.store.models import OutboxEvent, Registration
+from tests.sync.faultproxy import FaultProxy
+
+TOKEN = "s3cret-station-token-41f9"
+STATION = "nj-test-1"
+MakeConfig = Callable[..., Config]
+
+
+@pytest.fixture
+def devserver(tmp_path: Path) -> Iterator[DevServer]:
+    server = DevServer(tmp_path / "central.db", token=TOKEN, parcels=120, seed=7)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def proxy(devserver: DevServer) -> Iterator[FaultProxy]:
+    fault_proxy = FaultProxy(devserver.url).start()
+    try:
+        yield fault_proxy
+    finally:
+        fault_proxy.stop()
+
+
+@pytest.fixture
+def make_config(engine: Engine) -> MakeConfig:
+    """A validated Config pointing at `url`, on the test's database, fast timings for tests."""
+    db_url = engine.url.render_as_string(hide_password=False)
+
+    def _make(url: str | None, **server: Any) -> Config:
+        section: dict[str, Any] = {
+            "token": TOKEN,
+            "page_limit": 40,
+            "connect_timeout_s": 2.0,
+            "read_timeout_s": 2.0,
+            "backoff_initial_s": 0.05,
+            "backoff_max_s": 0.2,
+            "pull_interval_s": 1,
+            "push_interval_s": 0.1,
+        }
+        if url is not None:
+            section["url"] = url
+        section.update(server)
+        data = {
+            "station": {"id": STATION, "operator": "anna"},
+            "database": {"url": db_url},
+            "server": section,
+            "receiving": {"undo_window_s": 0},
+            "logging": {"file": False},
+        }
+        return parse_config(data, "test")
+
+    return _make
+
+
+def live_numbers(engine: Engine, limit: int = 1000) -> list[tuple[str, str]]:
+    """(id, tracking_number) of awaiting live registrations the station knows, for scans."""
+    query = (
+        select(Registration.id, Registration.tracking_number)
+        .where(Registration.deleted.is_(False), Registration.status == "awaiting")
+        .where(Registration.tracking_number.is_not(None))
+        .order_by(Registration.id)
+        .limit(limit)
+    )
+    with engine.connect() as conn:
+        return [(rid, number) for rid, number in conn.execute(query)]
+
+
+def outbox_rows(engine: Engine) -> list[tuple[str, str, str]]:
+    with engine.connect() as conn:
+        return [(r.id, r.type, r.state) for r in conn.execute(select(OutboxEvent).order_by(OutboxEvent.seq))]
+
+
+class ScanningThread:
+    """A clerk scanning all along: receives the given numbers, one by one, on its own thread."""
+
+    def __init__(self, receiver: Receiver, raws: list[str]) -> None:
+        self._receiver = receiver
+        self._raws = raws
+        self.verdicts: list[Any] = []
+        self.errors: list[BaseException] = []
+        self.done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="clerk", daemon=True)
+
+    def start(self) -> ScanningThread:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        try:
+            for raw in self._raws:
+                self.verdicts.append(self._receiver.receive(Scan(raw=raw, scanner="test"), "anna"))
+        except BaseException as err:
+            self.errors.append(err)
+        finally:
+            self.done.set()
+
+    def join(self, timeout: float = 60) -> None:
+        assert self.done.wait(timeout), "the clerk's scans did not finish"
+        assert not self.errors, self.errors
