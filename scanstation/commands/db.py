@@ -22,6 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     config = config_or_exit(args)
     # Heavy imports here, not at module top: the CLI imports every command module to build --help.
+    from sqlalchemy.exc import DBAPIError
+
     from scanstation.store.engine import StoreError
 
     try:
@@ -30,7 +32,9 @@ def run(args: argparse.Namespace) -> int:
         return _status(config.database.url)
     except StoreError as err:
         print(f"scanstation db: {err}", file=sys.stderr)
-        return EXIT_STORE
+    except DBAPIError as err:
+        print(f"scanstation db: {_redact(config.database.url)} is not a usable database: {err.orig}", file=sys.stderr)
+    return EXIT_STORE
 
 
 def _upgrade(url: str) -> int:

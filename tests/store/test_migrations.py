@@ -1,0 +1,188 @@
+"""Migrations agree with models.py, run on both backends, and back up an existing SQLite file first."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Engine
+
+from scanstation.store.engine import (
+    StoreError,
+    alembic_config,
+    create_engine_for,
+    current_revision,
+    head_revision,
+    open_store,
+    upgrade,
+    write_transaction,
+)
+from scanstation.store.models import Base
+
+
+def test_models_and_migrations_agree(engine: Engine) -> None:
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+    assert diff == []
+
+
+def test_every_model_table_exists_at_head(engine: Engine) -> None:
+    with engine.connect() as conn:
+        assert current_revision(conn) == head_revision()
+        assert set(Base.metadata.tables) <= set(inspect(conn).get_table_names())
+
+
+def test_downgrade_to_base_and_back(engine: Engine) -> None:
+    with write_transaction(engine) as conn:
+        command.downgrade(alembic_config(conn), "base")
+    with engine.connect() as conn:
+        assert current_revision(conn) is None
+        assert set(inspect(conn).get_table_names()) <= {"alembic_version"}
+    upgrade(engine, backup_dir=None)
+    with engine.connect() as conn:
+        assert current_revision(conn) == head_revision()
+
+
+def test_upgrade_at_head_does_nothing(engine: Engine, tmp_path: Path) -> None:
+    assert upgrade(engine, backup_dir=tmp_path / "backups") is None
+    assert not (tmp_path / "backups").exists()
+
+
+def test_fresh_file_needs_no_backup(tmp_path: Path) -> None:
+    engine = create_engine_for(f"sqlite:///{tmp_path / 'new.db'}")
+    try:
+        assert upgrade(engine, backup_dir=tmp_path / "backups") is None
+    finally:
+        engine.dispose()
+    assert not (tmp_path / "backups").exists()
+
+
+def _old_database(path: Path) -> None:
+    """A database from before the current head: downgraded to base, holding data of its own."""
+    engine = open_store(f"sqlite:///{path}")
+    try:
+        with write_transaction(engine) as conn:
+            command.downgrade(alembic_config(conn), "base")
+            conn.execute(text("CREATE TABLE legacy_note (body TEXT)"))
+            conn.execute(text("INSERT INTO legacy_note (body) VALUES ('kept by the backup')"))
+    finally:
+        engine.dispose()
+
+
+def test_existing_file_is_backed_up_before_migrating(tmp_path: Path) -> None:
+    db = tmp_path / "station.db"
+    _old_database(db)
+    engine = create_engine_for(f"sqlite:///{db}")
+    try:
+        backup = upgrade(engine, backup_dir=tmp_path / "backups")
+        with engine.connect() as conn:
+            assert current_revision(conn) == head_revision()
+    finally:
+        engine.dispose()
+    assert backup is not None
+    assert backup.parent == tmp_path / "backups"
+    assert backup.name.startswith("station-")
+    assert "rev-none" in backup.name
+    # The copy is the database as it was before the migration: old data, no new tables.
+    copy = sqlite3.connect(backup)
+    try:
+        assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert copy.execute("SELECT body FROM legacy_note").fetchall() == [("kept by the backup",)]
+        tables = {name for (name,) in copy.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert "registrations" not in tables
+        assert copy.execute("SELECT count(*) FROM alembic_version").fetchone() == (0,)
+    finally:
+        copy.close()
+
+
+def test_backup_goes_to_the_data_dir_by_default(tmp_path: Path) -> None:
+    from scanstation import paths
+
+    db = tmp_path / "station.db"
+    _old_database(db)
+    engine = open_store(f"sqlite:///{db}")
+    engine.dispose()
+    backups = list((paths.data_dir() / "backups").glob("station-*-rev-none*.db"))
+    assert backups, "open_store made no backup in the data directory"
+
+
+def test_two_backups_in_one_second_do_not_overwrite(tmp_path: Path) -> None:
+    made = []
+    for _ in range(2):
+        db = tmp_path / "station.db"
+        db.unlink(missing_ok=True)
+        _old_database(db)
+        engine = create_engine_for(f"sqlite:///{db}")
+        try:
+            made.append(upgrade(engine, backup_dir=tmp_path / "backups"))
+        finally:
+            engine.dispose()
+    assert made[0] is not None
+    assert made[1] is not None
+    assert made[0] != made[1]
+    assert made[0].exists()
+    assert made[1].exists()
+
+
+def test_database_from_a_newer_version_is_refused(sqlite_engine: Engine) -> None:
+    with sqlite_engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = 'ffff9999'"))
+    with pytest.raises(StoreError, match="newer version"):
+        upgrade(sqlite_engine)
+
+
+def test_open_without_migrating_names_the_fix(sqlite_url: str) -> None:
+    with pytest.raises(StoreError, match="scanstation db upgrade"):
+        open_store(sqlite_url, migrate=False)
+    open_store(sqlite_url).dispose()
+    open_store(sqlite_url, migrate=False).dispose()
+
+
+def test_a_file_that_is_not_a_database(tmp_path: Path) -> None:
+    bad = tmp_path / "station.db"
+    bad.write_bytes(b"this is not SQLite" * 100)
+    with pytest.raises(StoreError, match=r"not a database|not a usable database|cannot open"):
+        open_store(f"sqlite:///{bad}")
+    assert bad.read_bytes() == b"this is not SQLite" * 100
+
+
+def test_two_stations_starting_at_once_migrate_once(sqlite_url: str) -> None:
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(2)
+
+    def start() -> None:
+        try:
+            barrier.wait(5)
+            open_store(sqlite_url).dispose()
+        except BaseException as err:  # handed back to the test thread
+            errors.append(err)
+
+    threads = [threading.Thread(target=start) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    engine = open_store(sqlite_url, migrate=False)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar_one() == 1
+    finally:
+        engine.dispose()
+
+
+def test_migrating_keeps_foreign_keys_on_afterwards(sqlite_url: str) -> None:
+    """upgrade() turns foreign keys off for batch migrations; the pooled connection must get them back."""
+    engine = create_engine_for(sqlite_url)
+    try:
+        upgrade(engine)
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
+    finally:
+        engine.dispose()
