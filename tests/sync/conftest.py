@@ -20,13 +20,18 @@ from tests.sync.faultproxy import FaultProxy
 
 TOKEN = "s3cret-station-token-41f9"
 STATION = "nj-test-1"
+FEED_SIZE = 120
 MakeConfig = Callable[..., Config]
 
 
 @pytest.fixture
 def devserver(tmp_path: Path) -> Iterator[DevServer]:
-    server = DevServer(tmp_path / "central.db", token=TOKEN, parcels=120, seed=7)
+    server = DevServer(tmp_path / "central.db", token=TOKEN)
     server.start()
+    for n in range(1, FEED_SIZE + 1):
+        # Typing habits of real customers: lower case, spaces, a dash.
+        typed = (f"TBA{n:012d}", f"tba {n:012d}", f"TBA-{n:06d}-{n:06d}".replace("-", "", 1))[n % 3]
+        server.add_registration(typed, order_number=f"113-{n // 2:07d}", suite=f"UN-{1000 + n % 40}", services=["photo"])
     try:
         yield server
     finally:
@@ -35,7 +40,7 @@ def devserver(tmp_path: Path) -> Iterator[DevServer]:
 
 @pytest.fixture
 def proxy(devserver: DevServer) -> Iterator[FaultProxy]:
-    fault_proxy = FaultProxy(devserver.url).start()
+    fault_proxy = FaultProxy(devserver.root_url).start()
     try:
         yield fault_proxy
     finally:

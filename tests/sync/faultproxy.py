@@ -92,7 +92,7 @@ class FaultProxy:
         parts = urlsplit(self.upstream)
         conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
         try:
-            conn.request(method, parts.path + target, body=body or None, headers=headers)
+            conn.request(method, target, body=body or None, headers=headers)
             response = conn.getresponse()
             return response.status, response.getheaders(), response.read()
         finally:

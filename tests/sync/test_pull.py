@@ -1,0 +1,178 @@
+"""Pull against the simulator over real HTTP, on SQLite and PostgreSQL: pages, edits, tombstones, 410, receipts."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from scanstation.devserver import DevServer
+from scanstation.receiving import NOTE_RESOLVED_LATER, Outcome, Receiver
+from scanstation.scan import Scan
+from scanstation.store.models import Registration, RegistrationKey, SyncState
+from scanstation.sync.client import CentralClient
+from scanstation.sync.contract import ContractError
+from scanstation.sync.pull import CURSOR_KEY, Puller
+from scanstation.tracking import registration_keys
+
+from .conftest import STATION, MakeConfig
+from .faultproxy import FaultProxy
+
+
+def _puller(engine: Engine, config: object, **kw: object) -> Puller:
+    client = CentralClient(config.server, config.server_token(), STATION)  # type: ignore[attr-defined]
+    return Puller(engine, client, page_limit=config.server.page_limit, **kw)  # type: ignore[attr-defined,arg-type]
+
+
+def _count(engine: Engine, model: type, *where: object) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(model).where(*where)).scalar_one())  # type: ignore[arg-type]
+
+
+def _reg(engine: Engine, rid: str) -> Registration:
+    with engine.connect() as conn:
+        row = conn.execute(select(Registration).where(Registration.id == rid)).one()
+    return row[0] if not hasattr(row, "id") else row  # type: ignore[return-value]
+
+
+def _row(engine: Engine, rid: str) -> dict[str, object]:
+    with engine.connect() as conn:
+        return dict(conn.execute(select(Registration.__table__).where(Registration.id == rid)).mappings().one())
+
+
+def _keys(engine: Engine, rid: str) -> set[str]:
+    with engine.connect() as conn:
+        return set(conn.execute(select(RegistrationKey.key).where(RegistrationKey.registration_id == rid)).scalars())
+
+
+def _server_ids(devserver: DevServer) -> set[str]:
+    return {item["id"] for item in devserver.registrations(limit=100_000)}
+
+
+def test_initial_pull_takes_every_registration_page_by_page_with_its_keys(
+    engine: Engine, devserver: DevServer, make_config: MakeConfig
+) -> None:
+    config = make_config(devserver.url, page_limit=25)
+    result = _puller(engine, config, chunk_rows=10).pull()
+    ids = _server_ids(devserver)
+    assert result.completed
+    assert result.items == len(ids) == _count(engine, Registration)
+    assert result.pages == -(-len(ids) // 25) or result.pages == len(ids) // 25 + 1
+    item = devserver.registrations(limit=1)[0]
+    row = _row(engine, item["id"])
+    assert row["tracking_typed"] == item["tracking_number"]
+    assert row["customer_suite"] == item["customer"]["suite"]
+    assert row["services"] == " ".join(item["services"])
+    assert _keys(engine, item["id"]) == set(registration_keys(item["tracking_number"]))
+    with engine.connect() as conn:
+        stored = conn.execute(select(SyncState.value).where(SyncState.key == CURSOR_KEY)).scalar_one()
+    assert stored.startswith("c:")
+
+    # The cursor survives: a new puller (as after a restart) asks from it and gets nothing new.
+    again = _puller(engine, config).pull()
+    assert again.items == 0
+    assert again.completed
+
+
+def test_edits_rekey_and_deletions_keep_a_tombstone_with_its_keys(
+    engine: Engine, devserver: DevServer, make_config: MakeConfig
+) -> None:
+    config = make_config(devserver.url)
+    _puller(engine, config).pull()
+    edited, deleted = (item["id"] for item in devserver.registrations(limit=2))
+    old_keys = _keys(engine, edited)
+    devserver.edit_registration(edited, tracking_number="9400 1118 9922 3197 4284 90", services=["repack"])
+    deleted_keys = _keys(engine, deleted)
+    devserver.delete_registration(deleted)
+
+    result = _puller(engine, config).pull()
+    assert result.items == 2
+    assert _keys(engine, edited) == set(registration_keys("9400 1118 9922 3197 4284 90")) != old_keys
+    assert _row(engine, edited)["services"] == "repack"
+    tomb = _row(engine, deleted)
+    assert tomb["deleted"] is True
+    assert _keys(engine, deleted) == deleted_keys and deleted_keys  # a later scan finds it as deleted
+
+
+def test_410_starts_again_from_the_beginning_and_keeps_the_receipt(
+    engine: Engine, devserver: DevServer, make_config: MakeConfig
+) -> None:
+    config = make_config(devserver.url)
+    _puller(engine, config).pull()
+    receiver = Receiver(engine, station_id=STATION, undo_window_s=60)
+    rid, number = next(
+        (r["id"], r["tracking_number"]) for r in devserver.registrations(limit=200) if r.get("status") == "awaiting"
+    )
+    tracking = _row(engine, rid)["tracking_number"]
+    verdict = receiver.receive(Scan(raw=str(tracking), scanner="test"), "anna")
+    assert verdict.outcome is Outcome.MATCHED, (number, verdict)
+
+    devserver.invalidate_cursors()
+    devserver.edit_registration(rid, services=["photo"])  # the server still says awaiting: our event is held
+    result = _puller(engine, config).pull()
+    assert result.restarted
+    assert result.items == len(_server_ids(devserver))
+    row = _row(engine, rid)
+    assert row["status"] == "at_warehouse"  # not downgraded while our event is unsent
+    assert row["received_scan_id"] == verdict.scan_id
+    assert row["services"] == "photo"
+
+
+def test_a_contract_breaking_page_is_set_aside_and_nothing_is_written(
+    engine: Engine, devserver: DevServer, proxy: FaultProxy, make_config: MakeConfig
+) -> None:
+    config = make_config(proxy.url + "/api/station/v1")
+    body = b'{"items":[{"id":"p_1","deleted":false,"updated_at":"2026-11-26T14:03:07+05:00"}],"next_cursor":"x","has_more":false}'
+    proxy.add("/api/station/v1/parcels", "answer", body=body)
+    with pytest.raises(ContractError, match="UTC"):
+        _puller(engine, config).pull()
+    assert _count(engine, Registration) == 0
+    assert _count(engine, SyncState) == 0
+    result = _puller(engine, config).pull()  # the next try (a proper answer) applies
+    assert result.completed and _count(engine, Registration) == len(_server_ids(devserver))
+
+
+def test_a_page_interrupted_midway_is_read_again_without_harm(
+    engine: Engine, devserver: DevServer, make_config: MakeConfig
+) -> None:
+    config = make_config(devserver.url, page_limit=50)
+    stop = threading.Event()
+    chunks = 0
+
+    def stop_after_first_chunk(_ids: list[str]) -> list[object]:
+        return []
+
+    class Stopper(Puller):
+        def _apply(self, page, result):  # type: ignore[no-untyped-def]
+            nonlocal chunks
+            stop.set()  # stop is checked after every chunk: only the first chunk of the first page commits
+            chunks += 1
+            return super()._apply(page, result)
+
+    client = CentralClient(config.server, config.server_token(), STATION)
+    first = Stopper(engine, client, page_limit=50, chunk_rows=20, stop=stop, resolver=stop_after_first_chunk).pull()
+    assert not first.completed
+    assert _count(engine, Registration) == 20
+    assert _count(engine, SyncState) == 0  # the page's cursor was not stored: the page comes again
+    second = _puller(engine, config, chunk_rows=20).pull()
+    assert second.completed
+    assert _count(engine, Registration) == len(_server_ids(devserver))
+
+
+def test_a_late_registration_receives_the_unknown_parcel_and_notifies(
+    engine: Engine, devserver: DevServer, make_config: MakeConfig
+) -> None:
+    config = make_config(devserver.url)
+    _puller(engine, config).pull()
+    receiver = Receiver(engine, station_id=STATION, undo_window_s=0)
+    number = "1Z999AA10123456784"
+    assert receiver.receive(Scan(raw=number, scanner="test"), "anna").outcome is Outcome.UNKNOWN
+    devserver.add_registration("1z 999 aa1 01 2345 6784", suite="UN-9999", name="Пётр Иванов")
+    seen: list[object] = []
+    result = _puller(engine, config, resolver=receiver.resolve_unknowns).pull(on_resolved=seen.extend)
+    assert len(result.resolved) == 1 and seen == result.resolved
+    verdict = result.resolved[0]
+    assert verdict.note == NOTE_RESOLVED_LATER  # type: ignore[attr-defined]
+    assert verdict.customer_suite == "UN-9999"  # type: ignore[attr-defined]
