@@ -1,1 +1,1 @@
-"""scanstation.bench."""
+"""Benchmarks behind `scanstation bench NAME`: each module exposes add_arguments(parser) and run(args) -> int."""

@@ -1,15 +1,56 @@
-"""`scanstation bench` (placeholder until its issue lands)."""
+"""`scanstation bench receive|sync|scanners|gui`: each benchmark lives in scanstation/bench/<name>.py."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
+from typing import Protocol, cast
+
+# name -> one-line help; the module scanstation.bench.<name> provides add_arguments(parser) and run(args).
+BENCHMARKS: dict[str, str] = {
+    "receive": "time scans through the receiving rules on a large database, against a plain-sqlite3 floor",
+    "sync": "time pulling the feed and pushing the outbox against the simulator",
+    "scanners": "time reads from serial and socket scanners to a verdict",
+    "gui": "time a scan to the banner on the clerk's screen",
+}
+
+
+class _Benchmark(Protocol):
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
+
+    def run(self, args: argparse.Namespace) -> int: ...
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("rest", nargs=argparse.REMAINDER)
+    sub = parser.add_subparsers(dest="bench_name", metavar="BENCHMARK", required=True)
+    for name, help_text in BENCHMARKS.items():
+        bench_parser = sub.add_parser(name, help=help_text, description=help_text)
+        module = _module(name)
+        if module is None:
+            # Keep the name visible in --help; running it says what is missing.
+            bench_parser.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+        else:
+            module.add_arguments(bench_parser)
+
+
+def _module(name: str) -> _Benchmark | None:
+    """The benchmark module, or None when it is not installed yet (cheap: benchmarks import heavy things in run)."""
+    try:
+        return cast(_Benchmark, importlib.import_module(f"scanstation.bench.{name}"))
+    except ModuleNotFoundError as err:
+        if err.name == f"scanstation.bench.{name}":
+            return None
+        raise
 
 
 def run(args: argparse.Namespace) -> int:
-    print("scanstation bench: not implemented yet", file=sys.stderr)
-    return 1
+    module = _module(args.bench_name)
+    if module is None:
+        print(
+            f"scanstation bench: the {args.bench_name!r} benchmark is not part of this build "
+            f"(no module scanstation.bench.{args.bench_name})",
+            file=sys.stderr,
+        )
+        return 1
+    return int(module.run(args))

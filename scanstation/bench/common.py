@@ -1,0 +1,142 @@
+"""Helpers every benchmark shares: percentiles, peak memory, a stopwatch, the printed table and the JSON line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import platform
+import sqlite3
+import sys
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "Stats",
+    "add_json_option",
+    "emit_json",
+    "machine_info",
+    "peak_rss_mb",
+    "percentile",
+    "print_stats",
+    "progress",
+    "stopwatch",
+]
+
+
+def percentile(samples: Sequence[float], pct: float) -> float:
+    """The pct-th percentile (0-100) with linear interpolation between ranks (numpy's default)."""
+    if not samples:
+        return math.nan
+    ordered = sorted(samples)
+    rank = (len(ordered) - 1) * pct / 100
+    low = math.floor(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """Latency summary in milliseconds of a list of durations in seconds."""
+
+    n: int
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    mean_ms: float
+    max_ms: float
+
+    @classmethod
+    def of(cls, seconds: Sequence[float]) -> Stats:
+        ms = sorted(s * 1000 for s in seconds)
+        return cls(
+            n=len(ms),
+            p50_ms=percentile(ms, 50),
+            p95_ms=percentile(ms, 95),
+            p99_ms=percentile(ms, 99),
+            mean_ms=sum(ms) / len(ms) if ms else math.nan,
+            max_ms=ms[-1] if ms else math.nan,
+        )
+
+    def as_dict(self, prefix: str = "") -> dict[str, float | int]:
+        """Fields named `<prefix>p50_ms` etc., rounded for a JSON line."""
+        return {
+            f"{prefix}n": self.n,
+            f"{prefix}p50_ms": round(self.p50_ms, 4),
+            f"{prefix}p95_ms": round(self.p95_ms, 4),
+            f"{prefix}p99_ms": round(self.p99_ms, 4),
+            f"{prefix}mean_ms": round(self.mean_ms, 4),
+            f"{prefix}max_ms": round(self.max_ms, 4),
+        }
+
+
+def peak_rss_mb() -> float | None:
+    """Peak resident memory of this process so far, in MiB; None where the OS does not say (Windows)."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # Linux reports KiB, macOS bytes.
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+@contextmanager
+def stopwatch() -> Iterator[list[float]]:
+    """`with stopwatch() as t: ...` then `t[0]` is the elapsed seconds (perf_counter)."""
+    box: list[float] = []
+    start = time.perf_counter()
+    try:
+        yield box
+    finally:
+        box.append(time.perf_counter() - start)
+
+
+def progress(message: str, *, quiet: bool = False) -> None:
+    """A progress line on stderr, so stdout stays the report (and its last line the JSON)."""
+    if not quiet:
+        print(message, file=sys.stderr, flush=True)
+
+
+def print_stats(label: str, stats: Stats, *, file: Any = None) -> None:
+    """One aligned line: label, n, p50, p95, p99, mean, max (ms)."""
+    print(
+        f"{label:<28} n={stats.n:<7} p50 {stats.p50_ms:8.3f} ms   p95 {stats.p95_ms:8.3f} ms   "
+        f"p99 {stats.p99_ms:8.3f} ms   mean {stats.mean_ms:8.3f} ms   max {stats.max_ms:8.3f} ms",
+        file=file or sys.stdout,
+    )
+
+
+def machine_info() -> dict[str, Any]:
+    """What the figures were measured on."""
+    import os
+
+    return {
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+    }
+
+
+def add_json_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="end the output with one line of JSON (the figures)")
+
+
+def emit_json(result: Mapping[str, Any]) -> None:
+    """Print the figures as the last line of stdout: one JSON object, NaN written as null."""
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        if isinstance(value, Mapping):
+            return {str(k): clean(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [clean(v) for v in value]
+        return value
+
+    sys.stdout.flush()
+    print(json.dumps(clean(dict(result)), ensure_ascii=False, separators=(",", ":"), allow_nan=False), flush=True)
