@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 import pytest
@@ -115,7 +115,9 @@ def test_an_observer_that_raises_does_not_kill_the_reader(
     assert recorder.wait_scans(2) == [UPS, USPS]
 
 
-def test_several_scanners_at_once_each_named(pty_factory, recorder: Recorder, sources: list[StreamSource]) -> None:  # type: ignore[no-untyped-def]
+def test_several_scanners_at_once_each_named(
+    pty_factory: Callable[[], Pty], recorder: Recorder, sources: list[StreamSource]
+) -> None:
     a, b = pty_factory(), pty_factory()
     start(sources, serial_config(a.path, name="left"), recorder)
     start(sources, serial_config(b.path, name="right"), recorder)
@@ -228,7 +230,7 @@ def test_no_usb_match_says_so_and_names_the_ports_command(recorder: Recorder, so
 
 def test_two_usb_matches_are_refused_rather_than_guessed(recorder: Recorder, sources: list[StreamSource]) -> None:
     def two() -> list[PortInfo]:
-        ports = []
+        ports: list[PortInfo] = []
         for device in ("/dev/ttyACM0", "/dev/ttyACM1"):
             info = ListPortInfo(device, skip_link_detection=True)
             info.vid, info.pid = 0x0C2E, 0x0B61
