@@ -1,0 +1,101 @@
+"""Outcome sounds behind a tiny interface; where audio is unavailable it says so and the banner flashes."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from scanstation.gui import qt
+from scanstation.gui.resources import sounds_dir
+
+log = logging.getLogger(__name__)
+
+SOUND_NAMES = ("matched", "duplicate", "unknown", "ambiguous", "not_expected", "invalid", "notice")
+
+
+class Sounds(qt.QObject):
+    """Plays one short WAV per outcome with QSoundEffect.
+
+    `play(name)` returns True only when a sound really started. It returns False (and the caller
+    flashes instead) when sound is off in the config, QtMultimedia is missing, there is no audio
+    output, or the effect went to the Error status (no sound server, unsupported device). Nothing
+    here raises: a station without speakers is a normal station.
+    """
+
+    availability_changed = qt.Signal(bool)
+
+    def __init__(
+        self,
+        enabled: bool = True,
+        folder: Path | None = None,
+        parent: qt.QObject | None = None,
+        *,
+        check_devices: bool = True,
+    ) -> None:
+        super().__init__(parent)
+        self._effects: dict[str, object] = {}
+        self._broken: set[str] = set()
+        self._reason = ""
+        self._available = False
+        if not enabled:
+            self._reason = "sound is off in the config"
+            return
+        if qt.QSoundEffect is None or qt.QMediaDevices is None:
+            self._reason = "QtMultimedia is not installed"
+            return
+        try:
+            # Listing devices answers at once; without the check, QSoundEffect finds out by going to Error.
+            if check_devices and not qt.QMediaDevices.audioOutputs():
+                self._reason = "no audio output device"
+                return
+        except Exception as exc:  # a broken multimedia backend must not stop the station
+            self._reason = f"audio devices cannot be listed: {exc}"
+            return
+        folder = folder or sounds_dir()
+        for name in SOUND_NAMES:
+            path = folder / f"{name}.wav"
+            if not path.is_file():
+                log.warning("sound file missing: %s", path)
+                continue
+            effect = qt.QSoundEffect(self)
+            effect.setSource(qt.QUrl.fromLocalFile(str(path)))
+            effect.statusChanged.connect(lambda name=name: self._status_changed(name))
+            self._effects[name] = effect
+        self._available = bool(self._effects)
+        if not self._available:
+            self._reason = "no sound files"
+
+    @property
+    def available(self) -> bool:
+        return self._available
+
+    @property
+    def reason(self) -> str:
+        """Why sound is unavailable, in words for the log and the status bar ("" when it works)."""
+        return self._reason
+
+    def _status_changed(self, name: str) -> None:
+        effect = self._effects.get(name)
+        if effect is not None and effect.status() == qt.QSoundEffect.Status.Error:  # type: ignore[attr-defined]
+            self._broken.add(name)
+            if self._available and self._broken >= set(self._effects):
+                self._available = False
+                self._reason = "the audio device refused to play (no sound server?)"
+                log.warning("sound unavailable: %s; the banner flashes instead", self._reason)
+                self.availability_changed.emit(False)
+
+    def play(self, name: str) -> bool:
+        """Start the sound for `name`; False when nothing will be heard."""
+        if not self._available or name in self._broken:
+            return False
+        effect = self._effects.get(name)
+        if effect is None:
+            return False
+        try:
+            effect.play()  # type: ignore[attr-defined]
+        except Exception:  # pragma: no cover - defensive: Qt raised from a backend
+            log.exception("playing %s failed", name)
+            return False
+        # Still loading (the first seconds after start) counts as "not sure to be heard": the caller also
+        # flashes, which is harmless if the sound then plays too.
+        return effect.status() == qt.QSoundEffect.Status.Ready  # type: ignore[attr-defined]

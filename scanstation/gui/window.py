@@ -1,0 +1,646 @@
+"""The clerk's scan screen: banner, last scans, shift counters, typed entry, undo, log-in and status bar."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from scanstation.gui import qt
+from scanstation.gui.banner import VerdictBanner
+from scanstation.gui.bridge import Bridge, GuiReceiving
+from scanstation.gui.i18n import Translations
+from scanstation.gui.sound import Sounds
+from scanstation.gui.texts import (
+    COLOURS,
+    BannerText,
+    banner_error,
+    banner_for,
+    banner_idle,
+    banner_refused,
+    banner_undone,
+    local_time,
+    outcome_word,
+)
+from scanstation.receiving import Outcome, UndoResult, Verdict
+from scanstation.scan import Scan
+
+log = logging.getLogger(__name__)
+
+MANUAL_SCANNER = "manual"
+RECENT_ROWS = 100
+COUNTED = (
+    Outcome.MATCHED,
+    Outcome.DUPLICATE,
+    Outcome.UNKNOWN,
+    Outcome.AMBIGUOUS,
+    Outcome.NOT_EXPECTED,
+    Outcome.INVALID,
+)
+
+
+def _font(points: float, bold: bool = False) -> qt.QFont:
+    font = qt.QFont()
+    font.setPointSizeF(points)
+    font.setBold(bold)
+    return font
+
+
+class EntryLine(qt.QLineEdit):
+    """A line edit that hands Ctrl+Z to the station (undo last scan) instead of undoing its own text."""
+
+    undo_requested = qt.Signal()
+
+    def keyPressEvent(self, event: qt.QKeyEvent) -> None:  # noqa: N802 - Qt override
+        if event.matches(qt.QKeySequence.StandardKey.Undo):
+            self.undo_requested.emit()
+            event.accept()
+            return
+        if event.key() == qt.Qt.Key.Key_Escape:
+            self.clear()
+            return
+        super().keyPressEvent(event)
+
+
+class StationWindow(qt.QMainWindow):
+    """Only shows and asks: every scan, undo and log-in goes to the receiving worker; answers come by signal."""
+
+    banner_shown = qt.Signal(object)  # the BannerText just shown (tests and `bench gui` wait on it)
+
+    def __init__(
+        self,
+        bridge: Bridge,
+        worker: GuiReceiving | None,
+        *,
+        station_id: str,
+        sounds: Sounds,
+        translations: Translations | None = None,
+        settings: qt.QSettings | None = None,
+        font_scale: float = 1.0,
+        scanner_names: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__()
+        self._bridge = bridge
+        self._worker = worker
+        self._station_id = station_id
+        self._sounds = sounds
+        self._translations = translations
+        self._settings = settings
+        self._scale = font_scale
+        self._operator: str | None = None
+        self._operator_display = ""
+        self._login_pending = False
+        self._undo_target: Verdict | None = None
+        self._undo_pending = False
+        self._counts: dict[str, int] = dict.fromkeys(COUNTED, 0)
+        self._counted: dict[str, str] = {}  # scan_id -> outcome counted, so an undo subtracts the right one
+        self._shift_started = datetime.now(UTC)
+        self._banner_source: Callable[[], BannerText] = lambda: banner_idle(False)
+        self._scanner_states: dict[str, Any] = {name: None for name in scanner_names}
+        self._sync: Any = None
+        self._notice_verdict: Verdict | None = None
+        self._login_error = ""
+
+        self.setFont(_font(15 * font_scale))
+        self._build()
+        self._connect()
+        self.retranslate()
+        if settings is not None:
+            geometry = settings.value("window/geometry")
+            if isinstance(geometry, qt.QByteArray) and not geometry.isEmpty():
+                self.restoreGeometry(geometry)
+            else:
+                self.resize(1400, 900)
+        else:
+            self.resize(1400, 900)
+        self._show(self._banner_source, feedback=None)
+        self.name_edit.setFocus()
+
+    # ----- building -------------------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        s = self._scale
+        central = qt.QWidget()
+        outer = qt.QVBoxLayout(central)
+        outer.setContentsMargins(12, 12, 12, 6)
+        outer.setSpacing(10)
+        top = qt.QHBoxLayout()
+        top.setSpacing(12)
+        outer.addLayout(top, 1)
+
+        self.banner = VerdictBanner(s)
+        top.addWidget(self.banner, 3)
+
+        side = qt.QVBoxLayout()
+        top.addLayout(side, 1)
+        self.counters_title = qt.QLabel()
+        self.counters_title.setFont(_font(16 * s, bold=True))
+        side.addWidget(self.counters_title)
+        grid = qt.QGridLayout()
+        grid.setHorizontalSpacing(10)
+        self.counter_names: dict[str, qt.QLabel] = {}
+        self.counter_values: dict[str, qt.QLabel] = {}
+        for row, outcome in enumerate(COUNTED):
+            bg, fg = COLOURS[outcome]
+            name = qt.QLabel()
+            name.setFont(_font(15 * s, bold=True))
+            name.setStyleSheet(f"background: {bg}; color: {fg}; padding: 2px 8px; border-radius: 4px;")
+            value = qt.QLabel("0")
+            value.setFont(_font(22 * s, bold=True))
+            value.setAlignment(qt.Qt.AlignmentFlag.AlignRight | qt.Qt.AlignmentFlag.AlignVCenter)
+            value.setObjectName(f"count_{outcome}")
+            grid.addWidget(name, row, 0)
+            grid.addWidget(value, row, 1)
+            self.counter_names[outcome] = name
+            self.counter_values[outcome] = value
+        side.addLayout(grid)
+        self.recent_title = qt.QLabel()
+        self.recent_title.setFont(_font(16 * s, bold=True))
+        side.addWidget(self.recent_title)
+        self.recent = qt.QTableWidget(0, 4)
+        self.recent.setFont(_font(13 * s))
+        self.recent.verticalHeader().setVisible(False)
+        self.recent.setEditTriggers(qt.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.recent.setSelectionBehavior(qt.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.recent.setFocusPolicy(qt.Qt.FocusPolicy.NoFocus)
+        header = self.recent.horizontalHeader()
+        header.setSectionResizeMode(qt.QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, qt.QHeaderView.ResizeMode.Stretch)
+        side.addWidget(self.recent, 1)
+
+        self.notice_bar = qt.QLabel()
+        self.notice_bar.setFont(_font(18 * s, bold=True))
+        self.notice_bar.setWordWrap(True)
+        self.notice_bar.setStyleSheet("background: #fff59d; color: #111; padding: 8px; border: 3px solid #f57f17;")
+        self.notice_bar.setVisible(False)
+        outer.addWidget(self.notice_bar)
+
+        # The bottom row is either the log-in form or the typed entry with undo.
+        self.login_row = qt.QWidget()
+        login = qt.QHBoxLayout(self.login_row)
+        login.setContentsMargins(0, 0, 0, 0)
+        self.name_label = qt.QLabel()
+        self.name_edit = qt.QLineEdit()
+        self.name_edit.setObjectName("operatorName")
+        self.pin_label = qt.QLabel()
+        self.pin_edit = qt.QLineEdit()
+        self.pin_edit.setObjectName("operatorPin")
+        self.pin_edit.setEchoMode(qt.QLineEdit.EchoMode.Password)
+        self.login_button = qt.QPushButton()
+        self.login_error_label = qt.QLabel()
+        self.login_error_label.setStyleSheet("color: #c62828; font-weight: bold;")
+        for w in (self.name_label, self.name_edit, self.pin_label, self.pin_edit, self.login_button):
+            w.setFont(_font(18 * s))
+        self.login_error_label.setFont(_font(16 * s))
+        login.addWidget(self.name_label)
+        login.addWidget(self.name_edit, 2)
+        login.addWidget(self.pin_label)
+        login.addWidget(self.pin_edit, 1)
+        login.addWidget(self.login_button)
+        login.addWidget(self.login_error_label, 2)
+        outer.addWidget(self.login_row)
+
+        self.entry_row = qt.QWidget()
+        entry = qt.QHBoxLayout(self.entry_row)
+        entry.setContentsMargins(0, 0, 0, 0)
+        self.entry_label = qt.QLabel()
+        self.entry = EntryLine()
+        self.entry.setObjectName("typedEntry")
+        self.entry.setMaxLength(200)
+        self.entry_button = qt.QPushButton()
+        self.undo_button = qt.QPushButton()
+        self.undo_button.setObjectName("undoButton")
+        for w in (self.entry_label, self.entry, self.entry_button, self.undo_button):
+            w.setFont(_font(18 * s))
+        entry.addWidget(self.entry_label)
+        entry.addWidget(self.entry, 3)
+        entry.addWidget(self.entry_button)
+        entry.addWidget(self.undo_button, 2)
+        outer.addWidget(self.entry_row)
+        self.entry_row.setVisible(False)
+
+        self.setCentralWidget(central)
+
+        bar = self.statusBar()
+        bar.setFont(_font(13 * s))
+        self.scanners_label = qt.QLabel()
+        self.sync_label = qt.QLabel()
+        self.operator_label = qt.QLabel()
+        self.sound_label = qt.QLabel()
+        self.language_button = qt.QToolButton()
+        self.logout_button = qt.QToolButton()
+        for w in (self.scanners_label, self.sync_label, self.operator_label, self.sound_label):
+            w.setFont(_font(13 * s, bold=True))
+            w.setTextFormat(qt.Qt.TextFormat.RichText)
+        bar.addWidget(self.scanners_label, 2)
+        bar.addWidget(self.sync_label, 2)
+        bar.addPermanentWidget(self.sound_label)
+        bar.addPermanentWidget(self.operator_label)
+        bar.addPermanentWidget(self.logout_button)
+        bar.addPermanentWidget(self.language_button)
+
+        self._undo_timer = qt.QTimer(self)
+        self._undo_timer.setInterval(250)
+        self._undo_timer.timeout.connect(self._update_undo)
+
+        self._undo_shortcut = qt.QShortcut(qt.QKeySequence(qt.QKeySequence.StandardKey.Undo), self)
+        self._entry_shortcut = qt.QShortcut(qt.QKeySequence("F2"), self)
+        self._logout_shortcut = qt.QShortcut(qt.QKeySequence("Ctrl+L"), self)
+        self._language_shortcut = qt.QShortcut(qt.QKeySequence("F9"), self)
+
+    def _connect(self) -> None:
+        b = self._bridge
+        b.verdict.connect(self._on_verdict)
+        b.undo_result.connect(self._on_undo_result)
+        b.failed.connect(self._on_failed)
+        b.refused.connect(self._on_refused)
+        b.login_result.connect(self._on_login_result)
+        b.scanner_status.connect(self._on_scanner_status)
+        b.sync_status.connect(self._on_sync_status)
+        b.notice.connect(self._on_notice)
+        self.name_edit.returnPressed.connect(self.pin_edit.setFocus)
+        self.pin_edit.returnPressed.connect(self._login)
+        self.login_button.clicked.connect(self._login)
+        self.entry.returnPressed.connect(self._submit_typed)
+        self.entry_button.clicked.connect(self._submit_typed)
+        self.entry.undo_requested.connect(self.undo_last)
+        self.undo_button.clicked.connect(self.undo_last)
+        self._undo_shortcut.activated.connect(self.undo_last)
+        self._entry_shortcut.activated.connect(self._focus_entry)
+        self._logout_shortcut.activated.connect(self.log_out)
+        self._language_shortcut.activated.connect(self.toggle_language)
+        self.logout_button.clicked.connect(self.log_out)
+        self.language_button.clicked.connect(self.toggle_language)
+        self._sounds.availability_changed.connect(lambda _ok: self._update_sound_label())
+
+    # ----- texts ----------------------------------------------------------------------------------------------
+
+    def changeEvent(self, event: qt.QEvent) -> None:  # noqa: N802 - Qt override
+        if event.type() == qt.QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        """Set every text again in the current language (also called once at start)."""
+        self.setWindowTitle(self.tr("Scan station %1").replace("%1", self._station_id))
+        self.counters_title.setText(self.tr("This shift (since %1)").replace("%1", local_time(self._shift_started)))
+        for outcome, label in self.counter_names.items():
+            label.setText(outcome_word(outcome))
+        self.recent_title.setText(self.tr("Last scans"))
+        self.recent.setHorizontalHeaderLabels([self.tr("Time"), self.tr("Number"), self.tr("Result"), self.tr("Suite")])
+        for row in range(self.recent.rowCount()):
+            item = self.recent.item(row, 2)
+            if item is not None:
+                item.setText(outcome_word(str(item.data(qt.Qt.ItemDataRole.UserRole))))
+        self.name_label.setText(self.tr("Name:"))
+        self.pin_label.setText(self.tr("PIN:"))
+        self.login_button.setText(self.tr("Log in"))
+        self.entry_label.setText(self.tr("Number (F2):"))
+        self.entry.setPlaceholderText(self.tr("type the number from a torn label, then Enter"))
+        self.entry_button.setText(self.tr("Enter"))
+        self.logout_button.setText(self.tr("Log out (Ctrl+L)"))
+        self.language_button.setText(self.tr("Русский (F9)") if self._language() == "en" else "English (F9)")
+        self.login_error_label.setText(self._login_error)
+        self._update_operator_label()
+        self._update_scanners_label()
+        self._update_sync_label()
+        self._update_sound_label()
+        self._update_undo()
+        self._update_notice()
+        self.banner.show_text(self._banner_source())
+
+    def _language(self) -> str:
+        return self._translations.language if self._translations is not None else "en"
+
+    def toggle_language(self) -> None:
+        if self._translations is None:
+            return
+        self._translations.set_language("en" if self._language() == "ru" else "ru")
+        self.retranslate()  # LanguageChange also arrives; retranslating twice is harmless and keeps tests simple
+
+    # ----- log-in ---------------------------------------------------------------------------------------------
+
+    @property
+    def operator(self) -> str | None:
+        return self._operator
+
+    def _login(self) -> None:
+        name = self.name_edit.text().strip()
+        pin = self.pin_edit.text()
+        if not name or not pin:
+            self._set_login_error(self.tr("enter your name and PIN"))
+            return
+        if self._worker is None or self._login_pending:
+            return
+        self._login_pending = True
+        self.login_button.setEnabled(False)
+        self._worker.login(name, pin)
+
+    def _set_login_error(self, text: str) -> None:
+        self._login_error = text
+        self.login_error_label.setText(text)
+
+    def _on_login_result(self, name: str, ok: bool, message: str) -> None:
+        self._login_pending = False
+        self.login_button.setEnabled(True)
+        self.pin_edit.clear()
+        if not ok:
+            self._set_login_error(message or self.tr("wrong name or PIN"))
+            self.pin_edit.setFocus()
+            return
+        self.log_in(name, message or name)
+
+    def log_in(self, name: str, display_name: str = "") -> None:
+        """Start this operator's session (after verify_pin said yes)."""
+        self._operator = name
+        self._operator_display = display_name or name
+        self._set_login_error("")
+        if self._worker is not None:
+            self._worker.set_operator(name)
+        self.login_row.setVisible(False)
+        self.entry_row.setVisible(True)
+        self._update_operator_label()
+        self._show(lambda: banner_idle(True), feedback=None)
+        self.entry.setFocus()
+
+    def log_out(self) -> None:
+        if self._operator is None:
+            return
+        if self._worker is not None:
+            self._worker.set_operator(None)
+        self._operator = None
+        self._operator_display = ""
+        self._undo_target = None
+        self._update_undo()
+        self.entry.clear()
+        self.entry_row.setVisible(False)
+        self.login_row.setVisible(True)
+        self.name_edit.clear()
+        self._update_operator_label()
+        self._show(lambda: banner_idle(False), feedback=None)
+        self.name_edit.setFocus()
+
+    def _update_operator_label(self) -> None:
+        if self._operator is None:
+            self.operator_label.setText(self.tr("nobody logged in"))
+            self.logout_button.setVisible(False)
+        else:
+            self.operator_label.setText(self.tr("Operator: %1").replace("%1", _esc(self._operator_display)))
+            self.logout_button.setVisible(True)
+
+    # ----- scans ----------------------------------------------------------------------------------------------
+
+    def submit(self, scan: Scan) -> None:
+        """Hand a scan to the receiving worker (the same path as every scanner source)."""
+        if self._worker is not None:
+            self._worker.submit(scan)
+
+    def _focus_entry(self) -> None:
+        if self._operator is not None:
+            self.entry.setFocus()
+            self.entry.selectAll()
+
+    def _submit_typed(self) -> None:
+        text = self.entry.text().strip()
+        if not text:
+            return
+        self.entry.clear()
+        self.submit(Scan(raw=text, scanner=MANUAL_SCANNER, typed=True))
+
+    def _on_verdict(self, verdict: Verdict) -> None:
+        outcome = str(verdict.outcome)
+        if outcome in self._counts and verdict.scan_id not in self._counted:
+            self._counts[outcome] += 1
+            self._counted[verdict.scan_id] = outcome
+            self.counter_values[outcome].setText(str(self._counts[outcome]))
+        self._add_recent(verdict)
+        if verdict.undo_deadline is not None:
+            self._undo_target = verdict
+            self._update_undo()
+        self._show(lambda: banner_for(verdict), feedback=outcome, payload=verdict)
+
+    def _on_failed(self, scan: Scan, message: str) -> None:
+        self._show(lambda: banner_error(scan.raw, message), feedback="invalid", payload=scan)
+
+    def _on_refused(self, scan: Scan) -> None:
+        self._show(lambda: banner_refused(scan.raw), feedback="invalid", payload=scan)
+
+    def _show(self, source: Callable[[], BannerText], feedback: str | None, payload: object = None) -> None:
+        """Show a banner; feedback names the sound, which becomes a flash where sound is unavailable."""
+        self._banner_source = source
+        text = source()
+        self.banner.show_text(text)
+        if feedback is not None and not self._sounds.play(feedback):
+            self.banner.flash()
+        self.banner_shown.emit(payload if payload is not None else text)
+
+    def _add_recent(self, verdict: Verdict) -> None:
+        self.recent.insertRow(0)
+        number = verdict.tracking_number or verdict.raw.strip()[:40]
+        bg, fg = COLOURS.get(str(verdict.outcome), COLOURS["idle"])
+        cells = [
+            local_time(verdict.at, seconds=True),
+            number,
+            outcome_word(verdict.outcome),
+            verdict.customer_suite or "",
+        ]
+        for col, text in enumerate(cells):
+            item = qt.QTableWidgetItem(text)
+            if col == 2:
+                item.setData(qt.Qt.ItemDataRole.UserRole, str(verdict.outcome))
+                item.setBackground(qt.QColor(bg))
+                item.setForeground(qt.QColor(fg))
+            if col == 0:
+                item.setData(qt.Qt.ItemDataRole.UserRole, verdict.scan_id)
+            self.recent.setItem(0, col, item)
+        while self.recent.rowCount() > RECENT_ROWS:
+            self.recent.removeRow(self.recent.rowCount() - 1)
+
+    def _recent_row(self, scan_id: str) -> int | None:
+        for row in range(self.recent.rowCount()):
+            item = self.recent.item(row, 0)
+            if item is not None and item.data(qt.Qt.ItemDataRole.UserRole) == scan_id:
+                return row
+        return None
+
+    def recent_rows(self) -> list[tuple[str, str, str, str]]:
+        """What the last-scans list shows, top (newest) first."""
+        rows = []
+        for row in range(self.recent.rowCount()):
+            cells = [self.recent.item(row, col) for col in range(4)]
+            rows.append(tuple(c.text() if c is not None else "" for c in cells))
+        return rows  # type: ignore[return-value]
+
+    def count(self, outcome: str) -> int:
+        return int(self.counter_values[outcome].text())
+
+    # ----- undo -----------------------------------------------------------------------------------------------
+
+    def undo_seconds_left(self) -> float:
+        target = self._undo_target
+        if target is None or target.undo_deadline is None or self._operator is None:
+            return 0.0
+        return max(0.0, (target.undo_deadline - datetime.now(UTC)).total_seconds())
+
+    def undo_last(self) -> None:
+        target = self._undo_target
+        if target is None or self._worker is None or self._undo_pending or self.undo_seconds_left() <= 0:
+            return
+        self._undo_pending = True
+        self._worker.undo(target.scan_id)
+        self._update_undo()
+
+    def _update_undo(self) -> None:
+        left = self.undo_seconds_left()
+        if left > 0 and not self._undo_pending:
+            self.undo_button.setEnabled(True)
+            self.undo_button.setText(self.tr("Undo last scan (Ctrl+Z): %1 s").replace("%1", str(int(left + 0.999))))
+            if not self._undo_timer.isActive():
+                self._undo_timer.start()
+        else:
+            self.undo_button.setEnabled(False)
+            self.undo_button.setText(self.tr("Undo last scan (Ctrl+Z)"))
+            if left <= 0:
+                self._undo_timer.stop()
+
+    def _on_undo_result(self, result: UndoResult) -> None:
+        self._undo_pending = False
+        target = self._undo_target
+        if result.undone or result.compensated:
+            outcome = self._counted.pop(result.scan_id, None)
+            if outcome is not None:
+                self._counts[outcome] -= 1
+                self.counter_values[outcome].setText(str(self._counts[outcome]))
+            row = self._recent_row(result.scan_id)
+            if row is not None:
+                item = self.recent.item(row, 2)
+                if item is not None:
+                    item.setData(qt.Qt.ItemDataRole.UserRole, "undone")
+                    item.setText(outcome_word("undone"))
+                    bg, fg = COLOURS["undone"]
+                    item.setBackground(qt.QColor(bg))
+                    item.setForeground(qt.QColor(fg))
+            number = ""
+            if target is not None and target.scan_id == result.scan_id:
+                number = target.tracking_number or target.raw.strip()
+                self._undo_target = None
+            self._show(lambda: banner_undone(number, result.message), feedback="notice", payload=result)
+        else:
+            self.statusBar().showMessage(self.tr("Undo refused: %1").replace("%1", result.message), 10000)
+            self.banner_shown.emit(result)
+        self._update_undo()
+
+    # ----- status ---------------------------------------------------------------------------------------------
+
+    def _on_scanner_status(self, status: Any) -> None:
+        self._scanner_states[str(status.name)] = status
+        self._update_scanners_label()
+
+    def _update_scanners_label(self) -> None:
+        if not self._scanner_states:
+            self.scanners_label.setText(self.tr("no scanners configured (typed entry only)"))
+            return
+        parts = []
+        for name, status in self._scanner_states.items():
+            state = getattr(status, "state", None) or "starting"
+            ok = state in ("connected", "listening", "ready")
+            colour = "#1b8a2f" if ok else "#c62828"
+            word = _scanner_state_word(state)
+            title = _esc(getattr(status, "message", "") or getattr(status, "device", "") or "")
+            parts.append(f'<span style="color:{colour}" title="{title}">● {_esc(name)}: {_esc(word)}</span>')
+        self.scanners_label.setText("&nbsp;&nbsp;".join(parts))
+
+    def _on_sync_status(self, status: Any) -> None:
+        self._sync = status
+        self._update_sync_label()
+
+    def _update_sync_label(self) -> None:
+        st = self._sync
+        if st is None:
+            self.sync_label.setText(self.tr("Sync: starting"))
+            return
+        state = str(getattr(st, "state", ""))
+        colour = {"online": "#1b8a2f", "disabled": "#555"}.get(state, "#c62828")
+        words = {
+            "online": self.tr("online"),
+            "offline": self.tr("OFFLINE"),
+            "token_rejected": self.tr("TOKEN REJECTED: call the administrator"),
+            "disabled": self.tr("off (no server configured)"),
+        }
+        parts = [self.tr("Sync: %1").replace("%1", words.get(state, state))]
+        waiting = int(getattr(st, "events_waiting", 0) or 0)
+        parts.append(self.tr("%1 events waiting").replace("%1", str(waiting)))
+        rejected = int(getattr(st, "rejected_count", 0) or 0)
+        if rejected:
+            parts.append(self.tr("%1 rejected").replace("%1", str(rejected)))
+        last = max(
+            (t for t in (getattr(st, "last_pull_at", None), getattr(st, "last_push_at", None)) if t), default=None
+        )
+        parts.append(self.tr("last sync %1").replace("%1", local_time(last) if last else self.tr("never")))
+        title = _esc(str(getattr(st, "last_error", "") or ""))
+        self.sync_label.setText(f'<span style="color:{colour}" title="{title}">{_esc(" · ".join(parts))}</span>')
+
+    def _update_sound_label(self) -> None:
+        if self._sounds.available:
+            self.sound_label.setText("")
+            self.sound_label.setToolTip("")
+        else:
+            self.sound_label.setText(_esc(self.tr("no sound: the banner flashes")))
+            self.sound_label.setToolTip(self._sounds.reason)
+
+    def _on_notice(self, notice: Any) -> None:
+        # sync sends a SyncNotice wrapping the Verdict; a bare Verdict is accepted too.
+        verdict = getattr(notice, "verdict", notice)
+        if not isinstance(verdict, Verdict):
+            log.warning("ignoring a notice without a verdict: %r", notice)
+            return
+        self._notice_verdict = verdict
+        row = self._recent_row(verdict.scan_id)
+        if row is not None:
+            suite = self.recent.item(row, 3)
+            if suite is not None:
+                suite.setText(verdict.customer_suite or "")
+        self._update_notice()
+        if not self._sounds.play("notice"):
+            self.banner.flash()
+
+    def _update_notice(self) -> None:
+        v = self._notice_verdict
+        if v is None:
+            self.notice_bar.setVisible(False)
+            return
+        text = (
+            self.tr("Matched later by sync: %1 from the unknown shelf belongs to suite %2 (%3): move it to the shelf")
+            .replace("%1", v.tracking_number or v.raw.strip())
+            .replace("%2", v.customer_suite or "?")
+            .replace("%3", v.customer_name or "")
+        )
+        self.notice_bar.setText(text)
+        self.notice_bar.setVisible(True)
+
+    # ----- window ---------------------------------------------------------------------------------------------
+
+    def closeEvent(self, event: qt.QCloseEvent) -> None:  # noqa: N802 - Qt override
+        if self._settings is not None:
+            self._settings.setValue("window/geometry", self.saveGeometry())
+            self._settings.sync()
+        super().closeEvent(event)
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def _scanner_state_word(state: str) -> str:
+    words = {
+        "connected": qt.QCoreApplication.translate("StationWindow", "connected"),
+        "listening": qt.QCoreApplication.translate("StationWindow", "ready"),
+        "ready": qt.QCoreApplication.translate("StationWindow", "ready"),
+        "starting": qt.QCoreApplication.translate("StationWindow", "starting"),
+        "connecting": qt.QCoreApplication.translate("StationWindow", "connecting"),
+        "disconnected": qt.QCoreApplication.translate("StationWindow", "DISCONNECTED"),
+        "error": qt.QCoreApplication.translate("StationWindow", "ERROR"),
+        "stopped": qt.QCoreApplication.translate("StationWindow", "stopped"),
+    }
+    return words.get(state, state)

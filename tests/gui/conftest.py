@@ -1,0 +1,127 @@
+"""GUI fixtures: the real scan screen on a fresh SQLite database, with the real receiving worker thread."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from scanstation.gui import qt
+from scanstation.gui.bridge import Bridge, GuiReceiving
+from scanstation.gui.i18n import Translations
+from scanstation.gui.sound import Sounds
+from scanstation.gui.window import StationWindow
+from scanstation.receiving import Receiver
+from scanstation.store.operators import add_operator, verify_pin
+from scanstation.store.registrations import RegistrationRecord, upsert_registrations
+
+STATION = "st-gui"
+OPERATOR = "anna"
+PIN = "4321"
+
+
+@dataclass
+class Station:
+    """The window and what it runs on, plus the clerk's gestures the tests repeat."""
+
+    window: StationWindow
+    bridge: Bridge
+    receiving: GuiReceiving
+    engine: Engine
+    qtbot: Any
+    settings: qt.QSettings
+
+    def wait_banner(self, action: Callable[[], None], timeout: int = 10_000) -> Any:
+        """Do `action` and wait until the banner changed because of it; returns what was shown."""
+        with self.qtbot.waitSignal(self.window.banner_shown, timeout=timeout) as blocker:
+            action()
+        return blocker.args[0]
+
+    def log_in(self, name: str = OPERATOR, pin: str = PIN) -> None:
+        w = self.window
+        w.name_edit.setFocus()
+        w.name_edit.clear()
+        self.qtbot.keyClicks(w.name_edit, name)
+        self.qtbot.keyClick(w.name_edit, qt.Qt.Key.Key_Return)
+        assert w.pin_edit.hasFocus()
+        self.qtbot.keyClicks(w.pin_edit, pin)
+        # The answer comes back from the receiving thread; the window's slot runs before the blocker's.
+        with self.qtbot.waitSignal(self.bridge.login_result, timeout=10_000):
+            self.qtbot.keyClick(w.pin_edit, qt.Qt.Key.Key_Return)
+
+    def type_number(self, text: str) -> Any:
+        """A clerk types a number from a torn label into the entry and presses Enter."""
+        w = self.window
+        self.qtbot.keyClick(w, qt.Qt.Key.Key_F2)
+        assert w.entry.hasFocus()
+        self.qtbot.keyClicks(w.entry, text)
+        return self.wait_banner(lambda: self.qtbot.keyClick(w.entry, qt.Qt.Key.Key_Return))
+
+    def banner(self) -> tuple[str, str, str]:
+        b = self.window.banner
+        return b.word.text(), b.big.text(), b.action.text()
+
+
+@pytest.fixture
+def register(sqlite_engine: Engine) -> Callable[..., RegistrationRecord]:
+    """Put a registration into the database exactly as the sync puller would."""
+    counter = iter(range(1, 1_000_000))
+
+    def _register(tracking: str, **fields: Any) -> RegistrationRecord:
+        values: dict[str, Any] = {
+            "id": f"p_{next(counter)}",
+            "updated_at": datetime(2026, 11, 26, 14, 3, 7, tzinfo=UTC),
+            "tracking_typed": tracking,
+            "order_number": "113-4567890-1234567",
+            "store": "amazon.com",
+            "customer_id": "c_77",
+            "customer_suite": "UN-1234",
+            "customer_name": "Иван Петров",
+        }
+        values.update(fields)
+        record = RegistrationRecord(**values)
+        with sqlite_engine.begin() as conn:
+            upsert_registrations(conn, [record])
+        return record
+
+    return _register
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> qt.QSettings:
+    return qt.QSettings(str(tmp_path / "gui-state.ini"), qt.QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def station(qtbot: Any, qapp: Any, sqlite_engine: Engine, settings: qt.QSettings) -> Iterator[Station]:
+    add_operator(sqlite_engine, OPERATOR, PIN, display_name="Anna K.")
+    bridge = Bridge()
+    receiver = Receiver(sqlite_engine, station_id=STATION, undo_window_s=10)
+    receiving = GuiReceiving(receiver, bridge, lambda name, pin: verify_pin(sqlite_engine, name, pin))
+    translations = Translations(qapp)
+    translations.set_language("en")
+    window = StationWindow(
+        bridge,
+        receiving,
+        station_id=STATION,
+        sounds=Sounds(),
+        translations=translations,
+        settings=settings,
+        scanner_names=("dock-1",),
+    )
+    qtbot.addWidget(window)
+    window.show()
+    # Keyboard focus (and so typing) needs the window to be the active one, offscreen too.
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    receiving.start()
+    try:
+        yield Station(window, bridge, receiving, sqlite_engine, qtbot, settings)
+    finally:
+        assert receiving.stop(), "the receiving worker did not stop"
+        translations.set_language("en")
