@@ -29,7 +29,7 @@ def _int(query: Mapping[str, list[str]], name: str, default: int, top: int) -> i
     text = (query.get(name) or [""])[0]
     if not text:
         return default
-    if not text.isascii() or not text.isdigit() or int(text) > top:
+    if not (text.isascii() and text.isdigit() and len(text) <= 12 and int(text) <= top):
         raise _InvalidError(f"{name} must be a whole number up to {top}")
     return int(text)
 

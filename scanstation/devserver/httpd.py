@@ -121,10 +121,12 @@ class ContractApp:
 
     def _parcels(self, request: Request) -> Response:
         cursor = (request.query.get("cursor") or [""])[0]
-        raw_limit = (request.query.get("limit") or [""])[0]
         limit = DEFAULT_LIMIT
-        if raw_limit:
-            if not raw_limit.isascii() or not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
+        if "limit" in request.query:
+            raw_limit = request.query["limit"][0]
+            if not (
+                raw_limit.isascii() and raw_limit.isdigit() and len(raw_limit) <= 6 and 1 <= int(raw_limit) <= MAX_LIMIT
+            ):
                 return json_error(400, "bad_limit", f"limit must be a whole number from 1 to {MAX_LIMIT}")
             limit = int(raw_limit)
         try:

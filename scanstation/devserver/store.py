@@ -87,6 +87,15 @@ class CursorGoneError(Exception):
     """A cursor this server does not accept (unparseable, from another feed generation, or past the end)."""
 
 
+class _RejectError(Exception):
+    """An event that will never be applied: its result is `rejected` with this code."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
 class NotFoundError(KeyError):
     """No registration (or customer) with that id."""
 
@@ -104,7 +113,7 @@ def _num(prefixed: str, prefix: str) -> int | None:
         return None
     digits = prefixed[len(prefix) :]
     # Only the canonical spelling names a row: "p_007" or "p_+7" are not ids this server handed out.
-    if not digits.isascii() or not digits.isdigit() or digits != str(int(digits)) or len(digits) > 18:
+    if not (digits.isascii() and digits.isdigit() and len(digits) <= 18) or digits != str(int(digits)):
         return None
     return int(digits)
 
@@ -443,7 +452,12 @@ class FeedStore:
                     status = "duplicate"
                 else:
                     problem = event_problem(event)
-                    error = ("invalid_event", problem) if problem else self._apply(conn, station_id, event)
+                    try:
+                        if problem:
+                            raise _RejectError("invalid_event", problem)
+                        self._apply(conn, station_id, event)
+                    except _RejectError as exc:
+                        error = (exc.code, exc.message)
                     status = "rejected" if error else "accepted"
                 event_type = event.get("type")
                 conn.execute(
@@ -466,37 +480,34 @@ class FeedStore:
                 results.append(result)
         return results
 
-    def _target(self, conn: sqlite3.Connection, pid: str) -> tuple[int, dict[str, Any]] | tuple[str, str]:
-        """(num, live doc) of the parcel an event names, or the (code, message) to reject it with."""
+    def _target(self, conn: sqlite3.Connection, pid: str) -> tuple[int, dict[str, Any]]:
+        """(num, live doc) of the parcel an event names; _RejectError when there is none to act on."""
         num = _num(pid, "p_")
         row = None if num is None else conn.execute("SELECT doc FROM registrations WHERE num = ?", (num,)).fetchone()
         if num is None or row is None:
-            return "unknown_parcel", f"no registration {pid}"
+            raise _RejectError("unknown_parcel", f"no registration {pid}")
         doc = msgspec.json.decode(row[0])
         if doc.get("deleted"):
-            return "parcel_deleted", f"the customer deleted registration {pid}"
+            raise _RejectError("parcel_deleted", f"the customer deleted registration {pid}")
         return num, doc
 
-    def _apply(self, conn: sqlite3.Connection, station_id: str, event: Mapping[str, Any]) -> tuple[str, str] | None:
-        """Do what one valid event asks; returns (code, message) when it must be rejected instead."""
+    def _apply(self, conn: sqlite3.Connection, station_id: str, event: Mapping[str, Any]) -> None:
+        """Do what one valid event asks; _RejectError when it must be rejected instead."""
         kind = event["type"]
         if kind == "parcel.status_changed":
-            target = self._target(conn, event["parcel_id"])
-            if isinstance(target[0], str):
-                return target  # type: ignore[return-value]
-            num, doc = target  # type: ignore[misc]
+            num, doc = self._target(conn, event["parcel_id"])
             if doc.get("status") != event["status"]:
                 doc["status"] = event["status"]
                 self._write_doc(conn, num, doc)
         elif kind == "notification.requested":
-            target = self._target(conn, event["parcel_id"])
-            if isinstance(target[0], str):
-                return target  # type: ignore[return-value]
-            self._notify(conn, event, target[1])  # type: ignore[arg-type]
+            self._notify(conn, event, self._target(conn, event["parcel_id"])[1])
         elif kind == "parcel.unknown":
+            # Listed again (another event id for the same local parcel): refresh the listing, keep any resolution.
             conn.execute(
-                "INSERT OR REPLACE INTO unknown_parcels (local_id, station_id, tracking_number, raw_scan, carrier,"
-                " listed_at) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO unknown_parcels (local_id, station_id, tracking_number, raw_scan, carrier, listed_at)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (local_id) DO UPDATE SET station_id = excluded.station_id,"
+                " tracking_number = excluded.tracking_number, raw_scan = excluded.raw_scan,"
+                " carrier = excluded.carrier, listed_at = excluded.listed_at",
                 (
                     event["local_id"],
                     station_id,
@@ -507,11 +518,8 @@ class FeedStore:
                 ),
             )
         elif kind == "parcel.unknown_resolved":
-            matched = event["resolution"] == "matched"
-            if matched:
-                target = self._target(conn, event["parcel_id"])
-                if isinstance(target[0], str):
-                    return target  # type: ignore[return-value]
+            if event["resolution"] == "matched":
+                self._target(conn, event["parcel_id"])
             values = (event["resolution"], event.get("parcel_id"), event.get("note"), event["occurred_at"])
             updated = conn.execute(
                 "UPDATE unknown_parcels SET resolution = ?, parcel_id = ?, note = ?, resolved_at = ?"
@@ -525,7 +533,6 @@ class FeedStore:
                     " VALUES (?, ?, ?, ?, ?, ?)",
                     (event["local_id"], station_id, *values),
                 )
-        return None
 
     def _notify(self, conn: sqlite3.Connection, event: Mapping[str, Any], doc: Mapping[str, Any]) -> None:
         cnum = _num(doc["customer"]["id"], "c_")
