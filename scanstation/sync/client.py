@@ -162,8 +162,15 @@ class CentralClient:
         self._has_token = bool(token)
         self._token = token or ""
         if token:
-            # Log handlers set up by scanstation.logs scrub it from every record from now on.
+            # Log handlers set up by scanstation.logs scrub it from every record from now on, also in
+            # the escaped form a repr() would show.
             redactor().add(token)
+            redactor().add(token.encode("unicode_escape").decode("ascii"))
+            if token != token.strip() or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in token):
+                raise ValueError(
+                    "the server token contains spaces at an end, a line break or a control character; "
+                    "an HTTP header cannot carry it: copy the token again"
+                )
         self._session = requests.Session()
         self._session.verify = server.verify_tls
         self._session.trust_env = False  # proxies or netrc from the environment must not see the token
@@ -228,7 +235,8 @@ class CentralClient:
         if cursor is not None:
             params["cursor"] = cursor
         response = self._request("GET", "/parcels", params=params)
-        return self._decode(lambda body: decode_page(body, limit), response.content, "/parcels")
+        page: ParcelsPage = self._decode(lambda body: decode_page(body, limit), response.content, "/parcels")
+        return page
 
     def post_events(self, payloads: Sequence[str], ids: list[str]) -> EventsAnswer:
         """POST /events with the stored payloads exactly as they are; checks one result per event, in order."""
@@ -244,7 +252,7 @@ class CentralClient:
             )
         )
         response = self._request("POST", "/events", data=body, headers={"Content-Type": "application/json"})
-        answer = self._decode(decode_events_answer, response.content, "/events")
+        answer: EventsAnswer = self._decode(decode_events_answer, response.content, "/events")
         try:
             check_events_answer(answer, ids)
         except ContractError as err:

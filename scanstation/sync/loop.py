@@ -89,8 +89,12 @@ class CycleReport:
     token_rejected: bool = False
 
 
+# A Retry-After longer than this is taken as a server's mistake rather than a day of silence.
+RETRY_AFTER_MAX_S: Final = 3600.0
+
+
 class Backoff:
-    """Exponential back-off with jitter, capped; a Retry-After the server gives is honoured (up to the cap)."""
+    """Exponential back-off with jitter, capped; a Retry-After the server gives is honoured as given."""
 
     def __init__(self, initial_s: float, max_s: float, rng: random.Random | None = None) -> None:
         self._initial = initial_s
@@ -101,7 +105,7 @@ class Backoff:
     def failure(self, retry_after: float | None = None) -> float:
         self.failures += 1
         if retry_after is not None:
-            return min(retry_after, self._max)
+            return min(retry_after, RETRY_AFTER_MAX_S)
         ceiling = min(self._max, self._initial * 2 ** min(self.failures - 1, 60))
         return self._rng.uniform(ceiling * JITTER_LOW, ceiling)
 

@@ -6,9 +6,9 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final
+from typing import Final, cast
 
-from sqlalchemy import bindparam, case, func, insert, select, update
+from sqlalchemy import Table, bindparam, case, func, insert, select, update
 from sqlalchemy.engine import Engine
 
 from scanstation.scan import utcnow
@@ -21,8 +21,8 @@ __all__ = ["OutboxCounts", "PushResult", "Pusher", "outbox_counts"]
 
 log = logging.getLogger(__name__)
 
-_outbox = OutboxEvent.__table__
-_review = ReviewItem.__table__
+_outbox = cast(Table, OutboxEvent.__table__)
+_review = cast(Table, ReviewItem.__table__)
 _PENDING: Final = EventState.PENDING.value
 
 _SELECT_BATCH = (

@@ -31,7 +31,9 @@ def devserver(tmp_path: Path) -> Iterator[DevServer]:
     for n in range(1, FEED_SIZE + 1):
         # Typing habits of real customers: lower case, spaces, a dash.
         typed = (f"TBA{n:012d}", f"tba {n:012d}", f"TBA-{n:06d}-{n:06d}".replace("-", "", 1))[n % 3]
-        server.add_registration(typed, order_number=f"113-{n // 2:07d}", suite=f"UN-{1000 + n % 40}", services=["photo"])
+        server.add_registration(
+            typed, order_number=f"113-{n // 2:07d}", suite=f"UN-{1000 + n % 40}", services=["photo"]
+        )
     try:
         yield server
     finally:
@@ -88,7 +90,7 @@ def live_numbers(engine: Engine, limit: int = 1000) -> list[tuple[str, str]]:
         .limit(limit)
     )
     with engine.connect() as conn:
-        return [(rid, number) for rid, number in conn.execute(query)]
+        return [(rid, number) for rid, number in conn.execute(query) if number is not None]
 
 
 def outbox_rows(engine: Engine) -> list[tuple[str, str, str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import socket
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,7 +17,8 @@ from urllib.parse import urlsplit
 #   answer       answer `status`/`headers`/`body` without forwarding
 #   replace      forward (applied upstream), then answer `status`/`body` instead of the real answer
 #   slow         wait `delay_s` (past the client's read timeout), then forward and answer
-KINDS = ("drop_before", "drop_after", "answer", "replace", "slow")
+#   echo         answer `status` with a body that repeats the request's Authorization header (a leaky server)
+KINDS = ("drop_before", "drop_after", "answer", "replace", "slow", "echo")
 
 
 @dataclass
@@ -36,7 +38,7 @@ class FaultProxy:
         self._faults: dict[str, deque[Fault]] = {}
         self._lock = threading.Lock()
         self._closing = threading.Event()
-        self.seen: list[tuple[str, str, str]] = []  # (method, path, what happened)
+        self.seen: list[tuple[float, str, str, str]] = []  # (monotonic time, method, path, what happened)
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -83,12 +85,19 @@ class FaultProxy:
                 return len(self._faults.get(path, ()))
             return sum(len(q) for q in self._faults.values())
 
+    def requests_to(self, path: str) -> list[tuple[float, str]]:
+        """(time, what happened) of every request to `path`, in order."""
+        with self._lock:
+            return [(at, what) for at, _m, p, what in self.seen if p == path]
+
     def _next_fault(self, path: str) -> Fault | None:
         with self._lock:
             queue = self._faults.get(path)
             return queue.popleft() if queue else None
 
-    def _forward(self, method: str, target: str, headers: dict[str, str], body: bytes) -> tuple[int, list, bytes]:
+    def _forward(
+        self, method: str, target: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
         parts = urlsplit(self.upstream)
         conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
         try:
@@ -106,9 +115,13 @@ class FaultProxy:
         fault = self._next_fault(path)
         what = fault.kind if fault else "forward"
         with self._lock:
-            self.seen.append((method, path, what))
+            self.seen.append((time.monotonic(), method, path, what))
         if fault is not None and fault.kind == "drop_before":
             self._drop(handler)
+            return
+        if fault is not None and fault.kind == "echo":
+            leak = f"bad request from {handler.headers.get('Authorization')}".encode()
+            self._answer(handler, fault.status, [], leak)
             return
         if fault is not None and fault.kind == "answer":
             self._answer(handler, fault.status, list(fault.headers.items()), fault.body)
@@ -130,7 +143,7 @@ class FaultProxy:
         self._answer(handler, status, keep, upstream_body)
 
     @staticmethod
-    def _answer(handler: BaseHTTPRequestHandler, status: int, headers: list, body: bytes) -> None:
+    def _answer(handler: BaseHTTPRequestHandler, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
         handler.send_response(status)
         names = {k.lower() for k, _ in headers}
         for key, value in headers:

@@ -93,7 +93,8 @@ def test_edits_rekey_and_deletions_keep_a_tombstone_with_its_keys(
     assert _row(engine, edited)["services"] == "repack"
     tomb = _row(engine, deleted)
     assert tomb["deleted"] is True
-    assert _keys(engine, deleted) == deleted_keys and deleted_keys  # a later scan finds it as deleted
+    assert _keys(engine, deleted) == deleted_keys
+    assert deleted_keys
 
 
 def test_410_starts_again_from_the_beginning_and_keeps_the_receipt(
@@ -124,14 +125,18 @@ def test_a_contract_breaking_page_is_set_aside_and_nothing_is_written(
     engine: Engine, devserver: DevServer, proxy: FaultProxy, make_config: MakeConfig
 ) -> None:
     config = make_config(proxy.url + "/api/station/v1")
-    body = b'{"items":[{"id":"p_1","deleted":false,"updated_at":"2026-11-26T14:03:07+05:00"}],"next_cursor":"x","has_more":false}'
+    body = (
+        b'{"items":[{"id":"p_1","deleted":false,"updated_at":"2026-11-26T14:03:07+05:00"}],'
+        b'"next_cursor":"x","has_more":false}'
+    )
     proxy.add("/api/station/v1/parcels", "answer", body=body)
     with pytest.raises(ContractError, match="UTC"):
         _puller(engine, config).pull()
     assert _count(engine, Registration) == 0
     assert _count(engine, SyncState) == 0
     result = _puller(engine, config).pull()  # the next try (a proper answer) applies
-    assert result.completed and _count(engine, Registration) == len(_server_ids(devserver))
+    assert result.completed
+    assert _count(engine, Registration) == len(_server_ids(devserver))
 
 
 def test_a_page_interrupted_midway_is_read_again_without_harm(
@@ -172,7 +177,8 @@ def test_a_late_registration_receives_the_unknown_parcel_and_notifies(
     devserver.add_registration("1z 999 aa1 01 2345 6784", suite="UN-9999", name="Пётр Иванов")
     seen: list[object] = []
     result = _puller(engine, config, resolver=receiver.resolve_unknowns).pull(on_resolved=seen.extend)
-    assert len(result.resolved) == 1 and seen == result.resolved
+    assert len(result.resolved) == 1
+    assert seen == result.resolved
     verdict = result.resolved[0]
     assert verdict.note == NOTE_RESOLVED_LATER  # type: ignore[attr-defined]
     assert verdict.customer_suite == "UN-9999"  # type: ignore[attr-defined]
