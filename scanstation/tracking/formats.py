@@ -173,11 +173,13 @@ def _numeric(d: str) -> Iterator[Hit]:
             # FedEx Ground "96": the customer's Ground number is the last 15 digits.
             yield _hit(d[7:], "fedex", "fedex_ground_96", STRONG, d, note="FedEx Ground 96 barcode")
     elif n in (20, 26):
+        # GS1 AI 00 + SSCC; its check digit is also a USPS 20 one (leading zeros weigh nothing), and no USPS
+        # service code is 00, so the SSCC reading comes first.
+        if n == 20 and d.startswith("00") and _ends(d, mod10_right3(d[2:19])):
+            yield _sscc(d[2:])
         hit = usps_pic(d)
         if hit is not None:
             yield hit
-        if n == 20 and d.startswith("00") and _ends(d, mod10_right3(d[2:19])):
-            yield _sscc(d[2:])
     elif n == 15:
         if _ends(d, mod10_right3(d[:14])):
             yield _hit(d, "fedex", "fedex_ground")
@@ -218,7 +220,8 @@ def _numeric(d: str) -> Iterator[Hit]:
 
 def _sscc(d18: str) -> Hit:
     """An SSCC-18 (GS1 AI 00): the serial shipping container code FedEx Ground tracks for retail labels."""
-    return _hit(d18, "fedex", "fedex_ground_sscc_18", note="SSCC-18 (serial shipping container code)")
+    note = "SSCC-18 (serial shipping container code)"
+    return _hit(d18, "fedex", "fedex_ground_sscc_18", STRONG, "00" + d18, note=note)
 
 
 def _alpha(s: str) -> Iterator[Hit]:

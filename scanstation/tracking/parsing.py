@@ -161,15 +161,24 @@ def _payload(token: str) -> tuple[list[Hit], str | None]:
             hit = _after_routing(token, 3, (5, 9))
         return ([hit] if hit is not None else []), None
     hit = identify(token)
-    if hit is None and token.startswith("421"):
+    if hit is None and token.startswith("421") and token[3:6].isdigit():
         hit = _after_routing(token, 6, range(9, 2, -1))
+        if hit is None and len(token) <= 15:
+            return [], NOTE_ROUTING_421
     return ([hit] if hit is not None else []), None
 
 
 def _after_routing(token: str, head: int, postal_lengths: Iterable[int]) -> Hit | None:
-    """`420`+ZIP or `421`+country+postal glued to a tracking number (separator lost): a checked number after it."""
+    """`420`+ZIP or `421`+country+postal glued to a tracking number (separator lost): a checked number after it.
+
+    Only a number with letters (1Z..., S10) is trusted here: an all-digit remainder, cut at a guessed ZIP length,
+    passes some check digit too often. USPS PICs after 420 are read by the formats themselves.
+    """
     for length in postal_lengths:
-        hit = identify(token[head + length :])
+        rest = token[head + length :]
+        if rest.isdigit():
+            continue
+        hit = identify(rest)
         if hit is not None and hit.strength == STRONG:
             return hit
     return None
@@ -334,9 +343,19 @@ def _plain(text: str, hit: Hit) -> bool:
     """Text that is only the number: every group carries digits, except a leading group of its own letters."""
     groups = _RE_GROUP.findall(text)
     first = groups[0] if groups else ""
-    if not _has_digit(first) and len(first) > _LETTER_PREFIX.get(hit.fmt, 0):
+    if not _has_digit(first) and len(groups) > 1 and not _own_letters(first, hit.fmt):
         return False
     return all(_has_digit(g) for g in groups[1:])
+
+
+def _own_letters(word: str, fmt: str) -> bool:
+    """Whether a letters-only word typed apart can be the format's own letter prefix ("TBA 1234 ...").
+
+    DHL eCommerce's prefixes include English words (IN, MY, TH): only its usual GM counts when typed apart.
+    """
+    if fmt == "dhl_ecommerce":
+        return word == "GM"
+    return len(word) <= _LETTER_PREFIX.get(fmt, 0)
 
 
 def _chunk_hits(groups: list[str], *, typo: bool) -> list[Hit]:
@@ -440,8 +459,7 @@ def _rank(hit: Hit, groups: list[str], has_digit: list[bool], i: int, j: int) ->
     if hit.strength == PREFIXED:
         if i == j:
             return 2
-        prefix = _LETTER_PREFIX.get(hit.fmt, 0)
-        if not has_digit[i] and len(groups[i]) == prefix and hit.fmt != "dhl_ecommerce":
+        if not has_digit[i] and _own_letters(groups[i], hit.fmt):
             return 2
         return 1
     return 0
@@ -460,7 +478,7 @@ def _allowed(
             continue
         if split and hit.strength != STRONG and (i != j or hit.strength < PREFIXED):
             continue  # inside a digit block only a checked number, or a solid prefixed token, stands alone
-        if glued_word and hit.strength != STRONG and len(groups[i]) > _LETTER_PREFIX.get(hit.fmt, 0):
+        if glued_word and hit.strength != STRONG and not _own_letters(groups[i], hit.fmt):
             continue  # "THE TBA..." is not DHL eCommerce "THETBA...": the word must be the format's own letters
         if hit.strength >= PREFIXED or covers_all:
             return hit
@@ -472,9 +490,12 @@ def _as_typed(groups: list[str]) -> Hit | None:
     has_digit = [any(c.isdigit() for c in g) for g in groups]
     if not any(has_digit):
         return None
-    first = has_digit.index(True)
-    last = len(has_digit) - 1 - has_digit[::-1].index(True)
-    token = "".join(groups[first : last + 1])
+    if all(d or len(g) <= _MAX_LETTER_GROUP for g, d in zip(groups, has_digit, strict=True)):
+        token = "".join(groups)  # looks like one identifier: keep all of it
+    else:
+        first = has_digit.index(True)
+        last = len(has_digit) - 1 - has_digit[::-1].index(True)
+        token = "".join(groups[first : last + 1])
     digits = sum(c.isdigit() for c in token)
     if not 8 <= len(token) <= _MAX_RUN or digits < 6:
         return None
