@@ -166,7 +166,10 @@ class StreamSource:
         thread.join(STOP_JOIN_S)
         if thread.is_alive():
             # Only a socket connect to an unreachable host blocks this long; it ends on its own timeout.
+            # Observers hear nothing from it after stop() returned.
             log.warning("%s: reader still busy opening the port; it will close it when the open returns", self.name)
+            self._on_scan = self._on_status = None
+            self._set_status(ScannerState.STOPPED, "stopped", None)
         self._thread = None
 
     # -- reader thread ---------------------------------------------------------------------------
@@ -227,7 +230,8 @@ class StreamSource:
             port.open()
         except (serial.SerialException, OSError) as exc:
             raise explain_open_error(target, exc, is_socket=self._is_socket) from None
-        except ValueError as exc:
+        except Exception as exc:  # e.g. ValueError for settings the port refuses; keep retrying, say why
+            log.debug("%s: opening %s failed", self.name, target, exc_info=True)
             raise PortOpenError(f"cannot open {target}: {exc}", target, missing=False) from None
         return cast(_Port, port), target
 

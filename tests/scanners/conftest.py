@@ -227,3 +227,77 @@ def fds_open_on(device: str) -> list[str]:
         except OSError:
             continue
     return found
+
+
+class Rfc2217Server:
+    """An RFC 2217 server on loopback in front of a pty, built from pyserial's own PortManager."""
+
+    def __init__(self, pty: Pty) -> None:
+        import serial
+
+        class PtyPort(serial.Serial):
+            """A pty has no modem lines; the server asks for them, so report them as low."""
+
+            cts = dsr = ri = cd = False
+
+            def _update_dtr_state(self) -> None:
+                pass
+
+            def _update_rts_state(self) -> None:
+                pass
+
+        self._serial = PtyPort(pty.path, timeout=0.02)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"rfc2217://127.0.0.1:{self.listener.getsockname()[1]}"
+        self._stop = threading.Event()
+        self._conn: socket.socket | None = None
+        self._threads: list[threading.Thread] = []
+        self._threads.append(threading.Thread(target=self._serve, daemon=True))
+        self._threads[0].start()
+
+    def _serve(self) -> None:
+        from serial import rfc2217
+
+        self.listener.settimeout(WAIT_S)
+        try:
+            conn, _ = self.listener.accept()
+        except OSError:
+            return
+        self._conn = conn
+        lock = threading.Lock()
+
+        class Connection:
+            def write(self, data: bytes) -> None:
+                with lock:
+                    conn.sendall(data)
+
+        manager = rfc2217.PortManager(self._serial, Connection())  # type: ignore[arg-type]  # the stubs are too narrow
+        to_client = threading.Thread(target=self._pump_serial, args=(manager, Connection()), daemon=True)
+        to_client.start()
+        self._threads.append(to_client)
+        conn.settimeout(0.05)
+        while not self._stop.is_set():
+            try:
+                data = conn.recv(1024)
+            except TimeoutError:
+                continue
+            except OSError:
+                break
+            if not data:
+                break
+            self._serial.write(b"".join(manager.filter(data)))
+
+    def _pump_serial(self, manager: object, connection: object) -> None:
+        while not self._stop.is_set():
+            data = self._serial.read(self._serial.in_waiting or 1)
+            if data:
+                connection.write(b"".join(manager.escape(data)))  # type: ignore[attr-defined]
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._conn is not None:
+            self._conn.close()
+        self.listener.close()
+        for thread in self._threads:
+            thread.join(WAIT_S)
+        self._serial.close()

@@ -15,7 +15,16 @@ from scanstation.config import ScannerConfig
 from scanstation.scanners import ScannerState, StreamSource, build_sources
 from scanstation.scanners.ports import PortInfo
 from scanstation.scanners.stream import backoff
-from tests.scanners.conftest import Pty, Recorder, Socat, TcpScanner, fds_open_on, serial_config, wait_for
+from tests.scanners.conftest import (
+    Pty,
+    Recorder,
+    Rfc2217Server,
+    Socat,
+    TcpScanner,
+    fds_open_on,
+    serial_config,
+    wait_for,
+)
 
 UPS = "1Z3F141E8695861181"
 USPS = "9400111899223100012345"
@@ -325,3 +334,18 @@ def test_build_sources_takes_enabled_serial_and_socket_scanners() -> None:
     built = build_sources(configs)
     assert [s.name for s in built] == ["a", "b"]
     assert all(s.status.state is ScannerState.STOPPED for s in built)
+
+
+# pyserial 3.5's rfc2217 client calls Thread.setDaemon() and setName(), deprecated since Python 3.10.
+@pytest.mark.filterwarnings("ignore::DeprecationWarning:serial.rfc2217")
+def test_rfc2217_scanner_through_a_loopback_server(pty: Pty, recorder: Recorder, sources: list[StreamSource]) -> None:
+    server = Rfc2217Server(pty)
+    try:
+        config = ScannerConfig(name="bench-net", type="socket", url=server.url, baudrate=115200)
+        start(sources, config, recorder)
+        assert recorder.wait_state(ScannerState.CONNECTED).device == server.url
+        pty.write(f"{UPS}\r{USPS}\r".encode())
+        assert recorder.wait_scans(2) == [UPS, USPS]
+    finally:
+        sources[0].stop()
+        server.close()
