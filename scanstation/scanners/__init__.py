@@ -20,9 +20,19 @@ __all__ = [
     "StatusCallback",
     "StreamSource",
     "build_sources",
+    "stop_all",
 ]
 
 
 def build_sources(configs: Sequence[ScannerConfig]) -> list[ScannerSource]:
     """The enabled serial and socket scanners; the keyboard wedge is built on the Qt side (wedge.build_wedge)."""
     return [StreamSource(c) for c in configs if c.enabled and c.type in ("serial", "socket")]
+
+
+def stop_all(sources: Sequence[ScannerSource]) -> None:
+    """Stop several sources in about the time of one: every reader is told first, then each is joined."""
+    for source in sources:
+        if isinstance(source, StreamSource):
+            source.request_stop()
+    for source in sources:
+        source.stop()

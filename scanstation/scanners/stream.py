@@ -157,8 +157,12 @@ class StreamSource:
         self._thread = threading.Thread(target=self._run, name=f"scanner-{self.name}", daemon=True)
         self._thread.start()
 
+    def request_stop(self) -> None:
+        """Ask the reader to stop without waiting (stop_all() asks every source first, then waits)."""
+        self._stop_event.set()
+
     def stop(self) -> None:
-        """Stop reading and close the port; returns within about a second."""
+        """Stop reading and close the port; returns within about a second, after the last callback."""
         thread = self._thread
         if thread is None:
             return
@@ -314,7 +318,8 @@ class StreamSource:
             if status == self._status:
                 return  # the same failure on every retry is reported once
             self._status = status
-        level = logging.INFO if state in (ScannerState.CONNECTED, ScannerState.STOPPED) else logging.WARNING
+        quiet = (ScannerState.CONNECTING, ScannerState.CONNECTED, ScannerState.STOPPED)
+        level = logging.INFO if state in quiet else logging.WARNING
         log.log(level, "%s: %s: %s", self.name, state.value, message)
         if self._on_status is not None:
             call_safely(self._on_status, status, f"{self.name} status")

@@ -12,7 +12,7 @@ import serial
 from serial.tools.list_ports_common import ListPortInfo
 
 from scanstation.config import ScannerConfig
-from scanstation.scanners import ScannerState, StreamSource, build_sources
+from scanstation.scanners import ScannerState, StreamSource, build_sources, stop_all
 from scanstation.scanners.ports import PortInfo
 from scanstation.scanners.stream import backoff
 from tests.scanners.conftest import (
@@ -349,3 +349,21 @@ def test_rfc2217_scanner_through_a_loopback_server(pty: Pty, recorder: Recorder,
     finally:
         sources[0].stop()
         server.close()
+
+
+def test_stop_all_stops_every_source_and_closes_every_port(
+    pty_factory: Callable[[], Pty], tcp_scanner: TcpScanner, recorder: Recorder
+) -> None:
+    ptys = [pty_factory() for _ in range(3)]
+    sources = [StreamSource(serial_config(p.path, name=f"s{i}")) for i, p in enumerate(ptys)]
+    sources.append(StreamSource(ScannerConfig(name="net", type="socket", url=tcp_scanner.url)))
+    for source in sources:
+        source.start(recorder.on_scan, recorder.on_status)
+    tcp_scanner.accept()
+    wait_for(lambda: all(s.status.state is ScannerState.CONNECTED for s in sources), what="all connected")
+    ptys[0].write(b"1Z3F")  # pending when the station stops: delivered, not lost
+    wait_for(lambda: sources[0].decoder.pending == 4, what="the partial read")
+    stop_all(sources)
+    assert all(s.status.state is ScannerState.STOPPED for s in sources)
+    assert all(len(fds_open_on(p.path)) == 1 for p in ptys)
+    assert recorder.raws() == ["1Z3F"]
