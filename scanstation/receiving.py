@@ -9,9 +9,9 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, bindparam, case, delete, func, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, case, delete, func, insert, select, update
 from sqlalchemy.engine import Engine, RowMapping
 
 from scanstation.scan import Scan, rfc3339, utcnow
@@ -45,13 +45,13 @@ MAX_STORED_RAW = 4096
 # Undo must not race a push that is about to pick the event up: refuse it this close to the deadline.
 UNDO_SAFETY_S = 0.25
 
-_reg = Registration.__table__
-_keys = RegistrationKey.__table__
-_scans = ScanLog.__table__
-_unknown = UnknownParcel.__table__
-_unknown_keys = UnknownKey.__table__
-_outbox = OutboxEvent.__table__
-_review = ReviewItem.__table__
+_reg = cast("Table", Registration.__table__)
+_keys = cast("Table", RegistrationKey.__table__)
+_scans = cast("Table", ScanLog.__table__)
+_unknown = cast("Table", UnknownParcel.__table__)
+_unknown_keys = cast("Table", UnknownKey.__table__)
+_outbox = cast("Table", OutboxEvent.__table__)
+_review = cast("Table", ReviewItem.__table__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -573,7 +573,7 @@ class Receiver:
             },
         )
         fields = _registration_fields(reg)
-        fields.update(_order_progress(conn, reg))
+        fields.update(_order_progress(conn, reg), status=AT_WAREHOUSE)
         return Verdict(
             scan_id=scan_id,
             outcome=Outcome.MATCHED,
@@ -585,7 +585,6 @@ class Receiver:
             tracking_number=unknown["tracking_number"],
             carrier=unknown["carrier"],
             keys=frozenset(unknown["keys"].split()),
-            status=AT_WAREHOUSE,
             previous_status=AWAITING,
             unknown_id=unknown["id"],
             note=NOTE_RESOLVED_LATER,
