@@ -46,7 +46,8 @@ def test_the_token_is_accepted_whatever_the_scheme_case(server: DevServer, parce
 def test_first_pull_returns_the_registration_as_the_contract_shows_it(api: Api, parcel: dict[str, Any]) -> None:
     page = api.get("/parcels").json()
     assert page["has_more"] is False
-    assert isinstance(page["next_cursor"], str) and page["next_cursor"]
+    assert isinstance(page["next_cursor"], str)
+    assert page["next_cursor"]
     (item,) = page["items"]
     assert item == {
         "id": parcel["id"],
