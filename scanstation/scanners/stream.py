@@ -309,8 +309,9 @@ class StreamSource:
                 f" ({self.decoder.dropped_bytes} bytes dropped so far)" if self.decoder.dropped_bytes else "",
                 frame.data[:256].hex(" "),
             )
-        if self._on_scan is not None:
-            call_safely(self._on_scan, scan, f"{self.name} scan")
+        on_scan = self._on_scan  # read once: stop() may clear it from another thread
+        if on_scan is not None:
+            call_safely(on_scan, scan, f"{self.name} scan")
 
     def _set_status(self, state: ScannerState, message: str, device: str | None) -> None:
         status = ScannerStatus(self.name, state, message, device)
@@ -321,8 +322,9 @@ class StreamSource:
         quiet = (ScannerState.CONNECTING, ScannerState.CONNECTED, ScannerState.STOPPED)
         level = logging.INFO if state in quiet else logging.WARNING
         log.log(level, "%s: %s: %s", self.name, state.value, message)
-        if self._on_status is not None:
-            call_safely(self._on_status, status, f"{self.name} status")
+        on_status = self._on_status
+        if on_status is not None:
+            call_safely(on_status, status, f"{self.name} status")
 
     def _describe_target(self) -> str:
         config = self._config
