@@ -1,15 +1,27 @@
-"""`scanstation headless` (placeholder until its issue lands)."""
+"""`scanstation headless`: scanners, receiving and sync with no window; JSON lines on stdout, logs on stderr."""
 
 from __future__ import annotations
 
 import argparse
-import sys
+
+from scanstation.commands.common import add_config_option, config_or_exit
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("rest", nargs=argparse.REMAINDER)
+    add_config_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    print("scanstation headless: not implemented yet", file=sys.stderr)
-    return 1
+    config = config_or_exit(args)
+    from scanstation.headless import run_headless
+    from scanstation.logs import setup_logging
+    from scanstation.store.engine import StoreError
+
+    setup_logging(config.logging, secrets=[t for t in (config.server_token(),) if t], log_file="headless.log")
+    try:
+        return run_headless(config)
+    except StoreError as exc:
+        import sys
+
+        print(f"scanstation headless: the database cannot be opened: {exc}", file=sys.stderr)
+        return 1

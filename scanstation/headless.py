@@ -1,0 +1,143 @@
+"""The station with no window: every verdict and status change as one JSON line on stdout."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Mapping
+from dataclasses import asdict, is_dataclass
+from datetime import datetime
+from enum import Enum
+from types import FrameType
+from typing import Any, TextIO
+
+from scanstation.config import Config
+from scanstation.receiving import Verdict, storable_text
+from scanstation.runtime import Observers, StationRuntime
+from scanstation.scan import Scan, rfc3339, utcnow
+from scanstation.scanners import ScannerStatus
+from scanstation.sync import SyncNotice, SyncStatus
+
+log = logging.getLogger(__name__)
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready form of verdict fields: timestamps in contract form, enums by value, sets sorted."""
+    if isinstance(value, datetime):
+        return rfc3339(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, frozenset | set):
+        return sorted(value)
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, str):
+        return storable_text(value, limit=65536)  # lone surrogates from a garbage read must not break stdout
+    if is_dataclass(value) and not isinstance(value, type):
+        return {k: _plain(v) for k, v in asdict(value).items()}
+    return value
+
+
+def scan_line(verdict: Verdict) -> dict[str, Any]:
+    """The `scan` line: every verdict field, with the names of the core issue (outcome, scan_id, ...)."""
+    fields = {k: _plain(v) for k, v in asdict(verdict).items()}
+    return {"type": "scan", **fields}
+
+
+def scanner_line(status: ScannerStatus) -> dict[str, Any]:
+    return {"type": "status", "component": "scanner", "at": rfc3339(utcnow()), **_plain(status)}
+
+
+def sync_line(status: SyncStatus) -> dict[str, Any]:
+    return {"type": "status", "component": "sync", "at": rfc3339(utcnow()), **_plain(status)}
+
+
+def notice_line(notice: SyncNotice) -> dict[str, Any]:
+    line: dict[str, Any] = {"type": "notice", "kind": notice.kind, "message": notice.message, "at": rfc3339(utcnow())}
+    if isinstance(notice.verdict, Verdict):
+        line["scan"] = scan_line(notice.verdict)
+    return line
+
+
+class JsonLines:
+    """One JSON object per line, whole lines only, from any thread; a closed stdout never crashes the station."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+        self._lock = threading.Lock()
+        self._broken = False
+
+    def write(self, obj: Mapping[str, Any]) -> None:
+        text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+        with self._lock:
+            if self._broken:
+                return
+            try:
+                self._out.write(text + "\n")
+                self._out.flush()
+            except (BrokenPipeError, ValueError, OSError):
+                self._broken = True
+                log.warning("stdout is closed; verdicts are still recorded in the database")
+
+
+def run_headless(config: Config, *, out: TextIO | None = None, stop: threading.Event | None = None) -> int:
+    """Run until SIGTERM/SIGINT (or `stop` is set); return the exit status."""
+    lines = JsonLines(out or sys.stdout)
+    stop = stop or threading.Event()
+    for scanner in config.scanners:
+        if scanner.enabled and scanner.type == "wedge":
+            log.warning(
+                "scanner %s is a keyboard wedge, which needs the scan window; ignored in headless mode", scanner.name
+            )
+
+    def failed(scan: Scan, exc: Exception) -> None:
+        lines.write(
+            {
+                "type": "error",
+                "at": rfc3339(utcnow()),
+                "scanner": scan.scanner,
+                "raw": storable_text(scan.raw, 4096),
+                "message": f"scan NOT recorded: {type(exc).__name__}",
+            }
+        )
+
+    runtime = StationRuntime(
+        config,
+        Observers(
+            verdict=lambda v: lines.write(scan_line(v)),
+            scan_failed=failed,
+            scanner_status=lambda s: lines.write(scanner_line(s)),
+            sync_status=lambda s: lines.write(sync_line(s)),
+            notice=lambda n: lines.write(notice_line(n)),
+        ),
+    )
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        log.info("signal %s: stopping", signal.Signals(signum).name)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        lines.write(
+            {
+                "type": "status",
+                "component": "station",
+                "state": "started",
+                "station_id": config.station.id,
+                "at": rfc3339(utcnow()),
+            }
+        )
+        runtime.start()
+        while not stop.wait(0.5):
+            pass
+    finally:
+        clean = runtime.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        lines.write(
+            {"type": "status", "component": "station", "state": "stopped", "clean": clean, "at": rfc3339(utcnow())}
+        )
+    return 0 if clean else 1

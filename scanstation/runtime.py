@@ -1,0 +1,106 @@
+"""The station without a window: store, receiver, the receiving thread, scanner sources and the sync loop."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from scanstation import paths
+from scanstation.config import Config
+from scanstation.receiving import Receiver, Verdict
+from scanstation.scan import Scan
+from scanstation.scanners import ScannerSource, ScannerStatus, build_sources, stop_all
+from scanstation.store.engine import open_store
+from scanstation.sync import SyncLoop, SyncNotice, SyncStatus
+from scanstation.worker import ReceivingWorker
+
+log = logging.getLogger(__name__)
+
+JOURNAL_NAME = "unrecorded-scans.tsv"
+
+
+def _ignore(_: object) -> None:
+    return None
+
+
+@dataclass
+class Observers:
+    """Where the runtime reports; every callback may run on any of the station's threads."""
+
+    verdict: Callable[[Verdict], None] = _ignore
+    scan_failed: Callable[[Scan, Exception], None] = lambda scan, exc: None
+    scanner_status: Callable[[ScannerStatus], None] = _ignore
+    sync_status: Callable[[SyncStatus], None] = _ignore
+    notice: Callable[[SyncNotice], None] = _ignore
+
+
+class StationRuntime:
+    """Assembles and runs the station's threads; `stop()` loses nothing that was read.
+
+    The GUI thread (or the headless main thread) never waits on disk, network or serial: receiving runs
+    on the worker thread, sync on its own, each serial/socket scanner on its own reader thread.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        observers: Observers,
+        *,
+        operator: Callable[[], str] | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self.config = config
+        self.engine = open_store(config.database.url)  # migrations run here, before any scan
+        self.receiver = Receiver(
+            self.engine,
+            station_id=config.station.id,
+            undo_window_s=config.receiving.undo_window_s,
+            fnc1_substitutes=config.receiving.fnc1_substitutes,
+        )
+        self.worker = ReceivingWorker(
+            self.receiver,
+            operator=operator or (lambda: config.station.operator),
+            on_verdict=observers.verdict,
+            on_error=observers.scan_failed,
+            journal=paths.data_dir() / JOURNAL_NAME,
+        )
+        self.sync = SyncLoop(
+            config,
+            self.engine,
+            resolver=self.receiver.resolve_unknowns,
+            on_status=observers.sync_status,
+            on_notice=observers.notice,
+            environ=environ,
+        )
+        self.sources: list[ScannerSource] = build_sources(config.scanners)
+        self._observers = observers
+        self._started = False
+
+    def start(self) -> None:
+        """Start receiving first, so the first scan any source reads has somewhere to go."""
+        self.worker.start()
+        for source in self.sources:
+            source.start(self.worker.submit, self._observers.scanner_status)
+        self.sync.start()
+        self._observers.sync_status(self.sync.status)
+        self._started = True
+
+    def submit(self, scan: Scan) -> None:
+        self.worker.submit(scan)
+
+    def stop(self, timeout: float = 10.0) -> bool:
+        """Stop reading, decide every scan already read, stop sync, close the database. True when clean."""
+        if not self._started:
+            self.engine.dispose()
+            return True
+        self._started = False
+        stop_all(self.sources)
+        clean = self.worker.stop(timeout)
+        if not clean:
+            log.error("the receiving thread did not finish in %.0f s", timeout)
+        if not self.sync.stop(timeout=min(timeout, 5.0)):
+            log.warning("the sync thread did not stop in time; its work resumes at the next start")
+            clean = False
+        self.engine.dispose()
+        return clean
