@@ -34,6 +34,9 @@ NOTE_TYPED_UNKNOWN = "not a known tracking-number format; kept as typed"
 _FRAMING: Final = "\x00\x02\x03\x04\r\n\t\x0b\x0c \u00a0"
 # Textual stand-ins for FNC1 that scanners are commonly programmed to send (never part of a tracking number).
 _DEFAULT_FNC1_SUBSTITUTES: Final = ("<GS>", "<gs>", "^]", "|")
+# Caret and bracket spellings of RS and EOT that keyboard-wedge set-ups send for an ISO 15434 envelope.
+_ENVELOPE_SPELLINGS: Final = (("<RS>", RS), ("<rs>", RS), ("^^", RS), ("<EOT>", EOT), ("<eot>", EOT), ("^D", EOT))
+NOTE_PRODUCT = "product barcode (EAN/UPC/ITF-14 or GTIN), not a tracking number"
 _ZERO_WIDTH: Final = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 _CODABAR_ENDS: Final = frozenset("ABCDETN*abcdetn")
 # Separators a customer or clerk puts inside one number.
@@ -120,13 +123,20 @@ def _parse_scan(raw: str, substitutes: tuple[str, ...]) -> ParsedScan:
         if sub and sub in text:
             text = text.replace(sub, GS)
     symbology: str | None = None
-    if len(text) >= 3 and text[0] == "]":
+    if len(text) >= 3 and text[0] == "]" and text[1].isalpha() and text[1].isascii():
+        # AIM symbology identifier: "]" + code letter + modifier character.
         symbology = text[:3]
         text = text[3:]
     text = text.strip(_FRAMING + GS)
     if not text:
         return ParsedScan(raw, frozenset(), None, None, symbology, NOTE_EMPTY)
+    if symbology is not None and symbology[1] in "EI":
+        # EAN/UPC (]E) and ITF (]I, ITF-14 on cartons) are product codes; no carrier uses them for tracking.
+        return ParsedScan(raw, frozenset(), None, None, symbology, NOTE_PRODUCT)
     if text.startswith("[)>"):
+        for spelling, char in _ENVELOPE_SPELLINGS:
+            if spelling in text:
+                text = text.replace(spelling, char)
         hits = _envelope(text)
         return _result(raw, hits, symbology, None if hits else NOTE_NOTHING)
     if GS in text:
@@ -197,6 +207,9 @@ def _gs1(elements: list[str]) -> tuple[list[Hit], str | None]:
             continue
         if token.startswith("421") and len(token) <= 15 and token[3:6].isdigit():
             routing = NOTE_ROUTING_421
+            continue
+        if token[:2] in ("01", "02") and len(token) >= 16 and token[:16].isdigit():
+            routing = routing or NOTE_PRODUCT  # AI 01/02: a GTIN, the product in the box
             continue
         if token.startswith("00") and len(token) == 20 and token.isdigit():
             # AI 00: an SSCC; the 18 digits after the AI are the number.

@@ -49,7 +49,7 @@ def test_framing_is_stripped(raw: str) -> None:
     only(parse_scan(raw), UPS, "ups")
 
 
-@pytest.mark.parametrize("aim", ["]C0", "]C1", "]A0", "]E0", "]d1", "]Q1", "]L0"])
+@pytest.mark.parametrize("aim", ["]C0", "]C1", "]C2", "]A0", "]d1", "]Q1", "]L0"])
 def test_aim_identifier_is_reported_and_stripped(aim: str) -> None:
     parsed = parse_scan("\x02" + aim + UPS + "\r\n")
     only(parsed, UPS, "ups")
@@ -345,3 +345,21 @@ def test_empty_and_garbage_reads_have_no_keys(raw: str) -> None:
 def test_raw_is_kept_exactly() -> None:
     raw = "\x02]C1420787451234\x1d" + PIC22 + "\x03\r\n"
     assert parse_scan(raw).raw == raw
+
+
+@pytest.mark.parametrize(
+    "raw", ["]E00012345678905", "]E04006381333931", "]I100012345678905", "]d2010950110153000317261231\x1d10AB12"]
+)
+def test_product_barcodes_are_no_tracking_numbers(raw: str) -> None:
+    parsed = parse_scan(raw)
+    assert parsed.keys == frozenset()
+    assert "product" in (parsed.note or "")
+
+
+def test_a_bracket_that_is_no_aim_identifier_is_not_taken_for_one() -> None:
+    assert parse_scan("]12" + UPS).symbology is None
+
+
+def test_envelope_separators_spelled_out_by_a_keyboard_wedge() -> None:
+    raw = "[)><RS>01^]96841706672^]840^]001^]1Z90647079^]UPSN^]0715X1^]089<RS><EOT>"
+    only(parse_scan(raw), "1Z0715X10190647079", "ups")
