@@ -18,7 +18,6 @@ from scanstation.store.engine import (
     BUSY_TIMEOUT_MS,
     StoreError,
     create_engine_for,
-    immediate_engine,
     open_store,
     sqlite_path,
     write_transaction,
@@ -134,9 +133,11 @@ def test_write_transaction_takes_the_write_lock_at_begin(sqlite_engine: Engine) 
     with write_transaction(sqlite_engine) as conn:
         conn.execute(text("SELECT 1"))
         assert _other_writer_refused(path)
-    with immediate_engine(sqlite_engine).begin() as conn:
+        with sqlite_engine.connect() as reader:  # a read begun inside the write block stays deferred
+            reader.execute(text("SELECT 1"))
+    with sqlite_engine.begin() as conn:
         conn.execute(text("SELECT 1"))
-        assert _other_writer_refused(path)
+        assert not _other_writer_refused(path)
     assert not _other_writer_refused(path)
 
 
