@@ -71,7 +71,7 @@ def test_token_from_environment_variable() -> None:
     ("text", "key", "words"),
     [
         ("", "station.id", "is missing"),
-        ('[station]\nid = 5\n', "station.id", "must be a string"),
+        ("[station]\nid = 5\n", "station.id", "must be a string"),
         (MINIMAL + '[server]\nurl = "http://10.1.1.1/api"\n', "server.url", "allow_insecure_http"),
         (MINIMAL + '[server]\npull_interval_s = "30"\n', "server.pull_interval_s", "must be a number"),
         (MINIMAL + "[server]\npage_limit = 9000\n", "server.page_limit", "at most 5000"),
@@ -79,8 +79,11 @@ def test_token_from_environment_variable() -> None:
         (MINIMAL + '[[scanners]]\nname = "a"\ntype = "usb"\n', "scanners[0].type", "serial, socket, wedge"),
         (MINIMAL + '[[scanners]]\nname = "a"\ntype = "serial"\n', "scanners[0].port", "scanstation ports"),
         (MINIMAL + '[[scanners]]\nname = "a"\ntype = "socket"\nurl = "tcp://h:1"\n', "scanners[0].url", "socket://"),
-        (MINIMAL + '[[scanners]]\nname = "a"\ntype = "wedge"\n[[scanners]]\nname = "a"\ntype = "wedge"\n',
-         "scanners[1].name", "own name"),
+        (
+            MINIMAL + '[[scanners]]\nname = "a"\ntype = "wedge"\n[[scanners]]\nname = "a"\ntype = "wedge"\n',
+            "scanners[1].name",
+            "own name",
+        ),
         (MINIMAL + '[[scanners]]\nname = "a"\ntype = "serial"\nusb_vid = "zz"\n', "scanners[0].usb_vid", "hexadecimal"),
         (MINIMAL + '[database]\nurl = "mysql://x"\n', "database.url", "postgresql+psycopg"),
         (MINIMAL + '[gui]\nlanguage = "de"\n', "gui.language", "ru, en"),
@@ -97,7 +100,7 @@ def test_bad_config_names_key_and_fix(tmp_path: Path, text: str, key: str, words
 
 
 def test_missing_file_says_how_to_create_one(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="config.example.toml"):
+    with pytest.raises(ConfigError, match=r"config\.example\.toml"):
         load_config(tmp_path / "nope.toml")
 
 

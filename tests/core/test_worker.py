@@ -40,12 +40,16 @@ def test_scans_from_several_threads_are_all_decided(sqlite_engine: Engine) -> No
 def test_undo_is_queued_behind_the_scan(sqlite_engine: Engine) -> None:
     verdicts: list[Verdict] = []
     undone: list[UndoResult] = []
-    worker = ReceivingWorker(Receiver(sqlite_engine, station_id="st"), operator=lambda: "anna", on_verdict=verdicts.append)
+    worker = ReceivingWorker(
+        Receiver(sqlite_engine, station_id="st"), operator=lambda: "anna", on_verdict=verdicts.append
+    )
     worker.start()
     worker.submit(Scan("1Z999AA10123456784", "dock1"))
     worker.stop()
     assert verdicts[0].outcome is Outcome.UNKNOWN
-    worker = ReceivingWorker(Receiver(sqlite_engine, station_id="st"), operator=lambda: "anna", on_verdict=verdicts.append)
+    worker = ReceivingWorker(
+        Receiver(sqlite_engine, station_id="st"), operator=lambda: "anna", on_verdict=verdicts.append
+    )
     worker.start()
     worker.undo(verdicts[0].scan_id, "anna", undone.append)
     worker.stop()

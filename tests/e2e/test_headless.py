@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-import random
 import os
 import queue
+import random
 import signal
 import subprocess
 import sys
@@ -89,7 +89,7 @@ def _config(tmp_path: Path, server_url: str, port: str) -> Path:
 id = "e2e-station"
 operator = "conveyor"
 [database]
-url = "sqlite:///{tmp_path / 'station.db'}"
+url = "sqlite:///{tmp_path / "station.db"}"
 [server]
 url = "{server_url}"
 pull_interval_s = 1
@@ -128,11 +128,13 @@ def test_headless_station_end_to_end(tmp_path: Path, devserver: DevServer, pty_p
     )
     try:
         lines = Lines(proc.stdout)
-        lines.wait_for(lambda l: l.get("component") == "scanner" and l["state"] == "connected")
-        lines.wait_for(lambda l: l.get("component") == "sync" and l["state"] == "online" and l["last_pull_at"])
+        lines.wait_for(lambda line: line.get("component") == "scanner" and line["state"] == "connected")
+        lines.wait_for(
+            lambda line: line.get("component") == "sync" and line["state"] == "online" and line["last_pull_at"]
+        )
 
         os.write(master, f"]C0{UPS}\r{UNREGISTERED}\r".encode())
-        matched = lines.wait_for(lambda l: l["type"] == "scan" and l["raw"] == f"]C0{UPS}")
+        matched = lines.wait_for(lambda line: line["type"] == "scan" and line["raw"] == f"]C0{UPS}")
         assert matched["outcome"] == "matched"
         assert (matched["parcel_id"], matched["order_number"]) == (parcel["id"], "ORD-9")
         assert (matched["customer_suite"], matched["customer_name"]) == ("UN-7", "Анна")
@@ -140,7 +142,7 @@ def test_headless_station_end_to_end(tmp_path: Path, devserver: DevServer, pty_p
         assert matched["scanner"] == "pty1" and matched["operator"] == "conveyor"
         assert matched["tracking_number"] == UPS and matched["carrier"] == "ups"
         assert matched["scan_id"] and matched["at"].endswith("Z")
-        unknown = lines.wait_for(lambda l: l["type"] == "scan" and l["raw"] == UNREGISTERED)
+        unknown = lines.wait_for(lambda line: line["type"] == "scan" and line["raw"] == UNREGISTERED)
         assert unknown["outcome"] == "unknown"
 
         def server_has_all() -> bool:
@@ -157,14 +159,14 @@ def test_headless_station_end_to_end(tmp_path: Path, devserver: DevServer, pty_p
         assert all(devserver.applied_count(e["id"]) == 1 for e in devserver.events())
 
         os.write(master, b"\x00\xff\xfe garbage\r")
-        garbage = lines.wait_for(lambda l: l["type"] == "scan" and "garbage" in l["raw"])
+        garbage = lines.wait_for(lambda line: line["type"] == "scan" and "garbage" in line["raw"])
         assert garbage["outcome"] == "invalid"
 
         started = time.monotonic()
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
         assert time.monotonic() - started < 5
-        stopped = lines.wait_for(lambda l: l.get("component") == "station" and l["state"] == "stopped")
+        stopped = lines.wait_for(lambda line: line.get("component") == "station" and line["state"] == "stopped")
         assert stopped["clean"] is True
     finally:
         if proc.poll() is None:

@@ -67,7 +67,12 @@ def test_matched_records_status_scan_and_two_events(engine: Engine, receiver: Re
     with engine.connect() as conn:
         row = conn.execute(select(ScanLog).where(ScanLog.id == verdict.scan_id)).mappings().one()
         held = conn.execute(select(OutboxEvent.not_before)).scalars().all()
-    assert (row["outcome"], row["scanner"], row["operator"], row["station_id"]) == ("matched", "dock1", "anna", "st-test")
+    assert (row["outcome"], row["scanner"], row["operator"], row["station_id"]) == (
+        "matched",
+        "dock1",
+        "anna",
+        "st-test",
+    )
     assert verdict.undo_deadline is not None
     assert all(nb == verdict.undo_deadline for nb in held), "events are held for the undo window"
 
@@ -132,7 +137,9 @@ def test_unknown_flags_once_then_duplicate(engine: Engine, receiver: Receiver) -
     assert len(_events(engine)) == 1
 
 
-def test_deleted_registration_counts_as_none_and_says_so(receiver: Receiver, register: Register, engine: Engine) -> None:
+def test_deleted_registration_counts_as_none_and_says_so(
+    receiver: Receiver, register: Register, engine: Engine
+) -> None:
     from scanstation.store.registrations import RegistrationRecord, upsert_registrations
 
     reg = register(UPS)
@@ -213,7 +220,11 @@ def test_undo_after_window_sends_a_compensating_event(engine: Engine, register: 
     assert result.undone and result.compensated
     assert _status(engine, reg.id) == "awaiting"
     last = _events(engine, "pending")[-1]
-    assert (last["type"], last["status"], last["previous_status"]) == ("parcel.status_changed", "awaiting", "at_warehouse")
+    assert (last["type"], last["status"], last["previous_status"]) == (
+        "parcel.status_changed",
+        "awaiting",
+        "at_warehouse",
+    )
     assert last["operator"] == "boris"
     assert len(_events(engine, "pending")) == 3
 
@@ -230,6 +241,10 @@ def test_late_registration_resolves_the_unknown_parcel(engine: Engine, receiver:
     types = [e["type"] for e in _events(engine)]
     assert types == ["parcel.unknown", "parcel.status_changed", "notification.requested", "parcel.unknown_resolved"]
     resolved = _events(engine)[-1]
-    assert (resolved["resolution"], resolved["parcel_id"], resolved["local_id"]) == ("matched", reg.id, unknown.unknown_id)
+    assert (resolved["resolution"], resolved["parcel_id"], resolved["local_id"]) == (
+        "matched",
+        reg.id,
+        unknown.unknown_id,
+    )
     assert receiver.resolve_unknowns() == [], "resolved once"
     assert receiver.receive(Scan(UPS, "dock1"), "anna").outcome is Outcome.DUPLICATE
