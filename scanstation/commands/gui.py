@@ -1,15 +1,19 @@
-"""`scanstation gui` (placeholder until its issue lands)."""
+"""`scanstation gui`: the clerk's scan screen on the configured database, server and scanners."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
+from scanstation.commands.common import add_config_option, config_or_exit
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("rest", nargs=argparse.REMAINDER)
+    add_config_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    print("scanstation gui: not implemented yet", file=sys.stderr)
-    return 1
+    config = config_or_exit(args)
+    from scanstation.gui.app import run_window
+
+    return run_window(config, sys.argv[:1])

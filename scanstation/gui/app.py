@@ -104,16 +104,11 @@ class Station:
         self._started = True
 
     def _start_wedge(self) -> Any:
-        wedges = [s for s in self.config.scanners if s.enabled and s.type == "wedge"]
-        if not wedges:
-            return None
-        try:
-            from scanstation.scanners.wedge import build_wedge  # type: ignore[import-not-found,unused-ignore]
-        except ImportError:
-            log.warning("the keyboard-wedge source is not available in this build")
-            return None
-        wedge = build_wedge(wedges, self.app)
-        wedge.start(self.receiving.submit, self.bridge.scanner_status.emit)
+        from scanstation.scanners.wedge import build_wedge
+
+        wedge = build_wedge(self.config.scanners, self.app)
+        if wedge is not None:
+            wedge.start(self.receiving.submit, self.bridge.scanner_status.emit)
         return wedge
 
     def show(self) -> None:
@@ -141,8 +136,10 @@ class Station:
 
 def run_window(config: Config, argv: list[str], *, extra: Callable[[Station], None] | None = None) -> int:
     """Run the station window until it is closed; `extra` adds to it (the demo's label panel)."""
+    from scanstation.logs import setup_logging
     from scanstation.store.engine import StoreError
 
+    setup_logging(config.logging, secrets=[t for t in (config.server_token(),) if t])
     app = qt.QApplication.instance() or qt.QApplication(argv)
     assert isinstance(app, qt.QApplication)
     app.setApplicationName("scanstation")

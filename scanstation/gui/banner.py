@@ -79,6 +79,8 @@ class VerdictBanner(qt.QFrame):
 
     def _label(self, points: float, name: str, bold: bool = True) -> qt.QLabel:
         label = qt.QLabel()
+        # Text must never widen the window: long numbers shrink to fit (see _fit_big), the rest wraps.
+        label.setSizePolicy(qt.QSizePolicy.Policy.Ignored, qt.QSizePolicy.Policy.Preferred)
         label.setObjectName(name)
         label.setFont(_font(points * self._scale, bold))
         label.setAlignment(qt.Qt.AlignmentFlag.AlignCenter)
@@ -103,9 +105,7 @@ class VerdictBanner(qt.QFrame):
         self.word.setText(text.word)
         self.big.setText(text.big)
         self.big.setVisible(bool(text.big))
-        # A long tracking number must still fit: the suite is short, a 34-digit number is not.
-        points = 120 if len(text.big) <= 10 else 64 if len(text.big) <= 18 else 40
-        self.big.setFont(_font(points * self._scale))
+        self._fit_big()
         self.action.setText(text.action)
         self.details.setText("\n".join(text.details))
         self.details.setVisible(bool(text.details))
@@ -120,6 +120,25 @@ class VerdictBanner(qt.QFrame):
         self.notice.setText(text.notice)
         self.notice.setVisible(bool(text.notice))
         self._paint()
+
+    BIG_POINTS = 120.0
+    MIN_BIG_POINTS = 24.0
+
+    def _fit_big(self) -> None:
+        """The largest type (up to BIG_POINTS) in which the suite or number fits the banner's width."""
+        text = self.big.text()
+        available = max(100, self.width() - 60)
+        points = self.BIG_POINTS * self._scale
+        font = _font(points)
+        width = qt.QFontMetricsF(font).horizontalAdvance(text) if text else 0.0
+        if width > available:
+            points = max(self.MIN_BIG_POINTS, points * available / width)
+            font = _font(points)
+        self.big.setFont(font)
+
+    def resizeEvent(self, event: qt.QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._fit_big()
 
     def flash(self) -> None:
         """Blink between the outcome colour and its inverse: the visual stand-in for the sound."""

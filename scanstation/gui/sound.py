@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 from scanstation.gui import qt
 from scanstation.gui.resources import sounds_dir
@@ -33,7 +34,7 @@ class Sounds(qt.QObject):
         check_devices: bool = True,
     ) -> None:
         super().__init__(parent)
-        self._effects: dict[str, object] = {}
+        self._effects: dict[str, Any] = {}  # QSoundEffect, when QtMultimedia exists
         self._broken: set[str] = set()
         self._reason = ""
         self._available = False
@@ -58,12 +59,15 @@ class Sounds(qt.QObject):
                 log.warning("sound file missing: %s", path)
                 continue
             effect = qt.QSoundEffect(self)
-            effect.setSource(qt.QUrl.fromLocalFile(str(path)))
-            effect.statusChanged.connect(lambda name=name: self._status_changed(name))
             self._effects[name] = effect
+            effect.statusChanged.connect(lambda name=name: self._status_changed(name))
+            effect.setSource(qt.QUrl.fromLocalFile(str(path)))
         self._available = bool(self._effects)
         if not self._available:
             self._reason = "no sound files"
+        # Once the audio backend has failed in this process, setSource fails at once, before any signal.
+        for name in list(self._effects):
+            self._status_changed(name)
 
     @property
     def available(self) -> bool:
@@ -76,7 +80,7 @@ class Sounds(qt.QObject):
 
     def _status_changed(self, name: str) -> None:
         effect = self._effects.get(name)
-        if effect is not None and effect.status() == qt.QSoundEffect.Status.Error:  # type: ignore[attr-defined]
+        if effect is not None and effect.status() == qt.QSoundEffect.Status.Error:
             self._broken.add(name)
             if self._available and self._broken >= set(self._effects):
                 self._available = False
@@ -92,10 +96,10 @@ class Sounds(qt.QObject):
         if effect is None:
             return False
         try:
-            effect.play()  # type: ignore[attr-defined]
+            effect.play()
         except Exception:  # pragma: no cover - defensive: Qt raised from a backend
             log.exception("playing %s failed", name)
             return False
         # Still loading (the first seconds after start) counts as "not sure to be heard": the caller also
         # flashes, which is harmless if the sound then plays too.
-        return effect.status() == qt.QSoundEffect.Status.Ready  # type: ignore[attr-defined]
+        return bool(effect.status() == qt.QSoundEffect.Status.Ready)

@@ -177,17 +177,18 @@ def banner_for(verdict: Verdict) -> BannerText:
                     "%1", str(len(verdict.candidates))
                 )
             )
-        if verdict.status:
+        elif verdict.status:
             extra.append(QCoreApplication.translate("Verdict", "status: %1").replace("%1", status_word(verdict.status)))
-        if verdict.note:
+        elif verdict.note:
             extra.append(verdict.note)
         return BannerText(outcome, word, verdict.customer_suite or number, action, (*details, *extra), services, notice)
     word = QCoreApplication.translate("Verdict", "UNREADABLE")
     action = QCoreApplication.translate("Verdict", "scan again")
     shown = verdict.raw.strip()
     shown = shown if len(shown) <= 40 else shown[:40] + "…"
-    extra = (verdict.note,) if verdict.note else ()
-    return BannerText(Outcome.INVALID, word, "", action, (shown, *extra))
+    # Control characters (a GS, a stray CR) would print as nothing; show them as the scanner manuals do.
+    shown = "".join(ch if ch.isprintable() else f"<{ord(ch):02X}>" for ch in shown)
+    return BannerText(Outcome.INVALID, word, "", action, (shown,) if shown else ())
 
 
 def banner_idle(logged_in: bool) -> BannerText:

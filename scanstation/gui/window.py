@@ -99,7 +99,7 @@ class StationWindow(qt.QMainWindow):
         self._banner_source: Callable[[], BannerText] = lambda: banner_idle(False)
         self._scanner_states: dict[str, Any] = {name: None for name in scanner_names}
         self._sync: Any = None
-        self._notice_verdict: Verdict | None = None
+        self._notices: list[Verdict] = []  # parcels matched later by sync, newest first, until scanned again
         self._login_error = ""
 
         self.setFont(_font(15 * font_scale))
@@ -130,10 +130,10 @@ class StationWindow(qt.QMainWindow):
         outer.addLayout(top, 1)
 
         self.banner = VerdictBanner(s)
-        top.addWidget(self.banner, 3)
+        top.addWidget(self.banner, 5)
 
         side = qt.QVBoxLayout()
-        top.addLayout(side, 1)
+        top.addLayout(side, 2)
         self.counters_title = qt.QLabel()
         self.counters_title.setFont(_font(16 * s, bold=True))
         side.addWidget(self.counters_title)
@@ -167,6 +167,9 @@ class StationWindow(qt.QMainWindow):
         header = self.recent.horizontalHeader()
         header.setSectionResizeMode(qt.QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, qt.QHeaderView.ResizeMode.Stretch)
+        self.recent.setMinimumWidth(round(440 * s))
+        self.recent.setHorizontalScrollBarPolicy(qt.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.recent.setTextElideMode(qt.Qt.TextElideMode.ElideLeft)  # the end of a number tells parcels apart
         side.addWidget(self.recent, 1)
 
         self.notice_bar = qt.QLabel()
@@ -300,7 +303,7 @@ class StationWindow(qt.QMainWindow):
         self.entry.setPlaceholderText(self.tr("type the number from a torn label, then Enter"))
         self.entry_button.setText(self.tr("Enter"))
         self.logout_button.setText(self.tr("Log out (Ctrl+L)"))
-        self.language_button.setText(self.tr("Русский (F9)") if self._language() == "en" else "English (F9)")
+        self.language_button.setText("Русский (F9)" if self._language() == "en" else "English (F9)")
         self.login_error_label.setText(self._login_error)
         self._update_operator_label()
         self._update_scanners_label()
@@ -373,6 +376,8 @@ class StationWindow(qt.QMainWindow):
         self._operator_display = ""
         self._undo_target = None
         self._update_undo()
+        self._notices = []
+        self._update_notice()
         self.entry.clear()
         self.entry_row.setVisible(False)
         self.login_row.setVisible(True)
@@ -410,6 +415,10 @@ class StationWindow(qt.QMainWindow):
 
     def _on_verdict(self, verdict: Verdict) -> None:
         outcome = str(verdict.outcome)
+        if self._notices and verdict.keys:
+            # The clerk took the late-matched parcel off the unknown shelf and scanned it: notice done.
+            self._notices = [n for n in self._notices if not (n.keys & verdict.keys)]
+            self._update_notice()
         if outcome in self._counts and verdict.scan_id not in self._counted:
             self._counts[outcome] += 1
             self._counted[verdict.scan_id] = outcome
@@ -453,6 +462,8 @@ class StationWindow(qt.QMainWindow):
                 item.setForeground(qt.QColor(fg))
             if col == 0:
                 item.setData(qt.Qt.ItemDataRole.UserRole, verdict.scan_id)
+            if col == 3 and verdict.unknown_id:
+                item.setData(qt.Qt.ItemDataRole.UserRole, verdict.unknown_id)
             self.recent.setItem(0, col, item)
         while self.recent.rowCount() > RECENT_ROWS:
             self.recent.removeRow(self.recent.rowCount() - 1)
@@ -595,28 +606,45 @@ class StationWindow(qt.QMainWindow):
         if not isinstance(verdict, Verdict):
             log.warning("ignoring a notice without a verdict: %r", notice)
             return
-        self._notice_verdict = verdict
-        row = self._recent_row(verdict.scan_id)
-        if row is not None:
-            suite = self.recent.item(row, 3)
-            if suite is not None:
-                suite.setText(verdict.customer_suite or "")
+        self._notices = [verdict, *(n for n in self._notices if n.unknown_id != verdict.unknown_id)][:3]
+        if verdict.unknown_id:
+            self._mark_resolved(verdict)
         self._update_notice()
         if not self._sounds.play("notice"):
             self.banner.flash()
+        self.banner_shown.emit(notice)
+
+    def _mark_resolved(self, verdict: Verdict) -> None:
+        """The unknown scan's row in the list now shows where the parcel belongs."""
+        bg, fg = COLOURS[Outcome.MATCHED]
+        for row in range(self.recent.rowCount()):
+            suite = self.recent.item(row, 3)
+            result = self.recent.item(row, 2)
+            if suite is None or result is None or suite.data(qt.Qt.ItemDataRole.UserRole) != verdict.unknown_id:
+                continue
+            suite.setText(verdict.customer_suite or "")
+            result.setData(qt.Qt.ItemDataRole.UserRole, str(Outcome.MATCHED))
+            result.setText(outcome_word(Outcome.MATCHED))
+            result.setBackground(qt.QColor(bg))
+            result.setForeground(qt.QColor(fg))
+
+    def notices(self) -> list[str]:
+        """The late-match notices on screen, newest first."""
+        return [line for line in self.notice_bar.text().split("\n") if line] if self.notice_bar.isVisible() else []
 
     def _update_notice(self) -> None:
-        v = self._notice_verdict
-        if v is None:
+        if not self._notices:
             self.notice_bar.setVisible(False)
+            self.notice_bar.clear()
             return
-        text = (
+        lines = [
             self.tr("Matched later by sync: %1 from the unknown shelf belongs to suite %2 (%3): move it to the shelf")
             .replace("%1", v.tracking_number or v.raw.strip())
             .replace("%2", v.customer_suite or "?")
             .replace("%3", v.customer_name or "")
-        )
-        self.notice_bar.setText(text)
+            for v in self._notices
+        ]
+        self.notice_bar.setText("\n".join(lines))
         self.notice_bar.setVisible(True)
 
     # ----- window ---------------------------------------------------------------------------------------------

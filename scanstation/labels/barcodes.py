@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from typing import Final
 
 from barcode.codex import Code128, Gs1_128
@@ -40,4 +41,26 @@ def code128_svg(data: str, *, gs1: bool = False, text: str | None = None, module
         "compress": False,
     }
     symbol.write(out, options=options, text=text if text is not None else data.replace(GS, " "))
-    return out.getvalue()
+    return _user_units(out.getvalue().decode("utf-8")).encode("utf-8")
+
+
+_ROOT_SIZE = re.compile(r'<svg ([^>]*)width="([\d.]+)mm" height="([\d.]+)mm"')
+_MM_ATTR = re.compile(r'(\s(?:x|y|width|height))="([\d.]+)mm"')
+_FONT_PT = re.compile(r"font-size:([\d.]+)pt")
+_MM_PER_PT = 25.4 / 72
+
+
+def _user_units(svg: str) -> str:
+    """Give the SVG a millimetre viewBox and unitless shapes.
+
+    python-barcode writes every coordinate in "mm", which some renderers (Qt's SVG module among
+    them) do not scale, so the bars come out squeezed; a viewBox in millimetres renders the same everywhere.
+    """
+    root = _ROOT_SIZE.search(svg)
+    if root is None:
+        return svg
+    width, height = root.group(2), root.group(3)
+    head = svg[: root.end()] + f' viewBox="0 0 {width} {height}"'
+    body = _MM_ATTR.sub(r'\1="\2"', svg[root.end() :])
+    body = _FONT_PT.sub(lambda m: f"font-size:{float(m.group(1)) * _MM_PER_PT:.3f}px", body)
+    return head + body

@@ -1,0 +1,345 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="ru" sourcelanguage="en">
+<context>
+    <name>Service</name>
+    <message>
+        <source>PHOTO</source>
+        <translation>ФОТО</translation>
+    </message>
+    <message>
+        <source>take the photo</source>
+        <translation>сделайте фото</translation>
+    </message>
+    <message>
+        <source>PHOTO OF CONTENTS</source>
+        <translation>ФОТО СОДЕРЖИМОГО</translation>
+    </message>
+    <message>
+        <source>open and photograph the contents</source>
+        <translation>вскройте и сфотографируйте содержимое</translation>
+    </message>
+    <message>
+        <source>REMOVE INVOICE</source>
+        <translation>УБРАТЬ СЧЁТ</translation>
+    </message>
+    <message>
+        <source>take the invoice out</source>
+        <translation>выньте счёт из посылки</translation>
+    </message>
+    <message>
+        <source>REPACK</source>
+        <translation>ПЕРЕУПАКОВКА</translation>
+    </message>
+    <message>
+        <source>put on the repacking table</source>
+        <translation>на стол переупаковки</translation>
+    </message>
+    <message>
+        <source>CHECK CONTENTS</source>
+        <translation>ПРОВЕРКА</translation>
+    </message>
+    <message>
+        <source>check the contents against the order</source>
+        <translation>сверьте содержимое с заказом</translation>
+    </message>
+    <message>
+        <source>CONSOLIDATE</source>
+        <translation>ОБЪЕДИНИТЬ</translation>
+    </message>
+    <message>
+        <source>put on the consolidation shelf</source>
+        <translation>на полку объединения</translation>
+    </message>
+    <message>
+        <source>HOLD</source>
+        <translation>ДЕРЖАТЬ</translation>
+    </message>
+    <message>
+        <source>hold: do not ship</source>
+        <translation>задержать: не отправлять</translation>
+    </message>
+</context>
+<context>
+    <name>StationWindow</name>
+    <message>
+        <source>Scan station %1</source>
+        <translation>Станция приёмки %1</translation>
+    </message>
+    <message>
+        <source>This shift (since %1)</source>
+        <translation>Эта смена (с %1)</translation>
+    </message>
+    <message>
+        <source>Last scans</source>
+        <translation>Последние сканирования</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>Время</translation>
+    </message>
+    <message>
+        <source>Number</source>
+        <translation>Номер</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>Итог</translation>
+    </message>
+    <message>
+        <source>Suite</source>
+        <translation>Ячейка</translation>
+    </message>
+    <message>
+        <source>Name:</source>
+        <translation>Имя:</translation>
+    </message>
+    <message>
+        <source>PIN:</source>
+        <translation>PIN:</translation>
+    </message>
+    <message>
+        <source>Log in</source>
+        <translation>Войти</translation>
+    </message>
+    <message>
+        <source>Number (F2):</source>
+        <translation>Номер (F2):</translation>
+    </message>
+    <message>
+        <source>type the number from a torn label, then Enter</source>
+        <translation>наберите номер с порванной этикетки и нажмите Enter</translation>
+    </message>
+    <message>
+        <source>Enter</source>
+        <translation>Ввести</translation>
+    </message>
+    <message>
+        <source>Log out (Ctrl+L)</source>
+        <translation>Выйти (Ctrl+L)</translation>
+    </message>
+    <message>
+        <source>enter your name and PIN</source>
+        <translation>введите имя и PIN</translation>
+    </message>
+    <message>
+        <source>wrong name or PIN</source>
+        <translation>неверное имя или PIN</translation>
+    </message>
+    <message>
+        <source>nobody logged in</source>
+        <translation>никто не вошёл</translation>
+    </message>
+    <message>
+        <source>Operator: %1</source>
+        <translation>Оператор: %1</translation>
+    </message>
+    <message>
+        <source>Undo last scan (Ctrl+Z): %1 s</source>
+        <translation>Отменить последнее (Ctrl+Z): %1 с</translation>
+    </message>
+    <message>
+        <source>Undo last scan (Ctrl+Z)</source>
+        <translation>Отменить последнее (Ctrl+Z)</translation>
+    </message>
+    <message>
+        <source>Undo refused: %1</source>
+        <translation>Отмена невозможна: %1</translation>
+    </message>
+    <message>
+        <source>no scanners configured (typed entry only)</source>
+        <translation>сканеры не настроены (только ручной ввод)</translation>
+    </message>
+    <message>
+        <source>Sync: starting</source>
+        <translation>Синхронизация: запуск</translation>
+    </message>
+    <message>
+        <source>online</source>
+        <translation>на связи</translation>
+    </message>
+    <message>
+        <source>OFFLINE</source>
+        <translation>НЕТ СВЯЗИ</translation>
+    </message>
+    <message>
+        <source>TOKEN REJECTED: call the administrator</source>
+        <translation>ТОКЕН ОТКЛОНЁН: позовите администратора</translation>
+    </message>
+    <message>
+        <source>off (no server configured)</source>
+        <translation>выключена (сервер не настроен)</translation>
+    </message>
+    <message>
+        <source>Sync: %1</source>
+        <translation>Синхронизация: %1</translation>
+    </message>
+    <message>
+        <source>%1 events waiting</source>
+        <translation>ждут отправки: %1</translation>
+    </message>
+    <message>
+        <source>%1 rejected</source>
+        <translation>отклонено: %1</translation>
+    </message>
+    <message>
+        <source>last sync %1</source>
+        <translation>последняя %1</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>ещё не было</translation>
+    </message>
+    <message>
+        <source>no sound: the banner flashes</source>
+        <translation>нет звука: табло мигает</translation>
+    </message>
+    <message>
+        <source>Matched later by sync: %1 from the unknown shelf belongs to suite %2 (%3): move it to the shelf</source>
+        <translation>Опознана позже: %1 с полки неизвестных принадлежит ячейке %2 (%3): переложите её на полку</translation>
+    </message>
+    <message>
+        <source>connected</source>
+        <translation>подключён</translation>
+    </message>
+    <message>
+        <source>ready</source>
+        <translation>готов</translation>
+    </message>
+    <message>
+        <source>starting</source>
+        <translation>запуск</translation>
+    </message>
+    <message>
+        <source>connecting</source>
+        <translation>подключение</translation>
+    </message>
+    <message>
+        <source>DISCONNECTED</source>
+        <translation>ОТКЛЮЧЁН</translation>
+    </message>
+    <message>
+        <source>ERROR</source>
+        <translation>ОШИБКА</translation>
+    </message>
+    <message>
+        <source>stopped</source>
+        <translation>остановлен</translation>
+    </message>
+</context>
+<context>
+    <name>Verdict</name>
+    <message>
+        <source>DUPLICATE</source>
+        <translation>ПОВТОР</translation>
+    </message>
+    <message>
+        <source>UNKNOWN</source>
+        <translation>НЕИЗВЕСТНАЯ</translation>
+    </message>
+    <message>
+        <source>AMBIGUOUS</source>
+        <translation>НЕОДНОЗНАЧНО</translation>
+    </message>
+    <message>
+        <source>NOT EXPECTED</source>
+        <translation>НЕ ОЖИДАЕТСЯ</translation>
+    </message>
+    <message>
+        <source>UNREADABLE</source>
+        <translation>НЕ ПРОЧИТАН</translation>
+    </message>
+    <message>
+        <source>UNDONE</source>
+        <translation>ОТМЕНЕНО</translation>
+    </message>
+    <message>
+        <source>Order %1</source>
+        <translation>Заказ %1</translation>
+    </message>
+    <message>
+        <source>%1 of %2 parcels of this order are here</source>
+        <translation>на складе %1 из %2 посылок заказа</translation>
+    </message>
+    <message>
+        <source>Matched later by sync: this parcel arrived as unknown</source>
+        <translation>Опознана позже: посылка пришла как неизвестная</translation>
+    </message>
+    <message>
+        <source>typed by hand: %1</source>
+        <translation>введено вручную: %1</translation>
+    </message>
+    <message>
+        <source>shelve for suite %1</source>
+        <translation>на полку ячейки %1</translation>
+    </message>
+    <message>
+        <source>already received %1, %2, station %3</source>
+        <translation>уже принята в %1, %2, станция %3</translation>
+    </message>
+    <message>
+        <source>already received</source>
+        <translation>уже принята</translation>
+    </message>
+    <message>
+        <source>ALREADY RECEIVED</source>
+        <translation>УЖЕ ПРИНЯТА</translation>
+    </message>
+    <message>
+        <source>put on the unknown shelf</source>
+        <translation>положите на полку неизвестных</translation>
+    </message>
+    <message>
+        <source>call a supervisor</source>
+        <translation>позовите старшего</translation>
+    </message>
+    <message>
+        <source>%1 registrations share this number</source>
+        <translation>этот номер у %1 регистраций</translation>
+    </message>
+    <message>
+        <source>status: %1</source>
+        <translation>статус: %1</translation>
+    </message>
+    <message>
+        <source>scan again</source>
+        <translation>сканируйте ещё раз</translation>
+    </message>
+    <message>
+        <source>READY</source>
+        <translation>ГОТОВО</translation>
+    </message>
+    <message>
+        <source>scan a parcel</source>
+        <translation>сканируйте посылку</translation>
+    </message>
+    <message>
+        <source>LOG IN</source>
+        <translation>ВХОД</translation>
+    </message>
+    <message>
+        <source>enter your name and PIN</source>
+        <translation>введите имя и PIN</translation>
+    </message>
+    <message>
+        <source>take the parcel back: its scan was cancelled</source>
+        <translation>заберите посылку обратно: сканирование отменено</translation>
+    </message>
+    <message>
+        <source>NOT RECORDED</source>
+        <translation>НЕ ЗАПИСАНО</translation>
+    </message>
+    <message>
+        <source>scan again; if it repeats, call a supervisor</source>
+        <translation>сканируйте ещё раз; если повторится, позовите старшего</translation>
+    </message>
+    <message>
+        <source>LOG IN FIRST</source>
+        <translation>СНАЧАЛА ВОЙДИТЕ</translation>
+    </message>
+    <message>
+        <source>this scan was not recorded: log in and scan again</source>
+        <translation>скан не записан: войдите и сканируйте ещё раз</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,109 @@
+"""The demo's label panel: sample labels as real barcodes; clicking one scans it through the scanner path."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from scanstation.gui import qt
+from scanstation.labels.samples import DemoLabel
+from scanstation.scan import Scan
+
+DEMO_SCANNER = "demo-labels"
+
+
+def svg_pixmap(svg: bytes, width: int) -> qt.QPixmap:
+    """Render an in-memory SVG barcode to a pixmap `width` pixels wide, on white (bars need a quiet zone)."""
+    renderer = qt.QSvgRenderer(qt.QByteArray(svg))
+    size = renderer.defaultSize()
+    height = max(1, round(width * size.height() / max(1, size.width())))
+    image = qt.QImage(width, height, qt.QImage.Format.Format_RGB32)
+    image.fill(qt.QColor("white"))
+    painter = qt.QPainter(image)
+    renderer.render(painter)
+    painter.end()
+    return qt.QPixmap.fromImage(image)
+
+
+class LabelCard(qt.QPushButton):
+    """One label: the title, the barcode as printed; a click is a scan of it."""
+
+    def __init__(self, label: DemoLabel, parent: qt.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.label = label
+        self.setObjectName(f"label_{label.key}")
+        self.setFocusPolicy(qt.Qt.FocusPolicy.TabFocus)  # a wedge scanner's keys must not "press" a card
+        layout = qt.QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        self.title = qt.QLabel(label.title)
+        font = self.title.font()
+        font.setBold(True)
+        self.title.setFont(font)
+        self.title.setStyleSheet("color: #111; background: transparent;")
+        layout.addWidget(self.title)
+        self.bars = qt.QLabel()
+        self.bars.setPixmap(svg_pixmap(label.svg(), 300))
+        self.bars.setAlignment(qt.Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.bars)
+        self.setMinimumHeight(layout.sizeHint().height() + 8)
+        self.setStyleSheet("LabelCard { background: white; border: 2px solid #999; border-radius: 6px; }")
+
+
+class DemoPanel(qt.QWidget):
+    """A scrollable column of LabelCards; `scan` receives a Scan exactly as a hardware scanner would give it."""
+
+    scanned = qt.Signal(object)  # the Scan handed over (tests wait on it)
+
+    def __init__(
+        self, labels: Sequence[DemoLabel], scan: Callable[[Scan], None], parent: qt.QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._scan = scan
+        outer = qt.QVBoxLayout(self)
+        self.help = qt.QLabel()
+        self.help.setWordWrap(True)
+        outer.addWidget(self.help)
+        area = qt.QScrollArea()
+        area.setWidgetResizable(True)
+        inner = qt.QWidget()
+        column = qt.QVBoxLayout(inner)
+        self.cards: dict[str, LabelCard] = {}
+        for label in labels:
+            card = LabelCard(label)
+            card.clicked.connect(lambda _checked=False, label=label: self.scan_label(label))
+            column.addWidget(card)
+            self.cards[label.key] = card
+        column.addStretch(1)
+        area.setWidget(inner)
+        outer.addWidget(area, 1)
+        self.retranslate()
+
+    def changeEvent(self, event: qt.QEvent) -> None:  # noqa: N802 - Qt override
+        if event.type() == qt.QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        self.help.setText(
+            self.tr(
+                "Click a label to scan it (the same path as a hardware scanner), "
+                "or point a keyboard-wedge scanner at the screen."
+            )
+        )
+
+    def scan_label(self, label: DemoLabel) -> None:
+        scan = Scan(raw=label.scan, scanner=DEMO_SCANNER)
+        self._scan(scan)
+        self.scanned.emit(scan)
+
+
+def add_demo_dock(window: qt.QMainWindow, labels: Sequence[DemoLabel], scan: Callable[[Scan], None]) -> DemoPanel:
+    """Dock the panel on the left of the station window."""
+    panel = DemoPanel(labels, scan)
+    dock = qt.QDockWidget(window)
+    dock.setObjectName("demoLabels")
+    dock.setWindowTitle(qt.QCoreApplication.translate("DemoPanel", "Demo labels"))
+    dock.setFeatures(qt.QDockWidget.DockWidgetFeature.NoDockWidgetFeatures)
+    dock.setWidget(panel)
+    panel.setMinimumWidth(340)
+    window.addDockWidget(qt.Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+    return panel
