@@ -69,6 +69,10 @@ _RE_CHUNK_SPLIT: Final = re.compile(r"[,;/|&+\n\r\x0b\x0c\x1c-\x1e]+|\b(?:AND|OR
 _RE_MAXICODE_GLUED: Final = re.compile(r"([0-9]{3})(1Z[0-9A-Z]{8})UPSN([0-9A-Z]{6})")
 _RE_FEDEX_PDF417_GLUED: Final = re.compile(r"([0-9]{12})[0-9]{4}FDEG?")
 _TYPO_DIGITS: Final = str.maketrans("OIL", "011")
+# Customers on a Russian keyboard layout type Cyrillic look-alikes of Latin capitals (ТВА, С1..., LХ...).
+_CYRILLIC_LOOKALIKES: Final = str.maketrans("АВЕКМНОРСТХУ", "ABEKMHOPCTXY")
+# Input that a scanner produced: GS1/ISO 15434 separators, an AIM identifier at the start, an envelope.
+_RE_SCANNER_LIKE: Final = re.compile(r"[\x1d\x1e\x04]|^[\x02\s]*\][A-Za-z]|\[\)>")
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,11 +137,15 @@ def _parse_scan(raw: str, substitutes: tuple[str, ...]) -> ParsedScan:
     if symbology is not None and symbology[1] in "EI":
         # EAN/UPC (]E) and ITF (]I, ITF-14 on cartons) are product codes; no carrier uses them for tracking.
         return ParsedScan(raw, frozenset(), None, None, symbology, NOTE_PRODUCT)
-    if text.startswith("[)>"):
+    envelope_at = text.find("[)>")
+    if envelope_at >= 0:
         for spelling, char in _ENVELOPE_SPELLINGS:
             if spelling in text:
                 text = text.replace(spelling, char)
-        hits = _envelope(text)
+        envelope_at = text.find("[)>")
+        # Some decoders send MaxiCode's primary message (postal code, country, class) before the envelope.
+        primary = text[:envelope_at].split(GS)
+        hits = _envelope(text[envelope_at:], primary[2] if len(primary) >= 3 else "")
         return _result(raw, hits, symbology, None if hits else NOTE_NOTHING)
     if GS in text:
         hits, note = _gs1(text.split(GS))
@@ -253,7 +261,7 @@ def _codabar_digits(digits: str) -> list[Hit]:
     return hits[:1]
 
 
-def _envelope(text: str) -> list[Hit]:
+def _envelope(text: str, primary_class: str = "") -> list[Hit]:
     """ISO 15434 envelope (`[)>` RS 01 GS ...): UPS MaxiCode and FedEx PDF417 label data."""
     hits: list[Hit] = []
     for segment in text[3:].split(RS):
@@ -261,7 +269,8 @@ def _envelope(text: str) -> list[Hit]:
         for i, field in enumerate(fields):
             name = field.strip(_FRAMING).upper()
             if name in ("UPSN", "UPS") and i >= 2:
-                hit = _maxicode(fields[i - 2], fields[i - 1], fields[i + 1] if i + 1 < len(fields) else "")
+                service_class = fields[i - 2] if len(fields[i - 2]) == 3 or not primary_class else primary_class
+                hit = _maxicode(service_class, fields[i - 1], fields[i + 1] if i + 1 < len(fields) else "")
             elif name in ("FDE", "FDEG", "FDX", "FXG") and i >= 1:
                 token = _clean_token(fields[i - 1]) or ""
                 hit = identify(token[:12]) if len(token) >= 12 else None
@@ -324,7 +333,13 @@ def registration_keys(typed: str) -> frozenset[str]:
 
 
 def _parse_typed(typed: str) -> ParsedScan:
-    text = _normalise(typed[:_MAX_TYPED]).upper()
+    head = typed[:_MAX_TYPED]
+    if _RE_SCANNER_LIKE.search(head):
+        # A scanner typed into the form (keyboard wedge): read it as the scan it is.
+        scanned = _parse_scan(head, ())
+        if scanned.keys:
+            return ParsedScan(typed, scanned.keys, scanned.tracking_number, scanned.carrier, None, scanned.note)
+    text = _normalise(head).upper().translate(_CYRILLIC_LOOKALIKES)
     token = text.translate(_DROP_INSIDE).strip(_FRAMING)
     if token.isascii() and token.isalnum():
         # The common case: one number, maybe with spaces or dashes. Without a check digit to confirm

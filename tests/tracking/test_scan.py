@@ -363,3 +363,8 @@ def test_a_bracket_that_is_no_aim_identifier_is_not_taken_for_one() -> None:
 def test_envelope_separators_spelled_out_by_a_keyboard_wedge() -> None:
     raw = "[)><RS>01^]96841706672^]840^]001^]1Z90647079^]UPSN^]0715X1^]089<RS><EOT>"
     only(parse_scan(raw), "1Z0715X10190647079", "ups")
+
+
+def test_maxicode_with_the_primary_message_sent_before_the_envelope() -> None:
+    raw = f"841706672{GS}840{GS}001{GS}[)>{RS}01{GS}96{GS}1Z90647079{GS}UPSN{GS}0715X1{GS}089{RS}{EOT}"
+    only(parse_scan(raw), "1Z0715X10190647079", "ups")

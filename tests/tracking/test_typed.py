@@ -163,3 +163,17 @@ def test_different_numbers_do_not_meet() -> None:
     other = ups("999AA1012345679")
     assert not (parse_scan(UPS).keys & registration_keys(other))
     assert not (parse_scan("]C142078745\x1d" + PIC22).keys & registration_keys(PIC26))
+
+
+def test_cyrillic_look_alike_letters_from_a_russian_keyboard() -> None:
+    assert parse_typed("ТВА123456789012").keys == {"TBA123456789012"}  # Cyrillic Т, В, А
+    assert parse_typed("1Z999АА10123456784").tracking_number == UPS  # Cyrillic А
+    assert parse_typed("lz123456785сn".replace("lz", "LZ")).tracking_number == s10("LZ", "12345678", "CN")
+
+
+def test_a_scanner_typing_into_the_form_is_read_as_a_scan() -> None:
+    parsed = parse_typed("]C142078745\x1d" + PIC22)
+    assert parsed.tracking_number == PIC22
+    assert parsed.keys == parse_scan("]C142078745\x1d" + PIC22).keys
+    parsed = parse_typed("[)>\x1e01\x1d96841706672\x1d840\x1d001\x1d1Z90647079\x1dUPSN\x1d0715X1\x1d089\x1e\x04")
+    assert parsed.tracking_number == "1Z0715X10190647079"
