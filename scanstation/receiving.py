@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 NOTE_DELETED = "the customer deleted this registration"
 NOTE_RESOLVED_LATER = "the customer registered it after it arrived"
 NOTE_ALREADY_FLAGGED = "already on the unknown shelf"
+NOTE_INCOMPLETE = "the scanner's read was cut off (no terminator): scan again"
 SYNC_SCANNER = "sync"
 
 # Longest raw text kept per scan: a 64 KB garbage read is logged, but not 64 KB of it.
@@ -244,8 +245,10 @@ class Receiver:
             "keys": parsed.keys,
         }
         with write_transaction(self.engine) as conn:
-            if not parsed.keys:
-                fields: dict[str, Any] = {"outcome": Outcome.INVALID, "note": parsed.note}
+            if scan.incomplete:
+                fields: dict[str, Any] = {"outcome": Outcome.INVALID, "note": NOTE_INCOMPLETE}
+            elif not parsed.keys:
+                fields = {"outcome": Outcome.INVALID, "note": parsed.note}
             else:
                 fields = self._decide(conn, parsed, base, events, now)
             event_ids = events.write(conn)

@@ -15,15 +15,19 @@ def utcnow() -> datetime:
 class Scan:
     """What one read of one scanner produced, before any interpretation.
 
-    `raw` is the decoded text exactly as read (framing included); bytes that are not valid
-    UTF-8 arrive as U+FFFD or surrogate escapes so nothing is silently dropped.
+    `raw` is the decoded text of the read with the transport's framing (STX, terminator) removed;
+    AIM identifiers, GS/RS/EOT and NUL are kept; bytes that are not valid UTF-8 arrive as U+FFFD.
     `typed` marks a number entered by hand (torn label), which goes through the same rules.
+    `incomplete` marks a read that did not end by the scanner's own framing (overflow, a fragment
+    left by a pause or an unplug): it is logged as invalid and never matched, because a cut-off
+    number could still pass a weak check digit.
     """
 
     raw: str
     scanner: str
     at: datetime = field(default_factory=utcnow)
     typed: bool = False
+    incomplete: bool = False
 
 
 def rfc3339(moment: datetime) -> str:

@@ -298,7 +298,7 @@ class StreamSource:
     # -- observers -------------------------------------------------------------------------------
 
     def _deliver(self, frame: Frame) -> None:
-        scan = Scan(frame.text(), self.name)
+        scan = Scan(frame.text(), self.name, incomplete=not frame.complete)
         if not frame.complete or "\ufffd" in scan.raw:
             # The exact bytes go to the log: the scan's text shows invalid UTF-8 as U+FFFD.
             log.warning(

@@ -248,3 +248,13 @@ def test_late_registration_resolves_the_unknown_parcel(engine: Engine, receiver:
     )
     assert receiver.resolve_unknowns() == [], "resolved once"
     assert receiver.receive(Scan(UPS, "dock1"), "anna").outcome is Outcome.DUPLICATE
+
+
+def test_an_incomplete_read_is_invalid_even_when_it_looks_like_a_number(
+    engine: Engine, receiver: Receiver, register: Register
+) -> None:
+    register(UPS)
+    verdict = receiver.receive(Scan(UPS, "dock1", incomplete=True), "anna")
+    assert verdict.outcome is Outcome.INVALID
+    assert verdict.note is not None and "cut off" in verdict.note
+    assert _events(engine) == []

@@ -101,6 +101,8 @@ def test_garbage_is_delivered_as_reads_and_never_stops_the_reader(
     pty.write(noise[:65536])
     raws = recorder.wait_scans(2)
     assert len(raws[1]) == 8192
+    assert recorder.scans[1].incomplete, "an overflow read is marked incomplete, so it is never matched"
+    assert not recorder.scans[0].incomplete
     wait_for(lambda: source.decoder.dropped_bytes == 65536 - 8192, what="the rest of the noise to be dropped")
     assert source.decoder.pending == 0
     # The noise's tail ends at the next terminator; the good scan after it arrives intact.
