@@ -2,34 +2,32 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 _S10_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
-_FEDEX_WEIGHTS = (1, 3, 7)  # applied from the right-most body digit leftwards
 _ISO7064_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
-def _char_value(c: str) -> int:
-    """Digit value; UPS maps letters to (code point - 3) mod 10 (A=2, B=3, ... as UPS documents)."""
-    o = ord(c)
-    if 48 <= o <= 57:
-        return o - 48
-    return (o - 3) % 10
+# UPS (and tracking_number_data's mod10) map a letter to (code point - 3) mod 10: A=2, B=3, ... as UPS documents.
+_LETTERS_TO_DIGITS: Final = str.maketrans({chr(o): str((o - 3) % 10) for o in range(65, 91)})
+
+
+def _digit_sum(digits: str) -> int:
+    """Sum of ASCII digits, at C speed (the byte values less 48 each)."""
+    return sum(digits.encode()) - 48 * len(digits)
 
 
 def mod10_right3(body: str) -> int:
     """USPS / GS1 / FedEx Ground check digit: weight 3 on the right-most body digit, then 1, 3, ..."""
-    total = 0
-    weight = 3
-    for c in reversed(body):
-        total += (ord(c) - 48) * weight
-        weight = 4 - weight
+    backwards = body[::-1]
+    total = 3 * _digit_sum(backwards[0::2]) + _digit_sum(backwards[1::2])
     return (10 - total % 10) % 10
 
 
 def mod10_left(body: str, evens: int, odds: int) -> int:
     """tracking_number_data's `mod10` (not reversed): weights by 0-based index from the left; letters allowed."""
-    total = 0
-    for i, c in enumerate(body):
-        total += _char_value(c) * (odds if i & 1 else evens)
+    digits = body.translate(_LETTERS_TO_DIGITS)
+    total = evens * _digit_sum(digits[0::2]) + odds * _digit_sum(digits[1::2])
     return (10 - total % 10) % 10
 
 
@@ -40,10 +38,8 @@ def ups_check(body: str) -> int:
 
 def fedex_check(body: str) -> int:
     """FedEx Express check digit: weights 1, 3, 7 from the right, sum mod 11 mod 10."""
-    total = 0
-    w = _FEDEX_WEIGHTS
-    for i, c in enumerate(reversed(body)):
-        total += (ord(c) - 48) * w[i % 3]
+    backwards = body[::-1]
+    total = _digit_sum(backwards[0::3]) + 3 * _digit_sum(backwards[1::3]) + 7 * _digit_sum(backwards[2::3])
     return total % 11 % 10
 
 

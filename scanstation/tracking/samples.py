@@ -71,7 +71,7 @@ def _usps(rng: random.Random) -> SampleNumber:
 
 
 def _ups(rng: random.Random) -> SampleNumber:
-    shipper = "".join(rng.choice(_UPS_SHIPPER_CHARS) for _ in range(6))
+    shipper = "".join(rng.choices(_UPS_SHIPPER_CHARS, k=6))
     service = rng.choice(_UPS_SERVICES)
     package = _digits(rng, 7)
     body = shipper + service + package
