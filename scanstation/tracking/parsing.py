@@ -61,7 +61,7 @@ _LETTER_PREFIX: Final = {
 }
 # Barcode-only forms nobody types: in typed text a 16-digit run is not a FedEx Codabar.
 _SCAN_ONLY: Final = frozenset({"fedex_codabar_16"})
-_MAX_TYPED: Final = 20_000  # a registration field is short; beyond this the text is not a tracking field
+_MAX_TYPED: Final = 4_000  # a tracking field is short; past this it is pasted text, read no further
 
 _RE_GROUP: Final = re.compile(r"[A-Z0-9]+")
 _RE_CHUNK_SPLIT: Final = re.compile(r"[,;/|&+\n\r\x0b\x0c\x1c-\x1e]+|\b(?:AND|OR|ALSO)\b")

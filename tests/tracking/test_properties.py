@@ -1,8 +1,4 @@
-"""Property tests: parsing never raises, for any string, and keys are always upper-case ASCII alphanumerics.
-
-The public functions have a last-resort guard that turns an internal error into "could not read"; these tests
-call the guarded-off internals too, so a bug cannot hide behind that guard.
-"""
+"""Property tests: parsing never raises, for any string, and keys are always upper-case ASCII alphanumerics."""
 
 from __future__ import annotations
 
@@ -13,6 +9,9 @@ from hypothesis import strategies as st
 
 from scanstation.tracking import ParsedScan, parse_scan, parse_typed, registration_keys
 from scanstation.tracking.parsing import NOTE_UNREADABLE, _parse_scan, _parse_typed
+
+# The public functions have a last-resort guard that turns an internal error into "could not read"; these tests
+# call the unguarded internals, so a bug cannot hide behind that guard.
 
 # Every code point, lone surrogates and control characters included.
 ANY_CHAR = st.characters(codec=None, categories=None)

@@ -368,3 +368,8 @@ def test_envelope_separators_spelled_out_by_a_keyboard_wedge() -> None:
 def test_maxicode_with_the_primary_message_sent_before_the_envelope() -> None:
     raw = f"841706672{GS}840{GS}001{GS}[)>{RS}01{GS}96{GS}1Z90647079{GS}UPSN{GS}0715X1{GS}089{RS}{EOT}"
     only(parse_scan(raw), "1Z0715X10190647079", "ups")
+
+
+def test_ups_service_codes_are_not_a_lookup() -> None:
+    # tracking-formats.md §4: a real label with service 86, which a service-code table would reject.
+    only(parse_scan("1Z3F141E8695861181"), "1Z3F141E8695861181", "ups")

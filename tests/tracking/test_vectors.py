@@ -1,17 +1,4 @@
-"""Cross-check against the public jkeen/tracking_number_data vectors in ../shared (read in place, never copied).
-
-Policy for the vectors:
-* current definitions: every valid vector is recognised (typed with its spaces, and scanned without them,
-  to the same keys) and one of its readings is that very format; its carrier is the definition's courier,
-  except where an equally valid reading of a commoner format shadows it (a 12-digit Purolator number that
-  also passes the FedEx check; a Purolator "3 letters + 9 digits" that is also a DHL piece id): the keys are
-  the same, only the carrier label differs. No invalid vector is accepted as its own format (it may be a
-  valid number of another format: "000000000000000" is not Amazon, but any string is checked per format).
-* "removed_in_v2.0.0" definitions (FedEx SmartPost, DHL eCommerce 30, USPS 22/34v2/91): their numbers now
-  decode as USPS IMpb, so every valid one must be recognised as USPS; an invalid one must not be accepted as
-  a USPS format unless a current definition lists the same string as valid. (The 20-digit channel-less
-  Ground Economy form, tracking-formats.md §2, is our own extra format and is allowed to read it.)
-"""
+"""Cross-check against the public jkeen/tracking_number_data vectors in ../shared (read in place, never copied)."""
 
 from __future__ import annotations
 
@@ -23,6 +10,18 @@ import pytest
 
 from scanstation.tracking import parse_scan, parse_typed
 from scanstation.tracking.formats import readings
+
+# Policy for the vectors:
+# * current definitions: every valid vector is recognised (typed with its spaces, and scanned without them,
+#   to the same keys) and one of its readings is that very format; its carrier is the definition's courier,
+#   except where an equally valid reading of a commoner format shadows it (a 12-digit Purolator number that
+#   also passes the FedEx check; a Purolator "3 letters + 9 digits" that is also a DHL piece id): the keys are
+#   the same, only the carrier label differs. No invalid vector is accepted as its own format (it may be a
+#   valid number of another format: "000000000000000" is not Amazon, but any string is checked per format).
+# * "removed_in_v2.0.0" definitions (FedEx SmartPost, DHL eCommerce 30, USPS 22/34v2/91): their numbers now
+#   decode as USPS IMpb, so every valid one must be recognised as USPS; an invalid one must not be accepted as
+#   a USPS format unless a current definition lists the same string as valid. (The 20-digit channel-less
+#   Ground Economy form, tracking-formats.md §2, is our own extra format and is allowed to read it.)
 
 VECTORS = Path(__file__).parents[2].parent / "shared" / "data" / "tracking-vectors" / "vectors.json"
 
