@@ -2,6 +2,17 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="ru" sourcelanguage="en">
 <context>
+    <name>DemoPanel</name>
+    <message>
+        <source>Click a label to scan it (the same path as a hardware scanner), or point a keyboard-wedge scanner at the screen.</source>
+        <translation>Щёлкните этикетку, чтобы «отсканировать» её (тот же путь, что у сканера), или наведите на экран сканер-клавиатуру.</translation>
+    </message>
+    <message>
+        <source>Demo labels</source>
+        <translation>Демо-этикетки</translation>
+    </message>
+</context>
+<context>
     <name>Service</name>
     <message>
         <source>PHOTO</source>

@@ -34,13 +34,12 @@ def run(args: argparse.Namespace) -> int:
         from scanstation.gui.app import run_window
         from scanstation.gui.demo_panel import add_demo_dock
 
-        print(f"simulator: {env.server.url} (admin pages: {env.server.admin_url})")
-        print(f"station:   {env.config_path}")
-        print(f"operator:  {DEMO_OPERATOR}, PIN {DEMO_PIN}")
-
         def extra(station: object) -> None:
             env.prepare_station(station)
             add_demo_dock(station.window, env.labels, station.receiving.submit)  # type: ignore[attr-defined]
+            print(f"simulator: {env.server.url} (admin pages: {env.server.admin_url})")
+            print(f"station:   {env.config_path}")
+            print(f"operator:  {DEMO_OPERATOR}, PIN {DEMO_PIN}", flush=True)
 
         return run_window(env.config, sys.argv[:1], extra=extra)
     finally:

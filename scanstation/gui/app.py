@@ -143,6 +143,7 @@ def run_window(config: Config, argv: list[str], *, extra: Callable[[Station], No
     app = qt.QApplication.instance() or qt.QApplication(argv)
     assert isinstance(app, qt.QApplication)
     app.setApplicationName("scanstation")
+    stop_on_signals(app)
     try:
         station = Station(config, app)
     except StoreError as exc:
@@ -156,3 +157,23 @@ def run_window(config: Config, argv: list[str], *, extra: Callable[[Station], No
         return int(app.exec())
     finally:
         station.stop()
+
+
+def stop_on_signals(app: qt.QApplication) -> None:
+    """Ctrl+C and SIGTERM close the window cleanly (every scan already read is still decided).
+
+    Python runs signal handlers only between bytecodes, so a timer wakes the interpreter while Qt waits.
+    """
+    import signal
+
+    def quit_app(signum: int, frame: object) -> None:
+        log.info("signal %d: closing the station", signum)
+        # Queued, so a signal that comes while the window is still being built ends the loop once it runs.
+        qt.QTimer.singleShot(0, app.closeAllWindows)
+        qt.QTimer.singleShot(0, app.quit)
+
+    signal.signal(signal.SIGINT, quit_app)
+    signal.signal(signal.SIGTERM, quit_app)
+    waker = qt.QTimer(app)
+    waker.timeout.connect(lambda: None)
+    waker.start(200)
