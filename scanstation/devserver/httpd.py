@@ -145,6 +145,8 @@ class ContractApp:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: a station pulls 200 pages over one connection
     server_version = "scanstation-devserver/1"
+    # A client that stalls mid-request (or idles on keep-alive) frees its thread after this many seconds.
+    timeout = 120
     server: DevHTTPServer
 
     def setup(self) -> None:
@@ -231,6 +233,12 @@ class _Handler(BaseHTTPRequestHandler):
                 except BadRequestBodyError:
                     self.close_connection = True
             self._send(response)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The stdlib's answer to an unparseable request (bad request line, huge headers), as JSON."""
+        self.close_connection = True
+        short = self.responses.get(code, ("error",))[0]
+        self._send(json_error(code, "bad_request" if code < 500 else "server_error", message or short))
 
     def _send(self, response: Response) -> None:
         self.send_response(response.status)
