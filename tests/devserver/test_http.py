@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import json
 import socket
 from collections.abc import Iterator
 from typing import Any
@@ -58,7 +59,7 @@ def test_random_query_strings_are_200_400_or_410(server: DevServer, api: Api, li
 
 
 def test_a_chunked_body_is_read(server: DevServer, api: Api, parcel: dict[str, Any]) -> None:
-    body = requests.models.complexjson.dumps(
+    body = json.dumps(
         {"station_id": "s", "events": [event("notification.requested", "n-1", parcel_id=parcel["id"])]}
     ).encode()
 
