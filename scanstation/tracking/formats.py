@@ -108,9 +108,8 @@ def usps_pic(d: str) -> Hit | None:
             # Legacy 20-digit label number: the check digit covers the implied 91 channel.
             return _hit(d, "usps", "usps_legacy", STRONG, "91" + d)
         if d.startswith("6129") and usps_valid("92" + d):
-            # The channel-less form of a FedEx Ground Economy (ex-SmartPost, service 612 + 9-digit mailer id)
-            # IMpb, which circulates without its 92: the full PIC is what
-            # the carrier's site shows; both are keys because customers type either.
+            # A FedEx Ground Economy (ex-SmartPost: service 612, 9-digit mailer id) IMpb also circulates without
+            # its 92. The full PIC is what the carrier's site shows; both are keys because customers type either.
             full = "92" + d
             return _hit(full, "usps", "usps_20_channel_less", STRONG, d, note="20 digits without the 92 channel")
     return None

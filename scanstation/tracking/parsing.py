@@ -360,10 +360,13 @@ def _parse_typed(typed: str) -> ParsedScan:
             unknown = _as_typed(groups)
             if unknown is not None:
                 fallback.append(unknown)
+    # Known numbers first (the first one is "the" number); a chunk in no known format still keeps its key.
+    hits += fallback
+    if len(hits) > 1:
+        numbers = ", ".join(h.number for h in hits)
+        return _result(typed, hits, None, f"{len(hits)} numbers typed: {numbers}")
     if hits:
         return _result(typed, hits, None, None)
-    if fallback:
-        return _result(typed, fallback, None, None)
     return ParsedScan(typed, frozenset(), None, None, None, NOTE_NOTHING if text.strip(_FRAMING) else NOTE_EMPTY)
 
 

@@ -54,6 +54,8 @@ def test_several_numbers_with_commas_and_other_separators() -> None:
     text = f"{UPS}, {PIC22}; {FEDEX12} / TBA123456789012 and {DHL}\n{s10('LZ', '12345678', 'CN')}"
     parsed = parse_typed(text)
     assert parsed.tracking_number == UPS  # the first one
+    assert parsed.note is not None
+    assert parsed.note.startswith("6 numbers typed: " + UPS)
     assert {UPS, PIC22, FEDEX12, "TBA123456789012", DHL, s10("LZ", "12345678", "CN")} <= parsed.keys
 
 
@@ -110,6 +112,12 @@ def test_nothing_to_read(typed: str) -> None:
     parsed = parse_typed(typed)
     assert parsed.keys == frozenset()
     assert parsed.tracking_number is None
+
+
+def test_a_chunk_in_no_known_format_keeps_its_key_next_to_known_numbers() -> None:
+    parsed = parse_typed(f"abc-1234-5678-zz, {UPS}")
+    assert parsed.tracking_number == UPS
+    assert parsed.keys == {UPS, "ABC12345678ZZ"}
 
 
 def test_registration_keys_equals_parse_typed_keys() -> None:
