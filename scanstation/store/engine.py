@@ -127,13 +127,19 @@ def _begin_write(conn: Connection) -> RootTransaction:
 
 
 @contextmanager
-def write_transaction(engine: Engine) -> Iterator[Connection]:
+def write_transaction(bind: Engine | Connection) -> Iterator[Connection]:
     """A transaction meant to write: BEGIN IMMEDIATE on SQLite, a plain transaction on PostgreSQL.
 
     Commits when the block ends, rolls back when it raises. Use it for every transaction that
     writes; plain `engine.begin()` / `engine.connect()` (a deferred BEGIN) stays right for reads.
+    `bind` may be a Connection a single writer thread keeps open between transactions, which saves
+    the pool check-out and reset of every call (~15-50 us on SQLite); it must not be in a transaction.
     """
-    with engine.connect() as conn, _begin_write(conn):
+    if isinstance(bind, Connection):
+        with _begin_write(bind):
+            yield bind
+        return
+    with bind.connect() as conn, _begin_write(conn):
         yield conn
 
 

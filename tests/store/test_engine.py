@@ -150,6 +150,28 @@ def test_write_transaction_commits_and_rolls_back(engine: Engine) -> None:
         assert conn.execute(text("SELECT key FROM sync_state")).scalars().all() == ["kept"]
 
 
+def test_write_transaction_on_a_held_connection(engine: Engine) -> None:
+    with engine.connect() as held:
+        for value in ("1", "2"):
+            with write_transaction(held) as conn:
+                assert conn is held
+                conn.execute(text("INSERT INTO sync_state (key, value) VALUES (:k, :v)"), {"k": value, "v": value})
+        with pytest.raises(RuntimeError):
+            _then_fail(write_transaction(held), "INSERT INTO sync_state (key, value) VALUES ('3', '3')")
+        assert not held.in_transaction()
+    with engine.connect() as conn:
+        assert sorted(conn.execute(text("SELECT key FROM sync_state")).scalars()) == ["1", "2"]
+
+
+def test_held_connection_takes_the_write_lock_at_begin(sqlite_engine: Engine) -> None:
+    path = sqlite_path(sqlite_engine)
+    assert path is not None
+    with sqlite_engine.connect() as held:
+        with write_transaction(held):
+            assert _other_writer_refused(path)
+        assert not _other_writer_refused(path)
+
+
 def _hold_lock_then_write(engine: Engine, *, deferred: bool = False) -> tuple[float, BaseException | None]:
     """Writer A writes and holds its transaction open while writer B (reads, then writes) starts.
 
