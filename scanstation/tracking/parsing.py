@@ -264,38 +264,44 @@ def _codabar_digits(digits: str) -> list[Hit]:
 def _envelope(text: str, primary_class: str = "") -> list[Hit]:
     """ISO 15434 envelope (`[)>` RS 01 GS ...): UPS MaxiCode and FedEx PDF417 label data."""
     hits: list[Hit] = []
+    loose: list[str] = []  # other long fields, read only when no field is named
     for segment in text[3:].split(RS):
         fields = segment.strip(_FRAMING).split(GS)
         for i, field in enumerate(fields):
             name = field.strip(_FRAMING).upper()
+            hit: Hit | None = None
             if name in ("UPSN", "UPS") and i >= 2:
                 service_class = fields[i - 2] if len(fields[i - 2]) == 3 or not primary_class else primary_class
                 hit = _maxicode(service_class, fields[i - 1], fields[i + 1] if i + 1 < len(fields) else "")
             elif name in ("FDE", "FDEG", "FDX", "FXG") and i >= 1:
+                # FedEx: the field before the operating company is the 12-digit number + a 4-digit form code.
                 token = _clean_token(fields[i - 1]) or ""
                 hit = identify(token[:12]) if len(token) >= 12 else None
-            elif name.startswith("31Z") or (len(name) >= 12 and name.isalnum()):
-                # 31Z + the 34-digit 1D data (FedEx); any other long checked field is a number too.
-                token = _clean_token(name[3:] if name.startswith("31Z") else name) or ""
-                hit = identify(token)
-                if hit is not None and hit.strength != STRONG:
-                    hit = None
-            else:
-                hit = None
+            elif name.startswith("31Z"):
+                hit = identify(_clean_token(name[3:]) or "")  # 31Z + the 34-digit 1D barcode's data
+            elif len(name) >= 12:
+                loose.append(name)
             if hit is not None and hit not in hits:
                 hits.append(hit)
-    if not hits:
-        glued = text.upper()
-        match = _RE_MAXICODE_GLUED.search(glued)
-        if match:
-            hit = _maxicode(match[1], match[2], match[3])
-            if hit is not None:
-                hits.append(hit)
-        match = _RE_FEDEX_PDF417_GLUED.search(glued)
-        if match:
-            hit = identify(match[1])
-            if hit is not None:
-                hits.append(hit)
+    if hits:
+        return hits
+    for name in loose:
+        hit = identify(_clean_token(name) or "")
+        if hit is not None and hit.strength == STRONG and hit not in hits:
+            hits.append(hit)
+    if hits:
+        return hits
+    glued = text.upper()
+    match = _RE_MAXICODE_GLUED.search(glued)
+    if match:
+        hit = _maxicode(match[1], match[2], match[3])
+        if hit is not None:
+            hits.append(hit)
+    match = _RE_FEDEX_PDF417_GLUED.search(glued)
+    if match:
+        hit = identify(match[1])
+        if hit is not None:
+            hits.append(hit)
     return hits
 
 

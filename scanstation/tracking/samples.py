@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import random
 from dataclasses import dataclass
 from typing import Final
@@ -45,11 +46,12 @@ class SampleNumber:
 
 
 def _digits(rng: random.Random, n: int) -> str:
-    return f"{rng.randrange(10**n):0{n}d}"
+    # getrandbits is several times faster than randrange; 16 spare bits make the modulo bias negligible.
+    return f"{rng.getrandbits(4 * n + 16) % 10**n:0{n}d}"
 
 
 def _zip(rng: random.Random) -> str:
-    return _digits(rng, 9) if rng.random() < 0.3 else f"{rng.randrange(1001, 99951):05d}"
+    return _digits(rng, 9) if rng.random() < 0.3 else f"{1001 + rng.getrandbits(32) % 98950:05d}"
 
 
 def _usps(rng: random.Random) -> SampleNumber:
@@ -98,9 +100,18 @@ def _fedex(rng: random.Random) -> SampleNumber:
         return SampleNumber("fedex", number, ("]C1" + barcode, barcode))
     body = str(rng.randrange(1, 10)) + _digits(rng, 10)
     number = body + str(fedex_check(body))
-    # Express 34-digit barcode (service, ..., ZIP) or a Ground GSN one.
-    lead = "1" + _digits(rng, 14) + _zip(rng)[:5] if r < 0.75 else "9622" + _digits(rng, 16)
-    return SampleNumber("fedex", number, (lead + "00" + number,))
+    if r >= 0.75:
+        # A Ground GSN 34-digit barcode.
+        return SampleNumber("fedex", number, ("9622" + _digits(rng, 16) + "00" + number,))
+    # Express: the 34-digit 1D barcode (service, ..., ZIP) and the PDF417 that repeats it.
+    zip_code = _zip(rng)[:5]
+    barcode = "1" + _digits(rng, 14) + zip_code + "00" + number
+    pdf417 = (
+        f"[)>{RS}01{GS}02{zip_code}{GS}840{GS}{rng.choice(('01', '05', '20'))}{GS}{number}0201{GS}FDE{GS}"
+        f"{_digits(rng, 9)}{GS}{rng.randrange(1, 366):03d}{GS}{GS}1/1{GS}{rng.randrange(1, 70)}.0LB{GS}N{GS}"
+        f"{GS}NEWARK{GS}NJ{GS}{RS}06{GS}10ZGD008{GS}31Z{barcode}{RS}{EOT}"
+    )
+    return SampleNumber("fedex", number, (barcode, pdf417))
 
 
 def _amazon(rng: random.Random) -> SampleNumber:
@@ -152,7 +163,7 @@ _MAKERS: Final = {
 def sample_number(rng: random.Random, carrier: str | None = None) -> SampleNumber:
     """A random realistic number (deterministic for a seeded rng); the dock's carrier mix when carrier is None."""
     if carrier is None:
-        carrier = rng.choices(CARRIERS, cum_weights=_CUM_WEIGHTS)[0]
+        carrier = CARRIERS[bisect.bisect(_CUM_WEIGHTS, rng.random() * _CUM_WEIGHTS[-1])]
     try:
         maker = _MAKERS[carrier]
     except KeyError:
