@@ -220,19 +220,26 @@ def _chunk(
 
 
 def generate_batches(
-    count: int, *, seed: int = 1, on_progress: Callable[[int, int], None] | None = None
+    count: int,
+    *,
+    seed: int = 1,
+    on_progress: Callable[[int, int], None] | None = None,
+    processes: bool | None = None,
 ) -> Iterator[tuple[list[CustomerRow], list[RegistrationRow]]]:
     """Batches of (customers, registrations) for a new database: p_1..p_<count>, change sequence 1..count.
 
     The result depends only on (count, seed): each chunk has its own seeded generator. Large counts
     are built by worker processes (one per CPU) while the caller writes finished chunks; small ones by
-    one worker thread. updated_at runs over the last 30 days in feed order.
+    one worker thread (`processes` forces one way or the other). updated_at runs over the last 30
+    days in feed order.
     """
     now = datetime.now(UTC).replace(microsecond=0)
     times = (now - timedelta(days=30), timedelta(days=30) / max(count, 1))
     chunks = [(i, start, min(count, start + CHUNK), seed, times) for i, start in enumerate(range(0, count, CHUNK))]
     workers = min(os.cpu_count() or 1, len(chunks))
-    made = _in_processes(chunks, workers) if workers > 1 and count >= PROCESSES_FROM else _in_thread(chunks)
+    if processes is None:
+        processes = workers > 1 and count >= PROCESSES_FROM
+    made = _in_processes(chunks, max(workers, 1)) if processes else _in_thread(chunks)
     done = 0
     for batch in made:
         done += len(batch[1])
