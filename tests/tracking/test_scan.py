@@ -373,3 +373,10 @@ def test_maxicode_with_the_primary_message_sent_before_the_envelope() -> None:
 def test_ups_service_codes_are_not_a_lookup() -> None:
     # tracking-formats.md §4: a real label with service 86, which a service-code table would reject.
     only(parse_scan("1Z3F141E8695861181"), "1Z3F141E8695861181", "ups")
+
+
+def test_fedex_pdf417_tracking_field_is_not_read_as_a_16_digit_number_of_its_own() -> None:
+    # number + form code can pass the Canada Post 16 check; the field named by FDE decides.
+    form = next(f"{n:04d}" for n in range(10_000) if mod10_right3((FEDEX12 + f"{n:04d}")[:15]) == n % 10)
+    raw = f"[)>{RS}01{GS}0210001{GS}840{GS}01{GS}{FEDEX12}{form}{GS}FDE{GS}123456789{RS}{EOT}"
+    only(parse_scan(raw), FEDEX12, "fedex")
