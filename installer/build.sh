@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Build the frozen station (installer/dist/scanstation/) and the Linux tarball from installer/scanstation.spec.
+#
+#   installer/build.sh                 use the project's .venv (installs PyInstaller into it when missing)
+#   installer/build.sh --fresh-venv    build in a new venv (installer/build/venv) with only the station and PyInstaller
+#   PYTHON=/path/to/python installer/build.sh    use that interpreter's environment
+#
+# Output: installer/dist/scanstation/ (the onedir bundle) and
+#         installer/dist/scanstation-<version>-linux-<arch>.tar.gz (bundle + install.sh).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+INSTALLER="$ROOT/installer"
+BUILD="$INSTALLER/build"
+DIST="$INSTALLER/dist"
+PYINSTALLER_REQ="pyinstaller>=6.5"  # keep in step with the `dev` extra in pyproject.toml
+
+fresh=0
+for arg in "$@"; do
+    case "$arg" in
+        --fresh-venv) fresh=1 ;;
+        -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+        *) echo "build.sh: unknown option $arg (try --help)" >&2; exit 2 ;;
+    esac
+done
+
+if [[ $fresh == 1 ]]; then
+    # A clean environment proves the bundle needs nothing from a developer's venv (test tools, stray packages).
+    base="${PYTHON:-python3}"
+    rm -rf "$BUILD/venv"
+    "$base" -m venv "$BUILD/venv"
+    PY="$BUILD/venv/bin/python"
+    "$PY" -m pip install --quiet --upgrade pip
+    "$PY" -m pip install --quiet "$ROOT" "$PYINSTALLER_REQ"
+else
+    PY="${PYTHON:-$ROOT/.venv/bin/python}"
+    if [[ ! -x "$PY" ]]; then
+        echo "build.sh: no Python at $PY: create the venv first (see README.md) or use --fresh-venv" >&2
+        exit 2
+    fi
+    if ! "$PY" -c "import PyInstaller" 2>/dev/null; then
+        echo "build.sh: PyInstaller is missing from $PY's environment; installing $PYINSTALLER_REQ (the dev extra)"
+        "$PY" -m pip install --quiet "$PYINSTALLER_REQ"
+    fi
+fi
+
+version="$("$PY" -c 'import sys; sys.path.insert(0, sys.argv[1]); import scanstation; print(scanstation.__version__)' "$ROOT")"
+arch="$(uname -m)"
+name="scanstation-$version-linux-$arch"
+
+echo "build.sh: freezing scanstation $version with $("$PY" -m PyInstaller --version) ($PY)"
+started=$SECONDS
+"$PY" -m PyInstaller --noconfirm --clean --log-level WARN \
+    --workpath "$BUILD" --distpath "$DIST" "$INSTALLER/scanstation.spec"
+echo "build.sh: froze in $((SECONDS - started)) s"
+
+bundle="$DIST/scanstation"
+# The cheapest proof that the bootloader, the archive and the command modules all made it.
+"$bundle/scanstation" --version
+
+# The tarball: the bundle plus everything install.sh puts in place.
+stage="$BUILD/package/$name"
+rm -rf "$BUILD/package"
+mkdir -p "$stage"
+cp -a "$bundle" "$stage/scanstation"
+cp "$INSTALLER/linux/install.sh" "$stage/install.sh"
+chmod 755 "$stage/install.sh"
+cp "$INSTALLER/linux/scanstation.desktop" "$INSTALLER/linux/scanstation-headless.service" "$stage/"
+cp "$ROOT/config.example.toml" "$stage/config.example.toml"
+tarball="$DIST/$name.tar.gz"
+tar -C "$BUILD/package" -czf "$tarball" "$name"
+
+echo "build.sh: bundle  $bundle ($(du -sh "$bundle" | cut -f1))"
+echo "build.sh: tarball $tarball ($(du -sh "$tarball" | cut -f1))"
