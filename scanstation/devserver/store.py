@@ -8,6 +8,7 @@ import secrets
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
@@ -118,8 +119,12 @@ def _num(prefixed: str, prefix: str) -> int | None:
     return int(digits)
 
 
-def tombstone(num: int, updated_at: str) -> bytes:
-    return encode({"id": parcel_id(num), "deleted": True, "updated_at": updated_at})
+def _later_than(previous: str) -> str:
+    """Now as a timestamp, but always after `previous`: a change must come with a later updated_at."""
+    now = timestamp()
+    if now > previous:
+        return now
+    return timestamp(datetime.fromisoformat(previous.replace("Z", "+00:00")) + timedelta(milliseconds=1))
 
 
 class FeedStore:
@@ -290,7 +295,7 @@ class FeedStore:
     def _write_doc(self, conn: sqlite3.Connection, num: int, doc: dict[str, Any]) -> dict[str, Any]:
         """Store a changed registration under the next change sequence, so every station sees it."""
         self._last_seq += 1
-        doc["updated_at"] = timestamp()
+        doc["updated_at"] = _later_than(doc.get("updated_at") or "")
         conn.execute(
             "UPDATE registrations SET seq = ?, deleted = ?, status = ?, tracking_number = ?, order_number = ?,"
             " updated_at = ?, doc = ? WHERE num = ?",
@@ -399,8 +404,8 @@ class FeedStore:
     def delete_registration(self, pid: str) -> dict[str, Any]:
         """Delete a registration as the customer would; the feed then carries its tombstone."""
         with self._write_lock, self._transaction() as conn:
-            num, _ = self._live_doc(conn, pid)
-            return self._write_doc(conn, num, {"id": pid, "deleted": True})
+            num, old = self._live_doc(conn, pid)
+            return self._write_doc(conn, num, {"id": pid, "deleted": True, "updated_at": old["updated_at"]})
 
     def registration(self, pid: str) -> dict[str, Any] | None:
         """The current feed item of a registration (a tombstone when deleted), or None."""

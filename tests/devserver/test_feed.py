@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -202,3 +203,16 @@ def test_changes_made_while_a_station_pages_are_all_delivered(server: DevServer,
     # Each change is delivered once after the cursor: nothing repeats except the item edited after delivery.
     assert ids.count(added[1]["id"]) == 2
     assert ids.count(added[8]["id"]) == 1
+
+
+def test_every_change_comes_with_a_later_updated_at_even_within_one_millisecond(
+    server: DevServer, api: Api, parcel: dict[str, Any]
+) -> None:
+    stamps = [parcel["updated_at"]]
+    cursor = api.pull_all()[1]
+    for n in range(30):
+        stamps.append(server.edit_registration(parcel["id"], order_number=f"o-{n}")["updated_at"])
+    stamps.append(server.delete_registration(parcel["id"])["updated_at"])
+    assert all(earlier < later for earlier, later in itertools.pairwise(stamps))
+    (last,) = api.pull_all(cursor)[0]
+    assert last["updated_at"] == stamps[-1]
