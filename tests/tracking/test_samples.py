@@ -6,6 +6,8 @@ import random
 from collections import Counter
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scanstation.tracking import parse_scan, registration_keys
 from scanstation.tracking.samples import CARRIERS, garbage_scan, routing_only_scan, sample_number, typed_variant
@@ -82,3 +84,15 @@ def test_routing_only_and_garbage_scans_have_no_keys() -> None:
 def test_unknown_carrier_is_refused_with_the_choices() -> None:
     with pytest.raises(ValueError, match="usps"):
         sample_number(random.Random(0), "pony-express")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(min_value=0, max_value=2**64), st.sampled_from((None, *CARRIERS)))
+def test_any_seed_round_trips(seed: int, carrier: str | None) -> None:
+    rng = random.Random(seed)
+    sample = sample_number(rng, carrier)
+    keys = registration_keys(typed_variant(sample.tracking_number, rng))
+    for scan in sample.label_scans:
+        assert parse_scan(scan).keys & keys
+    assert parse_scan(garbage_scan(rng)).keys == frozenset()
+    assert parse_scan(routing_only_scan(rng)).keys == frozenset()
