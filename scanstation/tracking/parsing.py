@@ -399,8 +399,8 @@ def _chunk_hits(groups: list[str], *, typo: bool) -> list[Hit]:
     """Numbers in one comma-separated chunk, found as runs of whole groups (see _take).
 
     A run never splits a block of adjacent digit-bearing groups ("9400 1118 ... 45" is one number or none),
-    unless the block then divides into known numbers ("1Z... 9400...") or its numbers were each typed as one
-    solid group ("1Z... 2 boxes").
+    unless the block then divides into known numbers ("1Z... 9400..."), or its numbers were each typed as one
+    solid group ("1Z... 2 boxes"), or what is left over is a count before a word ("9400 ... 87 2 boxes").
     """
     if typo:
         groups = [g.translate(_TYPO_DIGITS) if _has_digit(g) else g for g in groups]
@@ -432,12 +432,21 @@ def _chunk_hits(groups: list[str], *, typo: bool) -> list[Hit]:
         trial_used = used[:]
         trial: list[tuple[int, int, Hit]] = []
         _take(groups, has_digit, i, j + 1, trial_used, trial, typo=typo, split=True, whole=(i, j))
-        if trial and (all(trial_used[i : j + 1]) or all(start == end for start, end, _ in trial)):
+        if trial and (
+            all(trial_used[i : j + 1])
+            or all(start == end for start, end, _ in trial)
+            or all(trial_used[k] or _counted(groups, has_digit, k) for k in range(i, j + 1))
+        ):
             used = trial_used
             found.extend(trial)
         i = j + 1
     found.sort(key=lambda item: item[0])
     return [hit for _, _, hit in found]
+
+
+def _counted(groups: list[str], has_digit: list[bool], k: int) -> bool:
+    """A short count before a word ("2 boxes", "3 pcs"): a comment, not the tail of a number."""
+    return len(groups[k]) <= 3 and k + 1 < len(groups) and not has_digit[k + 1]
 
 
 def _has_digit(group: str) -> bool:

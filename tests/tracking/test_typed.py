@@ -63,6 +63,12 @@ def test_two_solid_numbers_separated_by_a_space() -> None:
     assert {UPS, PIC22} <= registration_keys(f"{UPS} {PIC22}")
 
 
+@pytest.mark.parametrize("comment", ["(2 boxes)", "2 pcs", "- 3 items"])
+def test_a_count_after_a_grouped_number_is_a_comment(comment: str) -> None:
+    spaced = " ".join(PIC22[i : i + 4] for i in range(0, 22, 4))
+    assert parse_typed(f"USPS: {spaced} {comment}").tracking_number == PIC22
+
+
 def test_a_mistyped_number_is_not_read_as_a_shorter_one_inside_it() -> None:
     # "9400 1118 9922 3100 0123 45" has a wrong check digit; its first 20 digits must not become a key.
     parsed = parse_typed("9400 1118 9922 3100 0123 45")
