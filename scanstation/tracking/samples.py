@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -50,20 +51,29 @@ def _digits(rng: random.Random, n: int) -> str:
     return f"{rng.getrandbits(4 * n + 16) % 10**n:0{n}d}"
 
 
+def _int(rng: random.Random, low: int, high: int) -> int:
+    """low <= n < high, like randrange but cheaper (see _digits)."""
+    return low + rng.getrandbits(32) % (high - low)
+
+
+def _pick(rng: random.Random, choices: Sequence[str]) -> str:
+    return choices[rng.getrandbits(32) % len(choices)]
+
+
 def _zip(rng: random.Random) -> str:
     return _digits(rng, 9) if rng.random() < 0.3 else f"{1001 + rng.getrandbits(32) % 98950:05d}"
 
 
 def _usps(rng: random.Random) -> SampleNumber:
-    service = rng.choice(_USPS_SERVICES)
+    service = _pick(rng, _USPS_SERVICES)
     r = rng.random()
     if r < 0.45:
-        body = "94" + service + str(rng.randrange(1, 9)) + _digits(rng, 5) + _digits(rng, 10)
+        body = "94" + service + str(_int(rng, 1, 9)) + _digits(rng, 15)
     elif r < 0.8:
         serial = 11 if rng.random() < 0.25 else 7  # 26- or 22-digit PIC
         body = "92" + service + "9" + _digits(rng, 8) + _digits(rng, serial)
     elif r < 0.9:
-        body = "93" + service + str(rng.randrange(1, 9)) + _digits(rng, 5) + _digits(rng, 10)
+        body = "93" + service + str(_int(rng, 1, 9)) + _digits(rng, 15)
     else:
         body = "95" + service + _digits(rng, 16)
     pic = body + str(mod10_right3(body))
@@ -74,17 +84,17 @@ def _usps(rng: random.Random) -> SampleNumber:
 
 def _ups(rng: random.Random) -> SampleNumber:
     shipper = "".join(rng.choices(_UPS_SHIPPER_CHARS, k=6))
-    service = rng.choice(_UPS_SERVICES)
+    service = _pick(rng, _UPS_SERVICES)
     package = _digits(rng, 7)
     body = shipper + service + package
     check = str(ups_check(body))
     number = "1Z" + body + check
     scans: tuple[str, ...] = (number, "]C0" + number)
     if service.isdigit():
-        julian = f"{rng.randrange(1, 366):03d}"
+        julian = f"{_int(rng, 1, 366):03d}"
         maxicode = (
             f"[)>{RS}01{GS}96{_digits(rng, 9)}{GS}840{GS}0{service}{GS}1Z{package}{check}{GS}UPSN{GS}{shipper}"
-            f"{GS}{julian}{GS}{GS}1/1{GS}{rng.randrange(1, 70)}.{rng.randrange(10)}{GS}N{GS}{GS}NEWARK{GS}NJ{RS}{EOT}"
+            f"{GS}{julian}{GS}{GS}1/1{GS}{_int(rng, 1, 70)}.{_int(rng, 0, 10)}{GS}N{GS}{GS}NEWARK{GS}NJ{RS}{EOT}"
         )
         scans = (*scans, maxicode)
     return SampleNumber("ups", number, scans)
@@ -96,9 +106,9 @@ def _fedex(rng: random.Random) -> SampleNumber:
         # FedEx Ground 15-digit number, printed as the 22-digit "96" GS1-128 barcode.
         body = _digits(rng, 14)
         number = body + str(mod10_right3(body))
-        barcode = "96" + _digits(rng, 2) + rng.choice(("910", "911", "920")) + number
+        barcode = "96" + _digits(rng, 2) + _pick(rng, ("910", "911", "920")) + number
         return SampleNumber("fedex", number, ("]C1" + barcode, barcode))
-    body = str(rng.randrange(1, 10)) + _digits(rng, 10)
+    body = str(_int(rng, 1, 10)) + _digits(rng, 10)
     number = body + str(fedex_check(body))
     if r >= 0.75:
         # A Ground GSN 34-digit barcode.
@@ -107,8 +117,8 @@ def _fedex(rng: random.Random) -> SampleNumber:
     zip_code = _zip(rng)[:5]
     barcode = "1" + _digits(rng, 14) + zip_code + "00" + number
     pdf417 = (
-        f"[)>{RS}01{GS}02{zip_code}{GS}840{GS}{rng.choice(('01', '05', '20'))}{GS}{number}0201{GS}FDE{GS}"
-        f"{_digits(rng, 9)}{GS}{rng.randrange(1, 366):03d}{GS}{GS}1/1{GS}{rng.randrange(1, 70)}.0LB{GS}N{GS}"
+        f"[)>{RS}01{GS}02{zip_code}{GS}840{GS}{_pick(rng, ('01', '05', '20'))}{GS}{number}0201{GS}FDE{GS}"
+        f"{_digits(rng, 9)}{GS}{_int(rng, 1, 366):03d}{GS}{GS}1/1{GS}{_int(rng, 1, 70)}.0LB{GS}N{GS}"
         f"{GS}NEWARK{GS}NJ{GS}{RS}06{GS}10ZGD008{GS}31Z{barcode}{RS}{EOT}"
     )
     return SampleNumber("fedex", number, (barcode, pdf417))
@@ -117,12 +127,12 @@ def _fedex(rng: random.Random) -> SampleNumber:
 def _amazon(rng: random.Random) -> SampleNumber:
     r = rng.random()
     prefix = "TBA" if r < 0.85 else ("TBC" if r < 0.95 else "TBM")
-    number = prefix + str(rng.randrange(1, 10)) + _digits(rng, 11)
+    number = prefix + str(_int(rng, 1, 10)) + _digits(rng, 11)
     return SampleNumber("amazon", number, (number, "]C0" + number))
 
 
 def _dhl(rng: random.Random) -> SampleNumber:
-    body = str(rng.randrange(1, 10)) + _digits(rng, 8)
+    body = str(_int(rng, 1, 10)) + _digits(rng, 8)
     number = body + str(mod7_check(body))
     return SampleNumber("dhl", number, (number,))
 
@@ -136,15 +146,15 @@ def _ontrac(rng: random.Random) -> SampleNumber:
 
 def _lasership(rng: random.Random) -> SampleNumber:
     if rng.random() < 0.6:
-        number = "1LS7" + str(rng.randrange(1, 3)) + _digits(rng, 10)
+        number = "1LS7" + str(_int(rng, 1, 3)) + _digits(rng, 10)
     else:
-        number = "L" + rng.choice("AIEHNX") + str(rng.randrange(1, 4)) + _digits(rng, 7)
+        number = "L" + _pick(rng, "AIEHNX") + str(_int(rng, 1, 4)) + _digits(rng, 7)
     return SampleNumber("lasership", number, (number,))
 
 
 def _s10(rng: random.Random) -> SampleNumber:
     serial = _digits(rng, 8)
-    number = rng.choice(_S10_SERVICES) + serial + str(s10_check(serial)) + rng.choice(_S10_COUNTRIES)
+    number = _pick(rng, _S10_SERVICES) + serial + str(s10_check(serial)) + _pick(rng, _S10_COUNTRIES)
     return SampleNumber("s10", number, (number,))
 
 
