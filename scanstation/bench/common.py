@@ -73,13 +73,17 @@ class Stats:
         }
 
 
-def peak_rss_mb() -> float | None:
-    """Peak resident memory of this process so far, in MiB; None where the OS does not say (Windows)."""
+def peak_rss_mb(*, children: bool = False) -> float | None:
+    """Peak resident memory in MiB of this process, or (children=True) of the largest child waited for.
+
+    None where the OS does not say (Windows).
+    """
     try:
         import resource
     except ImportError:
         return None
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    who = resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF
+    peak = resource.getrusage(who).ru_maxrss
     # Linux reports KiB, macOS bytes.
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 

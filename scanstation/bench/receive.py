@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -12,8 +13,8 @@ from scanstation.bench.common import add_json_option
 
 if TYPE_CHECKING:
     import random
-    import sqlite3
     from collections.abc import Iterator
+    from multiprocessing.connection import Connection
 
     from sqlalchemy.engine import Engine
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 # Scan mix of issue 2 section 5.
 MIX = {"matched": 0.70, "duplicate": 0.10, "unknown": 0.15, "invalid": 0.05}
 BATCH = 25_000  # registrations per bulk insert and transaction while building
+KEEP_TARGETS = 60_000  # candidate parcels for matched scans kept from the build (enough for any --scans)
 STATION = "bench-station"
 OPERATOR = "bench"
 # Statuses of the registrations as the feed would have them on a busy day (the rest are awaiting).
@@ -63,6 +65,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--profile",
         metavar="FILE",
         help="cProfile the Receiver calls, write the stats to FILE and print the top entries to stderr",
+    )
+    parser.add_argument(
+        "--one-process",
+        action="store_true",
+        help="generate the registrations in this process (default: a forked child, in parallel with the inserts)",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     add_json_option(parser)
@@ -116,6 +123,10 @@ def run(args: argparse.Namespace) -> int:
             shutil.rmtree(tmpdir, ignore_errors=True)
 
 
+def _mb(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.0f} MB"
+
+
 def _remove_db(path: Path) -> None:
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -139,11 +150,10 @@ def _run(args: argparse.Namespace, path: Path, floor_path: Path) -> int:
     from scanstation.store.engine import create_engine_for
 
     quiet: bool = args.quiet
-    rng = random.Random(args.seed)
     url = f"sqlite:///{path}"
 
     progress(f"building {args.parcels:,} registrations in {path} ...", quiet=quiet)
-    built = _build(url, args.parcels, rng, quiet=quiet)
+    built = _build(url, args.parcels, args.seed, quiet=quiet, separate=not args.one_process)
     progress(
         f"built in {built.seconds:.1f} s: {built.registrations:,} registrations, {built.keys:,} keys, "
         f"{path.stat().st_size / 1e6:.0f} MB",
@@ -203,9 +213,11 @@ def _run(args: argparse.Namespace, path: Path, floor_path: Path) -> int:
     ratio_p50 = rec.p50_ms / flo.p50_ms
     ratio_p99 = rec.p99_ms / flo.p99_ms
     rss = peak_rss_mb()
+    child_rss = peak_rss_mb(children=True) if not args.one_process else None
     print(f"receive benchmark: {built.registrations:,} registrations ({built.keys:,} keys), {len(plan):,} scans")
     print(
-        f"build {built.seconds:.1f} s ({built.cpu_seconds:.1f} s CPU); peak RSS {rss if rss is None else round(rss)} MB"
+        f"build {built.seconds:.1f} s ({built.cpu_seconds:.1f} s CPU in this process); "
+        f"peak RSS {_mb(rss)} (generator process {_mb(child_rss)})"
     )
     print_stats("Receiver.receive", rec)
     print_stats("floor (plain sqlite3)", flo)
@@ -232,6 +244,7 @@ def _run(args: argparse.Namespace, path: Path, floor_path: Path) -> int:
                 "build_cpu_s": round(built.cpu_seconds, 2),
                 "copy_s": round(copy_time[0], 2),
                 "peak_rss_mb": None if rss is None else round(rss, 1),
+                "generator_rss_mb": None if child_rss is None else round(child_rss, 1),
                 "outcomes": counts,
                 "planned_vs_got": mismatched,
                 "seed": args.seed,
@@ -299,7 +312,92 @@ def _registrations(n: int, rng: random.Random) -> Iterator[tuple[RegistrationRec
             yield record, sample
 
 
-def _build(url: str, n: int, rng: random.Random, *, quiet: bool) -> _Built:
+def _generate(n: int, seed: int) -> Iterator[tuple[Any, ...]]:
+    """The build's CPU-heavy half: ("rows", NewRows) per batch, then ("done", awaiting, elsewhere).
+
+    The two lists are reservoir samples of (id, number) over all N registrations: candidates for
+    matched scans and for parcels another station already received, spread over the whole table
+    without keeping N numbers in memory.
+    """
+    import random
+
+    from scanstation.store.models import AT_WAREHOUSE, AWAITING
+    from scanstation.store.registrations import new_rows
+
+    rng = random.Random(seed)
+    pick = random.Random(seed + 1)
+    awaiting: list[tuple[str, SampleNumber]] = []
+    elsewhere: list[tuple[str, SampleNumber]] = []
+    seen_awaiting = seen_elsewhere = 0
+    batch: list[RegistrationRecord] = []
+    for record, sample in _registrations(n, rng):
+        batch.append(record)
+        if record.status == AWAITING:
+            seen_awaiting += 1
+            _reservoir(awaiting, KEEP_TARGETS, seen_awaiting, (record.id, sample), pick)
+        elif record.status == AT_WAREHOUSE:
+            seen_elsewhere += 1
+            _reservoir(elsewhere, KEEP_TARGETS // 4, seen_elsewhere, (record.id, sample), pick)
+        if len(batch) >= BATCH:
+            yield ("rows", new_rows(batch))
+            batch = []
+    if batch:
+        yield ("rows", new_rows(batch))
+    yield ("done", awaiting, elsewhere)
+
+
+def _generator_process(n: int, seed: int, out: Connection) -> None:
+    """Child process: generate and send; a failure is sent as text rather than lost."""
+    import traceback
+
+    try:
+        for message in _generate(n, seed):
+            out.send(message)
+    except BaseException:
+        out.send(("error", traceback.format_exc()))
+    finally:
+        out.close()
+
+
+@contextmanager
+def _messages(n: int, seed: int, *, separate: bool) -> Iterator[Iterator[tuple[Any, ...]]]:
+    """_generate's messages, produced by a forked child (in parallel with the inserts) where possible."""
+    import multiprocessing
+
+    if not separate or "fork" not in multiprocessing.get_all_start_methods():
+        yield _generate(n, seed)
+        return
+    # fork, not spawn: `python -m scanstation` would be re-run by a spawned child. Forked before any
+    # database connection exists, so the child holds no SQLite file handle.
+    ctx = multiprocessing.get_context("fork")
+    receiving, sending = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_generator_process, args=(n, seed, sending), name="bench-receive-generator")
+    child.start()
+    sending.close()
+
+    def received() -> Iterator[tuple[Any, ...]]:
+        while True:
+            try:
+                message: tuple[Any, ...] = receiving.recv()
+            except EOFError:
+                raise RuntimeError(f"the generator process ended early (exit code {child.exitcode})") from None
+            if message[0] == "error":
+                raise RuntimeError(f"the generator process failed:\n{message[1]}")
+            yield message
+            if message[0] == "done":
+                return
+
+    try:
+        yield received()
+    finally:
+        receiving.close()
+        child.join(10)
+        if child.is_alive():
+            child.terminate()
+            child.join()
+
+
+def _build(url: str, n: int, seed: int, *, quiet: bool, separate: bool = True) -> _Built:
     """Schema by the real migrations; rows by the same bulk insert sync uses, in big transactions.
 
     Only the build runs without a journal and without fsync; the timed part reconnects with the
@@ -309,63 +407,50 @@ def _build(url: str, n: int, rng: random.Random, *, quiet: bool) -> _Built:
 
     from scanstation.bench.common import progress
     from scanstation.store.engine import create_engine_for, open_store
-    from scanstation.store.models import AT_WAREHOUSE, AWAITING
-    from scanstation.store.registrations import insert_new_registrations
+    from scanstation.store.registrations import insert_rows
 
     started = time.perf_counter()
     cpu_started = time.process_time()
-    open_store(url).dispose()
-    engine = create_engine_for(url)
-    # Candidates for matched scans: enough for any --scans, without keeping all N numbers in memory.
-    keep_awaiting = 60_000
     awaiting: list[tuple[str, SampleNumber]] = []
     elsewhere: list[tuple[str, SampleNumber]] = []
-    seen_awaiting = seen_elsewhere = 0
-    try:
-        with engine.connect() as conn:
-            raw = conn.connection.dbapi_connection
-            assert raw is not None
-            raw.execute("PRAGMA journal_mode = OFF")
-            raw.execute("PRAGMA synchronous = OFF")
-            raw.execute("PRAGMA cache_size = -65536")
-            # Secondary indexes are built once at the end (sorted) instead of row by row; the exact SQL
-            # the migrations created is kept and replayed, so the schema is the production one.
-            indexes = raw.execute(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-                "AND tbl_name IN ('registrations', 'registration_keys')"
-            ).fetchall()
-            for name, _sql in indexes:
-                raw.execute(f'DROP INDEX "{name}"')
-            batch: list[RegistrationRecord] = []
-            last_report = started
-            for record, sample in _registrations(n, rng):
-                batch.append(record)
-                # Reservoir samples, so the scan targets spread over the whole table.
-                if record.status == AWAITING:
-                    seen_awaiting += 1
-                    _reservoir(awaiting, keep_awaiting, seen_awaiting, (record.id, sample), rng)
-                elif record.status == AT_WAREHOUSE:
-                    seen_elsewhere += 1
-                    _reservoir(elsewhere, keep_awaiting // 4, seen_elsewhere, (record.id, sample), rng)
-                if len(batch) >= BATCH:
+    with _messages(n, seed, separate=separate) as messages:
+        open_store(url).dispose()
+        engine = create_engine_for(url)
+        try:
+            with engine.connect() as conn:
+                raw = conn.connection.dbapi_connection
+                assert raw is not None
+                raw.execute("PRAGMA journal_mode = OFF")
+                raw.execute("PRAGMA synchronous = OFF")
+                raw.execute("PRAGMA cache_size = -65536")
+                # Secondary indexes are built once at the end (sorted) instead of row by row; the exact
+                # SQL the migrations created is replayed, so the schema stays the production one.
+                indexes = raw.execute(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                    "AND tbl_name IN ('registrations', 'registration_keys')"
+                ).fetchall()
+                for name, _sql in indexes:
+                    raw.execute(f'DROP INDEX "{name}"')
+                done = 0
+                last_report = started
+                for message in messages:
+                    if message[0] == "done":
+                        awaiting, elsewhere = message[1], message[2]
+                        break
                     with conn.begin():
-                        insert_new_registrations(conn, batch)
-                    batch.clear()
+                        done += insert_rows(conn, message[1])
                     now = time.perf_counter()
                     if now - last_report > 5:
-                        progress(f"  {int(record.id[2:]):,} registrations, {now - started:.0f} s", quiet=quiet)
+                        progress(f"  {done:,} registrations, {now - started:.0f} s", quiet=quiet)
                         last_report = now
-            if batch:
-                with conn.begin():
-                    insert_new_registrations(conn, batch)
-            for _name, sql in indexes:
-                raw.execute(sql)
-            raw.execute("PRAGMA journal_mode = WAL")
-            raw.execute("PRAGMA synchronous = FULL")
-            registrations = raw.execute("SELECT count(*) FROM registrations").fetchone()[0]
-            keys = raw.execute("SELECT count(*) FROM registration_keys").fetchone()[0]
-    finally:
-        engine.dispose()
+                for _name, sql in indexes:
+                    raw.execute(sql)
+                raw.execute("PRAGMA journal_mode = WAL")
+                raw.execute("PRAGMA synchronous = FULL")
+                registrations = raw.execute("SELECT count(*) FROM registrations").fetchone()[0]
+                keys = raw.execute("SELECT count(*) FROM registration_keys").fetchone()[0]
+        finally:
+            engine.dispose()
     return _Built(
         time.perf_counter() - started, time.process_time() - cpu_started, awaiting, elsewhere, registrations, keys
     )

@@ -60,8 +60,16 @@ def _row(record: RegistrationRecord) -> tuple[dict[str, Any], frozenset[str]]:
     return row, parsed.keys
 
 
-def insert_new_registrations(conn: Connection, records: Sequence[RegistrationRecord]) -> int:
-    """Fast path for ids known to be absent (an empty database, a benchmark build): plain bulk inserts."""
+@dataclass(frozen=True, slots=True)
+class NewRows:
+    """Rows of registrations not stored yet, keys computed; plain data, so another process may build them."""
+
+    registrations: list[dict[str, Any]]
+    keys: list[dict[str, str]]
+
+
+def new_rows(records: Sequence[RegistrationRecord]) -> NewRows:
+    """The rows `insert_new_registrations` writes (tombstones skipped), without writing them."""
     rows: list[dict[str, Any]] = []
     key_rows: list[dict[str, str]] = []
     for record in records:
@@ -70,11 +78,21 @@ def insert_new_registrations(conn: Connection, records: Sequence[RegistrationRec
         row, keys = _row(record)
         rows.append(row)
         key_rows.extend({"key": key, "registration_id": record.id} for key in keys)
-    if rows:
-        conn.execute(insert(_reg), rows)
-    if key_rows:
-        conn.execute(insert(_keys), key_rows)
-    return len(rows)
+    return NewRows(rows, key_rows)
+
+
+def insert_rows(conn: Connection, rows: NewRows) -> int:
+    """Bulk-insert rows from `new_rows` in the caller's transaction."""
+    if rows.registrations:
+        conn.execute(insert(_reg), rows.registrations)
+    if rows.keys:
+        conn.execute(insert(_keys), rows.keys)
+    return len(rows.registrations)
+
+
+def insert_new_registrations(conn: Connection, records: Sequence[RegistrationRecord]) -> int:
+    """Fast path for ids known to be absent (an empty database, a benchmark build): plain bulk inserts."""
+    return insert_rows(conn, new_rows(records))
 
 
 _UPDATE = (
