@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from scanstation.gui.window import StationWindow
 
 log = logging.getLogger(__name__)
 
-JOURNAL_NAME = "unrecorded-scans.tsv"
+GIL_SWITCH_S = 0.001
 
 
 def gui_settings(folder: Path | None = None) -> qt.QSettings:
@@ -28,10 +29,13 @@ def gui_settings(folder: Path | None = None) -> qt.QSettings:
 
 
 class Station:
-    """Everything one station window runs on. `start()` starts the threads; `stop()` ends them, losing nothing.
+    """The station with its window: the shared StationRuntime plus the window, wedge and translations.
 
-    The GUI thread never waits on disk, network or serial after start: receiving runs on the worker
-    thread, sync on its own thread, serial and socket scanners on theirs; all report through `bridge`.
+    The runtime is the store, receiver, receiving thread, sync loop and serial/socket scanners.
+    `start()` starts the threads; `stop()` loses nothing that was read.
+
+    The GUI thread never waits on disk, network or serial after start: everything the runtime runs is on
+    its own threads and reports through `bridge`, whose signals Qt delivers on the GUI thread.
     """
 
     def __init__(
@@ -43,40 +47,38 @@ class Station:
         sounds: Sounds | None = None,
         environ: dict[str, str] | None = None,
     ) -> None:
-        from scanstation.receiving import Receiver
-        from scanstation.store.engine import open_store
+        from scanstation.runtime import Observers, StationRuntime
         from scanstation.store.operators import verify_pin
-        from scanstation.sync.loop import SyncLoop
 
         self.config = config
         self.app = app
-        self.engine = open_store(config.database.url)  # migrations run here, before the window exists
+        # The GUI thread shares the GIL with the receiving, sync and scanner threads. Python hands the GIL
+        # over every 5 ms by default; at 1 ms a queued verdict or a key press waits far less behind a sync page.
+        sys.setswitchinterval(GIL_SWITCH_S)
         self.bridge = Bridge()
-        self.receiver = Receiver(
-            self.engine,
-            station_id=config.station.id,
-            undo_window_s=config.receiving.undo_window_s,
-            fnc1_substitutes=config.receiving.fnc1_substitutes,
-        )
-        engine = self.engine
+        # The PIN check reads the database the runtime opens below; the lambda runs only at log-in.
         self.receiving = GuiReceiving(
-            self.receiver,
-            self.bridge,
-            lambda name, pin: verify_pin(engine, name, pin),
-            journal=paths.data_dir() / JOURNAL_NAME,
+            self.bridge, lambda name, pin: verify_pin(self.engine, name, pin), nobody=config.station.operator
         )
-        self.sync = SyncLoop(
+        self.runtime = StationRuntime(
             config,
-            self.engine,
-            resolver=self.receiver.resolve_unknowns,
-            on_status=self.bridge.sync_status.emit,
-            on_notice=self.bridge.notice.emit,
+            Observers(
+                verdict=self.bridge.verdict.emit,
+                scan_failed=self.receiving.scan_failed,
+                scanner_status=self.bridge.scanner_status.emit,
+                sync_status=self.bridge.sync_status.emit,
+                notice=self.bridge.notice.emit,
+            ),
+            operator=self.receiving.current_operator,
             environ=environ,
         )
+        self.engine = self.runtime.engine
+        self.receiver = self.runtime.receiver
+        self.sync = self.runtime.sync
+        self.receiving.attach(self.runtime.worker)
         self.translations = Translations(app)
         if not self.translations.set_language(config.gui.language):
             log.warning("%s", self.translations.problem)
-        self.sources: list[Any] = []
         self.wedge: Any = None
         names = tuple(s.name for s in config.scanners if s.enabled)
         self.window = StationWindow(
@@ -92,24 +94,13 @@ class Station:
         self._started = False
 
     def start(self) -> None:
-        from scanstation.scanners import build_sources
-
-        self.receiving.start()
-        self.sync.start()
-        self.bridge.sync_status.emit(self.sync.status)
-        for source in build_sources(self.config.scanners):
-            source.start(self.receiving.submit, self.bridge.scanner_status.emit)
-            self.sources.append(source)
-        self.wedge = self._start_wedge()
-        self._started = True
-
-    def _start_wedge(self) -> Any:
         from scanstation.scanners.wedge import build_wedge
 
-        wedge = build_wedge(self.config.scanners, self.app)
-        if wedge is not None:
-            wedge.start(self.receiving.submit, self.bridge.scanner_status.emit)
-        return wedge
+        self.runtime.start()
+        self.wedge = build_wedge(self.config.scanners, self.app)
+        if self.wedge is not None:
+            self.wedge.start(self.receiving.submit, self.bridge.scanner_status.emit)
+        self._started = True
 
     def show(self) -> None:
         if self.config.gui.fullscreen:
@@ -119,19 +110,12 @@ class Station:
 
     def stop(self) -> None:
         """Stop reading, decide every scan already read, stop sync, close the database."""
-        if not self._started:
-            self.engine.dispose()
-            return
-        self._started = False
         if self.wedge is not None:
             self.wedge.stop()
-        for source in self.sources:
-            source.stop()
-        if not self.receiving.stop():
-            log.error("the receiving thread did not finish in time")
-        if not self.sync.stop():
-            log.warning("the sync thread did not stop in time")
-        self.engine.dispose()
+            self.wedge = None
+        if not self.runtime.stop():
+            log.error("the station did not stop cleanly; see the messages above")
+        self._started = False
 
 
 def run_window(config: Config, argv: list[str], *, extra: Callable[[Station], None] | None = None) -> int:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from scanstation.gui import qt
 from scanstation.gui.texts import COLOURS, BannerText, Service
 
+BADGE_COLOUR = "#0d47a1"
+
 
 def _font(points: float, bold: bool = True) -> qt.QFont:
     font = qt.QFont()
@@ -13,35 +15,53 @@ def _font(points: float, bold: bool = True) -> qt.QFont:
     return font
 
 
-class ServiceBadge(qt.QFrame):
-    """One requested service: a loud badge word and, under it, what to do."""
+def _set_colour(widget: qt.QWidget, role: qt.QPalette.ColorRole, colour: str) -> None:
+    palette = widget.palette()
+    palette.setColor(role, qt.QColor(colour))
+    widget.setPalette(palette)
 
-    def __init__(self, svc: Service, scale: float, parent: qt.QWidget | None = None) -> None:
+
+class ServiceBadge(qt.QFrame):
+    """One requested service: a loud badge word and, under it, what to do. Reused from verdict to verdict."""
+
+    def __init__(self, scale: float, parent: qt.QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("serviceBadge")
+        # A style sheet is set once per badge; changing style sheets per verdict re-polishes and is slow.
         self.setStyleSheet(
-            "#serviceBadge { background: #ffffff; border: 6px solid #0d47a1; border-radius: 14px; }"
-            " QLabel { color: #0d47a1; background: transparent; }"
+            f"#serviceBadge {{ background: #ffffff; border: 6px solid {BADGE_COLOUR}; border-radius: 14px; }}"
+            f" QLabel {{ color: {BADGE_COLOUR}; background: transparent; }}"
         )
         layout = qt.QVBoxLayout(self)
         layout.setContentsMargins(18, 8, 18, 8)
         layout.setSpacing(0)
-        self.badge = qt.QLabel(svc.badge)
+        self.badge = qt.QLabel()
         self.badge.setFont(_font(30 * scale))
         self.badge.setAlignment(qt.Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.badge)
-        self.action = qt.QLabel(svc.action)
+        self.action = qt.QLabel()
         self.action.setFont(_font(16 * scale, bold=False))
         self.action.setAlignment(qt.Qt.AlignmentFlag.AlignCenter)
-        self.action.setVisible(bool(svc.action))
         layout.addWidget(self.action)
+
+    def show_service(self, svc: Service) -> None:
+        self.badge.setText(svc.badge)
+        self.action.setText(svc.action)
+        self.action.setVisible(bool(svc.action))
 
 
 class VerdictBanner(qt.QFrame):
-    """Shows one BannerText; `flash()` blinks it when no sound can be played."""
+    """Shows one BannerText; `flash()` blinks it when no sound can be played.
+
+    The background is painted here and the text colour set through the palette: style sheets would be
+    re-applied to every child on each change, which costs milliseconds per verdict and per flash step.
+    """
 
     FLASH_TOGGLES = 6  # three on/off cycles
     FLASH_INTERVAL_MS = 110
+    BIG_POINTS = 120.0
+    MIN_BIG_POINTS = 24.0
+    RADIUS = 18.0
 
     def __init__(self, scale: float = 1.0, parent: qt.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -51,17 +71,20 @@ class VerdictBanner(qt.QFrame):
         self._scale = scale
         self._text: BannerText | None = None
         self._inverted = False
+        self._colours = COLOURS["idle"]
         self._flash_left = 0
         self.flash_count = 0  # how many flashes started; the clerk sees them, tests read them
         self._flash_timer = qt.QTimer(self)
         self._flash_timer.setInterval(self.FLASH_INTERVAL_MS)
         self._flash_timer.timeout.connect(self._flash_step)
+        self._big_points = 0.0
+        self._applied_fg = ""
 
         layout = qt.QVBoxLayout(self)
         layout.setContentsMargins(28, 16, 28, 16)
         layout.setSpacing(4)
         self.word = self._label(44, "word")
-        self.big = self._label(120, "big")
+        self.big = self._label(self.BIG_POINTS, "big")
         self.action = self._label(30, "action")
         self.action.setWordWrap(True)
         layout.addWidget(self.word)
@@ -73,18 +96,20 @@ class VerdictBanner(qt.QFrame):
         self._badges = qt.QHBoxLayout()
         self._badges.setSpacing(16)
         layout.addLayout(self._badges)
+        self._badge_pool: list[ServiceBadge] = []
         self.notice = self._label(20, "notice")
         self.notice.setWordWrap(True)
         layout.addWidget(self.notice)
+        self._labels = (self.word, self.big, self.action, self.details, self.notice)
 
     def _label(self, points: float, name: str, bold: bool = True) -> qt.QLabel:
         label = qt.QLabel()
-        # Text must never widen the window: long numbers shrink to fit (see _fit_big), the rest wraps.
-        label.setSizePolicy(qt.QSizePolicy.Policy.Ignored, qt.QSizePolicy.Policy.Preferred)
         label.setObjectName(name)
         label.setFont(_font(points * self._scale, bold))
         label.setAlignment(qt.Qt.AlignmentFlag.AlignCenter)
         label.setTextInteractionFlags(qt.Qt.TextInteractionFlag.NoTextInteraction)
+        # Text must never widen the window: long numbers shrink to fit (see _fit_big), the rest wraps.
+        label.setSizePolicy(qt.QSizePolicy.Policy.Ignored, qt.QSizePolicy.Policy.Preferred)
         return label
 
     @property
@@ -96,7 +121,8 @@ class VerdictBanner(qt.QFrame):
         return self._flash_timer.isActive()
 
     def services(self) -> list[ServiceBadge]:
-        return [w for w in self.findChildren(ServiceBadge) if w.parent() is self]
+        """The badges on show, left to right."""
+        return [b for b in self._badge_pool if not b.isHidden()]
 
     def show_text(self, text: BannerText) -> None:
         self._text = text
@@ -109,32 +135,32 @@ class VerdictBanner(qt.QFrame):
         self.action.setText(text.action)
         self.details.setText("\n".join(text.details))
         self.details.setVisible(bool(text.details))
-        while self._badges.count():
-            item = self._badges.takeAt(0)
-            widget = item.widget() if item is not None else None
-            if widget is not None:
-                widget.deleteLater()
-                widget.setParent(None)
-        for svc in text.services:
-            self._badges.addWidget(ServiceBadge(svc, self._scale, self))
+        while len(self._badge_pool) < len(text.services):
+            badge = ServiceBadge(self._scale, self)
+            self._badge_pool.append(badge)
+            self._badges.addWidget(badge)
+        for i, badge in enumerate(self._badge_pool):
+            if i < len(text.services):
+                badge.show_service(text.services[i])
+                badge.setVisible(True)
+            else:
+                badge.setVisible(False)
         self.notice.setText(text.notice)
         self.notice.setVisible(bool(text.notice))
-        self._paint()
-
-    BIG_POINTS = 120.0
-    MIN_BIG_POINTS = 24.0
+        self._apply_colours()
 
     def _fit_big(self) -> None:
         """The largest type (up to BIG_POINTS) in which the suite or number fits the banner's width."""
         text = self.big.text()
         available = max(100, self.width() - 60)
         points = self.BIG_POINTS * self._scale
-        font = _font(points)
-        width = qt.QFontMetricsF(font).horizontalAdvance(text) if text else 0.0
-        if width > available:
-            points = max(self.MIN_BIG_POINTS, points * available / width)
-            font = _font(points)
-        self.big.setFont(font)
+        if text:
+            width = qt.QFontMetricsF(_font(points)).horizontalAdvance(text)
+            if width > available:
+                points = max(self.MIN_BIG_POINTS, points * available / width)
+        if abs(points - self._big_points) > 0.01:  # an unchanged font costs no relayout
+            self._big_points = points
+            self.big.setFont(_font(points))
 
     def resizeEvent(self, event: qt.QResizeEvent) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
@@ -145,27 +171,39 @@ class VerdictBanner(qt.QFrame):
         self.flash_count += 1
         self._flash_left = self.FLASH_TOGGLES
         self._inverted = True
-        self._paint()
+        self._apply_colours()
         self._flash_timer.start()
 
     def _flash_step(self) -> None:
         self._flash_left -= 1
         self._inverted = not self._inverted if self._flash_left > 0 else False
-        self._paint()
+        self._apply_colours()
         if self._flash_left <= 0:
             self._flash_timer.stop()
 
     def background(self) -> str:
-        key = self._text.key if self._text else "idle"
-        bg, fg = COLOURS.get(key, COLOURS["idle"])
+        """The colour the banner is painted in now (the inverse while a flash is on)."""
+        bg, fg = self._colours
         return fg if self._inverted else bg
 
-    def _paint(self) -> None:
+    def foreground(self) -> str:
+        bg, fg = self._colours
+        return bg if self._inverted else fg
+
+    def _apply_colours(self) -> None:
         key = self._text.key if self._text else "idle"
-        bg, fg = COLOURS.get(key, COLOURS["idle"])
-        if self._inverted:
-            bg, fg = fg, bg
-        self.setStyleSheet(
-            f"#verdictBanner {{ background: {bg}; border-radius: 18px; }}"
-            f" #verdictBanner > QLabel {{ color: {fg}; background: transparent; }}"
-        )
+        self._colours = COLOURS.get(key, COLOURS["idle"])
+        fg = self.foreground()
+        if fg != self._applied_fg:  # palette changes propagate a relayout: only when the colour changes
+            self._applied_fg = fg
+            for label in self._labels:
+                _set_colour(label, qt.QPalette.ColorRole.WindowText, fg)
+        self.update()
+
+    def paintEvent(self, event: qt.QPaintEvent) -> None:  # noqa: N802 - Qt override
+        painter = qt.QPainter(self)
+        painter.setRenderHint(qt.QPainter.RenderHint.Antialiasing)
+        painter.setPen(qt.Qt.PenStyle.NoPen)
+        painter.setBrush(qt.QColor(self.background()))
+        painter.drawRoundedRect(self.rect(), self.RADIUS, self.RADIUS)
+        painter.end()

@@ -25,7 +25,6 @@ class Bridge(qt.QObject):
     verdict = qt.Signal(object)  # Verdict, already committed
     undo_result = qt.Signal(object)  # UndoResult
     failed = qt.Signal(object, str)  # Scan, message: receiving raised, nothing was recorded (journalled)
-    refused = qt.Signal(object)  # Scan that arrived while nobody was logged in
     login_result = qt.Signal(str, bool, str)  # name, ok, display name (ok) or error message
     scanner_status = qt.Signal(object)  # ScannerStatus
     sync_status = qt.Signal(object)  # SyncStatus
@@ -36,30 +35,58 @@ class GuiReceiving:
     """What the window calls: scans, undo and log-in go to the one receiving thread; answers come as signals.
 
     `submit` is safe from any thread (scanner reader threads, the wedge filter, the typed entry) and never
-    blocks. The operator is fixed when the scan arrives, so a scan belongs to whoever was logged in then.
+    blocks. The operator is fixed when the scan arrives, so a scan belongs to whoever was logged in then;
+    a scan read while nobody is logged in is still recorded (a scan read is a scan decided), under
+    `nobody`, the station's configured operator.
     """
 
-    def __init__(
-        self,
+    def __init__(self, bridge: Bridge, verify_pin: PinCheck | None = None, *, nobody: str = "conveyor") -> None:
+        self._bridge = bridge
+        self._verify_pin = verify_pin
+        self._nobody = nobody
+        self._operator: str | None = None
+        self._lock = threading.Lock()
+        self._worker: ReceivingWorker | None = None
+
+    @classmethod
+    def with_worker(
+        cls,
         receiver: Receiver,
         bridge: Bridge,
         verify_pin: PinCheck | None = None,
+        *,
         journal: Path | None = None,
-    ) -> None:
-        self._bridge = bridge
-        self._verify_pin = verify_pin
-        self._operator: str | None = None
-        self._lock = threading.Lock()
-        self.worker = ReceivingWorker(
-            receiver,
-            operator=self._current_operator,
-            on_verdict=bridge.verdict.emit,
-            on_error=lambda scan, exc: bridge.failed.emit(scan, _words(exc)),
-            journal=journal,
+        nobody: str = "conveyor",
+    ) -> GuiReceiving:
+        """A GuiReceiving with its own receiving thread (the window without the rest of the runtime)."""
+        receiving = cls(bridge, verify_pin, nobody=nobody)
+        receiving.attach(
+            ReceivingWorker(
+                receiver,
+                operator=receiving.current_operator,
+                on_verdict=bridge.verdict.emit,
+                on_error=receiving.scan_failed,
+                journal=journal,
+            )
         )
+        return receiving
 
-    def _current_operator(self) -> str:
-        return self.operator or "?"
+    def attach(self, worker: ReceivingWorker) -> None:
+        self._worker = worker
+
+    @property
+    def worker(self) -> ReceivingWorker:
+        if self._worker is None:
+            raise RuntimeError("no receiving worker attached")
+        return self._worker
+
+    def current_operator(self) -> str:
+        """Who a scan is recorded under when it is decided (the worker asks; any thread)."""
+        return self.operator or self._nobody
+
+    def scan_failed(self, scan: Scan, exc: Exception) -> None:
+        """The worker could not record a scan (it journalled it): tell the clerk in words."""
+        self._bridge.failed.emit(scan, _words(exc))
 
     @property
     def operator(self) -> str | None:
@@ -78,11 +105,7 @@ class GuiReceiving:
         return self.worker.stop(timeout)
 
     def submit(self, scan: Scan) -> None:
-        operator = self.operator
-        if operator is None:
-            self._bridge.refused.emit(scan)
-            return
-        self.worker.submit(scan, operator)
+        self.worker.submit(scan, self.current_operator())
 
     def undo(self, scan_id: str) -> None:
         operator = self.operator

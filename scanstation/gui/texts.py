@@ -22,7 +22,6 @@ COLOURS: dict[str, tuple[str, str]] = {
     "undone": ("#37474f", "#ffffff"),
     "error": ("#4a0000", "#ffffff"),
     "idle": ("#263238", "#eceff1"),
-    "refused": ("#6d6d6d", "#ffffff"),
 }
 
 
@@ -132,7 +131,7 @@ def _order_line(verdict: Verdict) -> str:
     return line
 
 
-def banner_for(verdict: Verdict) -> BannerText:
+def banner_for(verdict: Verdict, logged_in: bool = True) -> BannerText:
     """Turn a committed verdict into the words a clerk reads from three metres."""
     number = verdict.tracking_number or verdict.raw.strip()
     details = tuple(d for d in (_who(verdict), _order_line(verdict)) if d)
@@ -142,6 +141,9 @@ def banner_for(verdict: Verdict) -> BannerText:
         notice = QCoreApplication.translate("Verdict", "Matched later by sync: this parcel arrived as unknown")
     if verdict.typed:
         details = (*details, QCoreApplication.translate("Verdict", "typed by hand: %1").replace("%1", number))
+    if not logged_in:
+        who = QCoreApplication.translate("Verdict", "nobody logged in: recorded as %1").replace("%1", verdict.operator)
+        details = (*details, who)
     outcome = verdict.outcome
     if outcome == Outcome.MATCHED:
         action = QCoreApplication.translate("Verdict", "shelve for suite %1").replace(
@@ -217,9 +219,3 @@ def banner_error(raw: str, message: str) -> BannerText:
     word = QCoreApplication.translate("Verdict", "NOT RECORDED")
     action = QCoreApplication.translate("Verdict", "scan again; if it repeats, call a supervisor")
     return BannerText("error", word, "", action, (raw.strip()[:40], message))
-
-
-def banner_refused(raw: str) -> BannerText:
-    word = QCoreApplication.translate("Verdict", "LOG IN FIRST")
-    action = QCoreApplication.translate("Verdict", "this scan was not recorded: log in and scan again")
-    return BannerText("refused", word, "", action, (raw.strip()[:40],))

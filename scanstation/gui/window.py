@@ -18,7 +18,6 @@ from scanstation.gui.texts import (
     banner_error,
     banner_for,
     banner_idle,
-    banner_refused,
     banner_undone,
     local_time,
     outcome_word,
@@ -164,8 +163,9 @@ class StationWindow(qt.QMainWindow):
         self.recent.setEditTriggers(qt.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.recent.setSelectionBehavior(qt.QAbstractItemView.SelectionBehavior.SelectRows)
         self.recent.setFocusPolicy(qt.Qt.FocusPolicy.NoFocus)
+        # Fixed column widths: ResizeToContents would measure every row on each inserted scan.
         header = self.recent.horizontalHeader()
-        header.setSectionResizeMode(qt.QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(qt.QHeaderView.ResizeMode.Fixed)
         header.setSectionResizeMode(1, qt.QHeaderView.ResizeMode.Stretch)
         self.recent.setMinimumWidth(round(440 * s))
         self.recent.setHorizontalScrollBarPolicy(qt.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -257,7 +257,6 @@ class StationWindow(qt.QMainWindow):
         b.verdict.connect(self._on_verdict)
         b.undo_result.connect(self._on_undo_result)
         b.failed.connect(self._on_failed)
-        b.refused.connect(self._on_refused)
         b.login_result.connect(self._on_login_result)
         b.scanner_status.connect(self._on_scanner_status)
         b.sync_status.connect(self._on_sync_status)
@@ -292,6 +291,15 @@ class StationWindow(qt.QMainWindow):
             label.setText(outcome_word(outcome))
         self.recent_title.setText(self.tr("Last scans"))
         self.recent.setHorizontalHeaderLabels([self.tr("Time"), self.tr("Number"), self.tr("Result"), self.tr("Suite")])
+        metrics = qt.QFontMetricsF(self.recent.font())
+        pad = 16
+        widths = {
+            0: metrics.horizontalAdvance("00:00:00"),
+            2: max(metrics.horizontalAdvance(outcome_word(o)) for o in (*COUNTED, "undone")),
+            3: metrics.horizontalAdvance("UN-00000"),
+        }
+        for column, width in widths.items():
+            self.recent.setColumnWidth(column, round(width) + pad)
         for row in range(self.recent.rowCount()):
             item = self.recent.item(row, 2)
             if item is not None:
@@ -427,13 +435,11 @@ class StationWindow(qt.QMainWindow):
         if verdict.undo_deadline is not None:
             self._undo_target = verdict
             self._update_undo()
-        self._show(lambda: banner_for(verdict), feedback=outcome, payload=verdict)
+        logged_in = self._operator is not None
+        self._show(lambda: banner_for(verdict, logged_in), feedback=outcome, payload=verdict)
 
     def _on_failed(self, scan: Scan, message: str) -> None:
         self._show(lambda: banner_error(scan.raw, message), feedback="invalid", payload=scan)
-
-    def _on_refused(self, scan: Scan) -> None:
-        self._show(lambda: banner_refused(scan.raw), feedback="invalid", payload=scan)
 
     def _show(self, source: Callable[[], BannerText], feedback: str | None, payload: object = None) -> None:
         """Show a banner; feedback names the sound, which becomes a flash where sound is unavailable."""

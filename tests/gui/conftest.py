@@ -102,7 +102,7 @@ def station(qtbot: Any, qapp: Any, sqlite_engine: Engine, settings: qt.QSettings
     add_operator(sqlite_engine, OPERATOR, PIN, display_name="Anna K.")
     bridge = Bridge()
     receiver = Receiver(sqlite_engine, station_id=STATION, undo_window_s=10)
-    receiving = GuiReceiving(receiver, bridge, lambda name, pin: verify_pin(sqlite_engine, name, pin))
+    receiving = GuiReceiving.with_worker(receiver, bridge, lambda name, pin: verify_pin(sqlite_engine, name, pin))
     translations = Translations(qapp)
     translations.set_language("en")
     window = StationWindow(

@@ -148,19 +148,24 @@ def test_undo_countdown_runs_down(station: Station, register: Callable[..., Any]
     assert w.undo_button.isEnabled()
 
 
-def test_log_out_stops_scans_being_recorded(station: Station, register: Callable[..., Any]) -> None:
+def test_after_log_out_a_scan_is_still_recorded_but_under_nobody(
+    station: Station, register: Callable[..., Any]
+) -> None:
     register(UPS)
     station.log_in()
     station.qtbot.keyClick(station.window, qt.Qt.Key.Key_L, qt.Qt.KeyboardModifier.ControlModifier)
     assert station.window.operator is None
     assert station.banner()[0] == "LOG IN"
+    assert not station.window.entry_row.isVisible()
 
     from scanstation.scan import Scan
 
-    station.wait_banner(lambda: station.window.submit(Scan(UPS, "dock-1")))
-    assert station.banner()[0] == "LOG IN FIRST"
+    verdict = station.wait_banner(lambda: station.window.submit(Scan(UPS, "dock-1")))
+    assert verdict.operator == "conveyor"
+    assert station.banner()[0] == "НА СКЛАДЕ"
+    assert "nobody logged in: recorded as conveyor" in station.window.banner.details.text()
     with station.engine.connect() as conn:
-        assert conn.execute(select(ScanLog.id)).first() is None
+        assert conn.execute(select(ScanLog.operator)).scalar_one() == "conveyor"
 
 
 def test_no_audio_device_means_the_banner_flashes(station: Station, register: Callable[..., Any]) -> None:
