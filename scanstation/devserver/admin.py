@@ -134,6 +134,7 @@ class Admin:
             "events": self._store.event_counts(),
             "notifications": self._store.notification_count(),
             "unavailable_retry_after": self._app.unavailable_retry_after,
+            "requests": self._app.request_stats(),
         }
 
     def _add(self, data: Mapping[str, Any]) -> dict[str, Any]:

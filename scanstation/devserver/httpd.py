@@ -7,6 +7,7 @@ import ipaddress
 import logging
 import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -77,11 +78,27 @@ class ContractApp:
         self._store = store
         self._token = token.encode()
         self._admin: Admin | None = None
+        self._stats: dict[str, list[Any]] = {}
+        self._stats_lock = threading.Lock()
         # When set, the contract endpoints answer 503 with this Retry-After (an outage for the demo).
         self.unavailable_retry_after: int | None = None
 
     def set_admin(self, admin: Admin) -> None:
         self._admin = admin
+
+    def count(self, request: Request, seconds: float) -> None:
+        """Account one answered contract request (benchmarks tell the server's time from the station's)."""
+        if request.path.startswith(BASE_PATH + "/"):
+            key = f"{request.method} {request.path[len(BASE_PATH) :]}"
+            with self._stats_lock:
+                entry = self._stats.setdefault(key, [0, 0.0])
+                entry[0] += 1
+                entry[1] += seconds
+
+    def request_stats(self) -> dict[str, dict[str, float]]:
+        """{"GET /parcels": {"requests": n, "seconds": total time answering them}, ...} since start."""
+        with self._stats_lock:
+            return {key: {"requests": n, "seconds": t} for key, (n, t) in self._stats.items()}
 
     def handle(self, request: Request) -> Response:
         if request.path == ADMIN_PATH or request.path.startswith(ADMIN_PATH + "/"):
@@ -200,6 +217,7 @@ class _Handler(BaseHTTPRequestHandler):
             parts.append(chunk)
 
     def _dispatch(self) -> None:
+        started = time.perf_counter()
         with self.server.in_flight():
             split = urlsplit(self.path)
             body_read = False
@@ -233,6 +251,7 @@ class _Handler(BaseHTTPRequestHandler):
                 except BadRequestBodyError:
                     self.close_connection = True
             self._send(response)
+            self.server.app.count(request, time.perf_counter() - started)
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """The stdlib's answer to an unparseable request (bad request line, huge headers), as JSON."""

@@ -202,6 +202,16 @@ class DevServer:
         """Every cursor handed out so far answers 410 from now on."""
         self.store.invalidate_cursors()
 
+    def request_stats(self) -> dict[str, dict[str, float]]:
+        """Time spent answering contract requests since start(), per "METHOD /path": {"requests", "seconds"}.
+
+        Measured from a parsed request to its last byte written: what a benchmark subtracts to tell
+        the station's own time from the server's.
+        """
+        if self._app is None:
+            raise RuntimeError("DevServer is not running")
+        return self._app.request_stats()
+
     def set_unavailable(self, retry_after_s: int | None) -> None:
         """Answer 503 with Retry-After on the contract's endpoints (health included) until set to None."""
         if self._app is None:

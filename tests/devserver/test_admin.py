@@ -199,3 +199,16 @@ def test_the_root_redirects_to_the_admin_page(server: DevServer) -> None:
     assert response.status_code == 302
     assert response.headers["Location"] == "/admin"
     assert re.search(r"<h1>Central server simulator</h1>", requests.get(server.root_url, timeout=5).text)
+
+
+def test_time_spent_answering_is_counted_per_endpoint(server: DevServer, api: Api, parcel: dict[str, Any]) -> None:
+    for _ in range(3):
+        api.get("/parcels")
+    api.push(event("parcel.status_changed", "s-1", parcel_id=parcel["id"]))
+    _admin(server, "GET", "")
+    stats = server.request_stats()
+    assert set(stats) == {"GET /parcels", "POST /events"}
+    assert stats["GET /parcels"]["requests"] == 3
+    assert stats["POST /events"]["requests"] == 1
+    assert stats["GET /parcels"]["seconds"] > 0
+    assert _admin(server, "GET", "/api/summary").json()["requests"]["GET /parcels"]["requests"] == 3

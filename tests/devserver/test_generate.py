@@ -55,6 +55,7 @@ def test_the_same_seed_gives_the_same_registrations_and_another_seed_others() ->
     assert same < 10
 
 
+@pytest.mark.slow
 def test_worker_processes_build_the_same_registrations_as_a_thread() -> None:
     count = 45_000  # three chunks
     assert _without_time(_items(count, 4, processes=True)) == _without_time(_items(count, 4, processes=False))

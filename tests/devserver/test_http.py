@@ -31,6 +31,7 @@ batch_like = st.fixed_dictionaries(
 FUZZ = settings(max_examples=100, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 
 
+@pytest.mark.slow
 @FUZZ
 @given(body=st.binary(max_size=300))
 def test_random_bytes_are_400_never_a_server_error(server: DevServer, api: Api, body: bytes) -> None:
@@ -39,6 +40,7 @@ def test_random_bytes_are_400_never_a_server_error(server: DevServer, api: Api, 
     assert response.json()["error"]["code"] == "malformed_body"
 
 
+@pytest.mark.slow
 @FUZZ
 @given(body=json_values | batch_like)
 def test_random_json_is_judged_never_a_server_error(server: DevServer, api: Api, body: Any) -> None:
@@ -50,6 +52,7 @@ def test_random_json_is_judged_never_a_server_error(server: DevServer, api: Api,
         assert all(r["status"] in ("rejected", "duplicate") for r in results)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(limit=st.text(max_size=8), cursor=st.text(max_size=30))
 def test_random_query_strings_are_200_400_or_410(server: DevServer, api: Api, limit: str, cursor: str) -> None:

@@ -42,6 +42,7 @@ schema = schemathesis.openapi.from_path(
 )
 
 
+@pytest.mark.slow
 @schema.parametrize()
 @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 def test_the_simulator_conforms_to_the_openapi_description(case: Any, live_server: DevServer) -> None:
