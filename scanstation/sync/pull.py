@@ -4,28 +4,58 @@ from __future__ import annotations
 
 import logging
 import queue
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final, cast
 
 import msgspec
-from sqlalchemy.engine import Engine
+from sqlalchemy import Table, bindparam, event, select
+from sqlalchemy.engine import Connection, Dialect, Engine
 
-from scanstation.store.engine import write_transaction
-from scanstation.store.registrations import RegistrationRecord, upsert_registrations
+from scanstation.store.engine import create_engine_for, sqlite_path, write_transaction
+from scanstation.store.models import AWAITING, Registration, RegistrationKey
+from scanstation.store.registrations import RegistrationRecord, _row, upsert_registrations
 from scanstation.store.state import get_state, set_state
 from scanstation.sync.client import CentralClient, CursorGoneError
 from scanstation.sync.contract import ParcelItem, ParcelsPage
 
-__all__ = ["CURSOR_KEY", "DEFAULT_CHUNK_ROWS", "PullResult", "Puller", "Resolver", "to_record"]
+__all__ = ["CURSOR_KEY", "DEFAULT_CHUNK_ROWS", "PullResult", "Puller", "Resolver", "bulk_writer", "to_record"]
 
 log = logging.getLogger(__name__)
 
 CURSOR_KEY: Final = "feed_cursor"
 # Rows per write transaction: small enough that a scan waiting for the write lock waits a few ms.
 DEFAULT_CHUNK_ROWS: Final = 250
+
+# GIL switch interval while a pull runs (Python's default is 5 ms); see Puller.pull.
+SWITCH_INTERVAL_S: Final = 0.0005
+# SQLite settings of the feed writer's own connections (never the scans'): see bulk_writer.
+_WRITER_PRAGMAS: Final = (
+    "PRAGMA synchronous = NORMAL",
+    "PRAGMA cache_size = -65536",  # 64 MiB: the key indexes of a million registrations stay in memory
+    "PRAGMA wal_autocheckpoint = 200",  # keep the WAL short, so scans' commits never have to checkpoint it
+)
+
+_reg = cast(Table, Registration.__table__)
+_keys = cast(Table, RegistrationKey.__table__)
+_REG_COLUMNS: Final = (
+    "id",
+    "tracking_typed",
+    "tracking_number",
+    "order_number",
+    "store",
+    "customer_id",
+    "customer_suite",
+    "customer_name",
+    "services",
+    "status",
+    "deleted",
+    "updated_at",
+)
+_EXISTING = select(_reg.c.id).where(_reg.c.id.in_(bindparam("ids", expanding=True)))
 
 # Receives open unknown parcels that match the given registrations; returns what it decided (verdicts).
 Resolver = Callable[[list[str]], Sequence[object]]
@@ -43,7 +73,8 @@ class PullResult:
     restarted: bool = False  # the server answered 410 and the feed was read again from the beginning
     completed: bool = False  # reached a page with has_more = false
     resolved: list[object] = field(default_factory=list)
-    longest_write_ms: float = 0.0
+    longest_write_ms: float = 0.0  # a chunk's transaction from BEGIN to the end of its commit
+    longest_lock_ms: float = 0.0  # a chunk's statements, from BEGIN to COMMIT (the write lock is held)
 
 
 def to_record(item: ParcelItem) -> RegistrationRecord:
@@ -72,10 +103,84 @@ def to_record(item: ParcelItem) -> RegistrationRecord:
     )
 
 
+def bulk_writer(engine: Engine) -> Engine:
+    """The engine feed pages are written with: on SQLite, its own connections with relaxed syncing.
+
+    Feed rows can always be pulled again, and each chunk commits together with (or before) its
+    cursor, so a power cut can lose only chunks whose cursor is lost with them: the page is read
+    again. synchronous=NORMAL spares a disk flush per chunk; the scans' connections keep FULL, and
+    their next commit flushes the WAL frames written before it too. On PostgreSQL the shared engine
+    is used and each transaction sets synchronous_commit off for itself (see Puller).
+    """
+    if engine.dialect.name != "sqlite" or sqlite_path(engine) is None:
+        return engine
+    writer = create_engine_for(engine.url.render_as_string(hide_password=False))
+
+    @event.listens_for(writer, "connect")
+    def _relax(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            for pragma in _WRITER_PRAGMAS:
+                cursor.execute(pragma)
+        finally:
+            cursor.close()
+
+    return writer
+
+
+@dataclass(slots=True)
+class _Prepared:
+    """A feed item made ready outside any transaction: the record, and for a live one its row and keys."""
+
+    record: RegistrationRecord
+    row: tuple[Any, ...] | None
+    keys: frozenset[str]
+
+
+class _FastInsert:
+    """Bulk INSERT of brand-new registrations through the driver, with the columns' own bind conversions.
+
+    One multi-row INSERT per chunk, not executemany: sqlite3 lets go of the GIL at every statement it
+    steps, and with another Python thread busy each step would wait its turn while the write lock is
+    held. SQLAlchemy's per-row parameter handling also cost more than the inserts themselves.
+    """
+
+    def __init__(self, dialect: Dialect) -> None:
+        self._mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        self._sql: dict[tuple[str, int], str] = {}
+        self.processors = [
+            (index, proc)
+            for index, name in enumerate(_REG_COLUMNS)
+            if (proc := _reg.c[name].type.bind_processor(dialect)) is not None
+        ]
+
+    def row(self, values: dict[str, Any]) -> tuple[Any, ...]:
+        row = [values[name] for name in _REG_COLUMNS]
+        for index, proc in self.processors:
+            row[index] = proc(row[index])
+        return tuple(row)
+
+    def _statement(self, table: str, columns: tuple[str, ...], rows: int) -> str:
+        sql = self._sql.get((table, rows))
+        if sql is None:
+            one = f"({', '.join([self._mark] * len(columns))})"
+            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([one] * rows)}"
+            self._sql[(table, rows)] = sql
+        return sql
+
+    def insert(self, conn: Connection, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+        # SQLite takes at most 32766 parameters in one statement; stay well below.
+        step = max(1, 8000 // len(columns))
+        for start in range(0, len(rows), step):
+            part = rows[start : start + step]
+            params = tuple(value for row in part for value in row)
+            conn.exec_driver_sql(self._statement(table, columns, len(part)), params)
+
+
 class _Prefetch:
     """Fetches the next page while the current one is written: the server's time and ours overlap.
 
-    The thread only does HTTP; every database write stays on the caller's thread.
+    The thread only does HTTP and decoding; parsing and every database write stay on the caller's thread.
     """
 
     _DONE: Final = object()
@@ -106,14 +211,14 @@ class _Prefetch:
             except BaseException as err:  # handed to the consumer, which raises it on its own thread
                 self._put(err)
                 return
-            if not self._put((cursor, page)):
+            if not self._put(page):
                 return
             if not page.has_more:
                 break
             cursor = page.next_cursor
         self._put(self._DONE)
 
-    def __iter__(self) -> Iterator[tuple[str | None, ParcelsPage]]:
+    def __iter__(self) -> Iterator[ParcelsPage]:
         try:
             while True:
                 value = self._queue.get()
@@ -121,7 +226,7 @@ class _Prefetch:
                     return
                 if isinstance(value, BaseException):
                     raise value
-                assert isinstance(value, tuple)
+                assert isinstance(value, ParcelsPage)
                 yield value
         finally:
             self._abandon.set()
@@ -144,6 +249,7 @@ class Puller:
         chunk_rows: int = DEFAULT_CHUNK_ROWS,
         resolver: Resolver | None = None,
         stop: threading.Event | None = None,
+        writer: Engine | None = None,
     ) -> None:
         self._engine = engine
         self._client = client
@@ -151,6 +257,8 @@ class Puller:
         self._chunk_rows = max(1, chunk_rows)
         self._resolver = resolver
         self._stop = stop or threading.Event()
+        self._writer = writer
+        self._fast = _FastInsert(engine.dialect)
 
     def stored_cursor(self) -> str | None:
         with self._engine.connect() as conn:
@@ -160,6 +268,27 @@ class Puller:
         """Pull until has_more is false (or stop is set). 410 restarts once from the beginning."""
         result = PullResult()
         cursor = self.stored_cursor()
+        own_writer = self._writer is None
+        if own_writer:
+            self._writer = bulk_writer(self._engine)
+        # A thread parsing a page holds the GIL until the interpreter makes it let go; a scan on another
+        # thread waits that long at every database call it makes. A short interval keeps scans quick.
+        switch = sys.getswitchinterval()
+        sys.setswitchinterval(min(switch, SWITCH_INTERVAL_S))
+        try:
+            self._pull(cursor, result, on_resolved)
+        finally:
+            sys.setswitchinterval(switch)
+            if own_writer and self._writer is not self._engine:
+                assert self._writer is not None
+                self._writer.dispose()
+            if own_writer:
+                self._writer = None
+        return result
+
+    def _pull(
+        self, cursor: str | None, result: PullResult, on_resolved: Callable[[Sequence[object]], None] | None
+    ) -> None:
         try:
             self._run(cursor, result, on_resolved)
         except CursorGoneError:
@@ -169,13 +298,14 @@ class Puller:
             result.restarted = True
             # Receipts stay: the store never overwrites received_* columns, and keeps at_warehouse.
             self._run(None, result, on_resolved)
-        return result
 
     def _run(
         self, cursor: str | None, result: PullResult, on_resolved: Callable[[Sequence[object]], None] | None
     ) -> None:
-        for _asked, page in _Prefetch(lambda c: self._client.parcels(c, self._limit), cursor, self._stop):
-            awaiting = self._apply(page, result)
+        for page in _Prefetch(lambda c: self._client.parcels(c, self._limit), cursor, self._stop):
+            # Parsed on this thread, never beside a write: sqlite3 lets go of the GIL at every row it
+            # writes, and a busy parsing thread would make each row wait for it, with the lock held.
+            awaiting = self._apply(page, self._prepare(page), result)
             result.pages += 1
             result.items += len(page.items)
             if awaiting and self._resolver is not None:
@@ -189,25 +319,71 @@ class Puller:
             if not page.has_more:
                 result.completed = True
 
-    def _apply(self, page: ParcelsPage, result: PullResult) -> list[str]:
-        records = [to_record(item) for item in page.items]
+    def _prepare(self, page: ParcelsPage) -> list[_Prepared]:
+        """Parse every typed number and build the rows before taking the write lock."""
+        fast = self._fast
+        prepared: list[_Prepared] = []
+        for item in page.items:
+            record = to_record(item)
+            if record.deleted:
+                prepared.append(_Prepared(record, None, frozenset()))
+                continue
+            values, keys = _row(record)
+            prepared.append(_Prepared(record, fast.row(values), keys))
+        return prepared
+
+    def _apply(self, page: ParcelsPage, prepared: list[_Prepared], result: PullResult) -> list[str]:
+        fast = self._fast
+        writer = self._writer or self._engine
         size = self._chunk_rows
-        chunks = [records[i : i + size] for i in range(0, len(records), size)] or [[]]
+        chunks = [prepared[i : i + size] for i in range(0, len(prepared), size)] or [[]]
         awaiting: list[str] = []
         last = len(chunks) - 1
         for index, chunk in enumerate(chunks):
             started = time.perf_counter()
-            with write_transaction(self._engine) as conn:
+            with write_transaction(writer) as conn:
+                locked = time.perf_counter()
+                if conn.dialect.name == "postgresql":
+                    conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
                 if chunk:
-                    upserted = upsert_registrations(conn, chunk)
-                    result.inserted += upserted.inserted
-                    result.updated += upserted.updated
-                    result.stale += upserted.skipped_stale
-                    awaiting.extend(upserted.live_awaiting_ids)
+                    awaiting.extend(self._write_chunk(conn, fast, chunk, result))
                 if index == last:
                     set_state(conn, CURSOR_KEY, page.next_cursor)
+                result.longest_lock_ms = max(result.longest_lock_ms, (time.perf_counter() - locked) * 1000)
             result.longest_write_ms = max(result.longest_write_ms, (time.perf_counter() - started) * 1000)
             if self._stop.is_set() and index != last:
                 # Stopping mid-page: the cursor stays where it was and the page is read again next time.
                 return awaiting
+        return awaiting
+
+    @staticmethod
+    def _write_chunk(conn: Connection, fast: _FastInsert, chunk: list[_Prepared], result: PullResult) -> list[str]:
+        """New live registrations by the fast path; everything else through the store's upsert."""
+        ids = [p.record.id for p in chunk]
+        existing = set(conn.execute(_EXISTING, {"ids": ids}).scalars())
+        counts: dict[str, int] = {}
+        for rid in ids:
+            counts[rid] = counts.get(rid, 0) + 1
+        fresh: list[_Prepared] = []
+        others: list[RegistrationRecord] = []
+        for p in chunk:
+            rid = p.record.id
+            if p.row is not None and rid not in existing and counts[rid] == 1:
+                fresh.append(p)
+            else:
+                others.append(p.record)
+        awaiting: list[str] = []
+        if fresh:
+            fast.insert(conn, _reg.name, _REG_COLUMNS, [p.row for p in fresh if p.row is not None])
+            key_rows = [(key, p.record.id) for p in fresh for key in p.keys]
+            if key_rows:
+                fast.insert(conn, _keys.name, ("key", "registration_id"), key_rows)
+            result.inserted += len(fresh)
+            awaiting.extend(p.record.id for p in fresh if p.record.status == AWAITING)
+        if others:
+            upserted = upsert_registrations(conn, others)
+            result.inserted += upserted.inserted
+            result.updated += upserted.updated
+            result.stale += upserted.skipped_stale
+            awaiting.extend(upserted.live_awaiting_ids)
         return awaiting

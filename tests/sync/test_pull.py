@@ -150,11 +150,11 @@ def test_a_page_interrupted_midway_is_read_again_without_harm(
         return []
 
     class Stopper(Puller):
-        def _apply(self, page, result):  # type: ignore[no-untyped-def]
+        def _apply(self, page, prepared, result):  # type: ignore[no-untyped-def]
             nonlocal chunks
             stop.set()  # stop is checked after every chunk: only the first chunk of the first page commits
             chunks += 1
-            return super()._apply(page, result)
+            return super()._apply(page, prepared, result)
 
     client = CentralClient(config.server, config.server_token(), STATION)
     first = Stopper(engine, client, page_limit=50, chunk_rows=20, stop=stop, resolver=stop_after_first_chunk).pull()
