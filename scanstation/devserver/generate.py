@@ -9,6 +9,7 @@ import multiprocessing
 import os
 import queue
 import random
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -238,7 +239,8 @@ def generate_batches(
     chunks = [(i, start, min(count, start + CHUNK), seed, times) for i, start in enumerate(range(0, count, CHUNK))]
     workers = min(os.cpu_count() or 1, len(chunks))
     if processes is None:
-        processes = workers > 1 and count >= PROCESSES_FROM
+        # A frozen (PyInstaller) build cannot spawn workers unless its entry point calls freeze_support().
+        processes = workers > 1 and count >= PROCESSES_FROM and not getattr(sys, "frozen", False)
     made = _in_processes(chunks, max(workers, 1)) if processes else _in_thread(chunks)
     done = 0
     for batch in made:
