@@ -163,7 +163,7 @@
     </message>
     <message>
         <source>Sync: starting</source>
-        <translation>Синхронизация: запуск</translation>
+        <translation>Связь: запуск</translation>
     </message>
     <message>
         <source>online</source>
@@ -183,11 +183,11 @@
     </message>
     <message>
         <source>Sync: %1</source>
-        <translation>Синхронизация: %1</translation>
+        <translation>Связь: %1</translation>
     </message>
     <message>
         <source>%1 events waiting</source>
-        <translation>ждут отправки: %1</translation>
+        <translation>в очереди: %1</translation>
     </message>
     <message>
         <source>%1 rejected</source>
@@ -195,15 +195,15 @@
     </message>
     <message>
         <source>last sync %1</source>
-        <translation>последняя %1</translation>
+        <translation>синхр. %1</translation>
     </message>
     <message>
         <source>never</source>
         <translation>ещё не было</translation>
     </message>
     <message>
-        <source>no sound: the banner flashes</source>
-        <translation>нет звука: табло мигает</translation>
+        <source>no sound: flashing</source>
+        <translation>нет звука: мигание</translation>
     </message>
     <message>
         <source>Matched later by sync: %1 from the unknown shelf belongs to suite %2 (%3): move it to the shelf</source>
@@ -281,6 +281,10 @@
         <translation>введено вручную: %1</translation>
     </message>
     <message>
+        <source>nobody logged in: recorded as %1</source>
+        <translation>никто не вошёл: записано на %1</translation>
+    </message>
+    <message>
         <source>shelve for suite %1</source>
         <translation>на полку ячейки %1</translation>
     </message>
@@ -343,14 +347,6 @@
     <message>
         <source>scan again; if it repeats, call a supervisor</source>
         <translation>сканируйте ещё раз; если повторится, позовите старшего</translation>
-    </message>
-    <message>
-        <source>LOG IN FIRST</source>
-        <translation>СНАЧАЛА ВОЙДИТЕ</translation>
-    </message>
-    <message>
-        <source>this scan was not recorded: log in and scan again</source>
-        <translation>скан не записан: войдите и сканируйте ещё раз</translation>
     </message>
 </context>
 </TS>

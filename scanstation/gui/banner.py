@@ -35,19 +35,39 @@ class ServiceBadge(qt.QFrame):
         layout = qt.QVBoxLayout(self)
         layout.setContentsMargins(18, 8, 18, 8)
         layout.setSpacing(0)
+        self._points = 30 * scale
         self.badge = qt.QLabel()
-        self.badge.setFont(_font(30 * scale))
+        self.badge.setFont(_font(self._points))
         self.badge.setAlignment(qt.Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.badge)
         self.action = qt.QLabel()
         self.action.setFont(_font(16 * scale, bold=False))
         self.action.setAlignment(qt.Qt.AlignmentFlag.AlignCenter)
+        self.action.setWordWrap(True)
         layout.addWidget(self.action)
+        # Several badges share the banner's width; none may push the window wider than the screen.
+        for label in (self.badge, self.action):
+            label.setSizePolicy(qt.QSizePolicy.Policy.Ignored, qt.QSizePolicy.Policy.Preferred)
 
     def show_service(self, svc: Service) -> None:
         self.badge.setText(svc.badge)
         self.action.setText(svc.action)
         self.action.setVisible(bool(svc.action))
+        self._fit()
+
+    def _fit(self) -> None:
+        """The badge word in its full size when it fits, smaller when several badges share the banner."""
+        available = max(40, self.width() - 48)
+        points = self._points
+        width = qt.QFontMetricsF(_font(points)).horizontalAdvance(self.badge.text())
+        if width > available:
+            points = max(10.0, points * available / width)
+        if abs(points - self.badge.font().pointSizeF()) > 0.01:
+            self.badge.setFont(_font(points))
+
+    def resizeEvent(self, event: qt.QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._fit()
 
 
 class VerdictBanner(qt.QFrame):

@@ -83,6 +83,9 @@ class DemoPanel(qt.QWidget):
         super().changeEvent(event)
 
     def retranslate(self) -> None:
+        dock = self.parentWidget()
+        if isinstance(dock, qt.QDockWidget):
+            dock.setWindowTitle(self.tr("Demo labels"))
         self.help.setText(
             self.tr(
                 "Click a label to scan it (the same path as a hardware scanner), "
@@ -101,9 +104,9 @@ def add_demo_dock(window: qt.QMainWindow, labels: Sequence[DemoLabel], scan: Cal
     panel = DemoPanel(labels, scan)
     dock = qt.QDockWidget(window)
     dock.setObjectName("demoLabels")
-    dock.setWindowTitle(qt.QCoreApplication.translate("DemoPanel", "Demo labels"))
     dock.setFeatures(qt.QDockWidget.DockWidgetFeature.NoDockWidgetFeatures)
     dock.setWidget(panel)
+    panel.retranslate()
     panel.setMinimumWidth(340)
     window.addDockWidget(qt.Qt.DockWidgetArea.LeftDockWidgetArea, dock)
     return panel

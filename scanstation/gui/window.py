@@ -177,6 +177,7 @@ class StationWindow(qt.QMainWindow):
         self.notice_bar.setWordWrap(True)
         self.notice_bar.setStyleSheet("background: #fff59d; color: #111; padding: 8px; border: 3px solid #f57f17;")
         self.notice_bar.setVisible(False)
+        self.notice_bar.setSizePolicy(qt.QSizePolicy.Policy.Ignored, qt.QSizePolicy.Policy.Minimum)
         outer.addWidget(self.notice_bar)
 
         # The bottom row is either the log-in form or the typed entry with undo.
@@ -236,6 +237,10 @@ class StationWindow(qt.QMainWindow):
         for w in (self.scanners_label, self.sync_label, self.operator_label, self.sound_label):
             w.setFont(_font(13 * s, bold=True))
             w.setTextFormat(qt.Qt.TextFormat.RichText)
+        for w in (self.scanners_label, self.sync_label):
+            # Long status texts are cut, never allowed to widen the window past the screen.
+            w.setSizePolicy(qt.QSizePolicy.Policy.Ignored, qt.QSizePolicy.Policy.Preferred)
+            w.setMinimumWidth(round(200 * s))
         bar.addWidget(self.scanners_label, 2)
         bar.addWidget(self.sync_label, 2)
         bar.addPermanentWidget(self.sound_label)
@@ -603,7 +608,7 @@ class StationWindow(qt.QMainWindow):
             self.sound_label.setText("")
             self.sound_label.setToolTip("")
         else:
-            self.sound_label.setText(_esc(self.tr("no sound: the banner flashes")))
+            self.sound_label.setText(_esc(self.tr("no sound: flashing")))
             self.sound_label.setToolTip(self._sounds.reason)
 
     def _on_notice(self, notice: Any) -> None:

@@ -80,11 +80,13 @@ def test_demo_labels_cover_every_outcome_and_reach_the_server(
     assert _click(qtbot, station, panel, "ups").outcome is Outcome.DUPLICATE
     assert w.banner.word.text() == "ALREADY RECEIVED"
 
-    # Once the undo windows close, sync pushes the arrivals; the simulator sends the customers their e-mails.
-    ups = next(label for label in env.labels if label.key == "ups")
-    qtbot.waitUntil(lambda: len(env.server.notifications()) >= 6, timeout=40_000)
-    texts = " ".join(str(n) for n in env.server.notifications())
-    assert ups.tracking_number in texts or "UN-0101" in texts
+    # Once the undo windows close, sync pushes the six arrivals: the server's parcels change status.
+    def statuses(suite: str) -> list[str]:
+        return [item["status"] for item in env.server.registrations(query=suite)]
+
+    qtbot.waitUntil(lambda: statuses("UN-0101") == ["at_warehouse"], timeout=40_000)
+    qtbot.waitUntil(lambda: sorted(statuses("UN-0103")) == ["at_warehouse", "at_warehouse", "awaiting"], timeout=20_000)
+    assert statuses("UN-0107") == ["shipped"]  # not_expected changes nothing on the server
 
 
 def test_unknown_parcel_registered_later_is_announced(
