@@ -22,6 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import signal
+    import sqlite3
     import threading
     import time
     from pathlib import Path
@@ -49,20 +50,31 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
 
+    class GenerationStoppedError(Exception):
+        """A signal arrived while registrations were being generated."""
+
     def progress(done: int, total: int) -> None:
+        if stop.is_set():
+            raise GenerationStoppedError  # rolls the generation back: the next start generates afresh
         print(f"\rgenerating registrations: {done}/{total}", end="", file=sys.stderr, flush=True)
 
     started = time.monotonic()
     try:
+        server.store  # noqa: B018 - opens (or creates) the database first: its problems are not the port's
+    except (OSError, sqlite3.Error, RuntimeError) as exc:
+        print(f"scanstation devserver: cannot use the database {db_path}: {exc}", file=sys.stderr)
+        return 1
+    try:
         server.start(on_progress=progress)
     except OSError as exc:
-        print(
-            f"\nscanstation devserver: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr
-        )
+        server.stop()
+        where = f"{args.host}:{args.port}"
+        print(f"\nscanstation devserver: cannot listen on {where}: {exc.strerror or exc}", file=sys.stderr)
         return 1
-    except RuntimeError as exc:
-        print(f"\nscanstation devserver: {exc}", file=sys.stderr)
-        return 1
+    except GenerationStoppedError:
+        server.stop()
+        print("\nscanstation devserver: stopped while generating; nothing was kept", file=sys.stderr)
+        return 130
     try:
         live, deleted = server.store.registration_count()
         if server.generated:

@@ -9,6 +9,7 @@ import multiprocessing
 import os
 import queue
 import random
+import signal
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -257,7 +258,8 @@ _ChunkArgs = tuple[int, int, int, int, tuple[datetime, timedelta]]
 def _in_processes(chunks: list[_ChunkArgs], workers: int) -> Iterator[_Chunk]:
     """Chunks in order, built by a process pool with a bounded number in flight (bounded memory)."""
     # spawn, not fork: the caller may have threads (a GUI, a running server) that fork would copy mid-state.
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_leave_signals_to_the_parent) as pool:
         pending: collections.deque[Future[_Chunk]] = collections.deque()
         todo = iter(chunks)
         try:
@@ -271,6 +273,11 @@ def _in_processes(chunks: list[_ChunkArgs], workers: int) -> Iterator[_Chunk]:
         finally:
             for future in pending:
                 future.cancel()
+
+
+def _leave_signals_to_the_parent() -> None:
+    # Ctrl+C reaches the whole process group; the parent decides to stop and shuts the pool down.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _in_thread(chunks: list[_ChunkArgs]) -> Iterator[_Chunk]:

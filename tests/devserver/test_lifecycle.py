@@ -178,3 +178,21 @@ def test_fresh_starts_over_and_an_existing_database_is_kept_otherwise(tmp_path: 
         assert expected in printed["db"]
         if "--fresh" not in args:
             assert "--parcels ignored" in err
+
+
+@pytest.mark.parametrize("content", [b"this is not a database" * 100, b""])
+def test_the_command_says_when_the_database_is_unusable(tmp_path: Path, content: bytes) -> None:
+    db = tmp_path / "c.sqlite3"
+    if content:
+        db.write_bytes(content)
+    else:
+        db.mkdir()  # a directory where the file should be
+    result = subprocess.run(
+        [sys.executable, "-m", "scanstation", "devserver", "--port", "0", "--db", str(db)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert f"cannot use the database {db}" in result.stderr
+    assert "Traceback" not in result.stderr
