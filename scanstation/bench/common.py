@@ -17,6 +17,7 @@ from typing import Any
 __all__ = [
     "Stats",
     "add_json_option",
+    "children_cpu_s",
     "emit_json",
     "machine_info",
     "peak_rss_mb",
@@ -73,6 +74,16 @@ class Stats:
         }
 
 
+def children_cpu_s() -> float | None:
+    """CPU seconds (user + system) of the child processes waited for so far; None where unknown."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def peak_rss_mb(*, children: bool = False) -> float | None:
     """Peak resident memory in MiB of this process, or (children=True) of the largest child waited for.
 
@@ -118,12 +129,16 @@ def machine_info() -> dict[str, Any]:
     """What the figures were measured on."""
     import os
 
-    return {
+    info: dict[str, Any] = {
         "python": platform.python_version(),
         "sqlite": sqlite3.sqlite_version,
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
     }
+    if hasattr(os, "getloadavg"):
+        # On a shared machine the figures move with the load: say what it was.
+        info["loadavg_1m"] = round(os.getloadavg()[0], 2)
+    return info
 
 
 def add_json_option(parser: argparse.ArgumentParser) -> None:

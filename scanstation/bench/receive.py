@@ -14,17 +14,16 @@ from scanstation.bench.common import add_json_option
 if TYPE_CHECKING:
     import random
     from collections.abc import Iterator
-    from multiprocessing.connection import Connection
 
     from sqlalchemy.engine import Engine
 
-    from scanstation.store.registrations import RegistrationRecord
+    from scanstation.store.registrations import NewRows, RegistrationRecord
     from scanstation.tracking.samples import SampleNumber
 
 # Scan mix of issue 2 section 5.
 MIX = {"matched": 0.70, "duplicate": 0.10, "unknown": 0.15, "invalid": 0.05}
-BATCH = 25_000  # registrations per bulk insert and transaction while building
-KEEP_TARGETS = 60_000  # candidate parcels for matched scans kept from the build (enough for any --scans)
+BATCH = 10_000  # registrations per generated batch, bulk insert and transaction while building
+BUILD_CACHE_KIB = 65_536  # SQLite page cache while building (the timed part uses the default)
 STATION = "bench-station"
 OPERATOR = "bench"
 # Statuses of the registrations as the feed would have them on a busy day (the rest are awaiting).
@@ -67,9 +66,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="cProfile the Receiver calls, write the stats to FILE and print the top entries to stderr",
     )
     parser.add_argument(
-        "--one-process",
-        action="store_true",
-        help="generate the registrations in this process (default: a forked child, in parallel with the inserts)",
+        "--build-workers",
+        type=int,
+        default=2,
+        metavar="K",
+        help="processes generating registrations while this one inserts them (2; 0: all in this process)",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     add_json_option(parser)
@@ -86,8 +87,8 @@ class _Planned:
 class _Built:
     seconds: float
     cpu_seconds: float  # of this process: tells a slow build from a machine busy with other work
-    awaiting: list[tuple[str, SampleNumber]]  # (id, number) candidates for matched scans
-    elsewhere: list[tuple[str, SampleNumber]]  # already at the warehouse: duplicates from another station
+    awaiting: list[_Target]  # candidates for matched scans
+    elsewhere: list[_Target]  # already at the warehouse: duplicates from another station
     registrations: int
     keys: int
 
@@ -139,6 +140,7 @@ def _run(args: argparse.Namespace, path: Path, floor_path: Path) -> int:
 
     from scanstation.bench.common import (
         Stats,
+        children_cpu_s,
         emit_json,
         machine_info,
         peak_rss_mb,
@@ -153,7 +155,8 @@ def _run(args: argparse.Namespace, path: Path, floor_path: Path) -> int:
     url = f"sqlite:///{path}"
 
     progress(f"building {args.parcels:,} registrations in {path} ...", quiet=quiet)
-    built = _build(url, args.parcels, args.seed, quiet=quiet, separate=not args.one_process)
+    keep = max(5_000, 2 * (args.scans + args.warmup))
+    built = _build(url, args.parcels, args.seed, keep=keep, workers=args.build_workers, quiet=quiet)
     progress(
         f"built in {built.seconds:.1f} s: {built.registrations:,} registrations, {built.keys:,} keys, "
         f"{path.stat().st_size / 1e6:.0f} MB",
@@ -213,11 +216,13 @@ def _run(args: argparse.Namespace, path: Path, floor_path: Path) -> int:
     ratio_p50 = rec.p50_ms / flo.p50_ms
     ratio_p99 = rec.p99_ms / flo.p99_ms
     rss = peak_rss_mb()
-    child_rss = peak_rss_mb(children=True) if not args.one_process else None
+    child_rss = peak_rss_mb(children=True) if args.build_workers > 0 else None
+    child_cpu = children_cpu_s() if args.build_workers > 0 else None
     print(f"receive benchmark: {built.registrations:,} registrations ({built.keys:,} keys), {len(plan):,} scans")
     print(
-        f"build {built.seconds:.1f} s ({built.cpu_seconds:.1f} s CPU in this process); "
-        f"peak RSS {_mb(rss)} (generator process {_mb(child_rss)})"
+        f"build {built.seconds:.1f} s (CPU: {built.cpu_seconds:.1f} s in this process, "
+        f"{child_cpu or 0:.1f} s in {args.build_workers} generator processes); "
+        f"peak RSS {_mb(rss)} (largest generator process {_mb(child_rss)})"
     )
     print_stats("Receiver.receive", rec)
     print_stats("floor (plain sqlite3)", flo)
@@ -242,6 +247,8 @@ def _run(args: argparse.Namespace, path: Path, floor_path: Path) -> int:
                 "ratio_p99": round(ratio_p99, 3),
                 "build_s": round(built.seconds, 2),
                 "build_cpu_s": round(built.cpu_seconds, 2),
+                "build_workers": args.build_workers,
+                "generator_cpu_s": None if child_cpu is None else round(child_cpu, 2),
                 "copy_s": round(copy_time[0], 2),
                 "peak_rss_mb": None if rss is None else round(rss, 1),
                 "generator_rss_mb": None if child_rss is None else round(child_rss, 1),
@@ -257,8 +264,21 @@ def _run(args: argparse.Namespace, path: Path, floor_path: Path) -> int:
 # ----------------------------------------------------------------------------------------------- build
 
 
-def _registrations(n: int, rng: random.Random) -> Iterator[tuple[RegistrationRecord, SampleNumber]]:
-    """N feed records in split orders: several parcels of one customer share an order number."""
+_Target = tuple[str, tuple[str, ...]]  # a registration id and what scanners read from its label
+
+
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    rows: NewRows
+    awaiting: list[_Target]  # a random few awaiting parcels: candidates for matched scans
+    elsewhere: list[_Target]  # a random few another station received: candidates for duplicates
+
+
+def _registrations(
+    rng: random.Random, first: int, count: int, customers: int, order_prefix: str
+) -> Iterator[tuple[RegistrationRecord, SampleNumber]]:
+    """`count` feed records from id `first` on, in split orders: parcels of one customer share an order."""
+    from bisect import bisect
     from datetime import UTC, datetime, timedelta
     from itertools import accumulate
 
@@ -266,31 +286,31 @@ def _registrations(n: int, rng: random.Random) -> Iterator[tuple[RegistrationRec
     from scanstation.store.registrations import RegistrationRecord
     from scanstation.tracking.samples import sample_number, typed_variant
 
-    customers = max(1, n // 6)
     store_names = [s for s, _ in STORES]
-    # Cumulative weights: random.choices with plain weights re-adds them on every call.
+    # bisect over cumulative weights: random.choices costs several times more per call.
     store_cum = list(accumulate(w for _, w in STORES))
     size_cum = list(accumulate(ORDER_SIZE_WEIGHTS))
-    names = [f"{first} {last}" for last in LAST_NAMES for first in FIRST_NAMES]
+    names = [f"{first_name} {last}" for last in LAST_NAMES for first_name in FIRST_NAMES]
     epoch = datetime(2026, 9, 1, tzinfo=UTC)
     spread_s = 86 * 86_400
+    rand = rng.random
     made = 0
     order_seq = 0
-    while made < n:
+    while made < count:
         order_seq += 1
-        size = min(rng.choices(ORDER_SIZES, cum_weights=size_cum)[0], n - made)
+        size = min(ORDER_SIZES[bisect(size_cum, rand() * size_cum[-1])], count - made)
         cust = rng.randrange(customers)
-        store = rng.choices(store_names, cum_weights=store_cum)[0]
+        store = store_names[bisect(store_cum, rand() * store_cum[-1])]
         if store == "amazon.com":
             order = f"11{rng.randrange(10)}-{rng.randrange(10**7):07d}-{rng.randrange(10**7):07d}"
         else:
-            order = f"{store[:3].upper()}{order_seq:09d}"
-        services = tuple(s for s in SERVICES if rng.random() < 0.12)
+            order = f"{store[:3].upper()}{order_prefix}{order_seq:06d}"
+        bits = rng.getrandbits(3 * len(SERVICES))  # each service with probability 1/8
+        services = tuple(s for i, s in enumerate(SERVICES) if not (bits >> (3 * i)) & 7)
         customer_id, suite, name = f"c_{cust}", f"UN-{10_000 + cust}", names[cust % len(names)]
         for _ in range(size):
-            made += 1
             sample = sample_number(rng)
-            r = rng.random()
+            r = rand()
             if r < P_RECEIVED_ELSEWHERE:
                 status = AT_WAREHOUSE
             elif r < P_RECEIVED_ELSEWHERE + P_SHIPPED:
@@ -298,7 +318,7 @@ def _registrations(n: int, rng: random.Random) -> Iterator[tuple[RegistrationRec
             else:
                 status = AWAITING
             record = RegistrationRecord(
-                id=f"p_{made:08d}",
+                id=f"p_{first + made:08d}",
                 updated_at=epoch + timedelta(seconds=rng.randrange(spread_s)),
                 tracking_typed=typed_variant(sample.tracking_number, rng),
                 order_number=order,
@@ -309,95 +329,70 @@ def _registrations(n: int, rng: random.Random) -> Iterator[tuple[RegistrationRec
                 customer_suite=suite,
                 customer_name=name,
             )
+            made += 1
             yield record, sample
 
 
-def _generate(n: int, seed: int) -> Iterator[tuple[Any, ...]]:
-    """The build's CPU-heavy half: ("rows", NewRows) per batch, then ("done", awaiting, elsewhere).
-
-    The two lists are reservoir samples of (id, number) over all N registrations: candidates for
-    matched scans and for parcels another station already received, spread over the whole table
-    without keeping N numbers in memory.
-    """
+def _batch(seed: int, index: int, first: int, count: int, customers: int, keep: int) -> _Batch:
+    """One batch of the build, the same for the same arguments in any process (the CPU-heavy half)."""
     import random
 
     from scanstation.store.models import AT_WAREHOUSE, AWAITING
     from scanstation.store.registrations import new_rows
 
-    rng = random.Random(seed)
-    pick = random.Random(seed + 1)
-    awaiting: list[tuple[str, SampleNumber]] = []
-    elsewhere: list[tuple[str, SampleNumber]] = []
-    seen_awaiting = seen_elsewhere = 0
-    batch: list[RegistrationRecord] = []
-    for record, sample in _registrations(n, rng):
-        batch.append(record)
+    rng = random.Random(f"{seed}/{index}")  # str seeds hash deterministically (sha512)
+    records: list[RegistrationRecord] = []
+    awaiting: list[_Target] = []
+    elsewhere: list[_Target] = []
+    for record, sample in _registrations(rng, first, count, customers, f"{index:04d}"):
+        records.append(record)
         if record.status == AWAITING:
-            seen_awaiting += 1
-            _reservoir(awaiting, KEEP_TARGETS, seen_awaiting, (record.id, sample), pick)
+            awaiting.append((record.id, sample.label_scans))
         elif record.status == AT_WAREHOUSE:
-            seen_elsewhere += 1
-            _reservoir(elsewhere, KEEP_TARGETS // 4, seen_elsewhere, (record.id, sample), pick)
-        if len(batch) >= BATCH:
-            yield ("rows", new_rows(batch))
-            batch = []
-    if batch:
-        yield ("rows", new_rows(batch))
-    yield ("done", awaiting, elsewhere)
-
-
-def _generator_process(n: int, seed: int, out: Connection) -> None:
-    """Child process: generate and send; a failure is sent as text rather than lost."""
-    import traceback
-
-    try:
-        for message in _generate(n, seed):
-            out.send(message)
-    except BaseException:
-        out.send(("error", traceback.format_exc()))
-    finally:
-        out.close()
+            elsewhere.append((record.id, sample.label_scans))
+    awaiting = rng.sample(awaiting, min(keep, len(awaiting)))
+    elsewhere = rng.sample(elsewhere, min(max(1, keep // 4), len(elsewhere)))
+    return _Batch(new_rows(records), awaiting, elsewhere)
 
 
 @contextmanager
-def _messages(n: int, seed: int, *, separate: bool) -> Iterator[Iterator[tuple[Any, ...]]]:
-    """_generate's messages, produced by a forked child (in parallel with the inserts) where possible."""
+def _batches(n: int, seed: int, keep: int, workers: int) -> Iterator[Iterator[_Batch]]:
+    """The build's batches in order; made by `workers` forked processes while this one inserts.
+
+    fork, not spawn: a spawned child would re-run `python -m scanstation`. The pool is created on
+    entering, before this process opens the database, so no child inherits a SQLite connection.
+    """
+    import math
     import multiprocessing
+    from collections import deque
 
-    if not separate or "fork" not in multiprocessing.get_all_start_methods():
-        yield _generate(n, seed)
+    count = math.ceil(n / BATCH)
+    customers = max(1, n // 6)
+    per_batch = math.ceil(keep / count)
+
+    def args(index: int) -> tuple[int, int, int, int, int, int]:
+        first = index * BATCH + 1
+        return (seed, index, first, min(BATCH, n - index * BATCH), customers, per_batch)
+
+    if workers < 1 or "fork" not in multiprocessing.get_all_start_methods():
+        yield (_batch(*args(i)) for i in range(count))
         return
-    # fork, not spawn: `python -m scanstation` would be re-run by a spawned child. Forked before any
-    # database connection exists, so the child holds no SQLite file handle.
-    ctx = multiprocessing.get_context("fork")
-    receiving, sending = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_generator_process, args=(n, seed, sending), name="bench-receive-generator")
-    child.start()
-    sending.close()
+    with multiprocessing.get_context("fork").Pool(processes=workers) as pool:
 
-    def received() -> Iterator[tuple[Any, ...]]:
-        while True:
-            try:
-                message: tuple[Any, ...] = receiving.recv()
-            except EOFError:
-                raise RuntimeError(f"the generator process ended early (exit code {child.exitcode})") from None
-            if message[0] == "error":
-                raise RuntimeError(f"the generator process failed:\n{message[1]}")
-            yield message
-            if message[0] == "done":
-                return
+        def results() -> Iterator[_Batch]:
+            # A bounded window of batches in flight: memory stays flat however large N is.
+            pending: deque[Any] = deque()
+            for index in range(count):
+                pending.append(pool.apply_async(_batch, args(index)))
+                if len(pending) > workers:
+                    yield pending.popleft().get()
+            while pending:
+                yield pending.popleft().get()
 
-    try:
-        yield received()
-    finally:
-        receiving.close()
-        child.join(10)
-        if child.is_alive():
-            child.terminate()
-            child.join()
+        yield results()
 
 
-def _build(url: str, n: int, seed: int, *, quiet: bool, separate: bool = True) -> _Built:
+def _build(url: str, n: int, seed: int, *, keep: int, workers: int, quiet: bool) -> _Built:
     """Schema by the real migrations; rows by the same bulk insert sync uses, in big transactions.
 
     Only the build runs without a journal and without fsync; the timed part reconnects with the
@@ -411,9 +406,9 @@ def _build(url: str, n: int, seed: int, *, quiet: bool, separate: bool = True) -
 
     started = time.perf_counter()
     cpu_started = time.process_time()
-    awaiting: list[tuple[str, SampleNumber]] = []
-    elsewhere: list[tuple[str, SampleNumber]] = []
-    with _messages(n, seed, separate=separate) as messages:
+    awaiting: list[_Target] = []
+    elsewhere: list[_Target] = []
+    with _batches(n, seed, keep, workers) as batches:
         open_store(url).dispose()
         engine = create_engine_for(url)
         try:
@@ -422,7 +417,7 @@ def _build(url: str, n: int, seed: int, *, quiet: bool, separate: bool = True) -
                 assert raw is not None
                 raw.execute("PRAGMA journal_mode = OFF")
                 raw.execute("PRAGMA synchronous = OFF")
-                raw.execute("PRAGMA cache_size = -65536")
+                raw.execute(f"PRAGMA cache_size = -{BUILD_CACHE_KIB}")
                 # Secondary indexes are built once at the end (sorted) instead of row by row; the exact
                 # SQL the migrations created is replayed, so the schema stays the production one.
                 indexes = raw.execute(
@@ -433,12 +428,11 @@ def _build(url: str, n: int, seed: int, *, quiet: bool, separate: bool = True) -
                     raw.execute(f'DROP INDEX "{name}"')
                 done = 0
                 last_report = started
-                for message in messages:
-                    if message[0] == "done":
-                        awaiting, elsewhere = message[1], message[2]
-                        break
+                for batch in batches:
                     with conn.begin():
-                        done += insert_rows(conn, message[1])
+                        done += insert_rows(conn, batch.rows)
+                    awaiting += batch.awaiting
+                    elsewhere += batch.elsewhere
                     now = time.perf_counter()
                     if now - last_report > 5:
                         progress(f"  {done:,} registrations, {now - started:.0f} s", quiet=quiet)
@@ -454,15 +448,6 @@ def _build(url: str, n: int, seed: int, *, quiet: bool, separate: bool = True) -
     return _Built(
         time.perf_counter() - started, time.process_time() - cpu_started, awaiting, elsewhere, registrations, keys
     )
-
-
-def _reservoir(pool: list[Any], size: int, seen: int, item: Any, rng: random.Random) -> None:
-    if len(pool) < size:
-        pool.append(item)
-    else:
-        slot = rng.randrange(seen)
-        if slot < size:
-            pool[slot] = item
 
 
 def _copy_database(source: Path, target: Path) -> None:
@@ -501,8 +486,8 @@ def _plan_scans(
     if len(targets) < n_match + w_match:
         raise SystemExit(f"scanstation bench receive: --parcels {built.registrations} is too few for --scans {m}")
 
-    def label(sample: SampleNumber) -> str:
-        return rng.choice(sample.label_scans)
+    def label(scans: tuple[str, ...]) -> str:
+        return rng.choice(scans)
 
     matched = [_Planned("matched", raw, key_of(raw)) for raw in (label(s) for _, s in targets[:n_match])]
     warm = [
@@ -513,7 +498,7 @@ def _plan_scans(
     unknown: list[_Planned] = []
     with engine.connect() as conn:
         while len(unknown) < n_unknown + w_other:
-            raw = label(sample_number(rng))
+            raw = label(sample_number(rng).label_scans)
             keys = sorted(parse_scan(raw).keys)
             if not keys:
                 continue

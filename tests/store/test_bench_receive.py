@@ -35,7 +35,7 @@ def test_emit_json_writes_one_parsable_line(capsys: pytest.CaptureFixture[str]) 
 @pytest.mark.slow
 def test_small_run_reports_every_figure(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = tmp_path / "bench.db"
-    code = main(["bench", "receive", "--parcels", "3000", "--scans", "200", "--warmup", "10", "--db", str(db)])
+    code = main(["bench", "receive", "--parcels", "3000", "--scans", "200", "--warmup", "10", "--db", str(db), "--build-workers", "0"])
     code_json = main(["bench", "receive", "--parcels", "3000", "--scans", "200", "--json", "--quiet"])
     assert (code, code_json) == (0, 0)
     out = capsys.readouterr().out
