@@ -4,6 +4,46 @@
 <context>
     <name>DemoPanel</name>
     <message>
+        <source>UPS 1Z · services</source>
+        <translation>UPS 1Z · услуги</translation>
+    </message>
+    <message>
+        <source>FedEx 34-digit barcode</source>
+        <translation>FedEx, 34-значный штрихкод</translation>
+    </message>
+    <message>
+        <source>USPS IMpb 420+ZIP</source>
+        <translation>USPS IMpb 420+ZIP</translation>
+    </message>
+    <message>
+        <source>Amazon TBA</source>
+        <translation>Amazon TBA</translation>
+    </message>
+    <message>
+        <source>Split order · parcel 1 of 3</source>
+        <translation>Разделённый заказ · посылка 1 из 3</translation>
+    </message>
+    <message>
+        <source>Split order · parcel 2 of 3</source>
+        <translation>Разделённый заказ · посылка 2 из 3</translation>
+    </message>
+    <message>
+        <source>Two customers typed this number</source>
+        <translation>Этот номер ввели два клиента</translation>
+    </message>
+    <message>
+        <source>Already shipped to the customer</source>
+        <translation>Уже отправлена клиенту</translation>
+    </message>
+    <message>
+        <source>Nobody registered this</source>
+        <translation>Никто не зарегистрировал</translation>
+    </message>
+    <message>
+        <source>Not a tracking number</source>
+        <translation>Не трек-номер</translation>
+    </message>
+    <message>
         <source>Click a label to scan it (the same path as a hardware scanner), or point a keyboard-wedge scanner at the screen.</source>
         <translation>Щёлкните этикетку, чтобы «отсканировать» её (тот же путь, что у сканера), или наведите на экран сканер-клавиатуру.</translation>
     </message>

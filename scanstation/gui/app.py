@@ -137,6 +137,7 @@ def run_window(config: Config, argv: list[str], *, extra: Callable[[Station], No
     if extra is not None:
         extra(station)
     station.show()
+    log.info("scan screen ready: station %s, database %s", config.station.id, station.engine.url.render_as_string())
     try:
         return int(app.exec())
     finally:

@@ -82,7 +82,25 @@ class DemoPanel(qt.QWidget):
             self.retranslate()
         super().changeEvent(event)
 
+    def _titles(self) -> dict[str, str]:
+        """The sample labels' captions in the screen's language (labels/ is Qt-free, so they live here)."""
+        return {
+            "ups": self.tr("UPS 1Z · services"),
+            "fedex34": self.tr("FedEx 34-digit barcode"),
+            "usps": self.tr("USPS IMpb 420+ZIP"),
+            "amazon": self.tr("Amazon TBA"),
+            "split1": self.tr("Split order · parcel 1 of 3"),
+            "split2": self.tr("Split order · parcel 2 of 3"),
+            "ambiguous": self.tr("Two customers typed this number"),
+            "shipped": self.tr("Already shipped to the customer"),
+            "unknown": self.tr("Nobody registered this"),
+            "garbage": self.tr("Not a tracking number"),
+        }
+
     def retranslate(self) -> None:
+        titles = self._titles()
+        for key, card in self.cards.items():
+            card.title.setText(titles.get(key, card.label.title))
         dock = self.parentWidget()
         if isinstance(dock, qt.QDockWidget):
             dock.setWindowTitle(self.tr("Demo labels"))

@@ -1,4 +1,10 @@
-"""Russian and English through Qt translators; .ts sources are compiled to .qm on first use."""
+"""Russian and English through Qt translators; .ts sources are compiled to .qm on first use.
+
+The source strings in the code are English, so English needs no catalogue. The Russian catalogue's
+source, resources/i18n/scanstation_ru.ts, is what people edit (pyside6-linguist) and commit; the
+compiled .qm is a build output: compiled by pyside6-lrelease into the state directory the first time
+it is needed (or again when the .ts is newer), or shipped ready beside the .ts in a frozen build.
+"""
 
 from __future__ import annotations
 
@@ -67,8 +73,12 @@ def qm_path(language: str, source_dir: Path | None = None, out_dir: Path | None 
 class Translations:
     """Installs the translator for one language at a time; Qt then sends LanguageChange to every widget."""
 
-    def __init__(self, app: qt.QCoreApplication) -> None:
+    def __init__(
+        self, app: qt.QCoreApplication, *, source_dir: Path | None = None, out_dir: Path | None = None
+    ) -> None:
         self._app = app
+        self._source_dir = source_dir
+        self._out_dir = out_dir
         self._translator: qt.QTranslator | None = None
         self.language = "en"
         self.problem = ""  # why the requested language could not be loaded, for the status bar
@@ -81,7 +91,7 @@ class Translations:
             self._translator = None
         self.problem = ""
         if language != "en":
-            path = qm_path(language)
+            path = qm_path(language, self._source_dir, self._out_dir)
             translator = qt.QTranslator(self._app)
             if path is None or not translator.load(str(path)):
                 self.problem = f"the {language} translation could not be loaded; showing English"
