@@ -16,7 +16,7 @@ import msgspec
 
 from scanstation.devserver import notify
 from scanstation.devserver.validate import event_problem
-from scanstation.devserver.wire import AT_WAREHOUSE, AWAITING, encode, make_cursor, parse_cursor, timestamp
+from scanstation.devserver.wire import AWAITING, encode, make_cursor, parse_cursor, timestamp
 
 SCHEMA_VERSION: Final = "1"
 
@@ -137,7 +137,11 @@ class FeedStore:
         self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
         self._all_readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
-        self._init_schema()
+        try:
+            self._init_schema()
+        except BaseException:
+            self._conn.close()
+            raise
         self._epoch = self._meta("epoch") or self._new_epoch()
         self._last_seq = int(self._conn.execute("SELECT coalesce(max(seq), 0) FROM registrations").fetchone()[0])
         self._next_customer = int(self._conn.execute("SELECT coalesce(max(num), 0) FROM customers").fetchone()[0]) + 1
@@ -147,8 +151,12 @@ class FeedStore:
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False, timeout=30)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+        except sqlite3.Error:
+            conn.close()  # not a database, or not writable: the caller reports it
+            raise
         return conn
 
     def _init_schema(self) -> None:
@@ -639,6 +647,3 @@ class FeedStore:
         with self._reader() as conn:
             rows = conn.execute(f"SELECT {', '.join(keys)} FROM unknown_parcels ORDER BY rowid").fetchall()
         return [dict(zip(keys, r, strict=True)) for r in rows]
-
-
-__all__ = ["AT_WAREHOUSE", "CursorGoneError", "FeedStore", "NotFoundError"]
