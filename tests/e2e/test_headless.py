@@ -46,14 +46,14 @@ class Lines:
                 return line
         while (left := deadline - time.monotonic()) > 0:
             try:
-                line = self._queue.get(timeout=left)
+                item = self._queue.get(timeout=left)
             except queue.Empty:
                 break
-            if line is None:
+            if item is None:
                 raise AssertionError(f"stdout ended; lines so far: {self.seen}")
-            self.seen.append(line)
-            if match(line):
-                return line
+            self.seen.append(item)
+            if match(item):
+                return item
         raise AssertionError(f"no matching line within {timeout} s; lines so far: {self.seen}")
 
 
