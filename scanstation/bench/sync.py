@@ -17,8 +17,6 @@ from typing import TYPE_CHECKING, Any
 from scanstation.bench.common import add_json_option
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
-
     from scanstation.receiving import Receiver
 
 TOKEN = "bench-token-7c1f"
@@ -107,7 +105,7 @@ class _Clerk:
 
 
 def run(args: argparse.Namespace) -> int:
-    from scanstation.bench.common import Stats, emit_json, machine_info, peak_rss_mb, print_stats, progress
+    from scanstation.bench.common import progress
 
     quiet = args.quiet
     with tempfile.TemporaryDirectory(prefix="scanstation-bench-sync-") as tmp:
@@ -135,9 +133,7 @@ def run(args: argparse.Namespace) -> int:
         progress(f"starting the simulator ({args.parcels} registrations; generating them the first time)", quiet=quiet)
         server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=None if not quiet else subprocess.DEVNULL)
         try:
-            return _bench(
-                args, server, port, station_db, quiet, Stats, emit_json, machine_info, peak_rss_mb, print_stats
-            )
+            return _bench(args, server, port, station_db, quiet)
         finally:
             server.terminate()
             try:
@@ -147,22 +143,12 @@ def run(args: argparse.Namespace) -> int:
                 server.wait()
 
 
-def _bench(  # noqa: PLR0915 - one benchmark, read top to bottom
-    args: argparse.Namespace,
-    server: subprocess.Popen[bytes],
-    port: int,
-    station_db: Path,
-    quiet: bool,
-    Stats: Any,  # noqa: N803
-    emit_json: Any,
-    machine_info: Any,
-    peak_rss_mb: Any,
-    print_stats: Any,
-) -> int:
+def _bench(args: argparse.Namespace, server: subprocess.Popen[bytes], port: int, station_db: Path, quiet: bool) -> int:
+    """The timed part, once the simulator is up (one benchmark, read top to bottom)."""
     import requests
     from sqlalchemy import select
 
-    from scanstation.bench.common import progress
+    from scanstation.bench.common import Stats, emit_json, machine_info, peak_rss_mb, print_stats, progress
     from scanstation.config import ServerConfig
     from scanstation.receiving import Receiver
     from scanstation.store.engine import open_store

@@ -36,7 +36,9 @@ SWITCH_INTERVAL_S: Final = 0.0005
 _WRITER_PRAGMAS: Final = (
     "PRAGMA synchronous = NORMAL",
     "PRAGMA cache_size = -65536",  # 64 MiB: the key indexes of a million registrations stay in memory
-    "PRAGMA wal_autocheckpoint = 200",  # keep the WAL short, so scans' commits never have to checkpoint it
+    # The scans' connections checkpoint at 1000 pages too: our commits, far bigger, cross it first, so the
+    # checkpoint runs here (after our lock is released) and a scan's commit hardly ever has to do one.
+    "PRAGMA wal_autocheckpoint = 1000",
 )
 
 _reg = cast(Table, Registration.__table__)

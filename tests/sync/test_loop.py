@@ -1,0 +1,164 @@
+"""The background loop and `scanstation sync`: status, sync now, quick stop, notices, the command's output."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import random
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from scanstation.cli import main
+from scanstation.devserver import DevServer
+from scanstation.receiving import Outcome, Receiver
+from scanstation.scan import Scan
+from scanstation.store.models import Registration
+from scanstation.sync.loop import DISABLED, ONLINE, Backoff, SyncLoop, SyncNotice, SyncStatus
+
+from .conftest import FEED_SIZE, STATION, TOKEN, MakeConfig
+from .test_push import wait_until
+
+
+def _registered(engine: Engine, rid: str) -> bool:
+    with engine.connect() as conn:
+        return conn.execute(select(Registration.id).where(Registration.id == rid)).first() is not None
+
+
+def test_backoff_grows_with_jitter_up_to_the_cap_and_honours_retry_after() -> None:
+    backoff = Backoff(1.0, 8.0, random.Random(3))
+    delays = [backoff.failure() for _ in range(8)]
+    ceilings = [1, 2, 4, 8, 8, 8, 8, 8]
+    assert all(c / 2 <= d <= c for d, c in zip(delays, ceilings, strict=True))
+    assert len(set(delays)) == len(delays)  # jittered, not in step
+    assert backoff.failure(retry_after=30) == 30  # the server's word wins over the cap
+    backoff.success()
+    assert backoff.failure() <= 1.0
+
+
+def test_the_loop_publishes_status_pulls_on_sync_now_and_stops_quickly(
+    engine: Engine, devserver: DevServer, make_config: MakeConfig
+) -> None:
+    statuses: list[SyncStatus] = []
+    seen = threading.Event()
+
+    def on_status(status: SyncStatus) -> None:
+        statuses.append(status)
+        if status.state == ONLINE and status.last_pull_at is not None:
+            seen.set()
+
+    loop = SyncLoop(make_config(devserver.url, pull_interval_s=3600, push_interval_s=3600), engine, on_status=on_status)
+    loop.start()
+    try:
+        assert seen.wait(30), statuses
+        first = statuses[-1]
+        assert first.clock_offset_s is not None
+        assert first.events_waiting == 0
+        added = devserver.add_registration("TBA777000111222", suite="UN-7777")
+        loop.sync_now()  # the interval is an hour: only "sync now" can bring it this soon
+        wait_until(lambda: _registered(engine, added["id"]), what="the new registration pulled")
+    finally:
+        started = time.monotonic()
+        assert loop.stop(5)
+        assert time.monotonic() - started < 2
+    assert all(a != b for a, b in itertools.pairwise(statuses))
+
+
+def test_a_late_registration_is_received_and_noticed_by_the_running_loop(
+    engine: Engine, devserver: DevServer, make_config: MakeConfig
+) -> None:
+    receiver = Receiver(engine, station_id=STATION, undo_window_s=0)
+    notices: list[SyncNotice] = []
+    got = threading.Event()
+
+    def on_notice(notice: SyncNotice) -> None:
+        notices.append(notice)
+        got.set()
+
+    loop = SyncLoop(
+        make_config(devserver.url, pull_interval_s=3600),
+        engine,
+        resolver=receiver.resolve_unknowns,
+        on_notice=on_notice,
+    )
+    loop.start()
+    try:
+        assert receiver.receive(Scan(raw="TBA555000111222", scanner="test"), "anna").outcome is Outcome.UNKNOWN
+        devserver.add_registration("tba 555000111222", suite="UN-5555")
+        loop.sync_now()
+        assert got.wait(30)
+        # ... and the server hears of it: the unknown parcel is closed as matched.
+        wait_until(lambda: any(u["resolution"] == "matched" for u in devserver.unknown_parcels()), what="resolved")
+    finally:
+        assert loop.stop(5)
+    assert notices[0].kind == "unknown_resolved"
+    assert notices[0].message == "the customer registered it after it arrived"
+    assert getattr(notices[0].verdict, "customer_suite", None) == "UN-5555"
+
+
+def test_without_a_server_url_sync_is_disabled(engine: Engine, make_config: MakeConfig) -> None:
+    loop = SyncLoop(make_config(None), engine)
+    assert loop.status.state == DISABLED
+    report = loop.run_once()
+    assert report.pull is None
+    assert report.push.requests == 0
+
+
+def _config_file(tmp_path: Path, url: str, db_url: str, token: str = TOKEN) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        f'[station]\nid = "{STATION}"\n\n[database]\nurl = "{db_url}"\n\n'
+        f'[server]\nurl = "{url}"\ntoken = "{token}"\npage_limit = 50\n\n'
+        "[receiving]\nundo_window_s = 0\n\n[logging]\nfile = false\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture
+def keep_root_logging() -> Iterator[None]:
+    """The command sets up logging for the process; put the test runner's handlers back afterwards."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        yield
+    finally:
+        for handler in list(root.handlers):
+            if handler not in handlers:
+                root.removeHandler(handler)
+                handler.close()
+        for handler in handlers:
+            if handler not in root.handlers:
+                root.addHandler(handler)
+        root.setLevel(level)
+
+
+@pytest.mark.usefixtures("keep_root_logging")
+def test_the_command_prints_what_it_did(
+    tmp_path: Path, engine: Engine, devserver: DevServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db_url = engine.url.render_as_string(hide_password=False)
+    config = _config_file(tmp_path, devserver.url, db_url)
+    assert main(["sync", "--once", "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert f"pulled {FEED_SIZE} registrations in 3 pages ({FEED_SIZE} new, 0 changed)" in out
+    assert "pushed 0 events" in out
+    assert "online: 0 events waiting" in out
+
+    number = "TBA000000000001"  # registered by the fixture as "tba 000000000001"
+    Receiver(engine, station_id=STATION, undo_window_s=0).receive(Scan(raw=number, scanner="test"), "anna")
+    assert main(["sync", "--once", "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert "pulled 0 registrations" in out
+    assert "pushed 2 events (0 already known), rejected 0" in out
+
+    wrong = _config_file(tmp_path, devserver.url, db_url, token="wrong-token-123")
+    assert main(["sync", "--once", "--config", str(wrong)]) == 3
+    out = capsys.readouterr().out
+    assert "token rejected" in out
+    assert "wrong-token-123" not in out
