@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS: Final = 5000
 MIGRATIONS_DIR: Final = Path(__file__).with_name("migrations")
+_MIGRATION_LOCK: Final = 0x5CA25747  # PostgreSQL advisory lock key of this application's migrations
 
 
 class StoreError(Exception):
@@ -174,24 +175,36 @@ def _has_tables(conn: Connection) -> bool:
 
 
 def _backup_sqlite(source: Path, backup_dir: Path, revision: str | None) -> Path:
-    """Copy a live SQLite database with the backup API (consistent even in WAL mode)."""
-    backup_dir.mkdir(parents=True, exist_ok=True)
+    """Copy a live SQLite database with the backup API (consistent even in WAL mode).
+
+    StoreError when the copy cannot be made (no partial file is left); the caller then migrates nothing.
+    """
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     base = f"{source.stem}-{stamp}-rev-{revision or 'none'}"
     target = backup_dir / f"{base}.db"
-    counter = 1
-    while target.exists():
-        counter += 1
-        target = backup_dir / f"{base}-{counter}.db"
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     try:
-        dst = sqlite3.connect(target)
+        backup_dir.mkdir(parents=True, exist_ok=True)
+        counter = 1
+        while target.exists():
+            counter += 1
+            target = backup_dir / f"{base}-{counter}.db"
+        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
         try:
-            src.backup(dst)
+            dst = sqlite3.connect(target)
+            try:
+                src.backup(dst)
+            finally:
+                dst.close()
         finally:
-            dst.close()
-    finally:
-        src.close()
+            src.close()
+    except (OSError, sqlite3.Error) as err:
+        with suppress(OSError):
+            target.unlink(missing_ok=True)
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+        raise StoreError(
+            f"cannot back up {source} to {backup_dir} before migrating ({reason}); nothing was changed: "
+            "free some space or fix the directory's permissions"
+        ) from err
     return target
 
 
@@ -214,6 +227,9 @@ def upgrade(engine: Engine, *, backup_dir: Path | None = None) -> Path | None:
                 _raw_execute(conn, "PRAGMA foreign_keys = OFF")
             try:
                 with _begin_write(conn):
+                    if path is None:
+                        # PostgreSQL: stations starting at once wait here, and the later ones find head.
+                        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
                     current = current_revision(conn)
                     if current == head:
                         return None

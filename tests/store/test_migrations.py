@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from alembic import command
@@ -184,5 +185,49 @@ def test_migrating_keeps_foreign_keys_on_afterwards(sqlite_url: str) -> None:
         upgrade(engine)
         with engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
+    finally:
+        engine.dispose()
+
+
+def test_backup_failure_stops_the_migration(tmp_path: Path) -> None:
+    db = tmp_path / "station.db"
+    _old_database(db)
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the backup directory should be")
+    engine = create_engine_for(f"sqlite:///{db}")
+    try:
+        with pytest.raises(StoreError, match=r"cannot back up .* nothing was changed"):
+            upgrade(engine, backup_dir=blocker / "backups")
+        with engine.connect() as conn:
+            assert current_revision(conn) is None  # not migrated without its backup
+            assert conn.execute(text("SELECT body FROM legacy_note")).scalar_one() == "kept by the backup"
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_postgres_stations_starting_at_once_migrate_once(pg_db_url: str) -> None:
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(3)
+    # Without the migration lock the racing CREATE TABLEs block each other: fail in seconds, not hang.
+    impatient = pg_db_url + quote(" -clock_timeout=20s")
+
+    def start() -> None:
+        try:
+            barrier.wait(5)
+            open_store(impatient).dispose()
+        except BaseException as err:  # handed back to the test thread
+            errors.append(err)
+
+    threads = [threading.Thread(target=start) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    engine = open_store(pg_db_url, migrate=False)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar_one() == 1
     finally:
         engine.dispose()
