@@ -184,7 +184,10 @@ def _bench(args: argparse.Namespace, port: int, tmp: Path, server: subprocess.Po
             receive_s.append(float(getattr(payload, "latency_ms", 0.0)) / 1000)
 
     # Runs on the worker thread as the verdict is emitted: splits the latency into deciding and showing.
+    # Connected ahead of the window's slot, so the time is taken before the GUI thread can see the verdict.
+    station.bridge.verdict.disconnect(window._on_verdict)
     station.bridge.verdict.connect(on_decided, qt.Qt.ConnectionType.DirectConnection)
+    station.bridge.verdict.connect(window._on_verdict)
 
     window.banner_shown.connect(on_banner)
 

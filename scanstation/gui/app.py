@@ -14,6 +14,7 @@ from scanstation.config import Config
 from scanstation.gui import qt
 from scanstation.gui.bridge import Bridge, GuiReceiving
 from scanstation.gui.i18n import LANGUAGES, Translations, qm_path
+from scanstation.gui.resources import icon_path
 from scanstation.gui.sound import Sounds
 from scanstation.gui.window import StationWindow
 
@@ -136,6 +137,7 @@ def run_window(config: Config, argv: list[str], *, extra: Callable[[Station], No
     app = qt.QApplication.instance() or qt.QApplication(argv)
     assert isinstance(app, qt.QApplication)
     app.setApplicationName("scanstation")
+    app.setWindowIcon(qt.QIcon(str(icon_path())))
     stop_on_signals(app)
     try:
         station = Station(config, app)

@@ -20,3 +20,7 @@ def sounds_dir() -> Path:
 
 def i18n_dir() -> Path:
     return resources_dir() / "i18n"
+
+
+def icon_path() -> Path:
+    return resources_dir() / "icons" / "scanstation.svg"

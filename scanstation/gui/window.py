@@ -105,18 +105,23 @@ class StationWindow(qt.QMainWindow):
         self._build()
         self._connect()
         self.retranslate()
-        if settings is not None:
-            geometry = settings.value("window/geometry")
-            if isinstance(geometry, qt.QByteArray) and not geometry.isEmpty():
-                self.restoreGeometry(geometry)
-            else:
-                self.resize(1400, 900)
-        else:
-            self.resize(1400, 900)
+        geometry = settings.value("window/geometry") if settings is not None else None
+        if not (isinstance(geometry, qt.QByteArray) and not geometry.isEmpty() and self.restoreGeometry(geometry)):
+            self.resize(self._default_size())
         self._show(self._banner_source, feedback=None)
         self.name_edit.setFocus()
 
     # ----- building -------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _default_size() -> qt.QSize:
+        """1400x900, or nine tenths of a smaller screen (a laptop running the demo)."""
+        size = qt.QSize(1400, 900)
+        screen = qt.QGuiApplication.primaryScreen()
+        if screen is not None:
+            free = screen.availableGeometry().size()
+            size = size.boundedTo(qt.QSize(free.width() * 9 // 10, free.height() * 9 // 10))
+        return size
 
     def _build(self) -> None:
         s = self._scale
