@@ -156,6 +156,7 @@ class SyncLoop:
         self._client: CentralClient | None = None
         self._pending_config: Config | None = None
         self._token_rejected = False
+        self._catch_up = True  # once at start: a crash may have come between a page and its late-match check
         self._pull_backoff = Backoff(config.server.backoff_initial_s, config.server.backoff_max_s, self._rng)
         self._push_backoff = Backoff(config.server.backoff_initial_s, config.server.backoff_max_s, self._rng)
         self._apply_config(config)
@@ -205,6 +206,7 @@ class SyncLoop:
         """One full cycle on the caller's thread: health, pull to the end, push everything due."""
         report = CycleReport()
         self._take_pending_config()
+        self._catch_up_unknowns()
         if self._client is None:
             self._publish()
             return report
@@ -221,10 +223,10 @@ class SyncLoop:
 
     def _run(self) -> None:
         try:
-            self._catch_up_unknowns()
             next_pull = next_push = time.monotonic()
             while not self._stop.is_set():
                 self._take_pending_config()
+                self._catch_up_unknowns()
                 with self._lock:
                     now_requested, self._now_requested = self._now_requested, False
                 now = time.monotonic()
@@ -240,7 +242,10 @@ class SyncLoop:
                     if self._on_cycle is not None and (
                         report.pull is not None or report.push.requests or report.errors
                     ):
-                        self._on_cycle(report)
+                        try:
+                            self._on_cycle(report)
+                        except Exception:
+                            log.exception("a cycle listener failed")
                 self._publish()
                 if self._stop.is_set():
                     break
@@ -290,13 +295,15 @@ class SyncLoop:
         self._set(last_pull_at=_parse_time(pulled), last_push_at=_parse_time(pushed))
 
     def _catch_up_unknowns(self) -> None:
-        """Unknown parcels a crash left between a page's commit and its late-match check."""
-        if self._resolver is None:
+        """Unknown parcels a crash (or a failed check) left between a page's commit and its late-match check."""
+        if self._resolver is None or not self._catch_up:
             return
         try:
             self._notify(self._resolver(None))
         except Exception:
             log.exception("checking open unknown parcels against the registrations failed")
+            return
+        self._catch_up = False
 
     def _health(self, report: CycleReport) -> None:
         assert self._client is not None
@@ -328,6 +335,10 @@ class SyncLoop:
             return self._pull_backoff.failure()
         except SyncError as err:
             return self._failed(err, report, self._pull_backoff)
+        except Exception as err:  # e.g. the database locked past its busy timeout: try again later
+            # A page may have been stored without its late-match check: check every open unknown next time.
+            self._catch_up = True
+            return self._local_failure("pulling", err, report, self._pull_backoff)
         report.pull = result
         self._pull_backoff.success()
         if result.completed:
@@ -357,6 +368,8 @@ class SyncLoop:
                 return self._push_backoff.failure()
             except SyncError as err:
                 return self._failed(err, report, self._push_backoff)
+            except Exception as err:
+                return self._local_failure("pushing", err, report, self._push_backoff)
             if step.requests == 0:
                 break
             self._push_backoff.success()
@@ -385,6 +398,14 @@ class SyncLoop:
         delay = backoff.failure(err.retry_after if isinstance(err, ServerBusyError) else None)
         log.info("next attempt in %.1f s", delay)
         return delay
+
+    def _local_failure(self, doing: str, err: Exception, report: CycleReport, backoff: Backoff) -> float:
+        """A failure on this side (database, a bug): logged with its traceback; the loop goes on."""
+        message = redact(f"{doing} failed on the station: {type(err).__name__}: {err}")[:500]
+        report.errors.append(message)
+        log.exception("%s", message)
+        self._set(last_error=message)
+        return backoff.failure()
 
     def _contract_error(self, err: ContractError, report: CycleReport) -> None:
         message = redact(str(err))

@@ -162,3 +162,29 @@ def test_the_command_prints_what_it_did(
     out = capsys.readouterr().out
     assert "token rejected" in out
     assert "wrong-token-123" not in out
+
+
+def test_a_failure_on_the_station_side_does_not_end_the_loop(
+    engine: Engine, devserver: DevServer, make_config: MakeConfig
+) -> None:
+    receiver = Receiver(engine, station_id=STATION, undo_window_s=0)
+    calls: list[list[str] | None] = []
+
+    def flaky(ids: list[str] | None) -> list[object]:
+        calls.append(ids)
+        if len(calls) == 2:  # the first check after a page: as if the database were locked
+            raise RuntimeError("database is locked")
+        return list(receiver.resolve_unknowns(ids))
+
+    statuses: list[SyncStatus] = []
+    loop = SyncLoop(make_config(devserver.url), engine, resolver=flaky, on_status=statuses.append)
+    loop.start()
+    try:
+        wait_until(lambda: any(s.last_error and "database is locked" in s.last_error for s in statuses), what="error")
+        # The loop goes on: the next cycle checks every open unknown (ids=None), then pulls as usual.
+        wait_until(lambda: None in calls[2:] and loop.status.last_pull_at is not None, what="recovery")
+        added = devserver.add_registration("TBA444000111222")
+        wait_until(lambda: _registered(engine, added["id"]), what="pulled after the failure")
+    finally:
+        assert loop.stop(5)
+    assert calls[0] is None  # the start-up check of every open unknown parcel
