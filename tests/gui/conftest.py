@@ -115,6 +115,7 @@ def station(qtbot: Any, qapp: Any, sqlite_engine: Engine, settings: qt.QSettings
         scanner_names=("dock-1",),
     )
     qtbot.addWidget(window)
+    window.resize(1400, 900)  # a station's screen; the offscreen one is only 800x800
     window.show()
     # Keyboard focus (and so typing) needs the window to be the active one, offscreen too.
     window.activateWindow()
