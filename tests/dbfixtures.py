@@ -124,7 +124,7 @@ def engine(db_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     """URL of a fresh SQLite file (not created yet)."""
-    return f"sqlite:///{tmp_path / 'station.db'}"
+    return f"sqlite:///{tmp_path / 'sqlite-station.db'}"
 
 
 @pytest.fixture
