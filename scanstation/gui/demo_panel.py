@@ -127,4 +127,10 @@ def add_demo_dock(window: qt.QMainWindow, labels: Sequence[DemoLabel], scan: Cal
     panel.retranslate()
     panel.setMinimumWidth(340)
     window.addDockWidget(qt.Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+    # The labels come on top of the scan screen's own width, as far as the screen allows.
+    screen = qt.QGuiApplication.primaryScreen()
+    wanted = window.width() + dock.sizeHint().width()
+    if screen is not None:
+        wanted = min(wanted, screen.availableGeometry().width() * 95 // 100)
+    window.resize(max(window.width(), wanted), window.height())
     return panel
