@@ -98,11 +98,13 @@ def settings(tmp_path: Path) -> qt.QSettings:
 
 
 @pytest.fixture
-def station(qtbot: Any, qapp: Any, sqlite_engine: Engine, settings: qt.QSettings) -> Iterator[Station]:
+def station(qtbot: Any, qapp: Any, sqlite_engine: Engine, settings: qt.QSettings, tmp_path: Path) -> Iterator[Station]:
     add_operator(sqlite_engine, OPERATOR, PIN, display_name="Anna K.")
     bridge = Bridge()
     receiver = Receiver(sqlite_engine, station_id=STATION, undo_window_s=10)
-    receiving = GuiReceiving.with_worker(receiver, bridge, lambda name, pin: verify_pin(sqlite_engine, name, pin))
+    receiving = GuiReceiving.with_worker(
+        receiver, bridge, lambda name, pin: verify_pin(sqlite_engine, name, pin), journal=tmp_path / "unrecorded.tsv"
+    )
     translations = Translations(qapp)
     translations.set_language("en")
     window = StationWindow(

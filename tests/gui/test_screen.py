@@ -240,3 +240,21 @@ def test_window_geometry_is_remembered(station: Station) -> None:
     )
     station.qtbot.addWidget(again)
     assert (again.width(), again.height()) == (720, 610)
+
+
+def test_a_scan_the_database_refuses_says_not_recorded_and_is_journalled(
+    station: Station, register: Callable[..., Any], tmp_path: Any
+) -> None:
+    register(UPS)
+    station.log_in()
+    with station.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE scan_log")  # the database is broken under the station
+
+    shown = station.type_number(UPS)
+
+    assert shown.raw == UPS
+    word, _big, action = station.banner()
+    assert (word, action) == ("NOT RECORDED", "scan again; if it repeats, call a supervisor")
+    assert station.window.count(Outcome.MATCHED) == 0
+    journal = (tmp_path / "unrecorded.tsv").read_text(encoding="utf-8")
+    assert UPS in journal
