@@ -67,7 +67,7 @@ def main() -> int:
             # about a quarter of the size) and PNG's strongest compression.
             flags = qt.Qt.ImageConversionFlag.ThresholdDither | qt.Qt.ImageConversionFlag.AvoidDither
             image = window.grab().toImage().convertToFormat(qt.QImage.Format.Format_Indexed8, flags)
-            image.save(str(path), b"PNG", 0)
+            image.save(str(path), quality=0)  # format from the .png suffix
             print(path)
 
         def scan(key: str) -> None:

@@ -115,26 +115,26 @@ def _who(verdict: Verdict) -> str:
     return " · ".join(parts)
 
 
-def _order_line(verdict: Verdict) -> str:
+def _order_lines(verdict: Verdict) -> tuple[str, ...]:
+    """The order number, and on a line of its own how many of a split order's parcels are here."""
     if not verdict.order_number:
-        return ""
+        return ()
     line = QCoreApplication.translate("Verdict", "Order %1").replace("%1", verdict.order_number)
     total = verdict.order_parcels_total or 0
-    if total > 1:
-        here = verdict.order_parcels_here or 0
-        progress = (
-            QCoreApplication.translate("Verdict", "%1 of %2 parcels of this order are here")
-            .replace("%1", str(here))
-            .replace("%2", str(total))
-        )
-        line = f"{line}: {progress}"
-    return line
+    if total <= 1:
+        return (line,)
+    progress = (
+        QCoreApplication.translate("Verdict", "%1 of %2 parcels of this order are here")
+        .replace("%1", str(verdict.order_parcels_here or 0))
+        .replace("%2", str(total))
+    )
+    return (line, progress)
 
 
 def banner_for(verdict: Verdict, logged_in: bool = True) -> BannerText:
     """Turn a committed verdict into the words a clerk reads from three metres."""
     number = verdict.tracking_number or verdict.raw.strip()
-    details = tuple(d for d in (_who(verdict), _order_line(verdict)) if d)
+    details = tuple(d for d in (_who(verdict), *_order_lines(verdict)) if d)
     services = tuple(service(code) for code in verdict.services)
     notice = ""
     if verdict.resolved_later:

@@ -62,7 +62,11 @@ def test_typed_number_of_a_registered_parcel_shows_suite_order_and_services(
     assert action == "shelve for suite UN-1234"
     details = station.window.banner.details.text()
     assert "Иван Петров · amazon.com" in details
-    assert "Order 113-1: 1 of 2 parcels of this order are here" in details
+    assert details.splitlines()[1:] == [
+        "Order 113-1",
+        "1 of 2 parcels of this order are here",
+        f"typed by hand: {UPS}",
+    ]
     badges = [(b.badge.text(), b.action.text()) for b in station.window.banner.services()]
     assert badges == [("PHOTO", "take the photo"), ("REMOVE INVOICE", "take the invoice out")]
     assert station.window.count(Outcome.MATCHED) == 1
