@@ -31,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--page-limit", type=int, default=5_000, help="feed page size (5000, the contract's maximum)")
     parser.add_argument("--chunk-rows", type=int, default=None, help="rows per write transaction (sync's default)")
     parser.add_argument(
-        "--scan-interval-ms", type=float, default=20.0, help="a scan every this many ms during the pull"
+        "--scan-interval-ms", type=float, default=100.0, help="a scan every this many ms during the pull (100)"
     )
     parser.add_argument("--idle-s", type=float, default=5.0, help="seconds of scans with no pull, for comparison")
     parser.add_argument("--seed", type=int, default=1, help="seed of the simulator's registrations")

@@ -229,13 +229,20 @@ class CentralClient:
 
     def parcels(self, cursor: str | None, limit: int) -> ParcelsPage:
         """GET /parcels from `cursor` (None: from the beginning)."""
+        return self.decode_parcels(self.fetch_parcels(cursor, limit), limit)
+
+    def fetch_parcels(self, cursor: str | None, limit: int) -> bytes:
+        """The raw body of GET /parcels (HTTP only: decode_parcels checks it)."""
         if not 1 <= limit <= 5000:
             raise ValueError(f"limit {limit} is outside 1..5000")
         params: dict[str, str | int] = {"limit": limit}
         if cursor is not None:
             params["cursor"] = cursor
-        response = self._request("GET", "/parcels", params=params)
-        page: ParcelsPage = self._decode(lambda body: decode_page(body, limit), response.content, "/parcels")
+        return self._request("GET", "/parcels", params=params).content
+
+    def decode_parcels(self, body: bytes, limit: int) -> ParcelsPage:
+        """A /parcels body checked against the contract (ContractError when it breaks it)."""
+        page: ParcelsPage = self._decode(lambda data: decode_page(data, limit), body, "/parcels")
         return page
 
     def post_events(self, payloads: Sequence[str], ids: list[str]) -> EventsAnswer:

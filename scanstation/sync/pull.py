@@ -31,7 +31,7 @@ CURSOR_KEY: Final = "feed_cursor"
 DEFAULT_CHUNK_ROWS: Final = 250
 
 # GIL switch interval while a pull runs (Python's default is 5 ms); see Puller.pull.
-SWITCH_INTERVAL_S: Final = 0.0005
+SWITCH_INTERVAL_S: Final = 0.0001
 # SQLite settings of the feed writer's own connections (never the scans'): see bulk_writer.
 _WRITER_PRAGMAS: Final = (
     "PRAGMA synchronous = NORMAL",
@@ -261,6 +261,7 @@ class Puller:
         self._stop = stop or threading.Event()
         self._writer = writer
         self._fast = _FastInsert(engine.dialect)
+        self._writing = threading.Lock()  # held while a chunk's transaction is open
 
     def stored_cursor(self) -> str | None:
         with self._engine.connect() as conn:
@@ -304,7 +305,7 @@ class Puller:
     def _run(
         self, cursor: str | None, result: PullResult, on_resolved: Callable[[Sequence[object]], None] | None
     ) -> None:
-        for page in _Prefetch(lambda c: self._client.parcels(c, self._limit), cursor, self._stop):
+        for page in _Prefetch(self._fetch, cursor, self._stop):
             # Parsed on this thread, never beside a write: sqlite3 lets go of the GIL at every row it
             # writes, and a busy parsing thread would make each row wait for it, with the lock held.
             awaiting = self._apply(page, self._prepare(page), result)
@@ -320,6 +321,12 @@ class Puller:
                 return
             if not page.has_more:
                 result.completed = True
+
+    def _fetch(self, cursor: str | None) -> ParcelsPage:
+        body = self._client.fetch_parcels(cursor, self._limit)
+        # Decoding a big page holds the GIL for milliseconds in one go: not while a chunk holds the write lock.
+        with self._writing:
+            return self._client.decode_parcels(body, self._limit)
 
     def _prepare(self, page: ParcelsPage) -> list[_Prepared]:
         """Parse every typed number and build the rows before taking the write lock."""
@@ -343,7 +350,7 @@ class Puller:
         last = len(chunks) - 1
         for index, chunk in enumerate(chunks):
             started = time.perf_counter()
-            with write_transaction(writer) as conn:
+            with self._writing, write_transaction(writer) as conn:
                 locked = time.perf_counter()
                 if conn.dialect.name == "postgresql":
                     conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
