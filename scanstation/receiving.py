@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam, case, delete, func, insert, select, update
-from sqlalchemy.engine import Engine, RowMapping
+from sqlalchemy import Connection, Select, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy.engine import Dialect, Engine
 
 from scanstation.scan import Scan, rfc3339, utcnow
 from scanstation.store.engine import write_transaction
@@ -29,6 +31,7 @@ from scanstation.store.models import (
     UnknownKey,
     UnknownParcel,
 )
+from scanstation.store.prepared import ByArity, Prepared, Row, in_params
 from scanstation.tracking import ParsedScan, parse_scan, parse_typed
 
 __all__ = ["FirstReceipt", "Outcome", "Receiver", "UndoResult", "Verdict", "storable_text"]
@@ -146,7 +149,7 @@ class _Events:
         )
         return event_id
 
-    def arrived(self, reg: RowMapping, tracking_number: str | None) -> None:
+    def arrived(self, reg: Row, tracking_number: str | None) -> None:
         """The pair a `matched` parcel sends: status change and the customer's notification."""
         self.add(
             "parcel.status_changed",
@@ -157,50 +160,133 @@ class _Events:
         )
         self.add("notification.requested", parcel_id=reg["id"], kind="parcel_arrived")
 
-    def write(self, conn: Connection) -> tuple[str, ...]:
-        if self.rows:
-            conn.execute(insert(_outbox), self.rows)
+    def write(self, conn: Connection, statement: Prepared) -> tuple[str, ...]:
+        statement.execute_many(conn, self.rows)
         return tuple(row["id"] for row in self.rows)
 
 
-# Compiled once: the receive path runs these for every scan.
-_SELECT_BY_KEYS = select(_reg).where(
-    _reg.c.id.in_(select(_keys.c.registration_id).where(_keys.c.key.in_(bindparam("keys", expanding=True))))
-)
-_SELECT_OPEN_UNKNOWN = (
-    select(_unknown)
-    .where(
-        _unknown.c.resolution.is_(None),
-        _unknown.c.id.in_(
-            select(_unknown_keys.c.unknown_id).where(_unknown_keys.c.key.in_(bindparam("keys", expanding=True)))
-        ),
+_SCAN_COLUMNS = (
+    "id", "scanned_at", "raw", "keys", "tracking_number", "carrier", "symbology", "scanner", "station_id",
+    "operator", "typed", "outcome", "registration_id", "unknown_id", "note", "latency_ms",
+)  # fmt: skip
+_OUTBOX_COLUMNS = ("id", "type", "payload", "scan_id", "state", "not_before", "created_at", "attempts")
+_UNKNOWN_COLUMNS = (
+    "id", "tracking_number", "carrier", "raw_scan", "keys", "first_scan_id", "first_seen_at", "station_id",
+    "operator", "note",
+)  # fmt: skip
+
+
+def _key_list(column: Any, arity: int) -> Any:
+    return column.in_([bindparam(f"k{i}") for i in range(arity)])
+
+
+def _registrations_by_keys(arity: int) -> Select[Any]:
+    """Registrations with any of `arity` keys, with their order's progress ("2 of 3") in the same query."""
+    other = _reg.alias("same_order")
+    same_order = (
+        other.c.customer_id == _reg.c.customer_id,
+        other.c.order_number == _reg.c.order_number,
+        other.c.deleted.is_(False),
     )
-    .order_by(_unknown.c.first_seen_at)
-    .limit(1)
-)
-_MARK_RECEIVED = (
-    update(_reg)
-    .where(_reg.c.id == bindparam("rid"), _reg.c.status == AWAITING)
-    .values(
-        status=AT_WAREHOUSE,
-        received_at=bindparam("at"),
-        received_by=bindparam("who"),
-        received_station=bindparam("station"),
-        received_scan_id=bindparam("sid"),
+    total = select(func.count()).select_from(other).where(*same_order).scalar_subquery()
+    here = select(func.count()).select_from(other).where(*same_order, other.c.status == AT_WAREHOUSE)
+    return select(_reg, total.label("order_total"), here.scalar_subquery().label("order_here")).where(
+        _reg.c.id.in_(select(_keys.c.registration_id).where(_key_list(_keys.c.key, arity)))
     )
-)
-_ORDER_PROGRESS = select(
-    func.count(),
-    func.coalesce(func.sum(case((_reg.c.status == AT_WAREHOUSE, 1), else_=0)), 0),
-).where(
-    _reg.c.customer_id == bindparam("cid"),
-    _reg.c.order_number == bindparam("order"),
-    _reg.c.deleted.is_(False),
-)
+
+
+def _open_unknown_by_keys(arity: int) -> Select[Any]:
+    return (
+        select(_unknown)
+        .where(
+            _unknown.c.resolution.is_(None),
+            _unknown.c.id.in_(select(_unknown_keys.c.unknown_id).where(_key_list(_unknown_keys.c.key, arity))),
+        )
+        .order_by(_unknown.c.first_seen_at)
+        .limit(1)
+    )
+
+
+class _Statements:
+    """Every statement of the rules, compiled once for the engine's dialect (see store.prepared)."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        def prepared(statement: Any, columns: Sequence[str] | None = None) -> Prepared:
+            return Prepared(statement, dialect, column_keys=columns)
+
+        self.registrations_by_keys = ByArity(_registrations_by_keys, dialect)
+        self.open_unknown_by_keys = ByArity(_open_unknown_by_keys, dialect)
+        self.mark_received = prepared(
+            update(_reg)
+            .where(_reg.c.id == bindparam("rid"), _reg.c.status == AWAITING)
+            .values(
+                status=AT_WAREHOUSE,
+                received_at=bindparam("at"),
+                received_by=bindparam("who"),
+                received_station=bindparam("station"),
+                received_scan_id=bindparam("sid"),
+            )
+        )
+        self.unreceive = prepared(
+            update(_reg)
+            .where(_reg.c.id == bindparam("rid"), _reg.c.received_scan_id == bindparam("sid"))
+            .values(status=AWAITING, received_at=None, received_by=None, received_station=None, received_scan_id=None)
+        )
+        self.registration = prepared(select(_reg).where(_reg.c.id == bindparam("rid")))
+        self.insert_scan = prepared(insert(_scans), _SCAN_COLUMNS)
+        self.insert_events = prepared(insert(_outbox), _OUTBOX_COLUMNS)
+        self.insert_unknown = prepared(insert(_unknown), _UNKNOWN_COLUMNS)
+        self.insert_unknown_keys = prepared(insert(_unknown_keys), ("key", "unknown_id"))
+        self.open_review = prepared(
+            select(_review.c.id).where(
+                _review.c.kind == bindparam("kind"),
+                _review.c.detail == bindparam("detail"),
+                _review.c.closed_at.is_(None),
+            )
+        )
+        self.insert_review = prepared(insert(_review), ("kind", "created_at", "scan_id", "detail"))
+        self.scan = prepared(select(_scans).where(_scans.c.id == bindparam("sid")))
+        self.mark_undone = prepared(
+            update(_scans)
+            .where(_scans.c.id == bindparam("sid"))
+            .values(undone_at=bindparam("at"), undone_by=bindparam("who"))
+        )
+        self.cancel_held = prepared(
+            update(_outbox)
+            .where(
+                _outbox.c.scan_id == bindparam("sid"),
+                _outbox.c.state == EventState.PENDING.value,
+                _outbox.c.not_before > bindparam("cutoff"),
+            )
+            .values(state=EventState.CANCELLED.value)
+        )
+        self.live_events_of_scan = prepared(
+            select(func.count().label("n"))
+            .select_from(_outbox)
+            .where(_outbox.c.scan_id == bindparam("sid"), _outbox.c.state != EventState.CANCELLED.value)
+        )
+        self.forget_unknown_keys = prepared(delete(_unknown_keys).where(_unknown_keys.c.unknown_id == bindparam("uid")))
+        self.forget_unknown = prepared(delete(_unknown).where(_unknown.c.id == bindparam("uid")))
+        self.resolve_unknown = prepared(
+            update(_unknown)
+            .where(_unknown.c.id == bindparam("uid"), _unknown.c.resolution.is_(None))
+            .values(
+                resolution=bindparam("resolution"),
+                resolved_registration_id=bindparam("rid"),
+                resolved_at=bindparam("at"),
+                resolved_by=bindparam("who"),
+                note=bindparam("note"),
+            )
+        )
+        self.open_unknowns = prepared(select(_unknown).where(_unknown.c.resolution.is_(None)))
 
 
 class Receiver:
-    """Decides verdicts. One instance per station; call it from one writer thread."""
+    """Decides verdicts. One instance per station; call `receive`/`undo` from one writer thread.
+
+    That thread keeps one connection open between scans (no pool check-out per scan); `resolve_unknowns`
+    may run on another thread (sync) and takes its own short transaction.
+    """
 
     def __init__(
         self,
@@ -214,6 +300,42 @@ class Receiver:
         self.station_id = station_id
         self.undo_window_s = undo_window_s
         self.fnc1_substitutes = fnc1_substitutes
+        self._sql = _Statements(engine.dialect)
+        self._held = threading.local()
+
+    def hold_connection(self) -> None:
+        """Keep one connection open for this thread's scans (the receiving thread): no pool check-out per scan.
+
+        The thread must call `close()` when it ends. Threads that never call this use a pooled connection.
+        """
+        self._held.wanted = True
+
+    def close(self) -> None:
+        """Give back this thread's held connection."""
+        conn: Connection | None = getattr(self._held, "conn", None)
+        self._held.wanted = False
+        self._held.conn = None
+        if conn is not None:
+            conn.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        conn: Connection | None = getattr(self._held, "conn", None)
+        if conn is None and getattr(self._held, "wanted", False):
+            conn = self._held.conn = self.engine.connect()
+        if conn is None:
+            with write_transaction(self.engine) as tx:
+                yield tx
+            return
+        try:
+            with write_transaction(conn) as tx:
+                yield tx
+        except BaseException:
+            if conn.invalidated or conn.closed:
+                # The server went away under it: the next scan opens a fresh one.
+                self._held.conn = None
+                conn.close()
+            raise
 
     # ------------------------------------------------------------------ receive
 
@@ -244,17 +366,17 @@ class Receiver:
             "symbology": parsed.symbology,
             "keys": parsed.keys,
         }
-        with write_transaction(self.engine) as conn:
+        with self._transaction() as conn:
             if scan.incomplete:
                 fields: dict[str, Any] = {"outcome": Outcome.INVALID, "note": NOTE_INCOMPLETE}
             elif not parsed.keys:
                 fields = {"outcome": Outcome.INVALID, "note": parsed.note}
             else:
                 fields = self._decide(conn, parsed, base, events, now)
-            event_ids = events.write(conn)
+            event_ids = events.write(conn, self._sql.insert_events)
             outcome: Outcome = fields["outcome"]
-            conn.execute(
-                insert(_scans),
+            self._sql.insert_scan.execute(
+                conn,
                 {
                     "id": scan_id,
                     "scanned_at": scan.at,
@@ -285,20 +407,16 @@ class Receiver:
         self, conn: Connection, parsed: ParsedScan, base: dict[str, Any], events: _Events, now: datetime
     ) -> dict[str, Any]:
         keys = sorted(parsed.keys)
-        regs = conn.execute(_SELECT_BY_KEYS, {"keys": keys}).mappings().all()
+        regs = self._sql.registrations_by_keys(len(keys)).all(conn, in_params("k", keys))
         live = [r for r in regs if not r["deleted"]]
         if not live:
-            return self._unknown(conn, parsed, base, events, now, deleted=bool(regs))
+            return self._unknown(conn, parsed, base, events, deleted=bool(regs))
         if len(live) > 1:
             candidates = tuple(sorted(r["id"] for r in live))
             self._review(
-                conn,
-                "ambiguous",
-                base["scan_id"],
-                now,
-                tracking_number=parsed.tracking_number,
+                conn, "ambiguous", base["scan_id"], now, tracking_number=parsed.tracking_number,
                 candidates=list(candidates),
-            )
+            )  # fmt: skip
             return {
                 "outcome": Outcome.AMBIGUOUS,
                 "candidates": candidates,
@@ -308,21 +426,17 @@ class Receiver:
         fields = _registration_fields(reg)
         status = reg["status"]
         if status == AWAITING:
-            conn.execute(
-                _MARK_RECEIVED,
-                {
-                    "rid": reg["id"],
-                    "at": base["at"],
-                    "who": base["operator"],
-                    "station": self.station_id,
-                    "sid": base["scan_id"],
-                },
-            )
+            self._sql.mark_received.execute(
+                conn,
+                {"rid": reg["id"], "at": base["at"], "who": base["operator"], "station": self.station_id,
+                 "sid": base["scan_id"]},
+            )  # fmt: skip
             events.arrived(reg, parsed.tracking_number)
+            fields.update(_order_progress(reg, received_now=True))
             fields.update(outcome=Outcome.MATCHED, status=AT_WAREHOUSE, previous_status=AWAITING)
-            fields.update(_order_progress(conn, reg))
             return fields
         if status == AT_WAREHOUSE:
+            fields.update(_order_progress(reg))
             fields.update(
                 outcome=Outcome.DUPLICATE,
                 first_receipt=FirstReceipt(
@@ -333,33 +447,20 @@ class Receiver:
             )
             if reg["received_station"] is None:
                 fields["note"] = "received by another station"
-            fields.update(_order_progress(conn, reg))
             return fields
         self._review(
-            conn,
-            "not_expected",
-            base["scan_id"],
-            now,
-            tracking_number=parsed.tracking_number,
-            parcel_id=reg["id"],
-            status=status,
-        )
+            conn, "not_expected", base["scan_id"], now, tracking_number=parsed.tracking_number,
+            parcel_id=reg["id"], status=status,
+        )  # fmt: skip
         fields.update(outcome=Outcome.NOT_EXPECTED, note=f"status is {status}")
         return fields
 
     def _unknown(
-        self,
-        conn: Connection,
-        parsed: ParsedScan,
-        base: dict[str, Any],
-        events: _Events,
-        now: datetime,
-        *,
-        deleted: bool,
+        self, conn: Connection, parsed: ParsedScan, base: dict[str, Any], events: _Events, *, deleted: bool
     ) -> dict[str, Any]:
         keys = sorted(parsed.keys)
         note = NOTE_DELETED if deleted else None
-        flagged = conn.execute(_SELECT_OPEN_UNKNOWN, {"keys": keys}).mappings().first()
+        flagged = self._sql.open_unknown_by_keys(len(keys)).first(conn, in_params("k", keys))
         if flagged is not None:
             return {
                 "outcome": Outcome.DUPLICATE,
@@ -369,13 +470,14 @@ class Receiver:
             }
         unknown_id = _new_id()
         number = parsed.tracking_number or keys[0]
-        conn.execute(
-            insert(_unknown),
+        raw = storable_text(base["raw"])
+        self._sql.insert_unknown.execute(
+            conn,
             {
                 "id": unknown_id,
                 "tracking_number": number,
                 "carrier": parsed.carrier,
-                "raw_scan": storable_text(base["raw"]),
+                "raw_scan": raw,
                 "keys": " ".join(keys),
                 "first_scan_id": base["scan_id"],
                 "first_seen_at": base["at"],
@@ -384,52 +486,32 @@ class Receiver:
                 "note": note,
             },
         )
-        conn.execute(insert(_unknown_keys), [{"key": k, "unknown_id": unknown_id} for k in keys])
-        events.add(
-            "parcel.unknown",
-            local_id=unknown_id,
-            tracking_number=number,
-            raw_scan=storable_text(base["raw"]),
-            carrier=parsed.carrier,
-        )
+        self._sql.insert_unknown_keys.execute_many(conn, [{"key": k, "unknown_id": unknown_id} for k in keys])
+        events.add("parcel.unknown", local_id=unknown_id, tracking_number=number, raw_scan=raw, carrier=parsed.carrier)
         return {"outcome": Outcome.UNKNOWN, "unknown_id": unknown_id, "note": note}
 
-    @staticmethod
-    def _review(conn: Connection, kind: str, scan_id: str, now: datetime, **detail: Any) -> None:
+    def _review(self, conn: Connection, kind: str, scan_id: str, now: datetime, **detail: Any) -> None:
+        """Put a case before a supervisor once, however often the parcel is scanned."""
         text = json.dumps(detail, ensure_ascii=False, sort_keys=True)
-        already = conn.execute(
-            select(_review.c.id).where(_review.c.kind == kind, _review.c.detail == text, _review.c.closed_at.is_(None))
-        ).first()
-        if already is None:
-            conn.execute(insert(_review), {"kind": kind, "created_at": now, "scan_id": scan_id, "detail": text})
+        if self._sql.open_review.first(conn, {"kind": kind, "detail": text}) is None:
+            self._sql.insert_review.execute(conn, {"kind": kind, "created_at": now, "scan_id": scan_id, "detail": text})
 
     # --------------------------------------------------------------------- undo
 
     def undo(self, scan_id: str, operator: str) -> UndoResult:
         """Revert a scan: silently inside its window, with a compensating event after it."""
         now = utcnow()
-        with write_transaction(self.engine) as conn:
-            row = conn.execute(select(_scans).where(_scans.c.id == scan_id)).mappings().first()
+        sql = self._sql
+        with self._transaction() as conn:
+            row = sql.scan.first(conn, {"sid": scan_id})
             if row is None:
                 return UndoResult(scan_id, False, False, "no such scan")
             if row["undone_at"] is not None:
                 return UndoResult(scan_id, False, False, "this scan was already undone")
-            conn.execute(update(_scans).where(_scans.c.id == scan_id).values(undone_at=now, undone_by=operator))
-            held = conn.execute(
-                update(_outbox)
-                .where(
-                    _outbox.c.scan_id == scan_id,
-                    _outbox.c.state == EventState.PENDING.value,
-                    _outbox.c.not_before > now + timedelta(seconds=UNDO_SAFETY_S),
-                )
-                .values(state=EventState.CANCELLED.value)
-            ).rowcount
-            sent_before = conn.execute(
-                select(func.count())
-                .select_from(_outbox)
-                .where(_outbox.c.scan_id == scan_id, _outbox.c.state != EventState.CANCELLED.value)
-            ).scalar_one()
-            in_window = sent_before == 0
+            sql.mark_undone.execute(conn, {"sid": scan_id, "at": now, "who": operator})
+            held = sql.cancel_held.execute(conn, {"sid": scan_id, "cutoff": now + timedelta(seconds=UNDO_SAFETY_S)})
+            first = sql.live_events_of_scan.first(conn, {"sid": scan_id})
+            in_window = first is None or first["n"] == 0
             outcome = Outcome(row["outcome"])
             if outcome is Outcome.MATCHED and row["registration_id"]:
                 self._unreceive(conn, row, operator, now, compensate=not in_window)
@@ -441,16 +523,12 @@ class Receiver:
                 return UndoResult(scan_id, True, False, "undone")
             return UndoResult(scan_id, True, True, "undone after the window: a correction is sent to the server")
 
-    def _unreceive(self, conn: Connection, row: RowMapping, operator: str, now: datetime, *, compensate: bool) -> None:
+    def _unreceive(self, conn: Connection, row: Row, operator: str, now: datetime, *, compensate: bool) -> None:
         rid = row["registration_id"]
-        reg = conn.execute(select(_reg).where(_reg.c.id == rid)).mappings().first()
+        reg = self._sql.registration.first(conn, {"rid": rid})
         if reg is None or reg["received_scan_id"] != row["id"]:
-            return
-        conn.execute(
-            update(_reg)
-            .where(_reg.c.id == rid)
-            .values(status=AWAITING, received_at=None, received_by=None, received_station=None, received_scan_id=None)
-        )
+            return  # received again since, or by the feed: nothing of this scan is left to revert
+        self._sql.unreceive.execute(conn, {"rid": rid, "sid": row["id"]})
         if compensate:
             events = _Events(now, operator, row["id"], now)
             events.add(
@@ -460,25 +538,22 @@ class Receiver:
                 status=AWAITING,
                 previous_status=AT_WAREHOUSE,
             )
-            events.write(conn)
+            events.write(conn, self._sql.insert_events)
 
-    def _unflag(self, conn: Connection, row: RowMapping, operator: str, now: datetime, *, compensate: bool) -> None:
+    def _unflag(self, conn: Connection, row: Row, operator: str, now: datetime, *, compensate: bool) -> None:
         unknown_id = row["unknown_id"]
         if not compensate:
             # Nothing left the station: the unknown parcel never existed for anyone else.
-            conn.execute(delete(_unknown_keys).where(_unknown_keys.c.unknown_id == unknown_id))
-            conn.execute(delete(_unknown).where(_unknown.c.id == unknown_id))
+            self._sql.forget_unknown_keys.execute(conn, {"uid": unknown_id})
+            self._sql.forget_unknown.execute(conn, {"uid": unknown_id})
             return
-        conn.execute(
-            update(_unknown)
-            .where(_unknown.c.id == unknown_id, _unknown.c.resolution.is_(None))
-            .values(resolution="other", resolved_at=now, resolved_by=operator, note="scan undone at the station")
+        note = "scan undone at the station"
+        self._sql.resolve_unknown.execute(
+            conn, {"uid": unknown_id, "resolution": "other", "rid": None, "at": now, "who": operator, "note": note}
         )
         events = _Events(now, operator, row["id"], now)
-        events.add(
-            "parcel.unknown_resolved", local_id=unknown_id, resolution="other", note="scan undone at the station"
-        )
-        events.write(conn)
+        events.add("parcel.unknown_resolved", local_id=unknown_id, resolution="other", note=note)
+        events.write(conn, self._sql.insert_events)
 
     # ----------------------------------------------------------- late matches
 
@@ -490,9 +565,8 @@ class Receiver:
         now = utcnow()
         verdicts: list[Verdict] = []
         with write_transaction(self.engine) as conn:
-            pairs = self._late_matches(conn, registration_ids)
             claimed: set[str] = set()
-            for unknown, regs in pairs:
+            for unknown, regs in self._late_matches(conn, registration_ids):
                 live = [r for r in regs if not r["deleted"]]
                 if len(live) != 1 or live[0]["status"] != AWAITING or live[0]["id"] in claimed:
                     continue
@@ -503,49 +577,35 @@ class Receiver:
             log.info("unknown parcel %s matched %s after arrival", verdict.unknown_id, verdict.parcel_id)
         return verdicts
 
-    @staticmethod
-    def _late_matches(
-        conn: Connection, registration_ids: Sequence[str] | None
-    ) -> list[tuple[RowMapping, list[RowMapping]]]:
-        open_unknowns = conn.execute(select(_unknown).where(_unknown.c.resolution.is_(None))).mappings().all()
+    def _late_matches(self, conn: Connection, registration_ids: Sequence[str] | None) -> list[tuple[Row, list[Row]]]:
+        open_unknowns = self._sql.open_unknowns.all(conn)
         if not open_unknowns:
             return []
         wanted = set(registration_ids) if registration_ids is not None else None
-        result: list[tuple[RowMapping, list[RowMapping]]] = []
+        result: list[tuple[Row, list[Row]]] = []
         for unknown in open_unknowns:
             keys = unknown["keys"].split()
             if not keys:
                 continue
-            regs = conn.execute(_SELECT_BY_KEYS, {"keys": keys}).mappings().all()
+            regs = self._sql.registrations_by_keys(len(keys)).all(conn, in_params("k", keys))
             if not regs or (wanted is not None and not any(r["id"] in wanted for r in regs)):
                 continue
-            result.append((unknown, list(regs)))
+            result.append((unknown, regs))
         return result
 
-    def _resolve_one(self, conn: Connection, unknown: RowMapping, reg: RowMapping, now: datetime) -> Verdict:
+    def _resolve_one(self, conn: Connection, unknown: Row, reg: Row, now: datetime) -> Verdict:
         scan_id = _new_id()
         operator = unknown["operator"]
-        conn.execute(
-            _MARK_RECEIVED,
-            {
-                "rid": reg["id"],
-                "at": unknown["first_seen_at"],
-                "who": operator,
-                "station": unknown["station_id"],
-                "sid": scan_id,
-            },
-        )
-        conn.execute(
-            update(_unknown)
-            .where(_unknown.c.id == unknown["id"])
-            .values(
-                resolution="matched",
-                resolved_registration_id=reg["id"],
-                resolved_at=now,
-                resolved_by=SYNC_SCANNER,
-                note=NOTE_RESOLVED_LATER,
-            )
-        )
+        self._sql.mark_received.execute(
+            conn,
+            {"rid": reg["id"], "at": unknown["first_seen_at"], "who": operator, "station": unknown["station_id"],
+             "sid": scan_id},
+        )  # fmt: skip
+        self._sql.resolve_unknown.execute(
+            conn,
+            {"uid": unknown["id"], "resolution": "matched", "rid": reg["id"], "at": now, "who": SYNC_SCANNER,
+             "note": NOTE_RESOLVED_LATER},
+        )  # fmt: skip
         events = _Events(now, operator, scan_id, now)
         events.arrived(reg, unknown["tracking_number"])
         events.add(
@@ -555,9 +615,9 @@ class Receiver:
             parcel_id=reg["id"],
             note=NOTE_RESOLVED_LATER,
         )
-        event_ids = events.write(conn)
-        conn.execute(
-            insert(_scans),
+        event_ids = events.write(conn, self._sql.insert_events)
+        self._sql.insert_scan.execute(
+            conn,
             {
                 "id": scan_id,
                 "scanned_at": now,
@@ -565,6 +625,7 @@ class Receiver:
                 "keys": unknown["keys"],
                 "tracking_number": unknown["tracking_number"],
                 "carrier": unknown["carrier"],
+                "symbology": None,
                 "scanner": SYNC_SCANNER,
                 "station_id": self.station_id,
                 "operator": operator,
@@ -573,10 +634,11 @@ class Receiver:
                 "registration_id": reg["id"],
                 "unknown_id": unknown["id"],
                 "note": NOTE_RESOLVED_LATER,
+                "latency_ms": None,
             },
         )
         fields = _registration_fields(reg)
-        fields.update(_order_progress(conn, reg), status=AT_WAREHOUSE)
+        fields.update(_order_progress(reg, received_now=True), status=AT_WAREHOUSE)
         return Verdict(
             scan_id=scan_id,
             outcome=Outcome.MATCHED,
@@ -597,7 +659,7 @@ class Receiver:
         )
 
 
-def _registration_fields(reg: RowMapping) -> dict[str, Any]:
+def _registration_fields(reg: Row) -> dict[str, Any]:
     return {
         "parcel_id": reg["id"],
         "status": reg["status"],
@@ -609,16 +671,15 @@ def _registration_fields(reg: RowMapping) -> dict[str, Any]:
     }
 
 
-def _order_progress(conn: Connection, reg: RowMapping) -> dict[str, Any]:
-    """How many parcels of the registration's order are here ("2 of 3")."""
+def _order_progress(reg: Row, *, received_now: bool = False) -> dict[str, Any]:
+    """How many parcels of the registration's order are here ("2 of 3"), from the lookup's own counts."""
     if not reg["order_number"]:
         return {"order_parcels_here": None, "order_parcels_total": None}
-    total, here = conn.execute(_ORDER_PROGRESS, {"cid": reg["customer_id"], "order": reg["order_number"]}).one()
-    return {"order_parcels_here": int(here), "order_parcels_total": int(total)}
+    here = int(reg["order_here"]) + (1 if received_now else 0)
+    return {"order_parcels_here": here, "order_parcels_total": int(reg["order_total"])}
 
 
 def open_review_count(conn: Connection) -> int:
     """Review items a supervisor has not closed yet."""
-    return int(
-        conn.execute(select(func.count()).select_from(_review).where(_review.c.closed_at.is_(None))).scalar_one()
-    )
+    query = select(func.count()).select_from(_review).where(_review.c.closed_at.is_(None))
+    return int(conn.execute(query).scalar_one())

@@ -95,6 +95,13 @@ class ReceivingWorker:
         return not self._thread.is_alive()
 
     def _run(self) -> None:
+        try:
+            self._receiver.hold_connection()
+            self._serve()
+        finally:
+            self._receiver.close()
+
+    def _serve(self) -> None:
         while True:
             item = self._queue.get()
             if item is _STOP:

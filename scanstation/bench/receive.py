@@ -174,6 +174,7 @@ def _run(args: argparse.Namespace, path: Path, floor_path: Path) -> int:
         gc.freeze()
 
         receiver = Receiver(engine, station_id=STATION, undo_window_s=10.0)
+        receiver.hold_connection()  # as the station's receiving thread does
         floor = _Floor(floor_path)
         try:
             from scanstation.scan import Scan
@@ -208,6 +209,7 @@ def _run(args: argparse.Namespace, path: Path, floor_path: Path) -> int:
                 floor_times.append(floor.scan(item.floor_key))
         finally:
             floor.close()
+            receiver.close()
     finally:
         engine.dispose()
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -15,8 +16,22 @@ Register = Callable[..., RegistrationRecord]
 
 
 @pytest.fixture
-def receiver(engine: Engine) -> Receiver:
-    return Receiver(engine, station_id="st-test", undo_window_s=10)
+def make_receiver(engine: Engine) -> Iterator[Callable[..., Receiver]]:
+    made: list[Receiver] = []
+
+    def _make(**options: Any) -> Receiver:
+        receiver = Receiver(engine, **{"station_id": "st-test", "undo_window_s": 10, **options})
+        made.append(receiver)
+        return receiver
+
+    yield _make
+    for receiver in made:
+        receiver.close()
+
+
+@pytest.fixture
+def receiver(make_receiver: Callable[..., Receiver]) -> Receiver:
+    return make_receiver()
 
 
 @pytest.fixture

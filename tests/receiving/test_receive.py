@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -212,8 +213,10 @@ def test_undo_of_unknown_inside_window_forgets_it(engine: Engine, receiver: Rece
     assert receiver.receive(Scan(UPS, "dock1"), "anna").outcome is Outcome.UNKNOWN
 
 
-def test_undo_after_window_sends_a_compensating_event(engine: Engine, register: Register) -> None:
-    receiver = Receiver(engine, station_id="st-test", undo_window_s=0)
+def test_undo_after_window_sends_a_compensating_event(
+    engine: Engine, make_receiver: Callable[..., Receiver], register: Register
+) -> None:
+    receiver = make_receiver(undo_window_s=0)
     reg = register(UPS)
     verdict = receiver.receive(Scan(UPS, "dock1"), "anna")
     result = receiver.undo(verdict.scan_id, "boris")
