@@ -29,3 +29,10 @@ def config_or_exit(args: argparse.Namespace) -> Config:
     except ConfigError as exc:
         print(f"scanstation: configuration error: {exc}", file=sys.stderr)
         raise ConfigExit(EXIT_CONFIG) from None
+
+
+def redact_url(url: str) -> str:
+    """A database URL fit to print: the password hidden."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from scanstation.commands.common import add_config_option, config_or_exit
+from scanstation.commands.common import add_config_option, config_or_exit, redact_url
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -18,7 +18,7 @@ def run(args: argparse.Namespace) -> int:
     token = config.server_token()
     print(f"config OK: {config.source}")
     print(f"  station   {config.station.id} (headless operator {config.station.operator!r})")
-    print(f"  database  {_redact_url(config.database.url)}")
+    print(f"  database  {redact_url(config.database.url)}")
     if config.server.url:
         where = "set in the file" if config.server.token else f"from ${config.server.token_env}"
         print(f"  server    {config.server.url} (token {where}: {'present' if token else 'MISSING'})")
@@ -28,10 +28,3 @@ def run(args: argparse.Namespace) -> int:
         target = scanner.port or scanner.url or ("USB match" if scanner.usb_vid or scanner.usb_serial else "keyboard")
         print(f"  scanner   {scanner.name}: {scanner.type} {target}{'' if scanner.enabled else ' (disabled)'}")
     return 0
-
-
-def _redact_url(url: str) -> str:
-    """Hide a password inside a database URL."""
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from scanstation.commands.common import add_config_option, config_or_exit
-from scanstation.commands.config import _redact_url as _redact
+from scanstation.commands.common import redact_url as _redact
 
 EXIT_STORE = 1
 

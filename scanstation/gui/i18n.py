@@ -28,9 +28,10 @@ CATALOGUE = "scanstation"
 
 def lrelease_command() -> list[str] | None:
     """The lrelease that ships in PySide6-Essentials, else one on PATH."""
-    bundled = Path(PySide6.__file__).with_name("lrelease")
-    if bundled.is_file():
-        return [str(bundled)]
+    for name in ("lrelease", "lrelease.exe"):
+        bundled = Path(PySide6.__file__).with_name(name)
+        if bundled.is_file():
+            return [str(bundled)]
     found = shutil.which("pyside6-lrelease") or shutil.which("lrelease")
     return [found] if found else None
 
