@@ -99,7 +99,9 @@ def run(args: argparse.Namespace) -> int:
             print(describe_status(item), flush=True)
 
         def cycle(item: CycleReport) -> None:
-            print(describe_cycle(item), flush=True)
+            pulled = item.pull is not None and (item.pull.items or item.pull.resolved)
+            if pulled or item.push.requests or item.errors:  # quiet cycles print nothing
+                print(describe_cycle(item), flush=True)
 
         loop = SyncLoop(
             config, engine, resolver=receiver.resolve_unknowns, on_status=status, on_notice=notice, on_cycle=cycle
