@@ -41,7 +41,8 @@ class UpsertResult:
     live_awaiting_ids: tuple[str, ...]  # candidates for late matches of unknown parcels
 
 
-def _row(record: RegistrationRecord) -> tuple[dict[str, Any], frozenset[str]]:
+def registration_row(record: RegistrationRecord) -> tuple[dict[str, Any], frozenset[str]]:
+    """The `registrations` row of a feed item and its match keys (computed from what the customer typed)."""
     parsed = parse_typed(record.tracking_typed)
     row = {
         "id": record.id,
@@ -75,7 +76,7 @@ def new_rows(records: Sequence[RegistrationRecord]) -> NewRows:
     for record in records:
         if record.deleted:
             continue
-        row, keys = _row(record)
+        row, keys = registration_row(record)
         rows.append(row)
         key_rows.extend({"key": key, "registration_id": record.id} for key in keys)
     return NewRows(rows, key_rows)
@@ -140,7 +141,11 @@ def upsert_registrations(conn: Connection, records: Sequence[RegistrationRecord]
     existing = {
         row.id: row
         for row in conn.execute(
-            select(_reg.c.id, _reg.c.updated_at, _reg.c.status, _reg.c.received_scan_id).where(_reg.c.id.in_(ids))
+            # FOR UPDATE (PostgreSQL): a scan committing between this read and the update below must not
+            # have its receipt overwritten with the feed's older `awaiting`. SQLite's write lock covers it.
+            select(_reg.c.id, _reg.c.updated_at, _reg.c.status, _reg.c.received_scan_id)
+            .where(_reg.c.id.in_(ids))
+            .with_for_update()
         )
     }
     fresh: list[RegistrationRecord] = []
@@ -163,7 +168,7 @@ def upsert_registrations(conn: Connection, records: Sequence[RegistrationRecord]
         if record.deleted:
             tombstones.append({"b_id": rid, "b_updated_at": record.updated_at})
             continue
-        row, keys = _row(record)
+        row, keys = registration_row(record)
         if old.received_scan_id is not None and old.status == AT_WAREHOUSE and record.status == AWAITING:
             row["status"] = AT_WAREHOUSE
         if row["status"] == AWAITING:

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection, Dialect, Engine
 
 from scanstation.store.engine import create_engine_for, sqlite_path, write_transaction
 from scanstation.store.models import AWAITING, Registration, RegistrationKey
-from scanstation.store.registrations import RegistrationRecord, _row, upsert_registrations
+from scanstation.store.registrations import RegistrationRecord, registration_row, upsert_registrations
 from scanstation.store.state import get_state, set_state
 from scanstation.sync.client import CentralClient, CursorGoneError
 from scanstation.sync.contract import ParcelItem, ParcelsPage
@@ -337,7 +337,7 @@ class Puller:
             if record.deleted:
                 prepared.append(_Prepared(record, None, frozenset()))
                 continue
-            values, keys = _row(record)
+            values, keys = registration_row(record)
             prepared.append(_Prepared(record, fast.row(values), keys))
         return prepared
 
