@@ -31,6 +31,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--page-limit", type=int, default=5_000, help="feed page size (5000, the contract's maximum)")
     parser.add_argument("--chunk-rows", type=int, default=None, help="rows per write transaction (sync's default)")
     parser.add_argument(
+        "--worker-process", action="store_true", help="check and parse pages in a worker process (off by default)"
+    )
+    parser.add_argument(
         "--scan-interval-ms", type=float, default=100.0, help="a scan every this many ms during the pull (100)"
     )
     parser.add_argument("--idle-s", type=float, default=5.0, help="seconds of scans with no pull, for comparison")
@@ -195,15 +198,16 @@ def _bench(args: argparse.Namespace, server: subprocess.Popen[bytes], port: int,
 
         apply_s = 0.0
 
-        def _apply(self, page: Any, prepared: Any, result: PullResult) -> list[str]:
+        def _apply(self, page: Any, result: PullResult) -> list[str]:
             started = time.perf_counter()
             try:
-                return super()._apply(page, prepared, result)
+                return super()._apply(page, result)
             finally:
                 TimedPuller.apply_s += time.perf_counter() - started
                 if len(clerk.numbers) < 20_000:
+                    items = page.prepared
                     clerk.numbers.extend(
-                        str(item.tracking_number) for item in page.items[:: max(1, len(page.items) // 50)]
+                        p.record.tracking_typed for p in items[:: max(1, len(items) // 50)] if not p.record.deleted
                     )
 
     client = TimedClient(server_cfg, TOKEN, STATION)
@@ -216,7 +220,12 @@ def _bench(args: argparse.Namespace, server: subprocess.Popen[bytes], port: int,
     clerk_thread.start()
     started = time.perf_counter()
     puller = TimedPuller(
-        engine, client, page_limit=args.page_limit, chunk_rows=chunk_rows, resolver=receiver.resolve_unknowns
+        engine,
+        client,
+        page_limit=args.page_limit,
+        chunk_rows=chunk_rows,
+        resolver=receiver.resolve_unknowns,
+        worker_process=args.worker_process,
     )
     initial = puller.pull()
     initial_s = time.perf_counter() - started

@@ -223,7 +223,7 @@ class CentralClient:
         before = time.time()
         response = self._request("GET", "/health", auth=False)
         after = time.time()
-        health = self._decode(decode_health, response.content, "/health")
+        health = self.decode_body(decode_health, response.content, "/health")
         offset = health.server_time.timestamp() - (before + after) / 2
         return HealthReading(health, offset)
 
@@ -242,7 +242,7 @@ class CentralClient:
 
     def decode_parcels(self, body: bytes, limit: int) -> ParcelsPage:
         """A /parcels body checked against the contract (ContractError when it breaks it)."""
-        page: ParcelsPage = self._decode(lambda data: decode_page(data, limit), body, "/parcels")
+        page: ParcelsPage = self.decode_body(lambda data: decode_page(data, limit), body, "/parcels")
         return page
 
     def post_events(self, payloads: Sequence[str], ids: list[str]) -> EventsAnswer:
@@ -259,7 +259,7 @@ class CentralClient:
             )
         )
         response = self._request("POST", "/events", data=body, headers={"Content-Type": "application/json"})
-        answer: EventsAnswer = self._decode(decode_events_answer, response.content, "/events")
+        answer: EventsAnswer = self.decode_body(decode_events_answer, response.content, "/events")
         try:
             check_events_answer(answer, ids)
         except ContractError as err:
@@ -267,7 +267,8 @@ class CentralClient:
         return answer
 
     @staticmethod
-    def _decode(decoder: Any, body: bytes, path: str) -> Any:
+    def decode_body(decoder: Any, body: bytes, path: str) -> Any:
+        """Run a contract decoder on an answer; its ContractError quotes the start of the answer, redacted."""
         try:
             return decoder(body)
         except ContractError as err:

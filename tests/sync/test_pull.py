@@ -15,7 +15,7 @@ from scanstation.store.models import Registration, RegistrationKey, SyncState
 from scanstation.sync.client import CentralClient
 from scanstation.sync.contract import ContractError
 from scanstation.sync.pull import CURSOR_KEY, Puller
-from scanstation.tracking import registration_keys
+from scanstation.tracking import parse_typed, registration_keys
 
 from .conftest import STATION, MakeConfig
 from .faultproxy import FaultProxy
@@ -121,17 +121,19 @@ def test_410_starts_again_from_the_beginning_and_keeps_the_receipt(
     assert row["services"] == "photo"
 
 
+@pytest.mark.parametrize("in_worker", [False, True], ids=["inline", "worker-process"])
 def test_a_contract_breaking_page_is_set_aside_and_nothing_is_written(
-    engine: Engine, devserver: DevServer, proxy: FaultProxy, make_config: MakeConfig
+    engine: Engine, devserver: DevServer, proxy: FaultProxy, make_config: MakeConfig, in_worker: bool
 ) -> None:
     config = make_config(proxy.url + "/api/station/v1")
+    # has_more sends the first page of a big pull to the worker process; its error must come back here.
     body = (
         b'{"items":[{"id":"p_1","deleted":false,"updated_at":"2026-11-26T14:03:07+05:00"}],'
-        b'"next_cursor":"x","has_more":false}'
+        b'"next_cursor":"x","has_more":' + (b"true" if in_worker else b"false") + b"}"
     )
     proxy.add("/api/station/v1/parcels", "answer", body=body)
     with pytest.raises(ContractError, match="UTC"):
-        _puller(engine, config).pull()
+        _puller(engine, config, worker_process=in_worker).pull()
     assert _count(engine, Registration) == 0
     assert _count(engine, SyncState) == 0
     result = _puller(engine, config).pull()  # the next try (a proper answer) applies
@@ -150,11 +152,11 @@ def test_a_page_interrupted_midway_is_read_again_without_harm(
         return []
 
     class Stopper(Puller):
-        def _apply(self, page, prepared, result):  # type: ignore[no-untyped-def]
+        def _apply(self, page, result):  # type: ignore[no-untyped-def]
             nonlocal chunks
             stop.set()  # stop is checked after every chunk: only the first chunk of the first page commits
             chunks += 1
-            return super()._apply(page, prepared, result)
+            return super()._apply(page, result)
 
     client = CentralClient(config.server, config.server_token(), STATION)
     first = Stopper(engine, client, page_limit=50, chunk_rows=20, stop=stop, resolver=stop_after_first_chunk).pull()
@@ -182,3 +184,23 @@ def test_a_late_registration_receives_the_unknown_parcel_and_notifies(
     verdict = result.resolved[0]
     assert verdict.note == NOTE_RESOLVED_LATER  # type: ignore[attr-defined]
     assert verdict.customer_suite == "UN-9999"  # type: ignore[attr-defined]
+
+
+def test_pages_checked_and_parsed_in_a_worker_process_give_the_same_database(
+    engine: Engine, devserver: DevServer, make_config: MakeConfig
+) -> None:
+    config = make_config(devserver.url, page_limit=40)
+    result = _puller(engine, config, worker_process=True).pull()
+    assert result.completed and result.pages > 1
+    with engine.connect() as conn:
+        stored = {
+            row.id: (row.tracking_number, row.customer_suite, row.services, row.updated_at)
+            for row in conn.execute(select(Registration))
+        }
+    assert set(stored) == set(_server_ids(devserver))
+    for pid in list(stored)[:25]:
+        item = devserver.registration(pid)
+        assert item is not None
+        assert stored[pid][0] == parse_typed(item["tracking_number"]).tracking_number
+        assert stored[pid][1] == item["customer"]["suite"]
+        assert stored[pid][2] == " ".join(item["services"])
