@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
 from sqlalchemy.engine import Engine
+
+from scanstation.store.registrations import RegistrationRecord, upsert_registrations
 
 PG_HOST = "127.0.0.1"
 PG_PORT = 5432
@@ -143,3 +147,27 @@ def pg_db_url() -> Iterator[str]:
 def pg_engine(pg_db_url: str) -> Iterator[Engine]:
     """A migrated Engine on a fresh PostgreSQL schema."""
     yield from _migrated(pg_db_url)
+
+
+def registrar(engine: Engine) -> Callable[..., RegistrationRecord]:
+    """Registers parcels exactly as the sync puller would (store.registrations), with a customer's defaults."""
+    counter = iter(range(1, 1_000_000))
+
+    def _register(tracking: str, **fields: Any) -> RegistrationRecord:
+        values: dict[str, Any] = {
+            "id": f"p_{next(counter)}",
+            "updated_at": datetime(2026, 11, 26, 14, 3, 7, tzinfo=UTC),
+            "tracking_typed": tracking,
+            "order_number": "113-4567890-1234567",
+            "store": "amazon.com",
+            "customer_id": "c_77",
+            "customer_suite": "UN-1234",
+            "customer_name": "Иван Петров",
+        }
+        values.update(fields)
+        record = RegistrationRecord(**values)
+        with engine.begin() as conn:
+            upsert_registrations(conn, [record])
+        return record
+
+    return _register

@@ -19,6 +19,7 @@ __all__ = [
     "add_json_option",
     "children_cpu_s",
     "emit_json",
+    "free_port",
     "machine_info",
     "peak_rss_mb",
     "percentile",
@@ -159,3 +160,12 @@ def emit_json(result: Mapping[str, Any]) -> None:
 
     sys.stdout.flush()
     print(json.dumps(clean(dict(result)), ensure_ascii=False, separators=(",", ":"), allow_nan=False), flush=True)
+
+
+def free_port() -> int:
+    """A TCP port free on loopback right now (for a simulator started in its own process)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import gc
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -14,7 +13,7 @@ import time
 from collections import deque
 from pathlib import Path
 
-from scanstation.bench.common import add_json_option
+from scanstation.bench.common import add_json_option, free_port
 
 TOKEN = "bench-gui-token"
 STATION = "bench-gui"
@@ -40,12 +39,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_json_option(parser)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def run(args: argparse.Namespace) -> int:
     if args.parcels < 1 or args.scans < 1:
         print("scanstation bench gui: --parcels and --scans must be at least 1", file=sys.stderr)
@@ -57,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="scanstation-bench-gui-") as tmp:
         os.environ["SCANSTATION_HOME"] = str(Path(tmp) / "home")
         server_db = Path(args.server_db) if args.server_db else Path(tmp) / "central.db"
-        port = _free_port()
+        port = free_port()
         # The simulator runs in its own process, as the real server would: its CPU is not the station's GIL.
         command = [sys.executable, "-m", "scanstation", "devserver", "--port", str(port), "--token", TOKEN]
         command += ["--parcels", str(args.parcels), "--seed", str(args.seed), "--db", str(server_db)]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -14,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scanstation.bench.common import add_json_option
+from scanstation.bench.common import add_json_option, free_port
 
 if TYPE_CHECKING:
     from scanstation.receiving import Receiver
@@ -44,12 +43,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", metavar="PATH", help="the station database (default: a temporary file)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     add_json_option(parser)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _proc_cpu_s(pid: int) -> float:
@@ -116,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
         station_db = Path(args.db) if args.db else Path(tmp) / "station.db"
         for suffix in ("", "-wal", "-shm"):
             Path(f"{station_db}{suffix}").unlink(missing_ok=True)
-        port = _free_port()
+        port = free_port()
         command = [
             sys.executable,
             "-m",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, Final, cast
 
 from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
 
@@ -14,6 +14,23 @@ from scanstation.tracking import parse_typed
 
 _reg = cast("Table", Registration.__table__)
 _keys = cast("Table", RegistrationKey.__table__)
+
+
+# The columns a feed item fills, in the order of registration_row's dict (the fast bulk paths rely on it).
+REGISTRATION_COLUMNS: Final = (
+    "id",
+    "tracking_typed",
+    "tracking_number",
+    "order_number",
+    "store",
+    "customer_id",
+    "customer_suite",
+    "customer_name",
+    "services",
+    "status",
+    "deleted",
+    "updated_at",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,24 +116,7 @@ def insert_new_registrations(conn: Connection, records: Sequence[RegistrationRec
 _UPDATE = (
     update(_reg)
     .where(_reg.c.id == bindparam("b_id"))
-    .values(
-        {
-            name: bindparam(f"b_{name}")
-            for name in (
-                "tracking_typed",
-                "tracking_number",
-                "order_number",
-                "store",
-                "customer_id",
-                "customer_suite",
-                "customer_name",
-                "services",
-                "status",
-                "deleted",
-                "updated_at",
-            )
-        }
-    )
+    .values({name: bindparam(f"b_{name}") for name in REGISTRATION_COLUMNS if name != "id"})
 )
 _TOMBSTONE = (
     update(_reg).where(_reg.c.id == bindparam("b_id")).values(deleted=True, updated_at=bindparam("b_updated_at"))

@@ -22,7 +22,12 @@ from sqlalchemy.engine import Connection, Dialect, Engine
 
 from scanstation.store.engine import create_engine_for, sqlite_path, write_transaction
 from scanstation.store.models import AWAITING, Registration, RegistrationKey
-from scanstation.store.registrations import RegistrationRecord, registration_row, upsert_registrations
+from scanstation.store.registrations import (
+    REGISTRATION_COLUMNS,
+    RegistrationRecord,
+    registration_row,
+    upsert_registrations,
+)
 from scanstation.store.state import get_state, set_state
 from scanstation.sync.client import CentralClient, CursorGoneError, redact
 from scanstation.sync.contract import ContractError, ParcelItem, decode_page
@@ -48,20 +53,7 @@ _WRITER_PRAGMAS: Final = (
 
 _reg = cast(Table, Registration.__table__)
 _keys = cast(Table, RegistrationKey.__table__)
-_REG_COLUMNS: Final = (
-    "id",
-    "tracking_typed",
-    "tracking_number",
-    "order_number",
-    "store",
-    "customer_id",
-    "customer_suite",
-    "customer_name",
-    "services",
-    "status",
-    "deleted",
-    "updated_at",
-)
+_REG_COLUMNS: Final = REGISTRATION_COLUMNS
 _EXISTING = select(_reg.c.id).where(_reg.c.id.in_(bindparam("ids", expanding=True)))
 
 # Receives open unknown parcels that match the given registrations; returns what it decided (verdicts).

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,8 @@ from scanstation.gui.sound import Sounds
 from scanstation.gui.window import StationWindow
 from scanstation.receiving import Receiver
 from scanstation.store.operators import add_operator, verify_pin
-from scanstation.store.registrations import RegistrationRecord, upsert_registrations
+from scanstation.store.registrations import RegistrationRecord
+from tests.dbfixtures import registrar
 
 STATION = "st-gui"
 OPERATOR = "anna"
@@ -70,26 +70,7 @@ class Station:
 @pytest.fixture
 def register(sqlite_engine: Engine) -> Callable[..., RegistrationRecord]:
     """Put a registration into the database exactly as the sync puller would."""
-    counter = iter(range(1, 1_000_000))
-
-    def _register(tracking: str, **fields: Any) -> RegistrationRecord:
-        values: dict[str, Any] = {
-            "id": f"p_{next(counter)}",
-            "updated_at": datetime(2026, 11, 26, 14, 3, 7, tzinfo=UTC),
-            "tracking_typed": tracking,
-            "order_number": "113-4567890-1234567",
-            "store": "amazon.com",
-            "customer_id": "c_77",
-            "customer_suite": "UN-1234",
-            "customer_name": "Иван Петров",
-        }
-        values.update(fields)
-        record = RegistrationRecord(**values)
-        with sqlite_engine.begin() as conn:
-            upsert_registrations(conn, [record])
-        return record
-
-    return _register
+    return registrar(sqlite_engine)
 
 
 @pytest.fixture

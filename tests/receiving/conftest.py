@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
 
 from scanstation.receiving import Receiver
-from scanstation.store.registrations import RegistrationRecord, upsert_registrations
+from scanstation.store.registrations import RegistrationRecord
+from tests.dbfixtures import registrar
 
 Register = Callable[..., RegistrationRecord]
 
@@ -36,24 +36,4 @@ def receiver(make_receiver: Callable[..., Receiver]) -> Receiver:
 
 @pytest.fixture
 def register(engine: Engine) -> Register:
-    counter = iter(range(1, 1_000_000))
-
-    def _register(tracking: str, **fields: object) -> RegistrationRecord:
-        values: dict[str, object] = {
-            "id": f"p_{next(counter)}",
-            "updated_at": datetime(2026, 11, 26, 14, 3, 7, tzinfo=UTC),
-            "tracking_typed": tracking,
-            "order_number": "113-4567890-1234567",
-            "store": "amazon.com",
-            "customer_id": "c_77",
-            "customer_suite": "UN-1234",
-            "customer_name": "Иван Петров",
-            "services": ("photo",),
-        }
-        values.update(fields)
-        record = RegistrationRecord(**values)  # type: ignore[arg-type]
-        with engine.begin() as conn:
-            upsert_registrations(conn, [record])
-        return record
-
-    return _register
+    return registrar(engine)
