@@ -232,7 +232,8 @@ def _kind(value: object) -> str:
     }.get(type(value), type(value).__name__)
 
 
-def _is_loopback(host: str | None) -> bool:
+def is_loopback_host(host: str | None) -> bool:
+    """True for localhost and loopback addresses: the only hosts plain http:// may reach."""
     if not host:
         return False
     if host == "localhost":
@@ -253,7 +254,8 @@ def _server(sec: _Section) -> ServerConfig:
                 "url", f"{url!r} is not an http(s) URL", 'write e.g. url = "https://example.invalid/api/station/v1"'
             )
     insecure = sec.flag("allow_insecure_http", False)
-    if url is not None and urlsplit(url).scheme == "http" and not insecure and not _is_loopback(urlsplit(url).hostname):
+    plain_http = url is not None and urlsplit(url).scheme == "http"
+    if plain_http and not insecure and not is_loopback_host(urlsplit(url or "").hostname):
         raise sec.error(
             "url",
             "uses plain http:// to a host that is not this machine, which would send the token in clear",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import time
 from collections.abc import Sequence
@@ -15,7 +14,7 @@ from urllib.parse import urlsplit
 import msgspec
 import requests
 
-from scanstation.config import ServerConfig
+from scanstation.config import ServerConfig, is_loopback_host
 from scanstation.logs import redactor
 from scanstation.sync.contract import (
     MAX_EVENTS_PER_REQUEST,
@@ -104,17 +103,6 @@ class _BearerAuth(requests.auth.AuthBase):
         return "<bearer token hidden>"
 
 
-def _is_loopback(host: str | None) -> bool:
-    if not host:
-        return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _retry_after(value: str | None) -> float | None:
     """Retry-After in seconds: delta-seconds or an HTTP date; None when absent or unreadable."""
     if not value:
@@ -151,7 +139,7 @@ class CentralClient:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"{server.url!r} is not an http(s) URL")
         # The config refuses this too; checked again because a token over plain http to another host leaks it.
-        if parts.scheme == "http" and not server.allow_insecure_http and not _is_loopback(parts.hostname):
+        if parts.scheme == "http" and not server.allow_insecure_http and not is_loopback_host(parts.hostname):
             raise ValueError(
                 f"refusing plain http:// to {parts.hostname}: it would send the token in clear "
                 "(use https://, or set allow_insecure_http = true)"
