@@ -677,9 +677,3 @@ def _order_progress(reg: Row, *, received_now: bool = False) -> dict[str, Any]:
         return {"order_parcels_here": None, "order_parcels_total": None}
     here = int(reg["order_here"]) + (1 if received_now else 0)
     return {"order_parcels_here": here, "order_parcels_total": int(reg["order_total"])}
-
-
-def open_review_count(conn: Connection) -> int:
-    """Review items a supervisor has not closed yet."""
-    query = select(func.count()).select_from(_review).where(_review.c.closed_at.is_(None))
-    return int(conn.execute(query).scalar_one())

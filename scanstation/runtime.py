@@ -86,9 +86,6 @@ class StationRuntime:
         self._observers.sync_status(self.sync.status)
         self._started = True
 
-    def submit(self, scan: Scan) -> None:
-        self.worker.submit(scan)
-
     def stop(self, timeout: float = 10.0) -> bool:
         """Stop reading, decide every scan already read, stop sync, close the database. True when clean."""
         if not self._started:

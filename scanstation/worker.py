@@ -67,10 +67,6 @@ class ReceivingWorker:
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="receiving", daemon=True)
 
-    @property
-    def receiver(self) -> Receiver:
-        return self._receiver
-
     def start(self) -> None:
         self._thread.start()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated, Final, Literal
+from typing import Annotated, Final, Literal, TypeVar
 
 import msgspec
 
@@ -94,25 +94,28 @@ def _utc(moment: datetime, where: str) -> None:
         raise ContractError(f"{where}: timestamp {moment.isoformat()} is not in UTC")
 
 
-def decode_health(body: bytes) -> Health:
+_T = TypeVar("_T")
+
+
+def _decode(decoder: msgspec.json.Decoder[_T], body: bytes, path: str) -> _T:
+    """Typed decoding of an answer; what breaks the contract becomes a ContractError naming the path."""
     try:
-        health = _health_decoder.decode(body)
+        return decoder.decode(body)
     except msgspec.ValidationError as err:
-        raise ContractError(f"/health: {err}") from None
+        raise ContractError(f"{path}: {err}") from None
     except msgspec.DecodeError as err:
-        raise ContractError(f"/health: not JSON ({err})") from None
+        raise ContractError(f"{path}: not JSON ({err})") from None
+
+
+def decode_health(body: bytes) -> Health:
+    health = _decode(_health_decoder, body, "/health")
     _utc(health.server_time, "/health server_time")
     return health
 
 
 def decode_page(body: bytes, limit: int) -> ParcelsPage:
     """A feed page, every record checked: types, UTC times, live records complete, services as codes."""
-    try:
-        page = _page_decoder.decode(body)
-    except msgspec.ValidationError as err:
-        raise ContractError(f"/parcels: {err}") from None
-    except msgspec.DecodeError as err:
-        raise ContractError(f"/parcels: not JSON ({err})") from None
+    page = _decode(_page_decoder, body, "/parcels")
     if len(page.items) > limit:
         raise ContractError(f"/parcels: {len(page.items)} items for limit={limit}")
     if page.has_more and not page.items:
@@ -134,13 +137,7 @@ def decode_page(body: bytes, limit: int) -> ParcelsPage:
 
 
 def decode_events_answer(body: bytes) -> EventsAnswer:
-    try:
-        answer = _events_decoder.decode(body)
-    except msgspec.ValidationError as err:
-        raise ContractError(f"/events: {err}") from None
-    except msgspec.DecodeError as err:
-        raise ContractError(f"/events: not JSON ({err})") from None
-    return answer
+    return _decode(_events_decoder, body, "/events")
 
 
 def check_events_answer(answer: EventsAnswer, sent_ids: list[str]) -> None:
