@@ -13,8 +13,22 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, Select, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.sql.elements import ColumnElement
 
 from scanstation.scan import Scan, rfc3339, utcnow
 from scanstation.store.engine import write_transaction
@@ -24,6 +38,7 @@ from scanstation.store.models import (
     EventState,
     OutboxEvent,
     Outcome,
+    Receipt,
     Registration,
     RegistrationKey,
     ReviewItem,
@@ -34,7 +49,7 @@ from scanstation.store.models import (
 from scanstation.store.prepared import ByArity, Prepared, Row, in_params
 from scanstation.tracking import ParsedScan, parse_scan, parse_typed
 
-__all__ = ["FirstReceipt", "Outcome", "Receiver", "UndoResult", "Verdict", "storable_text"]
+__all__ = ["FirstReceipt", "Outcome", "Receiver", "UndoResult", "Verdict", "parcel_status", "storable_text"]
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +71,7 @@ _unknown = cast("Table", UnknownParcel.__table__)
 _unknown_keys = cast("Table", UnknownKey.__table__)
 _outbox = cast("Table", OutboxEvent.__table__)
 _review = cast("Table", ReviewItem.__table__)
+_receipts = cast("Table", Receipt.__table__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,19 +196,64 @@ def _key_list(column: Any, arity: int) -> Any:
     return column.in_([bindparam(f"k{i}") for i in range(arity)])
 
 
+def _effective_status(reg: Any, receipt: Any) -> ColumnElement[Any]:
+    """A parcel's status: the feed's, except that this station's receipt makes `awaiting` at_warehouse."""
+    received_here = and_(receipt.c.registration_id.is_not(None), reg.c.status == AWAITING)
+    return case((received_here, AT_WAREHOUSE), else_=reg.c.status)
+
+
 def _registrations_by_keys(arity: int) -> Select[Any]:
-    """Registrations with any of `arity` keys, with their order's progress ("2 of 3") in the same query."""
+    """Registrations with any of `arity` keys, their receipt, and their order's progress ("2 of 3")."""
     other = _reg.alias("same_order")
+    other_receipt = _receipts.alias("same_order_receipt")
     same_order = (
         other.c.customer_id == _reg.c.customer_id,
         other.c.order_number == _reg.c.order_number,
         other.c.deleted.is_(False),
     )
     total = select(func.count()).select_from(other).where(*same_order).scalar_subquery()
-    here = select(func.count()).select_from(other).where(*same_order, other.c.status == AT_WAREHOUSE)
-    return select(_reg, total.label("order_total"), here.scalar_subquery().label("order_here")).where(
-        _reg.c.id.in_(select(_keys.c.registration_id).where(_key_list(_keys.c.key, arity)))
+    here = (
+        select(func.count())
+        .select_from(other.outerjoin(other_receipt, other_receipt.c.registration_id == other.c.id))
+        .where(*same_order, _effective_status(other, other_receipt) == AT_WAREHOUSE)
+        .scalar_subquery()
     )
+    return (
+        select(
+            *(c for c in _reg.c if c.key != "status"),
+            _effective_status(_reg, _receipts).label("status"),
+            _receipts.c.received_at,
+            _receipts.c.received_by,
+            _receipts.c.received_station,
+            total.label("order_total"),
+            here.label("order_here"),
+        )
+        .select_from(_reg.outerjoin(_receipts, _receipts.c.registration_id == _reg.c.id))
+        .where(_reg.c.id.in_(select(_keys.c.registration_id).where(_key_list(_keys.c.key, arity))))
+    )
+
+
+def parcel_status(conn: Connection, registration_id: str) -> str | None:
+    """The status a registration has at this station (None when the feed has no such registration)."""
+    query = (
+        select(_effective_status(_reg, _receipts))
+        .select_from(_reg.outerjoin(_receipts, _receipts.c.registration_id == _reg.c.id))
+        .where(_reg.c.id == registration_id)
+    )
+    return conn.execute(query).scalar_one_or_none()
+
+
+def _insert_receipt(dialect: Dialect) -> Any:
+    """A receipt, or nothing when one exists (another station sharing a PostgreSQL database got there first)."""
+    columns: dict[str, Any] = {
+        "registration_id": bindparam("rid"),
+        "scan_id": bindparam("sid"),
+        "received_at": bindparam("at"),
+        "received_by": bindparam("who"),
+        "received_station": bindparam("station"),
+    }
+    dialect_insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
+    return dialect_insert(_receipts).values(columns).on_conflict_do_nothing(index_elements=["registration_id"])
 
 
 def _open_unknown_by_keys(arity: int) -> Select[Any]:
@@ -216,21 +277,11 @@ class _Statements:
 
         self.registrations_by_keys = ByArity(_registrations_by_keys, dialect)
         self.open_unknown_by_keys = ByArity(_open_unknown_by_keys, dialect)
-        self.mark_received = prepared(
-            update(_reg)
-            .where(_reg.c.id == bindparam("rid"), _reg.c.status == AWAITING)
-            .values(
-                status=AT_WAREHOUSE,
-                received_at=bindparam("at"),
-                received_by=bindparam("who"),
-                received_station=bindparam("station"),
-                received_scan_id=bindparam("sid"),
-            )
-        )
+        self.mark_received = prepared(_insert_receipt(dialect), ("rid", "sid", "at", "who", "station"))
         self.unreceive = prepared(
-            update(_reg)
-            .where(_reg.c.id == bindparam("rid"), _reg.c.received_scan_id == bindparam("sid"))
-            .values(status=AWAITING, received_at=None, received_by=None, received_station=None, received_scan_id=None)
+            delete(_receipts).where(
+                _receipts.c.registration_id == bindparam("rid"), _receipts.c.scan_id == bindparam("sid")
+            )
         )
         self.registration = prepared(select(_reg).where(_reg.c.id == bindparam("rid")))
         self.insert_scan = prepared(insert(_scans), _SCAN_COLUMNS)
@@ -404,7 +455,14 @@ class Receiver:
         return verdict
 
     def _decide(
-        self, conn: Connection, parsed: ParsedScan, base: dict[str, Any], events: _Events, now: datetime
+        self,
+        conn: Connection,
+        parsed: ParsedScan,
+        base: dict[str, Any],
+        events: _Events,
+        now: datetime,
+        *,
+        retried: bool = False,
     ) -> dict[str, Any]:
         keys = sorted(parsed.keys)
         regs = self._sql.registrations_by_keys(len(keys)).all(conn, in_params("k", keys))
@@ -426,11 +484,14 @@ class Receiver:
         fields = _registration_fields(reg)
         status = reg["status"]
         if status == AWAITING:
-            self._sql.mark_received.execute(
+            inserted = self._sql.mark_received.execute(
                 conn,
                 {"rid": reg["id"], "at": base["at"], "who": base["operator"], "station": self.station_id,
                  "sid": base["scan_id"]},
             )  # fmt: skip
+            if inserted == 0 and not retried:
+                # Another station on the same PostgreSQL database received it a moment ago: look again.
+                return self._decide(conn, parsed, base, events, now, retried=True)
             events.arrived(reg, parsed.tracking_number)
             fields.update(_order_progress(reg, received_now=True))
             fields.update(outcome=Outcome.MATCHED, status=AT_WAREHOUSE, previous_status=AWAITING)
@@ -525,16 +586,15 @@ class Receiver:
 
     def _unreceive(self, conn: Connection, row: Row, operator: str, now: datetime, *, compensate: bool) -> None:
         rid = row["registration_id"]
-        reg = self._sql.registration.first(conn, {"rid": rid})
-        if reg is None or reg["received_scan_id"] != row["id"]:
-            return  # received again since, or by the feed: nothing of this scan is left to revert
-        self._sql.unreceive.execute(conn, {"rid": rid, "sid": row["id"]})
+        if self._sql.unreceive.execute(conn, {"rid": rid, "sid": row["id"]}) == 0:
+            return  # received again since: nothing of this scan is left to revert
         if compensate:
+            reg = self._sql.registration.first(conn, {"rid": rid})
             events = _Events(now, operator, row["id"], now)
             events.add(
                 "parcel.status_changed",
                 parcel_id=rid,
-                tracking_number=reg["tracking_number"] or row["tracking_number"],
+                tracking_number=(reg["tracking_number"] if reg else None) or row["tracking_number"],
                 status=AWAITING,
                 previous_status=AT_WAREHOUSE,
             )
@@ -572,7 +632,9 @@ class Receiver:
                     continue
                 reg = live[0]
                 claimed.add(reg["id"])
-                verdicts.append(self._resolve_one(conn, unknown, reg, now))
+                verdict = self._resolve_one(conn, unknown, reg, now)
+                if verdict is not None:
+                    verdicts.append(verdict)
         for verdict in verdicts:
             log.info("unknown parcel %s matched %s after arrival", verdict.unknown_id, verdict.parcel_id)
         return verdicts
@@ -593,14 +655,17 @@ class Receiver:
             result.append((unknown, regs))
         return result
 
-    def _resolve_one(self, conn: Connection, unknown: Row, reg: Row, now: datetime) -> Verdict:
+    def _resolve_one(self, conn: Connection, unknown: Row, reg: Row, now: datetime) -> Verdict | None:
+        """Receive `reg` for the unknown parcel; None when another station's receipt got there first."""
         scan_id = _new_id()
         operator = unknown["operator"]
-        self._sql.mark_received.execute(
+        inserted = self._sql.mark_received.execute(
             conn,
             {"rid": reg["id"], "at": unknown["first_seen_at"], "who": operator, "station": unknown["station_id"],
              "sid": scan_id},
         )  # fmt: skip
+        if inserted == 0:
+            return None
         self._sql.resolve_unknown.execute(
             conn,
             {"uid": unknown["id"], "resolution": "matched", "rid": reg["id"], "at": now, "who": SYNC_SCANNER,

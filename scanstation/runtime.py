@@ -11,7 +11,7 @@ from scanstation.config import Config
 from scanstation.receiving import Receiver, Verdict
 from scanstation.scan import Scan
 from scanstation.scanners import ScannerSource, ScannerStatus, build_sources, stop_all
-from scanstation.store.engine import open_store
+from scanstation.store.engine import close_store, open_store
 from scanstation.sync import SyncLoop, SyncNotice, SyncStatus
 from scanstation.worker import ReceivingWorker
 
@@ -89,7 +89,7 @@ class StationRuntime:
     def stop(self, timeout: float = 10.0) -> bool:
         """Stop reading, decide every scan already read, stop sync, close the database. True when clean."""
         if not self._started:
-            self.engine.dispose()
+            close_store(self.engine)
             return True
         self._started = False
         stop_all(self.sources)
@@ -99,5 +99,5 @@ class StationRuntime:
         if not self.sync.stop(timeout=min(timeout, 5.0)):
             log.warning("the sync thread did not stop in time; its work resumes at the next start")
             clean = False
-        self.engine.dispose()
+        close_store(self.engine)
         return clean

@@ -13,6 +13,7 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy.engine import Engine
 
+from scanstation.store.engine import feed_engine, write_transaction
 from scanstation.store.registrations import RegistrationRecord, upsert_registrations
 
 PG_HOST = "127.0.0.1"
@@ -166,7 +167,7 @@ def registrar(engine: Engine) -> Callable[..., RegistrationRecord]:
         }
         values.update(fields)
         record = RegistrationRecord(**values)
-        with engine.begin() as conn:
+        with write_transaction(feed_engine(engine)) as conn:
             upsert_registrations(conn, [record])
         return record
 

@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _upgrade(url: str) -> int:
-    from scanstation.store.engine import create_engine_for, current_revision, head_revision, upgrade
+    from scanstation.store.engine import close_store, create_engine_for, current_revision, head_revision, upgrade
 
     engine = create_engine_for(url)
     try:
@@ -46,7 +46,7 @@ def _upgrade(url: str) -> int:
             before = current_revision(conn)
         backup = upgrade(engine)
     finally:
-        engine.dispose()
+        close_store(engine)
     head = head_revision()
     if before == head:
         print(f"database {_redact(url)} is up to date (revision {head})")
@@ -62,8 +62,15 @@ def _upgrade(url: str) -> int:
 def _status(url: str) -> int:
     from sqlalchemy import func, inspect, select
 
-    from scanstation.store.engine import create_engine_for, current_revision, head_revision, sqlite_path
-    from scanstation.store.models import Base
+    from scanstation.store.engine import (
+        FEED_ALIAS,
+        close_store,
+        create_engine_for,
+        current_revision,
+        head_revision,
+        sqlite_path,
+    )
+    from scanstation.store.models import Base, FeedBase
 
     path = sqlite_path(url)
     if path is not None and not path.exists():
@@ -73,14 +80,18 @@ def _status(url: str) -> int:
     try:
         with engine.connect() as conn:
             current = current_revision(conn)
-            present = set(inspect(conn).get_table_names())
+            inspector = inspect(conn)
+            present = set(inspector.get_table_names())
+            if path is not None:  # the feed's own file, attached to every station connection
+                present |= set(inspector.get_table_names(schema=FEED_ALIAS))
+            tables = {**Base.metadata.tables, **FeedBase.metadata.tables}
             counts = {
                 name: conn.execute(select(func.count()).select_from(table)).scalar_one()
-                for name, table in sorted(Base.metadata.tables.items())
+                for name, table in sorted(tables.items())
                 if name in present
             }
     finally:
-        engine.dispose()
+        close_store(engine)
     head = head_revision()
     print(f"database  {_redact(url)}")
     state = "up to date" if current == head else "needs `scanstation db upgrade`"

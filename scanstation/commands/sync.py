@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     config = config_or_exit(args)
     from scanstation.logs import setup_logging
     from scanstation.receiving import Receiver
-    from scanstation.store.engine import StoreError, open_store
+    from scanstation.store.engine import StoreError, close_store, open_store
     from scanstation.sync.loop import DISABLED, TOKEN_REJECTED, SyncLoop
 
     setup_logging(config.logging, secrets=[t for t in [config.server_token()] if t], log_file="sync.log")
@@ -116,4 +116,4 @@ def run(args: argparse.Namespace) -> int:
             loop.stop()
         return 0
     finally:
-        engine.dispose()
+        close_store(engine)

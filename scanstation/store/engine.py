@@ -1,32 +1,45 @@
-"""Engines for SQLite and PostgreSQL, write transactions, and Alembic migrations run on start."""
+"""Engines for SQLite and PostgreSQL (with the feed's own file on SQLite), write transactions, migrations."""
 
 from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
+from urllib.parse import quote
+from weakref import WeakKeyDictionary
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, event, exc
+from sqlalchemy import create_engine, delete, event, exc, insert, inspect, select
 from sqlalchemy.engine import Connection, Engine, RootTransaction, make_url
 
 from scanstation import paths
+from scanstation.store.models import FeedBase, FeedState
+from scanstation.store.state import set_state
 
 __all__ = [
     "BUSY_TIMEOUT_MS",
+    "FEED_ALIAS",
+    "FEED_FILLING_KEY",
+    "FEED_SCHEMA_KEY",
+    "FEED_SCHEMA_VERSION",
     "MIGRATIONS_DIR",
     "StoreError",
     "alembic_config",
+    "close_store",
     "create_engine_for",
     "current_revision",
+    "feed_engine",
+    "feed_fill",
+    "feed_path",
     "head_revision",
     "open_store",
     "sqlite_path",
@@ -37,6 +50,18 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS: Final = 5000
+# Layout of the SQLite feed file (FeedBase). The file is a copy of the server's feed: when this changes,
+# an old file is emptied and the feed pulled again from the beginning rather than migrated.
+FEED_SCHEMA_VERSION: Final = "1"
+FEED_SCHEMA_KEY: Final = "schema"
+FEED_ALIAS: Final = "feed"  # the feed file's schema name on the station's connections
+# SQLite settings of the feed file's own connections (the only ones that write it).
+_FEED_PRAGMAS: Final = (
+    # The feed can always be pulled again and its cursor commits with its rows, so a power cut loses at
+    # most pages that are then read again: no disk flush per page.
+    "PRAGMA synchronous = NORMAL",
+    "PRAGMA cache_size = -65536",  # 64 MiB: the key indexes of a million registrations stay in memory
+)
 MIGRATIONS_DIR: Final = Path(__file__).with_name("migrations")
 _MIGRATION_LOCK: Final = 0x5CA25747  # PostgreSQL advisory lock key of this application's migrations
 
@@ -53,25 +78,59 @@ def sqlite_path(engine_or_url: Engine | str) -> Path | None:
     return Path(url.database)
 
 
+def feed_path(station_db: Path) -> Path:
+    """The SQLite file holding the feed beside the station's database: station.db -> station-feed.db."""
+    return station_db.with_name(f"{station_db.stem}-feed{station_db.suffix}")
+
+
+# Station engine -> the engine that writes its feed file (SQLite only; see feed_engine).
+_FEED_ENGINES: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
+
+
+def feed_engine(engine: Engine) -> Engine:
+    """The engine that writes the feed (FeedBase tables) of the station behind `engine`.
+
+    SQLite: the feed file's own engine. The station's connections see the feed too (attached read-only
+    as `feed`, so unqualified table names find it), but only this engine writes it, and a feed page
+    being written never holds a lock a scan needs. PostgreSQL: `engine` itself (one database, row locks).
+    """
+    return _FEED_ENGINES.get(engine, engine)
+
+
+def close_store(engine: Engine) -> None:
+    """Close every pooled connection of the station's engine and of its feed's (SQLite) engine."""
+    feed = _FEED_ENGINES.get(engine)
+    engine.dispose()
+    if feed is not None:
+        feed.dispose()
+
+
 def create_engine_for(url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, echo: bool = False) -> Engine:
-    """An Engine with the station's settings; does not touch the schema (see open_store).
+    """An Engine with the station's settings; migrates nothing (see open_store).
 
     SQLite: WAL, synchronous=FULL (a committed verdict survives a power cut), foreign keys on,
     a busy timeout, and a real BEGIN for every transaction (pysqlite's own transaction handling
-    would not BEGIN before a SELECT or DDL). PostgreSQL (postgresql+psycopg://): a small pool
-    with pre-ping, so a restarted server costs one reconnect rather than a failed scan.
+    would not BEGIN before a SELECT or DDL). The feed file beside it (feed_path) is created with
+    its tables when missing, and attached read-only to every connection. PostgreSQL
+    (postgresql+psycopg://): a small pool with pre-ping, so a restarted server costs one
+    reconnect rather than a failed scan.
     """
     parsed = make_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         path = sqlite_path(url)
-        if path is not None:
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as err:
-                raise StoreError(f"cannot create the database directory {path.parent}: {err.strerror}") from None
-        engine = create_engine(parsed, echo=echo)
-        _configure_sqlite(engine, busy_timeout_ms)
+        if path is None:
+            raise StoreError("an in-memory SQLite database keeps nothing: give the station a file (sqlite:///path)")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise StoreError(f"cannot create the database directory {path.parent}: {err.strerror}") from None
+        feed = create_engine(make_url(f"sqlite:///{feed_path(path)}"), echo=echo)
+        _configure_sqlite(feed, busy_timeout_ms, synchronous="NORMAL", pragmas=_FEED_PRAGMAS)
+        _prepare_feed_file(feed)
+        engine = create_engine(parsed, echo=echo, connect_args={"uri": True})
+        _configure_sqlite(engine, busy_timeout_ms, attach_feed=feed_path(path))
+        _FEED_ENGINES[engine] = feed
         return engine
     if backend == "postgresql":
         if parsed.get_driver_name() != "psycopg":
@@ -88,7 +147,14 @@ def create_engine_for(url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, echo:
     raise StoreError(f"{parsed.drivername!r} is neither SQLite nor PostgreSQL")
 
 
-def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+def _configure_sqlite(
+    engine: Engine,
+    busy_timeout_ms: int,
+    *,
+    synchronous: str = "FULL",
+    pragmas: tuple[str, ...] = (),
+    attach_feed: Path | None = None,
+) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take BEGIN away from the sqlite3 module; _do_begin below emits it (SQLAlchemy's recipe).
@@ -97,9 +163,15 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         try:
             # busy_timeout first: switching to WAL itself needs a lock another process may hold.
             cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-            cursor.execute("PRAGMA journal_mode = WAL")
-            cursor.execute("PRAGMA synchronous = FULL")
+            _switch_to_wal(cursor, busy_timeout_ms)
+            cursor.execute(f"PRAGMA synchronous = {synchronous}")
             cursor.execute("PRAGMA foreign_keys = ON")
+            for pragma in pragmas:
+                cursor.execute(pragma)
+            if attach_feed is not None:
+                # Read-only: BEGIN IMMEDIATE takes the write lock of every writable attached file, and a
+                # scan must never wait for the feed writer's. A WAL reader sees each page once committed.
+                cursor.execute(f"ATTACH DATABASE ? AS {FEED_ALIAS}", (f"file:{quote(str(attach_feed))}?mode=ro",))
         finally:
             cursor.close()
 
@@ -107,6 +179,23 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     # every statement dispatch the execute events too (~50 us per scan measured), so BEGIN is issued by
     # the dialect's do_begin hook instead: SQLAlchemy calls it at the same moment and wraps its errors.
     engine.dialect.do_begin = _do_begin  # type: ignore[method-assign]
+
+
+def _switch_to_wal(cursor: Any, busy_timeout_ms: int) -> None:
+    """PRAGMA journal_mode = WAL, waiting as long as busy_timeout would.
+
+    A brand-new file is still in rollback mode; while another process creates its tables, the switch
+    answers "database is locked" at once (SQLite does not call the busy handler for it).
+    """
+    deadline = time.monotonic() + busy_timeout_ms / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 # Set only while write_transaction opens its transaction: that BEGIN takes the write lock at once.
@@ -144,6 +233,115 @@ def write_transaction(bind: Engine | Connection) -> Iterator[Connection]:
         yield conn
 
 
+# ------------------------------------------------------------------------------------- the feed file
+
+
+def _prepare_feed_file(feed: Engine) -> None:
+    """Create the feed file's tables when missing; empty a file of another layout (it is pulled again)."""
+    try:
+        with write_transaction(feed) as conn:
+            present = set(inspect(conn).get_table_names())
+            version = None
+            if FeedState.__tablename__ in present:
+                version = conn.execute(
+                    select(FeedState.value).where(FeedState.key == FEED_SCHEMA_KEY)
+                ).scalar_one_or_none()
+            filling = None
+            if version is not None:
+                filling = conn.execute(
+                    select(FeedState.value).where(FeedState.key == FEED_FILLING_KEY)
+                ).scalar_one_or_none()
+            if version == FEED_SCHEMA_VERSION and filling is None:
+                return
+            if present:
+                why = (
+                    f"a fill started {filling} was cut off (see feed_fill)"
+                    if version == FEED_SCHEMA_VERSION
+                    else f"it has layout {version}, not {FEED_SCHEMA_VERSION}"
+                )
+                log.warning(
+                    "the feed file %s: %s; emptying it, the feed is read again from the server", _redacted(feed), why
+                )
+                FeedBase.metadata.drop_all(conn)
+            FeedBase.metadata.create_all(conn)
+            conn.execute(insert(FeedState).values(key=FEED_SCHEMA_KEY, value=FEED_SCHEMA_VERSION))
+    except exc.OperationalError as err:
+        raise StoreError(f"cannot open or create the feed database {_redacted(feed)}: {err.orig}") from err
+    except exc.DatabaseError as err:
+        raise StoreError(
+            f"{_redacted(feed)} is not a usable feed database ({err.orig}): delete it and the feed is pulled again"
+        ) from err
+
+
+FEED_FILLING_KEY: Final = "filling"  # in feed_state while a fill without disk flushes runs (see feed_fill)
+
+
+@contextmanager
+def feed_fill(conn: Connection) -> Iterator[None]:
+    """Write a feed read from its beginning without flushing the disk until the end (SQLite).
+
+    A million-row first pull writes gigabytes through the page cache; flushing each batch made every
+    scan's own commit wait behind that flush (p99 ~110 ms in `bench sync`). During the fill the feed
+    connection runs synchronous=OFF, under a marker in feed_state: at the end (or when the pull stops
+    or fails, the process still alive) a FULL checkpoint makes the file durable and the marker goes.
+    A feed file opened with the marker still there was cut off by a crash or a power cut mid-fill and
+    may be damaged: it is emptied and read again (_prepare_feed_file). `conn` must not be in a transaction.
+    """
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    with write_transaction(conn):
+        set_state(conn, FEED_FILLING_KEY, datetime.now(UTC).isoformat(timespec="seconds"), FeedState)
+    _raw_execute(conn, "PRAGMA wal_checkpoint(FULL)")  # the marker is on disk before anything unflushed
+    _raw_execute(conn, "PRAGMA synchronous = OFF")
+    try:
+        yield
+    finally:
+        _raw_execute(conn, "PRAGMA synchronous = NORMAL")
+        # NORMAL: the WAL is flushed before the checkpoint and the database file after it.
+        _raw_execute(conn, "PRAGMA wal_checkpoint(FULL)")
+        with write_transaction(conn):
+            conn.execute(delete(FeedState).where(FeedState.key == FEED_FILLING_KEY))
+
+
+def _move_feed_out_of_station_file(station: Path, feed: Path) -> None:
+    """Revision 0001 kept the feed in the station's file: copy it (and its cursor) into the feed file.
+
+    Runs before migration 0002 drops those tables, so an upgraded station still matches while offline.
+    Idempotent (INSERT OR REPLACE), so an upgrade interrupted half-way can simply run again.
+    """
+    columns = ", ".join(c.name for c in FeedBase.metadata.tables["registrations"].columns)
+    conn = sqlite3.connect(feed, isolation_level=None, uri=True)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        # Read-only: the migration holds the station file's write lock while this runs.
+        conn.execute("ATTACH DATABASE ? AS old", (f"file:{quote(str(station))}?mode=ro",))
+        old = {row[0] for row in conn.execute("SELECT name FROM old.sqlite_master WHERE type = 'table'")}
+        if "registrations" not in old:
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute(
+                f"INSERT OR REPLACE INTO main.registrations ({columns}) SELECT {columns} FROM old.registrations"
+            )
+            conn.execute(
+                "INSERT OR REPLACE INTO main.registration_keys (key, registration_id) "
+                "SELECT key, registration_id FROM old.registration_keys"
+            )
+            conn.execute(
+                "INSERT OR REPLACE INTO main.feed_state (key, value) "
+                "SELECT key, value FROM old.sync_state WHERE key = 'feed_cursor'"
+            )
+            moved = conn.execute("SELECT count(*) FROM old.registrations").fetchone()[0]
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        log.info("moved %d registrations of revision 0001 into the feed file %s", moved, feed)
+    finally:
+        conn.close()
+
+
 # ---------------------------------------------------------------------------------------- migrations
 
 
@@ -169,8 +367,6 @@ def current_revision(conn: Connection) -> str | None:
 
 
 def _has_tables(conn: Connection) -> bool:
-    from sqlalchemy import inspect
-
     return bool(inspect(conn).get_table_names())
 
 
@@ -238,6 +434,8 @@ def upgrade(engine: Engine, *, backup_dir: Path | None = None) -> Path | None:
                     if path is not None and _has_tables(conn):
                         backup = _backup_sqlite(path, backup_dir or paths.data_dir() / "backups", current)
                         log.info("database %s backed up to %s before migrating from %s", path, backup, current)
+                        if current == "0001":
+                            _move_feed_out_of_station_file(path, feed_path(path))
                     elif path is None and current is not None:
                         log.warning(
                             "migrating PostgreSQL database from %s to %s without a copy: "
@@ -308,6 +506,6 @@ def open_store(url: str, *, migrate: bool = True) -> Engine:
                     "run `scanstation db upgrade`"
                 )
     except BaseException:
-        engine.dispose()
+        close_store(engine)
         raise
     return engine

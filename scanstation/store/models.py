@@ -1,4 +1,4 @@
-"""The station's tables as typed SQLAlchemy 2 models; Alembic migrations create them."""
+"""The station's tables as typed SQLAlchemy 2 models: its own records (Base) and its copy of the feed (FeedBase)."""
 
 from __future__ import annotations
 
@@ -52,6 +52,19 @@ NAMING = {
 
 
 class Base(DeclarativeBase):
+    """What happened at this station: scans, receipts, unknown parcels, the outbox. Alembic migrates it."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class FeedBase(DeclarativeBase):
+    """The station's copy of the central server's feed: registrations, their keys, the feed cursor.
+
+    On SQLite it lives in a file of its own beside the station's (see store.engine), so writing a big
+    feed page never holds the lock a scan's commit needs; on PostgreSQL it shares the database.
+    Nothing a clerk did is kept here: the file can be deleted and pulled again.
+    """
+
     metadata = MetaData(naming_convention=NAMING)
 
 
@@ -78,7 +91,7 @@ AWAITING = "awaiting"
 AT_WAREHOUSE = "at_warehouse"
 
 
-class Registration(Base):
+class Registration(FeedBase):
     """A parcel as the central server's feed gave it (one row per registered tracking number)."""
 
     __tablename__ = "registrations"
@@ -95,16 +108,11 @@ class Registration(Base):
     status: Mapped[str] = mapped_column(String(32), default=AWAITING)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    # set by this station when it receives the parcel (the feed only says "at_warehouse")
-    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    received_by: Mapped[str | None] = mapped_column(String(128))
-    received_station: Mapped[str | None] = mapped_column(String(128))
-    received_scan_id: Mapped[str | None] = mapped_column(String(36))
 
     __table_args__ = (Index(None, "customer_id", "order_number"),)
 
 
-class RegistrationKey(Base):
+class RegistrationKey(FeedBase):
     """One match key of a registration; a registration may have several."""
 
     __tablename__ = "registration_keys"
@@ -114,7 +122,32 @@ class RegistrationKey(Base):
         String(64), ForeignKey("registrations.id", ondelete="CASCADE"), primary_key=True
     )
 
-    __table_args__ = (Index(None, "registration_id"),)
+    # SQLite: the primary key is the table (no rowid b-tree beside it): one b-tree less to write per key.
+    __table_args__ = (Index(None, "registration_id"), {"sqlite_with_rowid": False})
+
+
+class FeedState(FeedBase):
+    """The feed's cursor (and the feed file's layout version), committed with the pages they describe."""
+
+    __tablename__ = "feed_state"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Receipt(Base):
+    """This station received a registered parcel: its status is at_warehouse whatever the feed still says.
+
+    Kept apart from the feed's row, so the feed never overwrites a receipt and a scan never writes the feed.
+    """
+
+    __tablename__ = "receipts"
+
+    registration_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    scan_id: Mapped[str] = mapped_column(String(36), unique=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_by: Mapped[str] = mapped_column(String(128))
+    received_station: Mapped[str] = mapped_column(String(128))
 
 
 class ScanLog(Base):
@@ -210,7 +243,7 @@ class OutboxEvent(Base):
 
 
 class SyncState(Base):
-    """Small key/value facts of the sync loop: the feed cursor, last pull and push times."""
+    """Small key/value facts of the sync loop: last pull and push times."""
 
     __tablename__ = "sync_state"
 

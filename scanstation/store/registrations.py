@@ -9,14 +9,14 @@ from typing import Any, Final, cast
 
 from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
 
-from scanstation.store.models import AT_WAREHOUSE, AWAITING, Registration, RegistrationKey
+from scanstation.store.models import AWAITING, Registration, RegistrationKey
 from scanstation.tracking import parse_typed
 
 _reg = cast("Table", Registration.__table__)
 _keys = cast("Table", RegistrationKey.__table__)
 
 
-# The columns a feed item fills, in the order of registration_row's dict (the fast bulk paths rely on it).
+# The columns a feed item fills, in the order of registration_values' row (the fast bulk paths rely on it).
 REGISTRATION_COLUMNS: Final = (
     "id",
     "tracking_typed",
@@ -58,24 +58,56 @@ class UpsertResult:
     live_awaiting_ids: tuple[str, ...]  # candidates for late matches of unknown parcels
 
 
-def registration_row(record: RegistrationRecord) -> tuple[dict[str, Any], frozenset[str]]:
-    """The `registrations` row of a feed item and its match keys (computed from what the customer typed)."""
-    parsed = parse_typed(record.tracking_typed)
-    row = {
-        "id": record.id,
-        "tracking_typed": record.tracking_typed,
-        "tracking_number": parsed.tracking_number,
-        "order_number": record.order_number,
-        "store": record.store,
-        "customer_id": record.customer_id,
-        "customer_suite": record.customer_suite,
-        "customer_name": record.customer_name,
-        "services": " ".join(record.services),
-        "status": record.status,
-        "deleted": False,
-        "updated_at": record.updated_at,
-    }
+def registration_values(
+    rid: str,
+    tracking_typed: str,
+    order_number: str,
+    store: str,
+    customer_id: str,
+    customer_suite: str,
+    customer_name: str,
+    services: Sequence[str],
+    status: str,
+    updated_at: datetime,
+) -> tuple[tuple[Any, ...], frozenset[str]]:
+    """A live feed item's `registrations` row (in REGISTRATION_COLUMNS order) and its match keys.
+
+    The one place that computes them, from what the customer typed. Plain values in and out: the
+    bulk path of a big pull calls it in a worker process for every item.
+    """
+    parsed = parse_typed(tracking_typed)
+    row = (
+        rid,
+        tracking_typed,
+        parsed.tracking_number,
+        order_number,
+        store,
+        customer_id,
+        customer_suite,
+        customer_name,
+        " ".join(services),
+        status,
+        False,
+        updated_at,
+    )
     return row, parsed.keys
+
+
+def registration_row(record: RegistrationRecord) -> tuple[dict[str, Any], frozenset[str]]:
+    """The `registrations` row of a feed record by column name, and its match keys."""
+    values, keys = registration_values(
+        record.id,
+        record.tracking_typed,
+        record.order_number,
+        record.store,
+        record.customer_id,
+        record.customer_suite,
+        record.customer_name,
+        record.services,
+        record.status,
+        record.updated_at,
+    )
+    return dict(zip(REGISTRATION_COLUMNS, values, strict=True)), keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,9 +160,10 @@ def upsert_registrations(conn: Connection, records: Sequence[RegistrationRecord]
 
     - an item older than what is stored (by updated_at) is skipped;
     - a deletion keeps a tombstone and its keys, so a later scan can say the customer deleted it;
-    - an edit recomputes the match keys;
-    - a parcel this station received is never set back to `awaiting` by a feed that has not yet
-      heard of the receipt (the station's pending event will correct the server).
+    - an edit recomputes the match keys.
+
+    The feed's status is stored as the server gave it: this station's receipts live in their own
+    table (store.receipts), so a feed that has not heard of a receipt yet cannot undo it.
     """
     latest: dict[str, RegistrationRecord] = {}
     for record in records:
@@ -138,16 +171,7 @@ def upsert_registrations(conn: Connection, records: Sequence[RegistrationRecord]
         if held is None or record.updated_at >= held.updated_at:
             latest[record.id] = record
     ids = list(latest)
-    existing = {
-        row.id: row
-        for row in conn.execute(
-            # FOR UPDATE (PostgreSQL): a scan committing between this read and the update below must not
-            # have its receipt overwritten with the feed's older `awaiting`. SQLite's write lock covers it.
-            select(_reg.c.id, _reg.c.updated_at, _reg.c.status, _reg.c.received_scan_id)
-            .where(_reg.c.id.in_(ids))
-            .with_for_update()
-        )
-    }
+    existing = {row.id: row for row in conn.execute(select(_reg.c.id, _reg.c.updated_at).where(_reg.c.id.in_(ids)))}
     fresh: list[RegistrationRecord] = []
     updates: list[dict[str, Any]] = []
     tombstones: list[dict[str, Any]] = []
@@ -169,8 +193,6 @@ def upsert_registrations(conn: Connection, records: Sequence[RegistrationRecord]
             tombstones.append({"b_id": rid, "b_updated_at": record.updated_at})
             continue
         row, keys = registration_row(record)
-        if old.received_scan_id is not None and old.status == AT_WAREHOUSE and record.status == AWAITING:
-            row["status"] = AT_WAREHOUSE
         if row["status"] == AWAITING:
             awaiting.append(rid)
         updates.append({f"b_{name}": value for name, value in row.items()})

@@ -1,4 +1,4 @@
-"""Small key/value facts of the sync loop (feed cursor, last pull/push times) in the sync_state table."""
+"""Small key/value facts: the sync loop's times (sync_state) and the feed's cursor (feed_state)."""
 
 from __future__ import annotations
 
@@ -6,23 +6,25 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from scanstation.store.models import SyncState
+from scanstation.store.models import FeedState, SyncState
 
-__all__ = ["get_state", "set_state"]
+__all__ = ["FeedState", "SyncState", "get_state", "set_state"]
+
+StateTable = type[SyncState] | type[FeedState]
 
 
-def get_state(conn: Connection, key: str) -> str | None:
+def get_state(conn: Connection, key: str, table: StateTable = SyncState) -> str | None:
     """The stored value of `key`, or None when it was never set."""
-    return conn.execute(select(SyncState.value).where(SyncState.key == key)).scalar_one_or_none()
+    return conn.execute(select(table.value).where(table.key == key)).scalar_one_or_none()
 
 
-def set_state(conn: Connection, key: str, value: str) -> None:
+def set_state(conn: Connection, key: str, value: str, table: StateTable = SyncState) -> None:
     """Insert or replace `key` in the caller's transaction (one statement, no read first)."""
     if conn.dialect.name == "postgresql":
-        pg = postgresql.insert(SyncState).values(key=key, value=value)
-        conn.execute(pg.on_conflict_do_update(index_elements=[SyncState.key], set_={"value": pg.excluded.value}))
+        pg = postgresql.insert(table).values(key=key, value=value)
+        conn.execute(pg.on_conflict_do_update(index_elements=[table.key], set_={"value": pg.excluded.value}))
     elif conn.dialect.name == "sqlite":
-        lite = sqlite.insert(SyncState).values(key=key, value=value)
-        conn.execute(lite.on_conflict_do_update(index_elements=[SyncState.key], set_={"value": lite.excluded.value}))
+        lite = sqlite.insert(table).values(key=key, value=value)
+        conn.execute(lite.on_conflict_do_update(index_elements=[table.key], set_={"value": lite.excluded.value}))
     else:  # pragma: no cover - only the two supported backends reach here
         raise NotImplementedError(f"set_state on {conn.dialect.name}")

@@ -11,8 +11,8 @@ from sqlalchemy.engine import Engine
 
 from scanstation.gui import qt
 from scanstation.gui.sound import Sounds
-from scanstation.receiving import Outcome, UndoResult, Verdict
-from scanstation.store.models import Registration, ScanLog
+from scanstation.receiving import Outcome, UndoResult, Verdict, parcel_status
+from scanstation.store.models import ScanLog
 
 from .conftest import OPERATOR, STATION, Station
 
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.gui
 
 def _status(engine: Engine, parcel_id: str) -> str:
     with engine.connect() as conn:
-        return str(conn.execute(select(Registration.status).where(Registration.id == parcel_id)).scalar_one())
+        return str(parcel_status(conn, parcel_id))
 
 
 def test_login_refuses_a_wrong_pin_then_accepts_the_right_one(station: Station) -> None:

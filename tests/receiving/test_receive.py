@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from scanstation.receiving import NOTE_DELETED, NOTE_RESOLVED_LATER, Outcome, Receiver
+from scanstation.receiving import NOTE_DELETED, NOTE_RESOLVED_LATER, Outcome, Receiver, parcel_status
 from scanstation.scan import Scan
-from scanstation.store.models import OutboxEvent, Registration, ReviewItem, ScanLog, UnknownParcel
+from scanstation.store.models import OutboxEvent, ReviewItem, ScanLog, UnknownParcel
 from scanstation.tracking.samples import sample_number
 
 from .conftest import Register
@@ -39,7 +39,7 @@ def _count(engine: Engine, model: type) -> int:
 
 def _status(engine: Engine, parcel_id: str) -> str:
     with engine.connect() as conn:
-        return str(conn.execute(select(Registration.status).where(Registration.id == parcel_id)).scalar_one())
+        return str(parcel_status(conn, parcel_id))
 
 
 def test_matched_records_status_scan_and_two_events(engine: Engine, receiver: Receiver, register: Register) -> None:
@@ -141,10 +141,11 @@ def test_unknown_flags_once_then_duplicate(engine: Engine, receiver: Receiver) -
 def test_deleted_registration_counts_as_none_and_says_so(
     receiver: Receiver, register: Register, engine: Engine
 ) -> None:
+    from scanstation.store.engine import feed_engine, write_transaction
     from scanstation.store.registrations import RegistrationRecord, upsert_registrations
 
     reg = register(UPS)
-    with engine.begin() as conn:
+    with write_transaction(feed_engine(engine)) as conn:
         upsert_registrations(conn, [RegistrationRecord(id=reg.id, updated_at=datetime.now(UTC), deleted=True)])
     verdict = receiver.receive(Scan(UPS, "dock1"), "anna")
     assert verdict.outcome is Outcome.UNKNOWN

@@ -18,6 +18,8 @@ from scanstation.store.engine import (
     BUSY_TIMEOUT_MS,
     StoreError,
     create_engine_for,
+    feed_engine,
+    feed_path,
     open_store,
     sqlite_path,
     write_transaction,
@@ -54,9 +56,33 @@ def test_wal_mode_is_in_the_file(sqlite_engine: Engine) -> None:
         plain.close()
 
 
-def test_foreign_keys_are_enforced(sqlite_engine: Engine) -> None:
-    with pytest.raises(IntegrityError, match="FOREIGN KEY"), sqlite_engine.begin() as conn:
-        conn.execute(text("INSERT INTO registration_keys (key, registration_id) VALUES ('K1', 'no-such')"))
+@pytest.mark.parametrize("file", ["station", "feed"])
+def test_foreign_keys_are_enforced(sqlite_engine: Engine, file: str) -> None:
+    bind, table = (
+        (sqlite_engine, "unknown_keys (key, unknown_id)")
+        if file == "station"
+        else (feed_engine(sqlite_engine), "registration_keys (key, registration_id)")
+    )
+    with pytest.raises(IntegrityError, match="FOREIGN KEY"), bind.begin() as conn:
+        conn.execute(text(f"INSERT INTO {table} VALUES ('K1', 'no-such')"))
+
+
+def test_the_station_reads_the_feed_file_but_cannot_write_it(sqlite_engine: Engine, tmp_path: Path) -> None:
+    """Scans' connections see the feed (attached read-only), and BEGIN IMMEDIATE never waits on its writer."""
+    path = sqlite_path(sqlite_engine)
+    assert path is not None and feed_path(path).exists()
+    feed = feed_engine(sqlite_engine)
+    assert feed is not sqlite_engine
+    with write_transaction(feed) as writer:
+        writer.execute(text("INSERT INTO feed_state (key, value) VALUES ('probe', '1')"))
+        # The feed's write lock is held here: a station write transaction still starts and commits.
+        with write_transaction(sqlite_engine) as conn:
+            conn.execute(text("INSERT INTO sync_state (key, value) VALUES ('scan', '1')"))
+            assert conn.execute(text("SELECT value FROM feed_state WHERE key = 'probe'")).first() is None
+    with sqlite_engine.connect() as conn:
+        assert conn.execute(text("SELECT value FROM feed_state WHERE key = 'probe'")).scalar_one() == "1"
+    with pytest.raises(OperationalError, match="readonly"), write_transaction(sqlite_engine) as conn:
+        conn.execute(text("INSERT INTO feed_state (key, value) VALUES ('nope', '1')"))
 
 
 def test_parent_directory_is_created(tmp_path: Path) -> None:

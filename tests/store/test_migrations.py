@@ -11,32 +11,199 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import MetaData, func, inspect, select, text
 from sqlalchemy.engine import Engine
 
+from scanstation.receiving import Receiver, parcel_status
+from scanstation.scan import Scan
 from scanstation.store.engine import (
+    FEED_FILLING_KEY,
+    FEED_SCHEMA_KEY,
+    FEED_SCHEMA_VERSION,
     StoreError,
     alembic_config,
     create_engine_for,
     current_revision,
+    feed_engine,
+    feed_fill,
+    feed_path,
     head_revision,
     open_store,
+    sqlite_path,
     upgrade,
     write_transaction,
 )
-from scanstation.store.models import Base
+from scanstation.store.models import Base, FeedBase, FeedState, Receipt, Registration, RegistrationKey
+from scanstation.store.state import get_state, set_state
+
+
+def _diff(engine: Engine, metadata: MetaData) -> list[object]:
+    with engine.connect() as conn:
+        return list(compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata))
 
 
 def test_models_and_migrations_agree(engine: Engine) -> None:
-    with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
-    assert diff == []
+    if feed_engine(engine) is engine:  # PostgreSQL: one database holds both
+        both = MetaData()
+        for table in (*Base.metadata.tables.values(), *FeedBase.metadata.tables.values()):
+            table.to_metadata(both)
+        assert _diff(engine, both) == []
+    else:  # SQLite: the station's file, and the feed's own file (created by store.engine, not Alembic)
+        assert _diff(engine, Base.metadata) == []
+        assert _diff(feed_engine(engine), FeedBase.metadata) == []
 
 
 def test_every_model_table_exists_at_head(engine: Engine) -> None:
     with engine.connect() as conn:
         assert current_revision(conn) == head_revision()
         assert set(Base.metadata.tables) <= set(inspect(conn).get_table_names())
+    with feed_engine(engine).connect() as conn:
+        assert set(FeedBase.metadata.tables) <= set(inspect(conn).get_table_names())
+
+
+def test_upgrade_from_0001_keeps_the_feed_its_cursor_and_the_receipts(db_url: str, tmp_path: Path) -> None:
+    """0001 kept receipts in the feed's rows (and, on SQLite, the feed in the station's file)."""
+    engine = create_engine_for(db_url)
+    try:
+        with write_transaction(engine) as conn:
+            command.upgrade(alembic_config(conn), "0001")
+        with write_transaction(engine) as conn:
+            columns = (
+                "id, tracking_typed, tracking_number, order_number, store, customer_id, customer_suite, "
+                "customer_name, services, status, deleted, updated_at"
+            )
+            conn.execute(
+                text(
+                    f"INSERT INTO registrations ({columns}, received_at, received_by, received_station, "
+                    "received_scan_id) VALUES "
+                    "('p_1', '1Z999AA10123456784', '1Z999AA10123456784', 'o1', 'amazon.com', 'c1', 'UN-1', "
+                    "'Anna', '', 'at_warehouse', false, '2026-11-01 10:00:00', '2026-11-02 10:00:00', 'anna', "
+                    "'st-1', 'scan-1'), "
+                    "('p_2', '9400 1118 9922 3333 4444 55', '9400111899223333444455', 'o2', 'ebay.com', 'c2', "
+                    "'UN-2', 'Boris', 'photo', 'awaiting', false, '2026-11-01 10:00:00', NULL, NULL, NULL, NULL)"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO registration_keys (key, registration_id) VALUES "
+                    "('1Z999AA10123456784', 'p_1'), ('9400111899223333444455', 'p_2')"
+                )
+            )
+            conn.execute(text("INSERT INTO sync_state (key, value) VALUES ('feed_cursor', 'c:42'), ('x', 'kept')"))
+        upgrade(engine, backup_dir=tmp_path / "backups")
+        with engine.connect() as conn:
+            assert current_revision(conn) == head_revision()
+            assert parcel_status(conn, "p_1") == "at_warehouse"
+            assert parcel_status(conn, "p_2") == "awaiting"
+            receipt = conn.execute(select(Receipt.__table__)).one()
+            assert (receipt.registration_id, receipt.scan_id, receipt.received_by) == ("p_1", "scan-1", "anna")
+            assert get_state(conn, "x") == "kept"
+            assert get_state(conn, "feed_cursor") is None
+        with feed_engine(engine).connect() as conn:
+            assert get_state(conn, "feed_cursor", FeedState) == "c:42"
+            keys = conn.execute(select(RegistrationKey.key, RegistrationKey.registration_id)).all()
+            assert sorted(keys) == [("1Z999AA10123456784", "p_1"), ("9400111899223333444455", "p_2")]
+        if feed_engine(engine) is not engine:
+            with engine.connect() as conn:
+                assert "registrations" not in inspect(conn).get_table_names()  # main: only the station's own
+    finally:
+        engine.dispose()
+
+
+def _feed_rows(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(Registration)).scalar_one())
+
+
+def test_a_deleted_feed_file_is_made_again_and_the_receipts_stay(sqlite_url: str) -> None:
+    from tests.dbfixtures import registrar
+
+    engine = open_store(sqlite_url)
+    register = registrar(engine)
+    reg = register("1Z999AA10123456784")
+    Receiver(engine, station_id="st").receive(Scan("1Z999AA10123456784", "dock"), "anna")
+    path = sqlite_path(engine)
+    assert path is not None
+    feed_engine(engine).dispose()
+    engine.dispose()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{feed_path(path)}{suffix}").unlink(missing_ok=True)
+    engine = open_store(sqlite_url)
+    try:
+        assert _feed_rows(engine) == 0  # pulled again from the beginning: no cursor either
+        with feed_engine(engine).connect() as conn:
+            assert get_state(conn, "feed_cursor", FeedState) is None
+        with engine.connect() as conn:
+            assert conn.execute(select(Receipt.registration_id)).scalar_one() == reg.id
+    finally:
+        engine.dispose()
+
+
+def test_a_fill_cut_off_by_a_crash_empties_the_feed_file(sqlite_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    """A fill runs without disk flushes: its marker left behind means the file may be damaged."""
+    from tests.dbfixtures import registrar
+
+    engine = open_store(sqlite_url)
+    registrar(engine)("1Z999AA10123456784")
+    with write_transaction(feed_engine(engine)) as conn:
+        set_state(conn, FEED_FILLING_KEY, "2026-11-27T10:00:00+00:00", FeedState)  # as a power cut leaves it
+    feed_engine(engine).dispose()
+    engine.dispose()
+    engine = open_store(sqlite_url)
+    try:
+        assert _feed_rows(engine) == 0
+        with engine.connect() as conn:
+            assert get_state(conn, FEED_FILLING_KEY, FeedState) is None
+        assert "a fill started 2026-11-27T10:00:00+00:00 was cut off" in caplog.text
+    finally:
+        engine.dispose()
+
+
+def test_a_finished_fill_leaves_no_marker_and_survives_reopening(sqlite_url: str) -> None:
+    from tests.dbfixtures import registrar
+
+    engine = open_store(sqlite_url)
+    feed = feed_engine(engine)
+
+    def marker() -> str | None:
+        with feed.connect() as other:
+            return get_state(other, FEED_FILLING_KEY, FeedState)
+
+    with feed.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        with feed_fill(conn):
+            assert marker() is not None
+            assert raw.execute("PRAGMA synchronous").fetchone() == (0,)  # OFF while filling
+        assert raw.execute("PRAGMA synchronous").fetchone() == (1,)  # NORMAL again
+        assert marker() is None
+    registrar(engine)("1Z999AA10123456784")
+    feed.dispose()
+    engine.dispose()
+    engine = open_store(sqlite_url)
+    try:
+        assert _feed_rows(engine) == 1
+    finally:
+        engine.dispose()
+
+
+def test_a_feed_file_of_another_layout_is_emptied(sqlite_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    from tests.dbfixtures import registrar
+
+    engine = open_store(sqlite_url)
+    registrar(engine)("1Z999AA10123456784")
+    with write_transaction(feed_engine(engine)) as conn:
+        set_state(conn, FEED_SCHEMA_KEY, "0", FeedState)
+    feed_engine(engine).dispose()
+    engine.dispose()
+    engine = open_store(sqlite_url)
+    try:
+        assert _feed_rows(engine) == 0
+        with engine.connect() as conn:
+            assert get_state(conn, FEED_SCHEMA_KEY, FeedState) == FEED_SCHEMA_VERSION
+        assert "it has layout 0, not 1; emptying it, the feed is read again" in caplog.text
+    finally:
+        engine.dispose()
 
 
 def test_downgrade_to_base_and_back(engine: Engine) -> None:
