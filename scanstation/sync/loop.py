@@ -25,7 +25,7 @@ from scanstation.sync.client import (
     TokenRejectedError,
     redact,
 )
-from scanstation.sync.pull import DEFAULT_CHUNK_ROWS, Puller, PullResult
+from scanstation.sync.pull import DEFAULT_BATCH_ROWS, Puller, PullResult
 from scanstation.sync.push import Pusher, PushResult, outbox_counts
 
 __all__ = [
@@ -134,7 +134,7 @@ class SyncLoop:
         on_notice: Callable[[SyncNotice], None] | None = None,
         on_cycle: Callable[[CycleReport], None] | None = None,
         environ: Mapping[str, str] | None = None,
-        chunk_rows: int = DEFAULT_CHUNK_ROWS,
+        batch_rows: int = DEFAULT_BATCH_ROWS,
         rng: random.Random | None = None,
     ) -> None:
         self._engine = engine
@@ -143,7 +143,7 @@ class SyncLoop:
         self._on_notice = on_notice
         self._on_cycle = on_cycle
         self._environ = environ
-        self._chunk_rows = chunk_rows
+        self._batch_rows = batch_rows
         self._rng = rng or random.Random()
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -177,7 +177,7 @@ class SyncLoop:
         self._thread.start()
 
     def stop(self, timeout: float = 5.0) -> bool:
-        """Stop soon: between chunks of a page or after the request in flight. True when the thread ended."""
+        """Stop soon: after the page being written or the request in flight. True when the thread ended."""
         self._stop.set()
         self._wake.set()
         thread, self._thread = self._thread, None
@@ -324,7 +324,7 @@ class SyncLoop:
             self._engine,
             self._client,
             page_limit=self._config.server.page_limit,
-            chunk_rows=self._chunk_rows,
+            batch_rows=self._batch_rows,
             resolver=self._resolver,
             stop=self._stop,
         )

@@ -1,4 +1,4 @@
-"""Pull: the registration feed page by page, each page applied in short transactions ending with its cursor."""
+"""Pull: the registration feed page by page into the feed's own store, each page committed with its cursor."""
 
 from __future__ import annotations
 
@@ -14,47 +14,61 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any, Final, cast
 
 import msgspec
-from sqlalchemy import Table, bindparam, create_mock_engine, event, select
+from sqlalchemy import Select, Table, bindparam, create_mock_engine, select
 from sqlalchemy.engine import Connection, Dialect, Engine
 
-from scanstation.store.engine import create_engine_for, sqlite_path, write_transaction
-from scanstation.store.models import AWAITING, Registration, RegistrationKey
+from scanstation.store.engine import feed_engine, feed_fill, write_transaction
+from scanstation.store.models import AWAITING, FeedState, Registration, RegistrationKey
+from scanstation.store.prepared import ByArity, in_params
 from scanstation.store.registrations import (
     REGISTRATION_COLUMNS,
     RegistrationRecord,
-    registration_row,
+    registration_values,
     upsert_registrations,
 )
 from scanstation.store.state import get_state, set_state
 from scanstation.sync.client import CentralClient, CursorGoneError, redact
 from scanstation.sync.contract import ContractError, ParcelItem, decode_page
 
-__all__ = ["CURSOR_KEY", "DEFAULT_CHUNK_ROWS", "PullResult", "Puller", "Resolver", "bulk_writer", "to_record"]
+__all__ = [
+    "BIG_PULL_ITEMS",
+    "CURSOR_KEY",
+    "DEFAULT_BATCH_ROWS",
+    "PARSE_WORKERS",
+    "PullResult",
+    "Puller",
+    "Resolver",
+    "to_record",
+]
 
 log = logging.getLogger(__name__)
 
 CURSOR_KEY: Final = "feed_cursor"
-# Rows per write transaction: small enough that a scan waiting for the write lock waits a few ms.
-DEFAULT_CHUNK_ROWS: Final = 250
+# Most rows per write transaction. A scan never waits for the feed's writes (store.engine.feed_engine),
+# so a transaction can take many pages: with 1M registrations, 50k-row commits write a third of the index
+# pages that 5k-row commits do (plain sqlite3: ~32 s against ~80 s for the same million rows).
+DEFAULT_BATCH_ROWS: Final = 50_000
 
+# Processes that check and parse the pages of a big pull (first pull, or again after a 410). Parsing a
+# million typed numbers takes ~40 s of CPU, writing them ~40 s more: with two cores, the writing thread
+# must never wait for pages. Two processes at the lowest priority keep it fed and yield to the scans.
+PARSE_WORKERS: Final = 2
+BIG_PULL_ITEMS: Final = 20_000  # a pull asking for more items than this is big: start the workers
 # GIL switch interval while a pull runs (Python's default is 5 ms); see Puller.pull.
-SWITCH_INTERVAL_S: Final = 0.0001
-# SQLite settings of the feed writer's own connections (never the scans'): see bulk_writer.
-_WRITER_PRAGMAS: Final = (
-    "PRAGMA synchronous = NORMAL",
-    "PRAGMA cache_size = -65536",  # 64 MiB: the key indexes of a million registrations stay in memory
-    # The scans' connections checkpoint at 1000 pages too: our commits, far bigger, cross it first, so the
-    # checkpoint runs here (after our lock is released) and a scan's commit hardly ever has to do one.
-    "PRAGMA wal_autocheckpoint = 1000",
-)
+SWITCH_INTERVAL_S: Final = 0.001
 
 _reg = cast(Table, Registration.__table__)
 _keys = cast(Table, RegistrationKey.__table__)
 _REG_COLUMNS: Final = REGISTRATION_COLUMNS
-_EXISTING = select(_reg.c.id).where(_reg.c.id.in_(bindparam("ids", expanding=True)))
+
+
+def _existing_ids(arity: int) -> Select[Any]:
+    return select(_reg.c.id).where(_reg.c.id.in_([bindparam(f"i{k}") for k in range(arity)]))
+
 
 # Receives open unknown parcels that match the given registrations; returns what it decided (verdicts).
 Resolver = Callable[[list[str]], Sequence[object]]
@@ -72,8 +86,7 @@ class PullResult:
     restarted: bool = False  # the server answered 410 and the feed was read again from the beginning
     completed: bool = False  # reached a page with has_more = false
     resolved: list[object] = field(default_factory=list)
-    longest_write_ms: float = 0.0  # a chunk's transaction from BEGIN to the end of its commit
-    longest_lock_ms: float = 0.0  # a chunk's statements, from BEGIN to COMMIT (the write lock is held)
+    longest_write_ms: float = 0.0  # a write transaction from BEGIN to the end of its commit
 
 
 def to_record(item: ParcelItem) -> RegistrationRecord:
@@ -102,38 +115,9 @@ def to_record(item: ParcelItem) -> RegistrationRecord:
     )
 
 
-def bulk_writer(engine: Engine) -> Engine:
-    """The engine feed pages are written with: on SQLite, its own connections with relaxed syncing.
-
-    Feed rows can always be pulled again, and each chunk commits together with (or before) its
-    cursor, so a power cut can lose only chunks whose cursor is lost with them: the page is read
-    again. synchronous=NORMAL spares a disk flush per chunk; the scans' connections keep FULL, and
-    their next commit flushes the WAL frames written before it too. On PostgreSQL the shared engine
-    is used and each transaction sets synchronous_commit off for itself (see Puller).
-    """
-    if engine.dialect.name != "sqlite" or sqlite_path(engine) is None:
-        return engine
-    writer = create_engine_for(engine.url.render_as_string(hide_password=False))
-
-    @event.listens_for(writer, "connect")
-    def _relax(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        try:
-            for pragma in _WRITER_PRAGMAS:
-                cursor.execute(pragma)
-        finally:
-            cursor.close()
-
-    return writer
-
-
-@dataclass(slots=True)
-class _Prepared:
-    """A feed item made ready outside any transaction: the record, and for a live one its row and keys."""
-
-    record: RegistrationRecord
-    row: tuple[Any, ...] | None
-    keys: frozenset[str]
+# One feed item made ready outside any transaction, in plain values (cheap to send from the worker
+# process): its id, its row for the fast INSERT (None for a tombstone), its match keys, its status.
+_Item = tuple[str, tuple[Any, ...] | None, tuple[str, ...], str]
 
 
 class _FastInsert:
@@ -150,11 +134,12 @@ class _FastInsert:
         self.processors = [
             (index, proc)
             for index, name in enumerate(_REG_COLUMNS)
-            if (proc := _reg.c[name].type.bind_processor(dialect)) is not None
+            if (proc := _reg.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None
         ]
 
-    def row(self, values: dict[str, Any]) -> tuple[Any, ...]:
-        row = [values[name] for name in _REG_COLUMNS]
+    def row(self, values: tuple[Any, ...]) -> tuple[Any, ...]:
+        """A row from registration_values, converted as the driver takes it."""
+        row = list(values)
         for index, proc in self.processors:
             row[index] = proc(row[index])
         return tuple(row)
@@ -172,7 +157,7 @@ class _FastInsert:
         step = max(1, 8000 // len(columns))
         for start in range(0, len(rows), step):
             part = rows[start : start + step]
-            params = tuple(value for row in part for value in row)
+            params = tuple(chain.from_iterable(part))
             conn.exec_driver_sql(self._statement(table, columns, len(part)), params)
 
 
@@ -182,7 +167,14 @@ class _PreparedPage:
 
     next_cursor: str
     has_more: bool
-    prepared: list[_Prepared]
+    items: list[_Item]
+    body: bytes  # the checked page itself: read again only for items the fast path cannot take
+    limit: int
+
+    def records(self, indexes: Sequence[int]) -> list[RegistrationRecord]:
+        """The store's records of the items at `indexes` (edits, tombstones, ids seen twice)."""
+        items = decode_page(self.body, self.limit).items
+        return [to_record(items[i]) for i in indexes]
 
 
 class _PageHead(msgspec.Struct):
@@ -214,15 +206,28 @@ def prepare_page(body: bytes, limit: int, drivername: str) -> _PreparedPage:
     """
     page = CentralClient.decode_body(lambda data: decode_page(data, limit), body, "/parcels")
     fast = _fast_insert(drivername)
-    prepared: list[_Prepared] = []
+    items: list[_Item] = []
     for item in page.items:
-        record = to_record(item)
-        if record.deleted:
-            prepared.append(_Prepared(record, None, frozenset()))
+        if item.deleted:
+            items.append((item.id, None, (), ""))
             continue
-        values, keys = registration_row(record)
-        prepared.append(_Prepared(record, fast.row(values), keys))
-    return _PreparedPage(page.next_cursor, page.has_more, prepared)
+        # Straight from the checked item to the row: no record objects for a million items (see to_record).
+        customer, status = item.customer, item.status
+        assert not isinstance(customer, msgspec.UnsetType) and not isinstance(status, msgspec.UnsetType)
+        values, keys = registration_values(
+            item.id,
+            cast(str, item.tracking_number),
+            cast(str, item.order_number),
+            cast(str, item.store),
+            customer.id,
+            customer.suite,
+            customer.name,
+            cast("list[str]", item.services),
+            status,
+            item.updated_at,
+        )
+        items.append((item.id, fast.row(values), tuple(keys), status))
+    return _PreparedPage(page.next_cursor, page.has_more, items, body, limit)
 
 
 class _Done(Future[_PreparedPage]):
@@ -253,15 +258,13 @@ class _Prefetch:
         executor: Callable[[], Executor | None],
         cursor: str | None,
         stop: threading.Event,
-        head_lock: threading.Lock,
     ) -> None:
         self._fetch = fetch
         self._prepare = prepare
         self._executor = executor
         self._cursor = cursor
         self._stop = stop
-        self._head_lock = head_lock
-        self._queue: queue.Queue[object] = queue.Queue(maxsize=2)
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=4)
         self._abandon = threading.Event()
         self._thread = threading.Thread(target=self._run, name="sync-prefetch", daemon=True)
         self._thread.start()
@@ -281,8 +284,7 @@ class _Prefetch:
         while not (self._stop.is_set() or self._abandon.is_set()):
             try:
                 body = self._fetch(cursor)
-                with self._head_lock:  # a short GIL hold, but never beside a chunk holding the write lock
-                    head = _head_decoder.decode(body)
+                head = _head_decoder.decode(body)
             except (msgspec.DecodeError, msgspec.ValidationError):
                 # The full check reports what is wrong with this page; nothing after it is fetched.
                 self._put(_Done(functools.partial(self._prepare, body)))
@@ -303,6 +305,10 @@ class _Prefetch:
                 break
             cursor = head.next_cursor
         self._put(self._DONE)
+
+    def ready(self) -> bool:
+        """Whether the next page (or the end) is already here: the consumer need not wait for the network."""
+        return not self._queue.empty()
 
     def __iter__(self) -> Iterator[_PreparedPage]:
         try:
@@ -326,9 +332,11 @@ class _Prefetch:
 class Puller:
     """Reads the feed from the stored cursor to its end and applies it; safe to interrupt anywhere.
 
-    A page is written in chunks of `chunk_rows` rows, each its own short transaction; the page's
-    cursor is stored with its last chunk. A crash mid-page leaves the old cursor, so the page is read
-    again; applying it again is harmless (by id and updated_at).
+    Pages are written through the feed's own engine (store.engine.feed_engine), whole, each with its
+    cursor, several to a transaction while more are already waiting (up to `batch_rows` rows): a
+    million-row first pull is bound by how many index pages each commit rewrites. A crash leaves the
+    last committed cursor, so the pages after it are read again; applying a page again is harmless
+    (by id and updated_at).
     """
 
     def __init__(
@@ -337,58 +345,60 @@ class Puller:
         client: CentralClient,
         *,
         page_limit: int,
-        chunk_rows: int = DEFAULT_CHUNK_ROWS,
+        batch_rows: int = DEFAULT_BATCH_ROWS,
         resolver: Resolver | None = None,
         stop: threading.Event | None = None,
-        writer: Engine | None = None,
-        worker_process: bool = False,
+        parse_workers: int = PARSE_WORKERS,
+        workers_after_items: int = BIG_PULL_ITEMS,
     ) -> None:
-        """`worker_process`: check and parse the pages of a multi-page pull in a worker process.
+        """`parse_workers` processes (at the lowest CPU priority) check and parse the pages of a big pull.
 
-        Off by default: it makes a million-registration pull about a fifth faster, but the parsing
-        process takes the second core from the clerk's scans (p99 during the pull ~40 ms -> ~150 ms
-        in `scanstation bench sync`), and a scan must never wait.
+        A pull turns big once `workers_after_items` items were asked for; smaller pulls parse on the
+        spot. 0 workers parses everything on the spot.
         """
         self._engine = engine
         self._client = client
         self._limit = page_limit
-        self._chunk_rows = max(1, chunk_rows)
+        self._batch_rows = max(1, batch_rows)
         self._resolver = resolver
         self._stop = stop or threading.Event()
-        self._writer = writer
+        self._writer = feed_engine(engine)
+        self._conn: Connection | None = None  # the feed connection of the pull under way
         self._fast = _FastInsert(engine.dialect)
-        self._writing = threading.Lock()  # held while a chunk's transaction is open
-        self._use_worker = worker_process
+        # Compiled once per page size (store.prepared): SQLAlchemy compiling a 5000-id IN list each page cost
+        # more than the query.
+        self._existing = ByArity(_existing_ids, engine.dialect)
+        self._workers = max(0, parse_workers)
+        self._workers_after = max(0, workers_after_items)
+        self._items_asked = 0  # by the prefetch thread, which alone calls _worker
         self._executor: ProcessPoolExecutor | None = None
         self._prepare_body = functools.partial(prepare_page, limit=page_limit, drivername=engine.url.drivername)
 
     def stored_cursor(self) -> str | None:
-        with self._engine.connect() as conn:
-            return get_state(conn, CURSOR_KEY)
+        with self._writer.connect() as conn:
+            return get_state(conn, CURSOR_KEY, FeedState)
 
     def pull(self, on_resolved: Callable[[Sequence[object]], None] | None = None) -> PullResult:
         """Pull until has_more is false (or stop is set). 410 restarts once from the beginning."""
         result = PullResult()
         cursor = self.stored_cursor()
-        own_writer = self._writer is None
-        if own_writer:
-            self._writer = bulk_writer(self._engine)
-        # A thread parsing a page holds the GIL until the interpreter makes it let go; a scan on another
-        # thread waits that long at every database call it makes. A short interval keeps scans quick.
+        # The writing and fetching threads hold the GIL until the interpreter makes them let go; a scan on
+        # another thread waits that long at every database call it makes. 1 ms keeps scans quick; 0.1 ms
+        # cost the pull a tenth of its CPU in thread switches (`bench sync`).
         switch = sys.getswitchinterval()
         sys.setswitchinterval(min(switch, SWITCH_INTERVAL_S))
         try:
-            self._pull(cursor, result, on_resolved)
+            with self._writer.connect() as conn:
+                self._conn = conn
+                try:
+                    self._pull(cursor, result, on_resolved)
+                finally:
+                    self._conn = None
         finally:
             if self._executor is not None:
                 self._executor.shutdown(wait=False, cancel_futures=True)
                 self._executor = None
             sys.setswitchinterval(switch)
-            if own_writer and self._writer is not self._engine:
-                assert self._writer is not None
-                self._writer.dispose()
-            if own_writer:
-                self._writer = None
         return result
 
     def _pull(
@@ -401,93 +411,116 @@ class Puller:
                 raise  # 410 without a cursor: nothing sensible left to try
             log.warning("the server no longer accepts the feed cursor: reading the feed again from the beginning")
             result.restarted = True
-            # Receipts stay: the store never overwrites received_* columns, and keeps at_warehouse.
+            # Receipts stay: they are the station's own rows (receipts), which the feed never writes.
             self._run(None, result, on_resolved)
 
     def _run(
         self, cursor: str | None, result: PullResult, on_resolved: Callable[[Sequence[object]], None] | None
     ) -> None:
-        pages = _Prefetch(self._fetch, self._prepare_body, self._worker, cursor, self._stop, head_lock=self._writing)
-        for page in pages:
-            awaiting = self._apply(page, result)
-            result.pages += 1
-            result.items += len(page.prepared)
+        conn = self._conn
+        assert conn is not None
+        if cursor is not None:
+            self._apply_pages(conn, cursor, result, on_resolved)
+            return
+        # From the beginning: the first fill of a million registrations, or again after a 410.
+        with feed_fill(conn):
+            self._apply_pages(conn, cursor, result, on_resolved)
+
+    def _apply_pages(
+        self,
+        conn: Connection,
+        cursor: str | None,
+        result: PullResult,
+        on_resolved: Callable[[Sequence[object]], None] | None,
+    ) -> None:
+        prefetch = _Prefetch(self._fetch, self._prepare_body, self._worker, cursor, self._stop)
+        pages = iter(prefetch)
+        done = False
+        while not done:
+            awaiting: list[str] = []
+            failure: BaseException | None = None
+            started = time.perf_counter()
+            with write_transaction(conn):
+                if conn.dialect.name == "postgresql":
+                    conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+                rows = 0
+                while True:
+                    try:
+                        page = next(pages)
+                    except StopIteration:
+                        done = True
+                        break
+                    except Exception as err:  # a page the contract refuses: keep the pages before it
+                        failure, done = err, True
+                        break
+                    awaiting.extend(self._write_page(conn, page, result))
+                    set_state(conn, CURSOR_KEY, page.next_cursor, FeedState)
+                    result.pages += 1
+                    result.items += len(page.items)
+                    rows += len(page.items)
+                    if not page.has_more:
+                        result.completed = done = True
+                        break
+                    if self._stop.is_set():
+                        done = True
+                        break
+                    # Commit before waiting on the network, so what arrived is matched against at once.
+                    if rows >= self._batch_rows or not prefetch.ready():
+                        break
+            result.longest_write_ms = max(result.longest_write_ms, (time.perf_counter() - started) * 1000)
             if awaiting and self._resolver is not None:
                 verdicts = list(self._resolver(awaiting))
                 if verdicts:
                     result.resolved.extend(verdicts)
                     if on_resolved is not None:
                         on_resolved(verdicts)
-            if self._stop.is_set():
-                return
-            if not page.has_more:
-                result.completed = True
+            if failure is not None:
+                raise failure
 
     def _fetch(self, cursor: str | None) -> bytes:
         return self._client.fetch_parcels(cursor, self._limit)
 
     def _worker(self) -> Executor | None:
         """The process that checks and parses pages of a big pull (started on the first one that needs it)."""
-        if not self._use_worker:
+        self._items_asked += self._limit
+        if self._workers == 0 or self._items_asked <= self._workers_after:
             return None
         if self._executor is None:
             # spawn, not fork: this process runs threads (Qt, scanners) that a forked child must not inherit.
             self._executor = ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_lower_priority
+                max_workers=2, mp_context=multiprocessing.get_context("spawn"), initializer=_lower_priority
             )
         return self._executor
 
-    def _apply(self, page: _PreparedPage, result: PullResult) -> list[str]:
-        fast = self._fast
-        writer = self._writer or self._engine
-        size = self._chunk_rows
-        prepared = page.prepared
-        chunks = [prepared[i : i + size] for i in range(0, len(prepared), size)] or [[]]
-        awaiting: list[str] = []
-        last = len(chunks) - 1
-        for index, chunk in enumerate(chunks):
-            started = time.perf_counter()
-            with self._writing, write_transaction(writer) as conn:
-                locked = time.perf_counter()
-                if conn.dialect.name == "postgresql":
-                    conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
-                if chunk:
-                    awaiting.extend(self._write_chunk(conn, fast, chunk, result))
-                if index == last:
-                    set_state(conn, CURSOR_KEY, page.next_cursor)
-                result.longest_lock_ms = max(result.longest_lock_ms, (time.perf_counter() - locked) * 1000)
-            result.longest_write_ms = max(result.longest_write_ms, (time.perf_counter() - started) * 1000)
-            if self._stop.is_set() and index != last:
-                # Stopping mid-page: the cursor stays where it was and the page is read again next time.
-                return awaiting
-        return awaiting
-
-    @staticmethod
-    def _write_chunk(conn: Connection, fast: _FastInsert, chunk: list[_Prepared], result: PullResult) -> list[str]:
+    def _write_page(self, conn: Connection, page: _PreparedPage, result: PullResult) -> list[str]:
         """New live registrations by the fast path; everything else through the store's upsert."""
-        ids = [p.record.id for p in chunk]
-        existing = set(conn.execute(_EXISTING, {"ids": ids}).scalars())
+        items = page.items
+        if not items:
+            return []
+        ids = [item[0] for item in items]
+        existing = {row["id"] for row in self._existing(len(ids)).all(conn, in_params("i", ids))}
         counts: dict[str, int] = {}
         for rid in ids:
             counts[rid] = counts.get(rid, 0) + 1
-        fresh: list[_Prepared] = []
-        others: list[RegistrationRecord] = []
-        for p in chunk:
-            rid = p.record.id
-            if p.row is not None and rid not in existing and counts[rid] == 1:
-                fresh.append(p)
+        fresh: list[_Item] = []
+        others: list[int] = []
+        for index, item in enumerate(items):
+            rid = item[0]
+            if item[1] is not None and rid not in existing and counts[rid] == 1:
+                fresh.append(item)
             else:
-                others.append(p.record)
+                others.append(index)
         awaiting: list[str] = []
         if fresh:
-            fast.insert(conn, _reg.name, _REG_COLUMNS, [p.row for p in fresh if p.row is not None])
-            key_rows = [(key, p.record.id) for p in fresh for key in p.keys]
+            fast = self._fast
+            fast.insert(conn, _reg.name, _REG_COLUMNS, [row for _, row, _, _ in fresh if row is not None])
+            key_rows = [(key, rid) for rid, _, keys, _ in fresh for key in keys]
             if key_rows:
                 fast.insert(conn, _keys.name, ("key", "registration_id"), key_rows)
             result.inserted += len(fresh)
-            awaiting.extend(p.record.id for p in fresh if p.record.status == AWAITING)
+            awaiting.extend(rid for rid, _, _, status in fresh if status == AWAITING)
         if others:
-            upserted = upsert_registrations(conn, others)
+            upserted = upsert_registrations(conn, page.records(others))
             result.inserted += upserted.inserted
             result.updated += upserted.updated
             result.stale += upserted.skipped_stale

@@ -15,7 +15,7 @@ from scanstation.config import Config, parse_config
 from scanstation.devserver import DevServer
 from scanstation.receiving import Receiver
 from scanstation.scan import Scan
-from scanstation.store.models import OutboxEvent, Registration
+from scanstation.store.models import OutboxEvent, Receipt, Registration
 from tests.sync.faultproxy import FaultProxy
 
 TOKEN = "s3cret-station-token-41f9"
@@ -84,7 +84,8 @@ def live_numbers(engine: Engine, limit: int = 1000) -> list[tuple[str, str]]:
     """(id, tracking_number) of awaiting live registrations the station knows, for scans."""
     query = (
         select(Registration.id, Registration.tracking_number)
-        .where(Registration.deleted.is_(False), Registration.status == "awaiting")
+        .outerjoin(Receipt, Receipt.registration_id == Registration.id)
+        .where(Registration.deleted.is_(False), Registration.status == "awaiting", Receipt.registration_id.is_(None))
         .where(Registration.tracking_number.is_not(None))
         .order_by(Registration.id)
         .limit(limit)

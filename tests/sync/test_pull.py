@@ -9,9 +9,10 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from scanstation.devserver import DevServer
-from scanstation.receiving import NOTE_RESOLVED_LATER, Outcome, Receiver
+from scanstation.receiving import NOTE_RESOLVED_LATER, Outcome, Receiver, parcel_status
 from scanstation.scan import Scan
-from scanstation.store.models import Registration, RegistrationKey, SyncState
+from scanstation.store.models import FeedState, Receipt, Registration, RegistrationKey
+from scanstation.store.state import get_state
 from scanstation.sync.client import CentralClient
 from scanstation.sync.contract import ContractError
 from scanstation.sync.pull import CURSOR_KEY, Puller
@@ -29,6 +30,11 @@ def _puller(engine: Engine, config: object, **kw: object) -> Puller:
 def _count(engine: Engine, model: type, *where: object) -> int:
     with engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(model).where(*where)).scalar_one())  # type: ignore[arg-type]
+
+
+def _cursor(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return get_state(conn, CURSOR_KEY, FeedState)
 
 
 def _reg(engine: Engine, rid: str) -> Registration:
@@ -55,7 +61,7 @@ def test_initial_pull_takes_every_registration_page_by_page_with_its_keys(
     engine: Engine, devserver: DevServer, make_config: MakeConfig
 ) -> None:
     config = make_config(devserver.url, page_limit=25)
-    result = _puller(engine, config, chunk_rows=10).pull()
+    result = _puller(engine, config, batch_rows=10).pull()
     ids = _server_ids(devserver)
     assert result.completed
     assert result.items == len(ids) == _count(engine, Registration)
@@ -66,9 +72,8 @@ def test_initial_pull_takes_every_registration_page_by_page_with_its_keys(
     assert row["customer_suite"] == item["customer"]["suite"]
     assert row["services"] == " ".join(item["services"])
     assert _keys(engine, item["id"]) == set(registration_keys(item["tracking_number"]))
-    with engine.connect() as conn:
-        stored = conn.execute(select(SyncState.value).where(SyncState.key == CURSOR_KEY)).scalar_one()
-    assert stored.startswith("c:")
+    stored = _cursor(engine)
+    assert stored is not None and stored.startswith("c:")
 
     # The cursor survives: a new puller (as after a restart) asks from it and gets nothing new.
     again = _puller(engine, config).pull()
@@ -116,9 +121,12 @@ def test_410_starts_again_from_the_beginning_and_keeps_the_receipt(
     assert result.restarted
     assert result.items == len(_server_ids(devserver))
     row = _row(engine, rid)
-    assert row["status"] == "at_warehouse"  # not downgraded while our event is unsent
-    assert row["received_scan_id"] == verdict.scan_id
+    assert row["status"] == "awaiting"  # the feed's row says what the server says ...
     assert row["services"] == "photo"
+    with engine.connect() as conn:
+        assert parcel_status(conn, rid) == "at_warehouse"  # ... and the receipt still stands
+        receipt = conn.execute(select(Receipt.__table__).where(Receipt.registration_id == rid)).one()
+    assert receipt.scan_id == verdict.scan_id
 
 
 @pytest.mark.parametrize("in_worker", [False, True], ids=["inline", "worker-process"])
@@ -133,39 +141,60 @@ def test_a_contract_breaking_page_is_set_aside_and_nothing_is_written(
     )
     proxy.add("/api/station/v1/parcels", "answer", body=body)
     with pytest.raises(ContractError, match="UTC"):
-        _puller(engine, config, worker_process=in_worker).pull()
+        _puller(engine, config, workers_after_items=0 if in_worker else 10**9).pull()
     assert _count(engine, Registration) == 0
-    assert _count(engine, SyncState) == 0
+    assert _cursor(engine) is None
     result = _puller(engine, config).pull()  # the next try (a proper answer) applies
     assert result.completed
     assert _count(engine, Registration) == len(_server_ids(devserver))
 
 
-def test_a_page_interrupted_midway_is_read_again_without_harm(
+def test_stop_commits_the_pages_written_with_their_cursor(
     engine: Engine, devserver: DevServer, make_config: MakeConfig
 ) -> None:
     config = make_config(devserver.url, page_limit=50)
     stop = threading.Event()
-    chunks = 0
-
-    def stop_after_first_chunk(_ids: list[str]) -> list[object]:
-        return []
 
     class Stopper(Puller):
-        def _apply(self, page, result):  # type: ignore[no-untyped-def]
-            nonlocal chunks
-            stop.set()  # stop is checked after every chunk: only the first chunk of the first page commits
-            chunks += 1
-            return super()._apply(page, result)
+        def _write_page(self, conn, page, result):  # type: ignore[no-untyped-def]
+            stop.set()  # stop is checked after every page: only the first page is written
+            return super()._write_page(conn, page, result)
 
     client = CentralClient(config.server, config.server_token(), STATION)
-    first = Stopper(engine, client, page_limit=50, chunk_rows=20, stop=stop, resolver=stop_after_first_chunk).pull()
+    first = Stopper(engine, client, page_limit=50, stop=stop).pull()
     assert not first.completed
-    assert _count(engine, Registration) == 20
-    assert _count(engine, SyncState) == 0  # the page's cursor was not stored: the page comes again
-    second = _puller(engine, config, chunk_rows=20).pull()
+    assert first.pages == 1
+    assert _count(engine, Registration) == 50
+    assert _cursor(engine) is not None
+    second = _puller(engine, config).pull()
     assert second.completed
-    assert _count(engine, Registration) == len(_server_ids(devserver))
+    assert first.items + second.items == _count(engine, Registration) == len(_server_ids(devserver))
+
+
+def test_a_crash_while_writing_rolls_back_the_pages_with_their_cursor(
+    engine: Engine, devserver: DevServer, make_config: MakeConfig
+) -> None:
+    config = make_config(devserver.url, page_limit=50)
+    written = 0
+
+    class Crasher(Puller):
+        def _write_page(self, conn, page, result):  # type: ignore[no-untyped-def]
+            nonlocal written
+            written += 1
+            if written == 3:
+                raise OSError("disk unplugged")  # mid-transaction, after two pages' statements
+            return super()._write_page(conn, page, result)
+
+    client = CentralClient(config.server, config.server_token(), STATION)
+    with pytest.raises(OSError, match="disk unplugged"):
+        Crasher(engine, client, page_limit=50, batch_rows=1000).pull()
+    # Whatever had committed holds whole pages and their cursor, and nothing after the cursor.
+    stored = _count(engine, Registration)
+    assert stored in (0, 50, 100)
+    assert (_cursor(engine) is None) == (stored == 0)
+    again = _puller(engine, config).pull()
+    assert again.completed
+    assert stored + again.items == _count(engine, Registration) == len(_server_ids(devserver))
 
 
 def test_a_late_registration_receives_the_unknown_parcel_and_notifies(
@@ -190,7 +219,7 @@ def test_pages_checked_and_parsed_in_a_worker_process_give_the_same_database(
     engine: Engine, devserver: DevServer, make_config: MakeConfig
 ) -> None:
     config = make_config(devserver.url, page_limit=40)
-    result = _puller(engine, config, worker_process=True).pull()
+    result = _puller(engine, config, workers_after_items=0).pull()
     assert result.completed and result.pages > 1
     with engine.connect() as conn:
         stored = {
