@@ -129,8 +129,12 @@ def _mb(value: float | None) -> str:
 
 
 def _remove_db(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    """A station database and the feed file beside it, with their journals."""
+    from scanstation.store.engine import feed_path
+
+    for base in (path, feed_path(path)):
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{base}{suffix}").unlink(missing_ok=True)
 
 
 def _run(args: argparse.Namespace, path: Path, floor_path: Path) -> int:
@@ -149,7 +153,7 @@ def _run(args: argparse.Namespace, path: Path, floor_path: Path) -> int:
         stopwatch,
     )
     from scanstation.receiving import Receiver
-    from scanstation.store.engine import create_engine_for
+    from scanstation.store.engine import create_engine_for, feed_path
 
     quiet: bool = args.quiet
     url = f"sqlite:///{path}"
@@ -159,7 +163,7 @@ def _run(args: argparse.Namespace, path: Path, floor_path: Path) -> int:
     built = _build(url, args.parcels, args.seed, keep=keep, workers=args.build_workers, quiet=quiet)
     progress(
         f"built in {built.seconds:.1f} s: {built.registrations:,} registrations, {built.keys:,} keys, "
-        f"{path.stat().st_size / 1e6:.0f} MB",
+        f"{(path.stat().st_size + feed_path(path).stat().st_size) / 1e6:.0f} MB",
         quiet=quiet,
     )
 
@@ -403,7 +407,7 @@ def _build(url: str, n: int, seed: int, *, keep: int, workers: int, quiet: bool)
     import time
 
     from scanstation.bench.common import progress
-    from scanstation.store.engine import create_engine_for, open_store
+    from scanstation.store.engine import feed_engine, open_store
     from scanstation.store.registrations import insert_rows
 
     started = time.perf_counter()
@@ -411,10 +415,11 @@ def _build(url: str, n: int, seed: int, *, keep: int, workers: int, quiet: bool)
     awaiting: list[_Target] = []
     elsewhere: list[_Target] = []
     with _batches(n, seed, keep, workers) as batches:
-        open_store(url).dispose()
-        engine = create_engine_for(url)
+        engine = open_store(url)
+        engine.dispose()  # no station connection may have the feed file open while its journal is off
         try:
-            with engine.connect() as conn:
+            # The feed's own file (store.engine.feed_engine): where the puller would write these rows.
+            with feed_engine(engine).connect() as conn:
                 raw = conn.connection.dbapi_connection
                 assert raw is not None
                 raw.execute("PRAGMA journal_mode = OFF")
@@ -442,10 +447,11 @@ def _build(url: str, n: int, seed: int, *, keep: int, workers: int, quiet: bool)
                 for _name, sql in indexes:
                     raw.execute(sql)
                 raw.execute("PRAGMA journal_mode = WAL")
-                raw.execute("PRAGMA synchronous = FULL")
+                raw.execute("PRAGMA synchronous = NORMAL")
                 registrations = raw.execute("SELECT count(*) FROM registrations").fetchone()[0]
                 keys = raw.execute("SELECT count(*) FROM registration_keys").fetchone()[0]
         finally:
+            feed_engine(engine).dispose()
             engine.dispose()
     return _Built(
         time.perf_counter() - started, time.process_time() - cpu_started, awaiting, elsewhere, registrations, keys
@@ -453,11 +459,14 @@ def _build(url: str, n: int, seed: int, *, keep: int, workers: int, quiet: bool)
 
 
 def _copy_database(source: Path, target: Path) -> None:
-    """The floor's own copy of the built file (after a checkpoint the file alone is the database)."""
+    """The floor's own copy of the built files (after a checkpoint each file alone is its database)."""
     import shutil
+
+    from scanstation.store.engine import feed_path
 
     _remove_db(target)
     shutil.copyfile(source, target)
+    shutil.copyfile(feed_path(source), feed_path(target))
 
 
 # ------------------------------------------------------------------------------------------------ scans
@@ -548,16 +557,21 @@ def _garbage(rng: random.Random) -> str:
 class _Floor:
     """The least any receive can do, in plain sqlite3 with the production pragmas.
 
-    Per scan: BEGIN IMMEDIATE, one indexed SELECT, one UPDATE, one INSERT into the scan log,
-    two INSERTs into the outbox, COMMIT. Returns the seconds it took.
+    Per scan: BEGIN IMMEDIATE, one indexed SELECT (in the feed file, attached read-only as the
+    station does), one INSERT of the receipt, one into the scan log, two into the outbox, COMMIT.
+    Returns the seconds it took.
     """
 
     def __init__(self, path: Path) -> None:
         import sqlite3
+        from urllib.parse import quote
 
-        self._conn: sqlite3.Connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        from scanstation.store.engine import feed_path
+
+        self._conn: sqlite3.Connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False, uri=True)
         for pragma in ("busy_timeout = 5000", "journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON"):
             self._conn.execute(f"PRAGMA {pragma}")
+        self._conn.execute("ATTACH DATABASE ? AS feed", (f"file:{quote(str(feed_path(path)))}?mode=ro",))
         self._n = 0
 
     def scan(self, key: str) -> float:
@@ -577,11 +591,12 @@ class _Floor:
             (key,),
         ).fetchone()
         parcel = row[0] if row is not None else scan_id
-        conn.execute(
-            "UPDATE registrations SET status = 'at_warehouse', received_at = ?, received_by = ?, "
-            "received_station = ?, received_scan_id = ? WHERE id = ? AND status = 'awaiting'",
-            (now, OPERATOR, STATION, scan_id, parcel),
-        )
+        if row is not None and row[1] == "awaiting":
+            conn.execute(
+                "INSERT INTO receipts (registration_id, scan_id, received_at, received_by, received_station) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (parcel, scan_id, now, OPERATOR, STATION),
+            )
         conn.execute(
             "INSERT INTO scan_log (id, scanned_at, raw, keys, tracking_number, carrier, scanner, station_id, "
             "operator, typed, outcome, registration_id) VALUES (?, ?, ?, ?, ?, ?, 'bench', ?, ?, 0, 'matched', ?)",

@@ -149,7 +149,7 @@ def _run_transport(transport: str, raws: list[str], database_url: str, args: arg
 
 
 def run(args: argparse.Namespace) -> int:
-    from scanstation.store.engine import open_store
+    from scanstation.store.engine import feed_engine, open_store, write_transaction
     from scanstation.store.registrations import insert_new_registrations
 
     raws, records = _scans(args.scans, args.seed)
@@ -158,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="scanstation-bench-") as folder:
         url = f"sqlite:///{Path(folder) / 'bench.db'}"
         engine = open_store(url)
-        with engine.begin() as conn:
+        with write_transaction(feed_engine(engine)) as conn:
             insert_new_registrations(conn, records)
         engine.dispose()
         for transport in ("pty", "socket"):

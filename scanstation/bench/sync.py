@@ -28,9 +28,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--changes", type=int, default=1_000, metavar="C", help="edits for the incremental pull (1000)")
     parser.add_argument("--events", type=int, default=10_000, metavar="E", help="events to push (10000)")
     parser.add_argument("--page-limit", type=int, default=5_000, help="feed page size (5000, the contract's maximum)")
-    parser.add_argument("--chunk-rows", type=int, default=None, help="rows per write transaction (sync's default)")
+    parser.add_argument("--batch-rows", type=int, default=None, help="most rows per write transaction (sync's default)")
     parser.add_argument(
-        "--worker-process", action="store_true", help="check and parse pages in a worker process (off by default)"
+        "--parse-workers", type=int, default=None, help="processes that parse a big pull's pages (sync's default)"
     )
     parser.add_argument(
         "--scan-interval-ms", type=float, default=100.0, help="a scan every this many ms during the pull (100)"
@@ -102,13 +102,15 @@ class _Clerk:
 
 def run(args: argparse.Namespace) -> int:
     from scanstation.bench.common import progress
+    from scanstation.store.engine import feed_path
 
     quiet = args.quiet
     with tempfile.TemporaryDirectory(prefix="scanstation-bench-sync-") as tmp:
         server_db = Path(args.server_db) if args.server_db else Path(tmp) / "central.db"
         station_db = Path(args.db) if args.db else Path(tmp) / "station.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{station_db}{suffix}").unlink(missing_ok=True)
+        for base in (station_db, feed_path(station_db)):
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{base}{suffix}").unlink(missing_ok=True)
         port = free_port()
         command = [
             sys.executable,
@@ -148,9 +150,9 @@ def _bench(args: argparse.Namespace, server: subprocess.Popen[bytes], port: int,
     from scanstation.config import ServerConfig
     from scanstation.receiving import Receiver
     from scanstation.store.engine import open_store
-    from scanstation.store.models import Registration
+    from scanstation.store.models import Receipt, Registration
     from scanstation.sync.client import CentralClient
-    from scanstation.sync.pull import DEFAULT_CHUNK_ROWS, Puller, PullResult
+    from scanstation.sync.pull import DEFAULT_BATCH_ROWS, PARSE_WORKERS, Puller, PullResult
     from scanstation.sync.push import Pusher, outbox_counts
 
     url = f"http://127.0.0.1:{port}/api/station/v1"
@@ -171,7 +173,7 @@ def _bench(args: argparse.Namespace, server: subprocess.Popen[bytes], port: int,
 
     engine = open_store(f"sqlite:///{station_db}")
     server_cfg = ServerConfig(url=url, token=TOKEN, page_limit=args.page_limit, read_timeout_s=120)
-    chunk_rows = args.chunk_rows or DEFAULT_CHUNK_ROWS
+    batch_rows = args.batch_rows or DEFAULT_BATCH_ROWS
     receiver = Receiver(engine, station_id=STATION, undo_window_s=0)
 
     class TimedClient(CentralClient):
@@ -191,16 +193,17 @@ def _bench(args: argparse.Namespace, server: subprocess.Popen[bytes], port: int,
 
         apply_s = 0.0
 
-        def _apply(self, page: Any, result: PullResult) -> list[str]:
+        def _write_page(self, conn: Any, page: Any, result: PullResult) -> list[str]:
             started = time.perf_counter()
             try:
-                return super()._apply(page, result)
+                return super()._write_page(conn, page, result)
             finally:
                 TimedPuller.apply_s += time.perf_counter() - started
                 if len(clerk.numbers) < 20_000:
-                    items = page.prepared
+                    items = page.items
+                    # An item is (id, row, keys, status); the row's second value is what the customer typed.
                     clerk.numbers.extend(
-                        p.record.tracking_typed for p in items[:: max(1, len(items) // 50)] if not p.record.deleted
+                        row[1] for _, row, _, _ in items[:: max(1, len(items) // 50)] if row is not None
                     )
 
     client = TimedClient(server_cfg, TOKEN, STATION)
@@ -216,9 +219,9 @@ def _bench(args: argparse.Namespace, server: subprocess.Popen[bytes], port: int,
         engine,
         client,
         page_limit=args.page_limit,
-        chunk_rows=chunk_rows,
+        batch_rows=batch_rows,
         resolver=receiver.resolve_unknowns,
-        worker_process=args.worker_process,
+        parse_workers=PARSE_WORKERS if args.parse_workers is None else args.parse_workers,
     )
     initial = puller.pull()
     initial_s = time.perf_counter() - started
@@ -267,7 +270,9 @@ def _bench(args: argparse.Namespace, server: subprocess.Popen[bytes], port: int,
         numbers = list(
             conn.execute(
                 select(Registration.tracking_number)
+                .outerjoin(Receipt, Receipt.registration_id == Registration.id)
                 .where(Registration.deleted.is_(False), Registration.status == "awaiting")
+                .where(Receipt.registration_id.is_(None))
                 .limit(args.events)
             ).scalars()
         )
@@ -294,7 +299,7 @@ def _bench(args: argparse.Namespace, server: subprocess.Popen[bytes], port: int,
         "benchmark": "sync",
         "parcels": args.parcels,
         "page_limit": args.page_limit,
-        "chunk_rows": chunk_rows,
+        "batch_rows": batch_rows,
         "initial_pull_s": round(initial_s, 2),
         "initial_items": initial.items,
         "initial_pages": initial.pages,
@@ -303,7 +308,6 @@ def _bench(args: argparse.Namespace, server: subprocess.Popen[bytes], port: int,
         "initial_http_wait_s": round(TimedClient.http_s, 2),
         "initial_apply_s": round(TimedPuller.apply_s, 2),
         "longest_write_txn_ms": round(initial.longest_write_ms, 2),
-        "longest_write_statements_ms": round(initial.longest_lock_ms, 2),
         "station_peak_rss_mb": round(station_rss or float("nan"), 1),
         "server_peak_rss_mb": round(server_rss, 1),
         "incremental_changes": incremental.items,
@@ -330,10 +334,7 @@ def _bench(args: argparse.Namespace, server: subprocess.Popen[bytes], port: int,
         f"  station CPU {station_cpu:6.1f} s, simulator CPU {server_cpu:6.1f} s; "
         f"waiting on HTTP {TimedClient.http_s:6.1f} s, writing {TimedPuller.apply_s:6.1f} s (overlapped)"
     )
-    print(
-        f"  longest write transaction {initial.longest_write_ms:.1f} ms ({chunk_rows} rows), "
-        f"of which statements {initial.longest_lock_ms:.1f} ms"
-    )
+    print(f"  longest write transaction {initial.longest_write_ms:.1f} ms (at most {batch_rows} rows)")
     print(f"  peak RSS: station {station_rss:.0f} MB (target <= 400), simulator {server_rss:.0f} MB")
     print(f"incremental pull  {incremental.items:>9} changes       in {incremental_s:7.3f} s   (target <= 2 s)")
     print(

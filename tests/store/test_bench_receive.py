@@ -10,6 +10,7 @@ import pytest
 
 from scanstation.bench.common import Stats, emit_json, percentile
 from scanstation.cli import main
+from scanstation.store.engine import feed_path
 
 REQUIRED = ("p50_ms", "p99_ms", "floor_p50_ms", "ratio_p50", "build_s", "peak_rss_mb")
 
@@ -55,17 +56,20 @@ def test_small_run_reports_every_figure(tmp_path: Path, capsys: pytest.CaptureFi
     conn = sqlite3.connect(db)
     try:
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        conn.execute("ATTACH DATABASE ? AS feed", (str(feed_path(db)),))
+        assert conn.execute("PRAGMA feed.journal_mode").fetchone() == ("wal",)
         assert conn.execute("SELECT count(*) FROM registrations").fetchone() == (3000,)
         orders = conn.execute(
             "SELECT count(*) FROM (SELECT 1 FROM registrations GROUP BY customer_id, order_number HAVING count(*) > 1)"
         ).fetchone()[0]
         assert orders > 100  # split orders exist
         assert conn.execute("SELECT count(*) FROM scan_log").fetchone()[0] >= 200
-        index_names = {n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        index_names = {n for (n,) in conn.execute("SELECT name FROM feed.sqlite_master WHERE type = 'index'")}
         assert {"ix_registrations_customer_id_order_number", "ix_registration_keys_registration_id"} <= index_names
     finally:
         conn.close()
     assert not (tmp_path / "bench-floor.db").exists()
+    assert not feed_path(tmp_path / "bench-floor.db").exists()
 
 
 def test_existing_db_is_not_overwritten(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
