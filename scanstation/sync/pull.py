@@ -55,7 +55,8 @@ DEFAULT_BATCH_ROWS: Final = 50_000
 
 # Processes that check and parse the pages of a big pull (first pull, or again after a 410). Parsing a
 # million typed numbers takes ~40 s of CPU, writing them ~40 s more: with two cores, the writing thread
-# must never wait for pages. Two processes at the lowest priority keep it fed and yield to the scans.
+# must never wait for pages. Two processes at a lower CPU priority (nice 5) keep it fed and yield to the
+# scans. At nice 19 they starved, and the writer waited a third of a million-row pull for pages.
 PARSE_WORKERS: Final = 2
 BIG_PULL_ITEMS: Final = 20_000  # a pull asking for more items than this is big: start the workers
 # GIL switch interval while a pull runs (Python's default is 5 ms); see Puller.pull.
@@ -190,7 +191,7 @@ _head_decoder = msgspec.json.Decoder(_PageHead)
 def _lower_priority() -> None:
     """The parsing process yields the CPU to the station's own threads: a scan must never wait for a feed page."""
     with contextlib.suppress(AttributeError, OSError):  # os.nice is POSIX-only
-        os.nice(19)
+        os.nice(5)
 
 
 @functools.cache
@@ -351,7 +352,7 @@ class Puller:
         parse_workers: int = PARSE_WORKERS,
         workers_after_items: int = BIG_PULL_ITEMS,
     ) -> None:
-        """`parse_workers` processes (at the lowest CPU priority) check and parse the pages of a big pull.
+        """`parse_workers` processes (at a lower CPU priority) check and parse the pages of a big pull.
 
         A pull turns big once `workers_after_items` items were asked for; smaller pulls parse on the
         spot. 0 workers parses everything on the spot.
