@@ -151,6 +151,7 @@ def _bench(args: argparse.Namespace, server: subprocess.Popen[bytes], port: int,
     from scanstation.receiving import Receiver
     from scanstation.store.engine import open_store
     from scanstation.store.models import Receipt, Registration
+    from scanstation.store.registrations import REGISTRATION_COLUMNS
     from scanstation.sync.client import CentralClient
     from scanstation.sync.pull import DEFAULT_BATCH_ROWS, PARSE_WORKERS, Puller, PullResult
     from scanstation.sync.push import Pusher, outbox_counts
@@ -200,11 +201,10 @@ def _bench(args: argparse.Namespace, server: subprocess.Popen[bytes], port: int,
             finally:
                 TimedPuller.apply_s += time.perf_counter() - started
                 if len(clerk.numbers) < 20_000:
-                    items = page.items
-                    # An item is (id, row, keys, status); the row's second value is what the customer typed.
-                    clerk.numbers.extend(
-                        row[1] for _, row, _, _ in items[:: max(1, len(items) // 50)] if row is not None
-                    )
+                    # Each live item's row has REGISTRATION_COLUMNS values; the second is what the customer typed.
+                    width = len(REGISTRATION_COLUMNS)
+                    typed = page.values[1::width]
+                    clerk.numbers.extend(typed[:: max(1, len(typed) // 50)])
 
     client = TimedClient(server_cfg, TOKEN, STATION)
     clerk = _Clerk(receiver, args.scan_interval_ms / 1000, [])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import logging
 import multiprocessing
 import os
@@ -14,16 +15,15 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from itertools import chain
 from typing import Any, Final, cast
 
 import msgspec
-from sqlalchemy import Select, Table, bindparam, create_mock_engine, select
+from sqlalchemy import ARRAY, Select, String, Table, any_, bindparam, create_mock_engine, func, select
 from sqlalchemy.engine import Connection, Dialect, Engine
 
 from scanstation.store.engine import feed_engine, feed_fill, write_transaction
 from scanstation.store.models import AWAITING, FeedState, Registration, RegistrationKey
-from scanstation.store.prepared import ByArity, in_params
+from scanstation.store.prepared import Prepared
 from scanstation.store.registrations import (
     REGISTRATION_COLUMNS,
     RegistrationRecord,
@@ -59,6 +59,7 @@ DEFAULT_BATCH_ROWS: Final = 50_000
 # scans. At nice 19 they starved, and the writer waited a third of a million-row pull for pages.
 PARSE_WORKERS: Final = 2
 BIG_PULL_ITEMS: Final = 20_000  # a pull asking for more items than this is big: start the workers
+FULL_SIZE_PAGE: Final = 1000  # config server.page_limit's default; the contract allows up to 5000
 # GIL switch interval while a pull runs (Python's default is 5 ms); see Puller.pull.
 SWITCH_INTERVAL_S: Final = 0.001
 
@@ -67,8 +68,15 @@ _keys = cast(Table, RegistrationKey.__table__)
 _REG_COLUMNS: Final = REGISTRATION_COLUMNS
 
 
-def _existing_ids(arity: int) -> Select[Any]:
-    return select(_reg.c.id).where(_reg.c.id.in_([bindparam(f"i{k}") for k in range(arity)]))
+def _existing_ids(dialect: Dialect) -> Select[Any]:
+    """Which of a page's ids are stored, the ids passed as one parameter (JSON on SQLite, an array on PostgreSQL).
+
+    An IN list of 5000 parameters took SQLAlchemy ~0.1 s to compile, and binding it held the GIL.
+    """
+    if dialect.name == "postgresql":
+        return select(_reg.c.id).where(_reg.c.id == any_(bindparam("ids", type_=ARRAY(String))))
+    listed = func.json_each(bindparam("ids", type_=String)).table_valued("value")
+    return select(_reg.c.id).where(_reg.c.id.in_(select(listed.c.value)))
 
 
 # Receives open unknown parcels that match the given registrations; returns what it decided (verdicts).
@@ -116,9 +124,7 @@ def to_record(item: ParcelItem) -> RegistrationRecord:
     )
 
 
-# One feed item made ready outside any transaction, in plain values (cheap to send from the worker
-# process): its id, its row for the fast INSERT (None for a tombstone), its match keys, its status.
-_Item = tuple[str, tuple[Any, ...] | None, tuple[str, ...], str]
+_NCOLS: Final = len(REGISTRATION_COLUMNS)
 
 
 class _FastInsert:
@@ -138,12 +144,12 @@ class _FastInsert:
             if (proc := _reg.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None
         ]
 
-    def row(self, values: tuple[Any, ...]) -> tuple[Any, ...]:
-        """A row from registration_values, converted as the driver takes it."""
-        row = list(values)
+    def add_row(self, out: list[Any], values: tuple[Any, ...]) -> None:
+        """Append a row from registration_values to `out`, its values converted as the driver takes them."""
+        start = len(out)
+        out.extend(values)
         for index, proc in self.processors:
-            row[index] = proc(row[index])
-        return tuple(row)
+            out[start + index] = proc(out[start + index])
 
     def _statement(self, table: str, columns: tuple[str, ...], rows: int) -> str:
         sql = self._sql.get((table, rows))
@@ -153,13 +159,14 @@ class _FastInsert:
             self._sql[(table, rows)] = sql
         return sql
 
-    def insert(self, conn: Connection, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    def insert(self, conn: Connection, table: str, columns: tuple[str, ...], flat: Sequence[Any]) -> None:
+        """Insert rows given one after another in `flat` (len(columns) values each)."""
+        width = len(columns)
         # SQLite takes at most 32766 parameters in one statement; stay well below.
-        step = max(1, 8000 // len(columns))
-        for start in range(0, len(rows), step):
-            part = rows[start : start + step]
-            params = tuple(chain.from_iterable(part))
-            conn.exec_driver_sql(self._statement(table, columns, len(part)), params)
+        step = max(1, 8000 // width) * width
+        for start in range(0, len(flat), step):
+            params = tuple(flat[start : start + step])
+            conn.exec_driver_sql(self._statement(table, columns, len(params) // width), params)
 
 
 @dataclass(slots=True)
@@ -168,7 +175,13 @@ class _PreparedPage:
 
     next_cursor: str
     has_more: bool
-    items: list[_Item]
+    # Item by item, in a handful of flat containers: a page of tuples per item made the GUI process's
+    # garbage collector walk 15,000 new containers a page (pauses up to ~100 ms in `bench gui`).
+    ids: list[str]
+    statuses: list[str]  # "" for a tombstone
+    values: list[Any]  # the live items' rows for the fast INSERT, _NCOLS values each, in item order
+    key_counts: list[int]  # how many match keys each item has (0 for a tombstone)
+    keys: list[str]  # the live items' match keys, in item order
     body: bytes  # the checked page itself: read again only for items the fast path cannot take
     limit: int
 
@@ -207,15 +220,21 @@ def prepare_page(body: bytes, limit: int, drivername: str) -> _PreparedPage:
     """
     page = CentralClient.decode_body(lambda data: decode_page(data, limit), body, "/parcels")
     fast = _fast_insert(drivername)
-    items: list[_Item] = []
+    ids: list[str] = []
+    statuses: list[str] = []
+    values: list[Any] = []
+    key_counts: list[int] = []
+    all_keys: list[str] = []
     for item in page.items:
+        ids.append(item.id)
         if item.deleted:
-            items.append((item.id, None, (), ""))
+            statuses.append("")
+            key_counts.append(0)
             continue
         # Straight from the checked item to the row: no record objects for a million items (see to_record).
         customer, status = item.customer, item.status
         assert not isinstance(customer, msgspec.UnsetType) and not isinstance(status, msgspec.UnsetType)
-        values, keys = registration_values(
+        row, keys = registration_values(
             item.id,
             cast(str, item.tracking_number),
             cast(str, item.order_number),
@@ -227,8 +246,11 @@ def prepare_page(body: bytes, limit: int, drivername: str) -> _PreparedPage:
             status,
             item.updated_at,
         )
-        items.append((item.id, fast.row(values), tuple(keys), status))
-    return _PreparedPage(page.next_cursor, page.has_more, items, body, limit)
+        fast.add_row(values, row)
+        statuses.append(status)
+        key_counts.append(len(keys))
+        all_keys.extend(keys)
+    return _PreparedPage(page.next_cursor, page.has_more, ids, statuses, values, key_counts, all_keys, body, limit)
 
 
 class _Done(Future[_PreparedPage]):
@@ -366,9 +388,10 @@ class Puller:
         self._writer = feed_engine(engine)
         self._conn: Connection | None = None  # the feed connection of the pull under way
         self._fast = _FastInsert(engine.dialect)
-        # Compiled once per page size (store.prepared): SQLAlchemy compiling a 5000-id IN list each page cost
-        # more than the query.
-        self._existing = ByArity(_existing_ids, engine.dialect)
+        self._existing = Prepared(_existing_ids(engine.dialect), engine.dialect)
+        self._ids_param: Callable[[list[str]], object] = (
+            list if engine.dialect.name == "postgresql" else functools.partial(json.dumps, separators=(",", ":"))
+        )
         self._workers = max(0, parse_workers)
         self._workers_after = max(0, workers_after_items)
         self._items_asked = 0  # by the prefetch thread, which alone calls _worker
@@ -424,6 +447,11 @@ class Puller:
             self._apply_pages(conn, cursor, result, on_resolved)
             return
         # From the beginning: the first fill of a million registrations, or again after a 410.
+        # A pull from the beginning in full-size pages is big by nature: the parsing processes start with its
+        # second page. Started half-way instead, their start stalled the GUI thread ~0.2 s in the middle of a
+        # scan burst (`bench gui`). Small pages (tests, a tiny feed) keep the item threshold.
+        if self._limit >= FULL_SIZE_PAGE:
+            self._items_asked = max(self._items_asked, self._workers_after)
         with feed_fill(conn):
             self._apply_pages(conn, cursor, result, on_resolved)
 
@@ -457,8 +485,8 @@ class Puller:
                     awaiting.extend(self._write_page(conn, page, result))
                     set_state(conn, CURSOR_KEY, page.next_cursor, FeedState)
                     result.pages += 1
-                    result.items += len(page.items)
-                    rows += len(page.items)
+                    result.items += len(page.ids)
+                    rows += len(page.ids)
                     if not page.has_more:
                         result.completed = done = True
                         break
@@ -489,37 +517,45 @@ class Puller:
         if self._executor is None:
             # spawn, not fork: this process runs threads (Qt, scanners) that a forked child must not inherit.
             self._executor = ProcessPoolExecutor(
-                max_workers=2, mp_context=multiprocessing.get_context("spawn"), initializer=_lower_priority
+                max_workers=self._workers, mp_context=multiprocessing.get_context("spawn"), initializer=_lower_priority
             )
         return self._executor
 
     def _write_page(self, conn: Connection, page: _PreparedPage, result: PullResult) -> list[str]:
         """New live registrations by the fast path; everything else through the store's upsert."""
-        items = page.items
-        if not items:
+        ids = page.ids
+        if not ids:
             return []
-        ids = [item[0] for item in items]
-        existing = {row["id"] for row in self._existing(len(ids)).all(conn, in_params("i", ids))}
+        existing = {row["id"] for row in self._existing.all(conn, {"ids": self._ids_param(ids)})}
         counts: dict[str, int] = {}
         for rid in ids:
             counts[rid] = counts.get(rid, 0) + 1
-        fresh: list[_Item] = []
+        values, keys, key_counts, statuses = page.values, page.keys, page.key_counts, page.statuses
+        fresh_values: list[Any] = []
+        fresh_keys: list[str] = []
         others: list[int] = []
-        for index, item in enumerate(items):
-            rid = item[0]
-            if item[1] is not None and rid not in existing and counts[rid] == 1:
-                fresh.append(item)
+        awaiting: list[str] = []
+        row_at = key_at = 0
+        for index, rid in enumerate(ids):
+            live = statuses[index] != ""
+            n_keys = key_counts[index]
+            if live and rid not in existing and counts[rid] == 1:
+                fresh_values.extend(values[row_at : row_at + _NCOLS])
+                for key in keys[key_at : key_at + n_keys]:
+                    fresh_keys += (key, rid)
+                if statuses[index] == AWAITING:
+                    awaiting.append(rid)
             else:
                 others.append(index)
-        awaiting: list[str] = []
-        if fresh:
+            if live:
+                row_at += _NCOLS
+            key_at += n_keys
+        if fresh_values:
             fast = self._fast
-            fast.insert(conn, _reg.name, _REG_COLUMNS, [row for _, row, _, _ in fresh if row is not None])
-            key_rows = [(key, rid) for rid, _, keys, _ in fresh for key in keys]
-            if key_rows:
-                fast.insert(conn, _keys.name, ("key", "registration_id"), key_rows)
-            result.inserted += len(fresh)
-            awaiting.extend(rid for rid, _, _, status in fresh if status == AWAITING)
+            fast.insert(conn, _reg.name, _REG_COLUMNS, fresh_values)
+            if fresh_keys:
+                fast.insert(conn, _keys.name, ("key", "registration_id"), fresh_keys)
+            result.inserted += len(fresh_values) // _NCOLS
         if others:
             upserted = upsert_registrations(conn, page.records(others))
             result.inserted += upserted.inserted
