@@ -255,7 +255,7 @@ def _prepare_feed_file(feed: Engine) -> None:
                 return
             if present:
                 why = (
-                    f"a fill started {filling} was cut off (see feed_fill)"
+                    f"a fill started {filling} was cut off by a crash or a power cut"
                     if version == FEED_SCHEMA_VERSION
                     else f"it has layout {version}, not {FEED_SCHEMA_VERSION}"
                 )

@@ -22,6 +22,7 @@ from scanstation.store.engine import (
     FEED_SCHEMA_VERSION,
     StoreError,
     alembic_config,
+    close_store,
     create_engine_for,
     current_revision,
     feed_engine,
@@ -139,24 +140,38 @@ def test_a_deleted_feed_file_is_made_again_and_the_receipts_stay(sqlite_url: str
         engine.dispose()
 
 
-def test_a_fill_cut_off_by_a_crash_empties_the_feed_file(sqlite_url: str, caplog: pytest.LogCaptureFixture) -> None:
-    """A fill runs without disk flushes: its marker left behind means the file may be damaged."""
+@pytest.mark.parametrize(
+    ("key", "value", "after", "why"),
+    [
+        # A fill runs without disk flushes: its marker left behind (by a power cut) means the file may be damaged.
+        (
+            FEED_FILLING_KEY,
+            "2026-11-27T10:00:00+00:00",
+            None,
+            "a fill started 2026-11-27T10:00:00+00:00 was cut off by a crash or a power cut",
+        ),
+        (FEED_SCHEMA_KEY, "0", FEED_SCHEMA_VERSION, "it has layout 0, not 1"),
+    ],
+    ids=["fill-cut-off", "other-layout"],
+)
+def test_a_feed_file_that_cannot_be_trusted_is_emptied(
+    sqlite_url: str, caplog: pytest.LogCaptureFixture, key: str, value: str, after: str | None, why: str
+) -> None:
     from tests.dbfixtures import registrar
 
     engine = open_store(sqlite_url)
     registrar(engine)("1Z999AA10123456784")
     with write_transaction(feed_engine(engine)) as conn:
-        set_state(conn, FEED_FILLING_KEY, "2026-11-27T10:00:00+00:00", FeedState)  # as a power cut leaves it
-    feed_engine(engine).dispose()
-    engine.dispose()
+        set_state(conn, key, value, FeedState)
+    close_store(engine)
     engine = open_store(sqlite_url)
     try:
         assert _feed_rows(engine) == 0
         with engine.connect() as conn:
-            assert get_state(conn, FEED_FILLING_KEY, FeedState) is None
-        assert "a fill started 2026-11-27T10:00:00+00:00 was cut off" in caplog.text
+            assert get_state(conn, key, FeedState) == after
+        assert f"{why}; emptying it, the feed is read again" in caplog.text
     finally:
-        engine.dispose()
+        close_store(engine)
 
 
 def test_a_finished_fill_leaves_no_marker_and_survives_reopening(sqlite_url: str) -> None:
@@ -183,25 +198,6 @@ def test_a_finished_fill_leaves_no_marker_and_survives_reopening(sqlite_url: str
     engine = open_store(sqlite_url)
     try:
         assert _feed_rows(engine) == 1
-    finally:
-        engine.dispose()
-
-
-def test_a_feed_file_of_another_layout_is_emptied(sqlite_url: str, caplog: pytest.LogCaptureFixture) -> None:
-    from tests.dbfixtures import registrar
-
-    engine = open_store(sqlite_url)
-    registrar(engine)("1Z999AA10123456784")
-    with write_transaction(feed_engine(engine)) as conn:
-        set_state(conn, FEED_SCHEMA_KEY, "0", FeedState)
-    feed_engine(engine).dispose()
-    engine.dispose()
-    engine = open_store(sqlite_url)
-    try:
-        assert _feed_rows(engine) == 0
-        with engine.connect() as conn:
-            assert get_state(conn, FEED_SCHEMA_KEY, FeedState) == FEED_SCHEMA_VERSION
-        assert "it has layout 0, not 1; emptying it, the feed is read again" in caplog.text
     finally:
         engine.dispose()
 
