@@ -130,9 +130,9 @@ _NCOLS: Final = len(REGISTRATION_COLUMNS)
 class _FastInsert:
     """Bulk INSERT of brand-new registrations through the driver, with the columns' own bind conversions.
 
-    One multi-row INSERT per chunk, not executemany: sqlite3 lets go of the GIL at every statement it
-    steps, and with another Python thread busy each step would wait its turn while the write lock is
-    held. SQLAlchemy's per-row parameter handling also cost more than the inserts themselves.
+    Multi-row INSERTs of ~8000 values each, not executemany: sqlite3 lets go of the GIL at every
+    statement it steps, and with other Python threads busy each row would wait its turn for it again.
+    SQLAlchemy's per-row parameter handling also cost more than the inserts themselves.
     """
 
     def __init__(self, dialect: Dialect) -> None:
