@@ -564,14 +564,13 @@ class _Floor:
 
     def __init__(self, path: Path) -> None:
         import sqlite3
-        from urllib.parse import quote
 
-        from scanstation.store.engine import feed_path
+        from scanstation.store.engine import feed_path, read_only_uri
 
         self._conn: sqlite3.Connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False, uri=True)
         for pragma in ("busy_timeout = 5000", "journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON"):
             self._conn.execute(f"PRAGMA {pragma}")
-        self._conn.execute("ATTACH DATABASE ? AS feed", (f"file:{quote(str(feed_path(path)))}?mode=ro",))
+        self._conn.execute("ATTACH DATABASE ? AS feed", (read_only_uri(feed_path(path)),))
         self._n = 0
 
     def scan(self, key: str) -> float:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -18,12 +19,12 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, delete, event, exc, insert, inspect, select
+from sqlalchemy import create_engine, delete, event, exc, inspect
 from sqlalchemy.engine import Connection, Engine, RootTransaction, make_url
 
 from scanstation import paths
 from scanstation.store.models import FeedBase, FeedState
-from scanstation.store.state import set_state
+from scanstation.store.state import get_state, set_state
 
 __all__ = [
     "BUSY_TIMEOUT_MS",
@@ -42,6 +43,7 @@ __all__ = [
     "feed_path",
     "head_revision",
     "open_store",
+    "read_only_uri",
     "sqlite_path",
     "upgrade",
     "write_transaction",
@@ -54,6 +56,7 @@ BUSY_TIMEOUT_MS: Final = 5000
 # an old file is emptied and the feed pulled again from the beginning rather than migrated.
 FEED_SCHEMA_VERSION: Final = "1"
 FEED_SCHEMA_KEY: Final = "schema"
+FEED_FILLING_KEY: Final = "filling"  # in feed_state while a fill without disk flushes runs (see feed_fill)
 FEED_ALIAS: Final = "feed"  # the feed file's schema name on the station's connections
 # SQLite settings of the feed file's own connections (the only ones that write it).
 _FEED_PRAGMAS: Final = (
@@ -76,6 +79,11 @@ def sqlite_path(engine_or_url: Engine | str) -> Path | None:
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
         return None
     return Path(url.database)
+
+
+def read_only_uri(path: Path) -> str:
+    """A URI that opens (or ATTACHes) a SQLite file read-only; the connection must accept URIs."""
+    return f"file:{quote(str(path))}?mode=ro"
 
 
 def feed_path(station_db: Path) -> Path:
@@ -171,7 +179,7 @@ def _configure_sqlite(
             if attach_feed is not None:
                 # Read-only: BEGIN IMMEDIATE takes the write lock of every writable attached file, and a
                 # scan must never wait for the feed writer's. A WAL reader sees each page once committed.
-                cursor.execute(f"ATTACH DATABASE ? AS {FEED_ALIAS}", (f"file:{quote(str(attach_feed))}?mode=ro",))
+                cursor.execute(f"ATTACH DATABASE ? AS {FEED_ALIAS}", (read_only_uri(attach_feed),))
         finally:
             cursor.close()
 
@@ -236,35 +244,46 @@ def write_transaction(bind: Engine | Connection) -> Iterator[Connection]:
 # ------------------------------------------------------------------------------------- the feed file
 
 
+def _feed_file_trouble(conn: Connection, feed_file: Path) -> tuple[bool, str | None]:
+    """Whether the feed file needs its tables made, and why its rows must go first (None: nothing to empty)."""
+    present = set(inspect(conn).get_table_names())
+    if not present:
+        return True, None
+    version = get_state(conn, FEED_SCHEMA_KEY, FeedState) if FeedState.__tablename__ in present else None
+    if version != FEED_SCHEMA_VERSION:
+        return True, f"it has layout {version}, not {FEED_SCHEMA_VERSION}"
+    filling = get_state(conn, FEED_FILLING_KEY, FeedState)
+    if filling is None:
+        return False, None
+    with _fill_lock(feed_file, wait=False) as free:
+        if not free:
+            return False, None  # a fill is under way in a live process (this one or another)
+    return True, f"a fill started {filling} was cut off by a crash or a power cut"
+
+
 def _prepare_feed_file(feed: Engine) -> None:
-    """Create the feed file's tables when missing; empty a file of another layout (it is pulled again)."""
+    """Create the feed file's tables when missing; empty a file it cannot trust (it is pulled again).
+
+    Read first, so that opening a store while its fill holds the write lock waits for nothing.
+    """
+    feed_file = sqlite_path(feed)
+    assert feed_file is not None
     try:
+        with feed.connect() as conn:
+            needed, _ = _feed_file_trouble(conn, feed_file)
+        if not needed:
+            return
         with write_transaction(feed) as conn:
-            present = set(inspect(conn).get_table_names())
-            version = None
-            if FeedState.__tablename__ in present:
-                version = conn.execute(
-                    select(FeedState.value).where(FeedState.key == FEED_SCHEMA_KEY)
-                ).scalar_one_or_none()
-            filling = None
-            if version is not None:
-                filling = conn.execute(
-                    select(FeedState.value).where(FeedState.key == FEED_FILLING_KEY)
-                ).scalar_one_or_none()
-            if version == FEED_SCHEMA_VERSION and filling is None:
+            needed, why = _feed_file_trouble(conn, feed_file)
+            if not needed:
                 return
-            if present:
-                why = (
-                    f"a fill started {filling} was cut off by a crash or a power cut"
-                    if version == FEED_SCHEMA_VERSION
-                    else f"it has layout {version}, not {FEED_SCHEMA_VERSION}"
-                )
+            if why is not None:
                 log.warning(
                     "the feed file %s: %s; emptying it, the feed is read again from the server", _redacted(feed), why
                 )
                 FeedBase.metadata.drop_all(conn)
             FeedBase.metadata.create_all(conn)
-            conn.execute(insert(FeedState).values(key=FEED_SCHEMA_KEY, value=FEED_SCHEMA_VERSION))
+            set_state(conn, FEED_SCHEMA_KEY, FEED_SCHEMA_VERSION, FeedState)
     except exc.OperationalError as err:
         raise StoreError(f"cannot open or create the feed database {_redacted(feed)}: {err.orig}") from err
     except exc.DatabaseError as err:
@@ -273,7 +292,48 @@ def _prepare_feed_file(feed: Engine) -> None:
         ) from err
 
 
-FEED_FILLING_KEY: Final = "filling"  # in feed_state while a fill without disk flushes runs (see feed_fill)
+@contextmanager
+def _fill_lock(feed_file: Path, *, wait: bool) -> Iterator[bool]:
+    """An OS lock on `<feed>-fill.lock`, held by the process filling the feed; yields whether it was taken.
+
+    The operating system lets go of it when that process dies, so a fill marker without a holder was
+    cut off, and a marker with one belongs to a fill still running.
+    """
+    lock_file = feed_file.with_name(f"{feed_file.name}-fill.lock")
+    with lock_file.open("a+b") as handle:
+        taken = _lock(handle.fileno(), wait=wait)
+        try:
+            yield taken
+        finally:
+            if taken:
+                _unlock(handle.fileno())
+
+
+if sys.platform == "win32":
+    import msvcrt
+
+    def _lock(fd: int, *, wait: bool) -> bool:
+        try:
+            msvcrt.locking(fd, msvcrt.LK_LOCK if wait else msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+
+    def _unlock(fd: int) -> None:
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+
+else:
+    import fcntl
+
+    def _lock(fd: int, *, wait: bool) -> bool:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return False
+        return True
+
+    def _unlock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 @contextmanager
@@ -284,24 +344,27 @@ def feed_fill(conn: Connection) -> Iterator[None]:
     scan's own commit wait behind that flush (p99 ~110 ms in `bench sync`). During the fill the feed
     connection runs synchronous=OFF, under a marker in feed_state: at the end (or when the pull stops
     or fails, the process still alive) a FULL checkpoint makes the file durable and the marker goes.
-    A feed file opened with the marker still there was cut off by a crash or a power cut mid-fill and
-    may be damaged: it is emptied and read again (_prepare_feed_file). `conn` must not be in a transaction.
+    The filling process holds an OS lock (_fill_lock) meanwhile. A feed file opened with the marker still
+    there and nobody holding the lock was cut off by a crash or a power cut mid-fill and may be damaged:
+    it is emptied and read again (_prepare_feed_file). `conn` must not be in a transaction.
     """
-    if conn.dialect.name != "sqlite":
+    feed_file = sqlite_path(conn.engine)
+    if feed_file is None:
         yield
         return
-    with write_transaction(conn):
-        set_state(conn, FEED_FILLING_KEY, datetime.now(UTC).isoformat(timespec="seconds"), FeedState)
-    _raw_execute(conn, "PRAGMA wal_checkpoint(FULL)")  # the marker is on disk before anything unflushed
-    _raw_execute(conn, "PRAGMA synchronous = OFF")
-    try:
-        yield
-    finally:
-        _raw_execute(conn, "PRAGMA synchronous = NORMAL")
-        # NORMAL: the WAL is flushed before the checkpoint and the database file after it.
-        _raw_execute(conn, "PRAGMA wal_checkpoint(FULL)")
+    with _fill_lock(feed_file, wait=True):
         with write_transaction(conn):
-            conn.execute(delete(FeedState).where(FeedState.key == FEED_FILLING_KEY))
+            set_state(conn, FEED_FILLING_KEY, datetime.now(UTC).isoformat(timespec="seconds"), FeedState)
+        _raw_execute(conn, "PRAGMA wal_checkpoint(FULL)")  # the marker is on disk before anything unflushed
+        _raw_execute(conn, "PRAGMA synchronous = OFF")
+        try:
+            yield
+        finally:
+            _raw_execute(conn, "PRAGMA synchronous = NORMAL")
+            # NORMAL: the WAL is flushed before the checkpoint and the database file after it.
+            _raw_execute(conn, "PRAGMA wal_checkpoint(FULL)")
+            with write_transaction(conn):
+                conn.execute(delete(FeedState).where(FeedState.key == FEED_FILLING_KEY))
 
 
 def _move_feed_out_of_station_file(station: Path, feed: Path) -> None:
@@ -315,7 +378,7 @@ def _move_feed_out_of_station_file(station: Path, feed: Path) -> None:
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         # Read-only: the migration holds the station file's write lock while this runs.
-        conn.execute("ATTACH DATABASE ? AS old", (f"file:{quote(str(station))}?mode=ro",))
+        conn.execute("ATTACH DATABASE ? AS old", (read_only_uri(station),))
         old = {row[0] for row in conn.execute("SELECT name FROM old.sqlite_master WHERE type = 'table'")}
         if "registrations" not in old:
             return

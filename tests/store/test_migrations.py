@@ -174,6 +174,25 @@ def test_a_feed_file_that_cannot_be_trusted_is_emptied(
         close_store(engine)
 
 
+def test_opening_the_store_while_a_fill_runs_leaves_the_fill_alone(sqlite_url: str) -> None:
+    """The marker of a fill still running (its process holds the fill lock) is not a crash's leftover."""
+    from tests.dbfixtures import registrar
+
+    engine = open_store(sqlite_url)
+    registrar(engine)("1Z999AA10123456784")
+    try:
+        with feed_engine(engine).connect() as conn, feed_fill(conn):
+            other = open_store(sqlite_url)  # as `scanstation db status` would, beside the running station
+            try:
+                assert _feed_rows(other) == 1
+                with feed_engine(other).connect() as check:
+                    assert get_state(check, FEED_FILLING_KEY, FeedState) is not None
+            finally:
+                close_store(other)
+    finally:
+        close_store(engine)
+
+
 def test_a_finished_fill_leaves_no_marker_and_survives_reopening(sqlite_url: str) -> None:
     from tests.dbfixtures import registrar
 
