@@ -163,7 +163,7 @@ def upsert_registrations(conn: Connection, records: Sequence[RegistrationRecord]
     - an edit recomputes the match keys.
 
     The feed's status is stored as the server gave it: this station's receipts live in their own
-    table (store.receipts), so a feed that has not heard of a receipt yet cannot undo it.
+    table (`receipts`), so a feed that has not heard of a receipt yet cannot undo it.
     """
     latest: dict[str, RegistrationRecord] = {}
     for record in records:

@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 CURSOR_KEY: Final = "feed_cursor"
 # Most rows per write transaction. A scan never waits for the feed's writes (store.engine.feed_engine),
 # so a transaction can take many pages: with 1M registrations, 50k-row commits write a third of the index
-# pages that 5k-row commits do (plain sqlite3: ~32 s against ~80 s for the same million rows).
+# pages that 5k-row commits do (plain sqlite3: ~35 s against ~80 s for the same million rows).
 DEFAULT_BATCH_ROWS: Final = 50_000
 
 # Processes that check and parse the pages of a big pull (first pull, or again after a 410). Parsing a
@@ -386,7 +386,6 @@ class Puller:
         self._resolver = resolver
         self._stop = stop or threading.Event()
         self._writer = feed_engine(engine)
-        self._conn: Connection | None = None  # the feed connection of the pull under way
         self._fast = _FastInsert(engine.dialect)
         self._existing = Prepared(_existing_ids(engine.dialect), engine.dialect)
         self._ids_param: Callable[[list[str]], object] = (
@@ -413,11 +412,7 @@ class Puller:
         sys.setswitchinterval(min(switch, SWITCH_INTERVAL_S))
         try:
             with self._writer.connect() as conn:
-                self._conn = conn
-                try:
-                    self._pull(cursor, result, on_resolved)
-                finally:
-                    self._conn = None
+                self._pull(conn, cursor, result, on_resolved)
         finally:
             if self._executor is not None:
                 self._executor.shutdown(wait=False, cancel_futures=True)
@@ -426,23 +421,29 @@ class Puller:
         return result
 
     def _pull(
-        self, cursor: str | None, result: PullResult, on_resolved: Callable[[Sequence[object]], None] | None
+        self,
+        conn: Connection,
+        cursor: str | None,
+        result: PullResult,
+        on_resolved: Callable[[Sequence[object]], None] | None,
     ) -> None:
         try:
-            self._run(cursor, result, on_resolved)
+            self._run(conn, cursor, result, on_resolved)
         except CursorGoneError:
             if cursor is None and result.pages == 0:
                 raise  # 410 without a cursor: nothing sensible left to try
             log.warning("the server no longer accepts the feed cursor: reading the feed again from the beginning")
             result.restarted = True
             # Receipts stay: they are the station's own rows (receipts), which the feed never writes.
-            self._run(None, result, on_resolved)
+            self._run(conn, None, result, on_resolved)
 
     def _run(
-        self, cursor: str | None, result: PullResult, on_resolved: Callable[[Sequence[object]], None] | None
+        self,
+        conn: Connection,
+        cursor: str | None,
+        result: PullResult,
+        on_resolved: Callable[[Sequence[object]], None] | None,
     ) -> None:
-        conn = self._conn
-        assert conn is not None
         if cursor is not None:
             self._apply_pages(conn, cursor, result, on_resolved)
             return
