@@ -196,6 +196,11 @@ def _key_list(column: Any, arity: int) -> Any:
     return column.in_([bindparam(f"k{i}") for i in range(arity)])
 
 
+def _with_receipt(reg: Any, receipt: Any) -> Any:
+    """Registrations with this station's receipt for each, when there is one."""
+    return reg.outerjoin(receipt, receipt.c.registration_id == reg.c.id)
+
+
 def _effective_status(reg: Any, receipt: Any) -> ColumnElement[Any]:
     """A parcel's status: the feed's, except that this station's receipt makes `awaiting` at_warehouse."""
     received_here = and_(receipt.c.registration_id.is_not(None), reg.c.status == AWAITING)
@@ -214,7 +219,7 @@ def _registrations_by_keys(arity: int) -> Select[Any]:
     total = select(func.count()).select_from(other).where(*same_order).scalar_subquery()
     here = (
         select(func.count())
-        .select_from(other.outerjoin(other_receipt, other_receipt.c.registration_id == other.c.id))
+        .select_from(_with_receipt(other, other_receipt))
         .where(*same_order, _effective_status(other, other_receipt) == AT_WAREHOUSE)
         .scalar_subquery()
     )
@@ -228,7 +233,7 @@ def _registrations_by_keys(arity: int) -> Select[Any]:
             total.label("order_total"),
             here.label("order_here"),
         )
-        .select_from(_reg.outerjoin(_receipts, _receipts.c.registration_id == _reg.c.id))
+        .select_from(_with_receipt(_reg, _receipts))
         .where(_reg.c.id.in_(select(_keys.c.registration_id).where(_key_list(_keys.c.key, arity))))
     )
 
@@ -237,7 +242,7 @@ def parcel_status(conn: Connection, registration_id: str) -> str | None:
     """The status a registration has at this station (None when the feed has no such registration)."""
     query = (
         select(_effective_status(_reg, _receipts))
-        .select_from(_reg.outerjoin(_receipts, _receipts.c.registration_id == _reg.c.id))
+        .select_from(_with_receipt(_reg, _receipts))
         .where(_reg.c.id == registration_id)
     )
     return conn.execute(query).scalar_one_or_none()
