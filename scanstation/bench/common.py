@@ -7,11 +7,13 @@ import json
 import math
 import platform
 import sqlite3
+import subprocess
 import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 __all__ = [
@@ -25,6 +27,8 @@ __all__ = [
     "percentile",
     "print_stats",
     "progress",
+    "remove_station_files",
+    "running_simulator",
     "stopwatch",
 ]
 
@@ -169,3 +173,63 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class Simulator:
+    """The central-server simulator a benchmark runs against, in its own process as the real server would be."""
+
+    url: str  # the station API's base URL
+    port: int
+    process: subprocess.Popen[bytes]
+
+
+@contextmanager
+def running_simulator(
+    benchmark: str, *, parcels: int, seed: int, db: Path, token: str, quiet: bool
+) -> Iterator[Simulator]:
+    """`scanstation devserver` on a free loopback port, answering /health; stopped on the way out.
+
+    Generating a million registrations the first time takes a while, so it may take up to an hour
+    to come up. SystemExit (naming `benchmark`) when it exits or never answers.
+    """
+    import requests
+
+    port = free_port()
+    command = [sys.executable, "-m", "scanstation", "devserver", "--port", str(port), "--token", token]
+    command += ["--parcels", str(parcels), "--seed", str(seed), "--db", str(db)]
+    progress(f"starting the simulator ({parcels} registrations; generating them the first time)", quiet=quiet)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL if quiet else None)
+    try:
+        url = f"http://127.0.0.1:{port}/api/station/v1"
+        deadline = time.monotonic() + 3600
+        while True:
+            if process.poll() is not None:
+                raise SystemExit(
+                    f"scanstation bench {benchmark}: the simulator exited with status {process.returncode}"
+                )
+            try:
+                if requests.get(f"{url}/health", timeout=1).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit(f"scanstation bench {benchmark}: the simulator did not come up within an hour")
+            time.sleep(0.5)
+        yield Simulator(url, port, process)
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def remove_station_files(station_db: Path) -> None:
+    """A station's SQLite database and the feed file beside it, with their journals and the feed's fill lock."""
+    from scanstation.store.engine import feed_path
+
+    for base in (station_db, feed_path(station_db)):
+        for suffix in ("", "-wal", "-shm", "-journal", "-fill.lock"):
+            Path(f"{base}{suffix}").unlink(missing_ok=True)

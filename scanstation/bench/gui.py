@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import gc
 import os
-import subprocess
 import sys
 import tempfile
 import threading
@@ -13,7 +12,7 @@ import time
 from collections import deque
 from pathlib import Path
 
-from scanstation.bench.common import add_json_option, free_port
+from scanstation.bench.common import add_json_option
 
 TOKEN = "bench-gui-token"
 STATION = "bench-gui"
@@ -45,43 +44,16 @@ def run(args: argparse.Namespace) -> int:
         return 2
     # Measured offscreen unless a display is asked for: the figures are about the event loop, not the GPU.
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from scanstation.bench.common import progress
+    from scanstation.bench.common import running_simulator
 
     with tempfile.TemporaryDirectory(prefix="scanstation-bench-gui-") as tmp:
         os.environ["SCANSTATION_HOME"] = str(Path(tmp) / "home")
         server_db = Path(args.server_db) if args.server_db else Path(tmp) / "central.db"
-        port = free_port()
         # The simulator runs in its own process, as the real server would: its CPU is not the station's GIL.
-        command = [sys.executable, "-m", "scanstation", "devserver", "--port", str(port), "--token", TOKEN]
-        command += ["--parcels", str(args.parcels), "--seed", str(args.seed), "--db", str(server_db)]
-        progress(f"starting the simulator ({args.parcels} registrations; generated the first time)", quiet=args.quiet)
-        server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            return _bench(args, port, Path(tmp), server)
-        finally:
-            server.terminate()
-            try:
-                server.wait(10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
-
-
-def _wait_for_server(url: str, server: subprocess.Popen[bytes]) -> None:
-    import requests
-
-    deadline = time.monotonic() + 3600
-    while True:
-        if server.poll() is not None:
-            raise SystemExit(f"scanstation bench gui: the simulator exited with status {server.returncode}")
-        try:
-            if requests.get(f"{url}/health", timeout=1).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        if time.monotonic() > deadline:
-            raise SystemExit("scanstation bench gui: the simulator did not come up within an hour")
-        time.sleep(0.5)
+        with running_simulator(
+            "gui", parcels=args.parcels, seed=args.seed, db=server_db, token=TOKEN, quiet=args.quiet
+        ) as server:
+            return _bench(args, server.url, Path(tmp))
 
 
 def _scan_numbers(url: str, count: int) -> list[str]:
@@ -104,15 +76,13 @@ def _scan_numbers(url: str, count: int) -> list[str]:
     return [numbers[i % len(numbers)] for i in range(count)]  # repeats become duplicates, also a verdict
 
 
-def _bench(args: argparse.Namespace, port: int, tmp: Path, server: subprocess.Popen[bytes]) -> int:
+def _bench(args: argparse.Namespace, url: str, tmp: Path) -> int:
     from scanstation.bench.common import Stats, emit_json, machine_info, peak_rss_mb, print_stats, progress
     from scanstation.config import parse_config
     from scanstation.gui import qt
     from scanstation.gui.app import Station, gui_settings
     from scanstation.scan import Scan
 
-    url = f"http://127.0.0.1:{port}/api/station/v1"
-    _wait_for_server(url, server)
     numbers = _scan_numbers(url, args.scans)
     config = parse_config(
         {

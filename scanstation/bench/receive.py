@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scanstation.bench.common import add_json_option
+from scanstation.bench.common import add_json_option, remove_station_files
 
 if TYPE_CHECKING:
     import random
@@ -107,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
         if path.exists() and not args.replace:
             print(f"scanstation bench receive: {path} exists; pass --replace to overwrite it", file=sys.stderr)
             return 2
-        _remove_db(path)
+        remove_station_files(path)
         tmpdir = None
     else:
         tmpdir = Path(tempfile.mkdtemp(prefix="scanstation-bench-"))
@@ -119,22 +119,13 @@ def run(args: argparse.Namespace) -> int:
         progress("interrupted", quiet=args.quiet)
         return 130
     finally:
-        _remove_db(floor_path)
+        remove_station_files(floor_path)
         if tmpdir is not None:
             shutil.rmtree(tmpdir, ignore_errors=True)
 
 
 def _mb(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.0f} MB"
-
-
-def _remove_db(path: Path) -> None:
-    """A station database and the feed file beside it, with their journals."""
-    from scanstation.store.engine import feed_path
-
-    for base in (path, feed_path(path)):
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            Path(f"{base}{suffix}").unlink(missing_ok=True)
 
 
 def _run(args: argparse.Namespace, path: Path, floor_path: Path) -> int:
@@ -464,7 +455,7 @@ def _copy_database(source: Path, target: Path) -> None:
 
     from scanstation.store.engine import feed_path
 
-    _remove_db(target)
+    remove_station_files(target)
     shutil.copyfile(source, target)
     shutil.copyfile(feed_path(source), feed_path(target))
 

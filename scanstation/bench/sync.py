@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -13,9 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scanstation.bench.common import add_json_option, free_port
+from scanstation.bench.common import add_json_option
 
 if TYPE_CHECKING:
+    from scanstation.bench.common import Simulator
     from scanstation.receiving import Receiver
 
 TOKEN = "bench-token-7c1f"
@@ -101,47 +100,19 @@ class _Clerk:
 
 
 def run(args: argparse.Namespace) -> int:
-    from scanstation.bench.common import progress
-    from scanstation.store.engine import feed_path
+    from scanstation.bench.common import remove_station_files, running_simulator
 
-    quiet = args.quiet
     with tempfile.TemporaryDirectory(prefix="scanstation-bench-sync-") as tmp:
         server_db = Path(args.server_db) if args.server_db else Path(tmp) / "central.db"
         station_db = Path(args.db) if args.db else Path(tmp) / "station.db"
-        for base in (station_db, feed_path(station_db)):
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{base}{suffix}").unlink(missing_ok=True)
-        port = free_port()
-        command = [
-            sys.executable,
-            "-m",
-            "scanstation",
-            "devserver",
-            "--port",
-            str(port),
-            "--token",
-            TOKEN,
-            "--parcels",
-            str(args.parcels),
-            "--seed",
-            str(args.seed),
-            "--db",
-            str(server_db),
-        ]
-        progress(f"starting the simulator ({args.parcels} registrations; generating them the first time)", quiet=quiet)
-        server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=None if not quiet else subprocess.DEVNULL)
-        try:
-            return _bench(args, server, port, station_db, quiet)
-        finally:
-            server.terminate()
-            try:
-                server.wait(10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+        remove_station_files(station_db)
+        with running_simulator(
+            "sync", parcels=args.parcels, seed=args.seed, db=server_db, token=TOKEN, quiet=args.quiet
+        ) as server:
+            return _bench(args, server, station_db, args.quiet)
 
 
-def _bench(args: argparse.Namespace, server: subprocess.Popen[bytes], port: int, station_db: Path, quiet: bool) -> int:
+def _bench(args: argparse.Namespace, server: Simulator, station_db: Path, quiet: bool) -> int:
     """The timed part, once the simulator is up (one benchmark, read top to bottom)."""
     import requests
     from sqlalchemy import select
@@ -156,22 +127,7 @@ def _bench(args: argparse.Namespace, server: subprocess.Popen[bytes], port: int,
     from scanstation.sync.pull import DEFAULT_BATCH_ROWS, PARSE_WORKERS, Puller, PullResult
     from scanstation.sync.push import Pusher, outbox_counts
 
-    url = f"http://127.0.0.1:{port}/api/station/v1"
-    deadline = time.monotonic() + 3600
-    while True:
-        if server.poll() is not None:
-            print(f"scanstation bench sync: the simulator exited with status {server.returncode}", file=sys.stderr)
-            return 1
-        try:
-            if requests.get(f"{url}/health", timeout=1).status_code == 200:
-                break
-        except requests.RequestException:
-            pass
-        if time.monotonic() > deadline:
-            print("scanstation bench sync: the simulator did not come up within an hour", file=sys.stderr)
-            return 1
-        time.sleep(0.5)
-
+    url, port = server.url, server.port
     engine = open_store(f"sqlite:///{station_db}")
     server_cfg = ServerConfig(url=url, token=TOKEN, page_limit=args.page_limit, read_timeout_s=120)
     batch_rows = args.batch_rows or DEFAULT_BATCH_ROWS
@@ -212,7 +168,7 @@ def _bench(args: argparse.Namespace, server: subprocess.Popen[bytes], port: int,
     # 1. The initial pull, with a clerk scanning all along.
     progress("initial pull ...", quiet=quiet)
     clerk_thread = threading.Thread(target=clerk.run, name="clerk", daemon=True)
-    server_cpu0, station_cpu0 = _proc_cpu_s(server.pid), _self_cpu_s()
+    server_cpu0, station_cpu0 = _proc_cpu_s(server.process.pid), _self_cpu_s()
     clerk_thread.start()
     started = time.perf_counter()
     puller = TimedPuller(
@@ -229,7 +185,7 @@ def _bench(args: argparse.Namespace, server: subprocess.Popen[bytes], port: int,
     clerk_thread.join()
     if clerk.errors:
         raise clerk.errors[0]
-    server_cpu = _proc_cpu_s(server.pid) - server_cpu0
+    server_cpu = _proc_cpu_s(server.process.pid) - server_cpu0
     station_cpu = _self_cpu_s() - station_cpu0
     scan_stats = Stats.of(clerk.latencies)
     progress(f"initial pull: {initial.items} items in {initial_s:.1f} s", quiet=quiet)
@@ -292,7 +248,7 @@ def _bench(args: argparse.Namespace, server: subprocess.Popen[bytes], port: int,
     push_s = time.perf_counter() - started
 
     station_rss = peak_rss_mb()
-    server_rss = _proc_peak_rss_mb(server.pid)
+    server_rss = _proc_peak_rss_mb(server.process.pid)
     engine.dispose()
 
     result: dict[str, Any] = {
