@@ -85,13 +85,13 @@ def _url_for(backend: str, tmp_path: Path) -> Iterator[str]:
 
 
 def _migrated(url: str) -> Iterator[Engine]:
-    from scanstation.store.engine import open_store
+    from scanstation.store.engine import close_store, open_store
 
     engine = open_store(url)
     try:
         yield engine
     finally:
-        engine.dispose()
+        close_store(engine)
 
 
 _PG_ONLY_FIXTURES = frozenset({"pg_db_url", "pg_engine"})

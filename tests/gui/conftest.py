@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +22,23 @@ from scanstation.receiving import Receiver
 from scanstation.store.operators import add_operator, verify_pin
 from scanstation.store.registrations import RegistrationRecord
 from tests.dbfixtures import registrar
+
+
+@contextmanager
+def stopped_by_sigterm(proc: subprocess.Popen[str]) -> Iterator[subprocess.Popen[str]]:
+    """The block talks to a station process; then SIGTERM asks it to stop (as a service manager would).
+
+    If the block fails, the process is killed instead, so a broken test never leaves a window behind.
+    """
+    try:
+        yield proc
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
 
 STATION = "st-gui"
 OPERATOR = "anna"

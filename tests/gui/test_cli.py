@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from .conftest import stopped_by_sigterm
 
 pytestmark = pytest.mark.gui
 
@@ -38,27 +39,23 @@ def test_gui_opens_the_station_and_stops_on_sigterm(tmp_path: Path) -> None:
     config.write_text(
         f'[station]\nid = "st-cli"\n[database]\nurl = "sqlite:///{db}"\n[logging]\nfile = false\n', encoding="utf-8"
     )
-    with subprocess.Popen(
-        [sys.executable, "-m", "scanstation", "gui", "--config", str(config)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=_env(tmp_path),
-    ) as proc:
-        try:
-            assert proc.stderr is not None
-            seen = []
-            for line in proc.stderr:
-                seen.append(line)
-                if "scan screen ready" in line:
-                    break
-            assert "station st-cli" in seen[-1], "".join(seen)
-            proc.send_signal(signal.SIGTERM)
-            proc.communicate(timeout=30)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.communicate()
+    with (
+        subprocess.Popen(
+            [sys.executable, "-m", "scanstation", "gui", "--config", str(config)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=_env(tmp_path),
+        ) as proc,
+        stopped_by_sigterm(proc),
+    ):
+        assert proc.stderr is not None
+        seen = []
+        for line in proc.stderr:
+            seen.append(line)
+            if "scan screen ready" in line:
+                break
+        assert "station st-cli" in seen[-1], "".join(seen)
     assert proc.returncode == 0
     assert db.is_file()
     assert (tmp_path / "home" / "state" / "gui.ini").is_file()  # window geometry written on close

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,6 +17,8 @@ from scanstation.gui.demo import DEMO_OPERATOR, DemoEnvironment
 from scanstation.gui.demo_panel import DemoPanel, add_demo_dock
 from scanstation.gui.sound import Sounds
 from scanstation.receiving import Outcome
+
+from .conftest import stopped_by_sigterm
 
 pytestmark = pytest.mark.gui
 
@@ -124,17 +125,11 @@ def test_demo_command_starts_and_stops_cleanly(tmp_path: Path) -> None:
             text=True,
             env=env,
         ) as proc,
+        stopped_by_sigterm(proc),
     ):
-        try:
-            assert proc.stdout is not None
-            lines = [proc.stdout.readline() for _ in range(3)]
-            assert lines[0].startswith("simulator: http://127.0.0.1:"), (tmp_path / "stderr.txt").read_text()
-            assert lines[2].startswith(f"operator:  {DEMO_OPERATOR}")
-            proc.send_signal(signal.SIGTERM)
-            proc.communicate(timeout=30)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.communicate()
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(3)]
+        assert lines[0].startswith("simulator: http://127.0.0.1:"), (tmp_path / "stderr.txt").read_text()
+        assert lines[2].startswith(f"operator:  {DEMO_OPERATOR}")
     assert proc.returncode == 0, (tmp_path / "stderr.txt").read_text()
     assert (tmp_path / "demo" / "station.db").is_file()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -15,6 +14,8 @@ from pathlib import Path
 import pytest
 
 from scanstation.labels.samples import demo_labels
+
+from .conftest import stopped_by_sigterm
 
 pytestmark = [
     pytest.mark.gui,
@@ -75,41 +76,35 @@ def test_keyboard_wedge_scan_typed_into_the_demo_window(display: str, tmp_path: 
             text=True,
             env=env,
         ) as demo,
+        stopped_by_sigterm(demo),
     ):
-        try:
-            assert demo.stdout is not None
-            for _ in range(3):
-                demo.stdout.readline()
-            found = subprocess.run(
-                ["xdotool", "search", "--sync", "--onlyvisible", "--name", "Scan station"],
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=30,
-            )
-            window = found.stdout.split()[0]
+        assert demo.stdout is not None
+        for _ in range(3):
+            demo.stdout.readline()
+        found = subprocess.run(
+            ["xdotool", "search", "--sync", "--onlyvisible", "--name", "Scan station"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        window = found.stdout.split()[0]
 
-            def focused() -> bool:
-                focus = subprocess.run(["xdotool", "windowfocus", "--sync", window], env=env, capture_output=True)
-                return focus.returncode == 0
+        def focused() -> bool:
+            focus = subprocess.run(["xdotool", "windowfocus", "--sync", window], env=env, capture_output=True)
+            return focus.returncode == 0
 
-            _poll(focused, 30, "the demo window to take the keyboard focus")
-            # A scanner's pace: 4 ms between keys, then its Enter terminator.
-            subprocess.run(["xdotool", "type", "--delay", "4", amazon.scan], env=env, check=True)
-            subprocess.run(["xdotool", "key", "Return"], env=env, check=True)
+        _poll(focused, 30, "the demo window to take the keyboard focus")
+        # A scanner's pace: 4 ms between keys, then its Enter terminator.
+        subprocess.run(["xdotool", "type", "--delay", "4", amazon.scan], env=env, check=True)
+        subprocess.run(["xdotool", "key", "Return"], env=env, check=True)
 
-            def scanned() -> bool:
-                with sqlite3.connect(demo_dir / "station.db") as conn:
-                    return bool(conn.execute("SELECT 1 FROM scan_log").fetchall())
-
-            _poll(scanned, 30, "the scan to be recorded")
+        def scanned() -> bool:
             with sqlite3.connect(demo_dir / "station.db") as conn:
-                rows = conn.execute("SELECT scanner, raw, outcome, operator, typed FROM scan_log").fetchall()
-            assert rows == [("wedge", amazon.scan, "matched", "demo", 0)]
-            demo.send_signal(signal.SIGTERM)
-            demo.communicate(timeout=30)
-        finally:
-            if demo.poll() is None:
-                demo.kill()
-                demo.communicate()
+                return bool(conn.execute("SELECT 1 FROM scan_log").fetchall())
+
+        _poll(scanned, 30, "the scan to be recorded")
+        with sqlite3.connect(demo_dir / "station.db") as conn:
+            rows = conn.execute("SELECT scanner, raw, outcome, operator, typed FROM scan_log").fetchall()
+        assert rows == [("wedge", amazon.scan, "matched", "demo", 0)]
     assert demo.returncode == 0, (tmp_path / "demo.err").read_text()

@@ -335,29 +335,34 @@ def test_a_file_that_is_not_a_database(tmp_path: Path) -> None:
     assert bad.read_bytes() == b"this is not SQLite" * 100
 
 
-def test_two_stations_starting_at_once_migrate_once(sqlite_url: str) -> None:
+def _start_at_once(url: str, stations: int, patience_s: float) -> None:
+    """Open the store from `stations` threads at the same moment; then exactly one migration is recorded."""
     errors: list[BaseException] = []
-    barrier = threading.Barrier(2)
+    barrier = threading.Barrier(stations)
 
     def start() -> None:
         try:
             barrier.wait(5)
-            open_store(sqlite_url).dispose()
+            close_store(open_store(url))
         except BaseException as err:  # handed back to the test thread
             errors.append(err)
 
-    threads = [threading.Thread(target=start) for _ in range(2)]
+    threads = [threading.Thread(target=start) for _ in range(stations)]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(30)
+        thread.join(patience_s)
     assert errors == []
-    engine = open_store(sqlite_url, migrate=False)
+    engine = open_store(url, migrate=False)
     try:
         with engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar_one() == 1
     finally:
-        engine.dispose()
+        close_store(engine)
+
+
+def test_two_stations_starting_at_once_migrate_once(sqlite_url: str) -> None:
+    _start_at_once(sqlite_url, 2, patience_s=30)
 
 
 def test_migrating_keeps_foreign_keys_on_afterwards(sqlite_url: str) -> None:
@@ -389,27 +394,5 @@ def test_backup_failure_stops_the_migration(tmp_path: Path) -> None:
 
 @pytest.mark.postgres
 def test_postgres_stations_starting_at_once_migrate_once(pg_db_url: str) -> None:
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(3)
     # Without the migration lock the racing CREATE TABLEs block each other: fail in seconds, not hang.
-    impatient = pg_db_url + quote(" -clock_timeout=20s")
-
-    def start() -> None:
-        try:
-            barrier.wait(5)
-            open_store(impatient).dispose()
-        except BaseException as err:  # handed back to the test thread
-            errors.append(err)
-
-    threads = [threading.Thread(target=start) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert errors == []
-    engine = open_store(pg_db_url, migrate=False)
-    try:
-        with engine.connect() as conn:
-            assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar_one() == 1
-    finally:
-        engine.dispose()
+    _start_at_once(pg_db_url + quote(" -clock_timeout=20s"), 3, patience_s=60)
