@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -12,6 +13,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "config": ("config", "check the configuration file"),
     "parse": ("parse", "show the tracking number and match keys of scans or typed numbers"),
     "db": ("db", "create or upgrade the local database"),
+    "operators": ("operators", "add operators, set PINs and roles, deactivate and activate them"),
     "sync": ("sync", "pull registrations and push events (the background loop, from the command line)"),
     "devserver": ("devserver", "run a simulator of the central server on loopback"),
     "ports": ("ports", "list serial ports, to tell which one is the scanner"),
@@ -47,6 +49,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args._run(args))
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return _reader_went_away()
+
+
+def _reader_went_away() -> int:
+    """`scanstation parse ... | head -1`: the reader closed the pipe; end quietly as a shell command would."""
+    # Point stdout at /dev/null so the interpreter's own flush at exit cannot raise a second time.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    finally:
+        os.close(devnull)
+    return 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader left
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Final
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -20,6 +20,7 @@ __all__ = [
     "ROLES",
     "OperatorError",
     "OperatorInfo",
+    "active_admin_count",
     "add_operator",
     "deactivate_operator",
     "get_operator",
@@ -157,3 +158,10 @@ def set_pin(engine: Engine, name: str, pin: str) -> bool:
     with write_transaction(engine) as conn:
         result = conn.execute(update(Operator).where(Operator.name == name).values(pin_hash=pin_hash))
     return result.rowcount == 1
+
+
+def active_admin_count(engine: Engine) -> int:
+    """How many active admins can log in: zero means a fresh station that nobody can set up yet."""
+    query = select(func.count()).select_from(Operator).where(Operator.active.is_(True), Operator.role == "admin")
+    with engine.connect() as conn:
+        return int(conn.execute(query).scalar_one())
