@@ -128,6 +128,10 @@ class Config:
     logging: LoggingConfig
     source: str = ""
 
+    def warnings(self) -> tuple[str, ...]:
+        """Settings that are allowed but risky, in words, to say loudly at every start and in the status bar."""
+        return ()
+
     def server_token(self, environ: Mapping[str, str] | None = None) -> str | None:
         """The bearer token: the config's own, else the environment variable it names."""
         if self.server.token:

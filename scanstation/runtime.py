@@ -13,7 +13,7 @@ from scanstation.scan import Scan
 from scanstation.scanners import ScannerSource, ScannerStatus, build_sources, stop_all
 from scanstation.store.engine import close_store, open_store
 from scanstation.sync import SyncLoop, SyncNotice, SyncStatus
-from scanstation.worker import ReceivingWorker
+from scanstation.worker import ReceivingStatus, ReceivingWorker
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,7 @@ class Observers:
     scanner_status: Callable[[ScannerStatus], None] = _ignore
     sync_status: Callable[[SyncStatus], None] = _ignore
     notice: Callable[[SyncNotice], None] = _ignore
+    receiving_status: Callable[[ReceivingStatus], None] = _ignore
 
 
 class StationRuntime:
@@ -64,6 +65,7 @@ class StationRuntime:
             on_verdict=observers.verdict,
             on_error=observers.scan_failed,
             journal=paths.data_dir() / JOURNAL_NAME,
+            on_status=observers.receiving_status,
         )
         self.sync = SyncLoop(
             config,

@@ -19,6 +19,15 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
+class ReceivingStatus:
+    """What the clerk must know about recording: scans read but not yet on disk, and why, in words."""
+
+    waiting: int = 0  # scans kept in memory because the database refused them; retried in order
+    problem: str | None = None  # e.g. "the disk is full: ..."; None while writes succeed
+    disk_full: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class _Receive:
     scan: Scan
     operator: str | None
@@ -58,12 +67,14 @@ class ReceivingWorker:
         on_verdict: Callable[[Verdict], None],
         on_error: Callable[[Scan, Exception], None] | None = None,
         journal: Path | None = None,
+        on_status: Callable[[ReceivingStatus], None] | None = None,
     ) -> None:
         self._receiver = receiver
         self._operator = operator
         self._on_verdict = on_verdict
         self._on_error = on_error
         self._journal = journal
+        self._on_status = on_status
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="receiving", daemon=True)
 
