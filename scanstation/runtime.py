@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import getpass
 import logging
+import os
+import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from scanstation import paths
 from scanstation.config import Config
@@ -18,6 +22,18 @@ from scanstation.worker import ReceivingStatus, ReceivingWorker
 log = logging.getLogger(__name__)
 
 JOURNAL_NAME = "unrecorded-scans.tsv"
+
+
+def journal_fallbacks() -> tuple[Path, ...]:
+    """Where unrecorded scans go when the data directory's disk cannot take them: the logs, then temp."""
+    return (paths.log_dir() / JOURNAL_NAME, Path(tempfile.gettempdir()) / f"scanstation-{_user()}" / JOURNAL_NAME)
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a container): the number still keeps users apart
+        return str(os.getuid()) if hasattr(os, "getuid") else "user"
 
 
 def _ignore(_: object) -> None:
@@ -65,6 +81,7 @@ class StationRuntime:
             on_verdict=observers.verdict,
             on_error=observers.scan_failed,
             journal=paths.data_dir() / JOURNAL_NAME,
+            fallback_journals=journal_fallbacks(),
             on_status=observers.receiving_status,
         )
         self.sync = SyncLoop(

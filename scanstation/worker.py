@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from scanstation.receiving import Receiver, UndoResult, Verdict, storable_text
-from scanstation.scan import Scan, rfc3339
+from scanstation.scan import Scan, rfc3339, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +49,58 @@ class _Call:
     work: Callable[[], None]
 
 
+@dataclass(frozen=True, slots=True)
+class _Kept:
+    """A scan the database refused for now: decided later, in order, under the operator of its arrival."""
+
+    scan: Scan
+    operator: str
+
+
 _STOP = object()
 
-# A locked or briefly unavailable database is retried this many times before the scan is journalled.
-RETRIES = 3
-RETRY_PAUSE_S = 0.2
+# Scans kept in memory are retried after this, doubling up to the cap, while the database refuses writes.
+RETRY_FIRST_S: Final = 0.25
+RETRY_MAX_S: Final = 5.0
+# Far more than a shift of scans at one every two seconds; past it the oldest are still in the journal.
+MAX_KEPT: Final = 100_000
+
+_DISK_FULL_WORDS: Final = ("database or disk is full", "no space left", "disk full", "could not extend file")
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether a failed write means the disk (or the database's quota) is full."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    text = str(exc).lower()
+    return any(words in text for words in _DISK_FULL_WORDS)
+
+
+def _refused_for_now(exc: BaseException) -> bool:
+    """A write the database may take later (disk full, I/O error, locked, server gone), not a bad scan."""
+    if isinstance(exc, OperationalError | OSError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+def _problem_words(exc: BaseException) -> str:
+    if is_disk_full(exc):
+        return (
+            "the disk is full: scans are kept in memory and recorded as soon as space is freed; "
+            "free space on the station's disk or call an administrator"
+        )
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return "the database is busy (another program holds it): scans are kept in memory and retried"
+    if "readonly" in text or "read-only" in text:
+        return (
+            "the database cannot be written (read-only disk or permissions): "
+            "scans are kept in memory; call an administrator"
+        )
+    first_line = (str(exc).splitlines() or [type(exc).__name__])[0]
+    return (
+        f"the database refuses writes ({first_line[:160]}): scans are kept in memory and retried; call an administrator"
+    )
 
 
 class ReceivingWorker:
@@ -57,6 +108,11 @@ class ReceivingWorker:
 
     `submit` never blocks, so a scanner's reader thread or the GUI thread hands a scan over and goes on.
     `stop` drains what was already submitted before it returns: a scan read is a scan decided.
+
+    When the database refuses a write for now (disk full, I/O error, locked), the scan is kept in memory,
+    written to the journal, reported at once (`on_error`), and retried in order on a timer; every later
+    scan joins it without a retry of its own, so no scan waits behind a dead disk. Once a write succeeds
+    the kept scans are recorded in their order and reported like any verdict.
     """
 
     def __init__(
@@ -68,15 +124,20 @@ class ReceivingWorker:
         on_error: Callable[[Scan, Exception], None] | None = None,
         journal: Path | None = None,
         on_status: Callable[[ReceivingStatus], None] | None = None,
+        fallback_journals: Sequence[Path] = (),
     ) -> None:
         self._receiver = receiver
         self._operator = operator
         self._on_verdict = on_verdict
         self._on_error = on_error
-        self._journal = journal
+        self._journals = [p for p in (journal, *fallback_journals) if p is not None]
         self._on_status = on_status
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="receiving", daemon=True)
+        self._kept: deque[_Kept] = deque()
+        self._retry_delay = RETRY_FIRST_S
+        self._retry_at = 0.0
+        self._status = ReceivingStatus()
 
     def start(self) -> None:
         self._thread.start()
@@ -92,6 +153,10 @@ class ReceivingWorker:
     def call(self, work: Callable[[], None]) -> None:
         """Run other database work (e.g. a supervisor's resolution) on the writer thread, in order."""
         self._queue.put(_Call(work))
+
+    @property
+    def status(self) -> ReceivingStatus:
+        return self._status
 
     def stop(self, timeout: float = 10.0) -> bool:
         """Finish every queued scan, then end the thread; False if it did not end within `timeout`."""
@@ -110,43 +175,150 @@ class ReceivingWorker:
 
     def _serve(self) -> None:
         while True:
-            item = self._queue.get()
+            item = self._next()
+            if item is None:
+                self._retry_kept()
+                continue
             if item is _STOP:
+                self._retry_kept()
+                if self._kept:
+                    log.error(
+                        "stopping with %d scans NOT recorded: they are in the journal %s",
+                        len(self._kept),
+                        " / ".join(map(str, self._journals)),
+                    )
                 return
             try:
                 self._handle(item)
-            except Exception as exc:  # the thread must outlive any one bad scan or database hiccup
+            except Exception:  # the thread must outlive any one bad request or database hiccup
                 log.exception("receiving failed for %r", item)
-                if isinstance(item, _Receive):
-                    self._write_journal(item.scan, exc)
-                    if self._on_error is not None:
-                        self._on_error(item.scan, exc)
+
+    def _next(self) -> object | None:
+        """The next request, or None when it is time to retry the kept scans."""
+        if not self._kept:
+            return self._queue.get()
+        wait = self._retry_at - time.monotonic()
+        if wait <= 0:
+            return None
+        try:
+            return self._queue.get(timeout=wait)
+        except queue.Empty:
+            return None
 
     def _handle(self, item: object) -> None:
         if isinstance(item, _Receive):
-            operator = item.operator or self._operator()
-            for attempt in range(RETRIES):
-                try:
-                    verdict = self._receiver.receive(item.scan, operator)
-                    break
-                except OperationalError:
-                    if attempt == RETRIES - 1:
-                        raise
-                    log.warning("database busy or unavailable, retrying the scan", exc_info=True)
-                    time.sleep(RETRY_PAUSE_S * (attempt + 1))
-            self._on_verdict(verdict)
+            kept = _Kept(item.scan, item.operator or self._operator())
+            if self._kept:
+                # Order first: the older scans are decided before this one, and a dead disk is not
+                # retried for every scan (that is what held verdicts 10 s behind their scans).
+                self._keep(kept, None)
+                return
+            self._record(kept)
         elif isinstance(item, _Undo):
             item.done(self._receiver.undo(item.scan_id, item.operator))
         elif isinstance(item, _Call):
             item.work()
 
-    def _write_journal(self, scan: Scan, exc: Exception) -> None:
-        """Last resort when the database refuses a scan: keep the read in a plain file a supervisor can replay."""
-        if self._journal is None:
+    def _record(self, kept: _Kept, *, late: bool = False) -> bool:
+        """Decide one scan; True when it is recorded (or is a bad scan set aside), False when kept for later."""
+        try:
+            verdict = self._receiver.receive(kept.scan, kept.operator)
+        except Exception as exc:
+            if _refused_for_now(exc):
+                if not late:
+                    log.warning("the database refused a scan, kept in memory: %s", exc)
+                    self._keep(kept, exc)
+                else:
+                    self._problem(exc)
+                return False
+            # Not a passing database state: this scan itself cannot be recorded. Set it aside, go on.
+            log.exception("scan from %s NOT recorded", kept.scan.scanner)
+            self._write_journal(kept.scan, "NOT recorded", type(exc).__name__)
+            self._report_error(kept.scan, exc)
+            return True
+        if late:
+            self._write_journal(kept.scan, "recorded later", verdict.scan_id)
+        self._tell(verdict)
+        return True
+
+    def _tell(self, verdict: Verdict) -> None:
+        """Feedback after the commit: its failure is logged, never reported as a scan not recorded."""
+        try:
+            self._on_verdict(verdict)
+        except Exception:
+            log.exception("scan %s IS recorded, but telling the clerk failed", verdict.scan_id)
+
+    def _report_error(self, scan: Scan, exc: Exception) -> None:
+        if self._on_error is None:
             return
         try:
-            self._journal.parent.mkdir(parents=True, exist_ok=True)
-            with self._journal.open("a", encoding="utf-8") as out:
-                out.write(f"{rfc3339(scan.at)}\t{scan.scanner}\t{storable_text(scan.raw)!r}\t{type(exc).__name__}\n")
-        except OSError:
-            log.exception("could not write the unrecorded-scan journal %s", self._journal)
+            self._on_error(scan, exc)
+        except Exception:
+            log.exception("reporting an unrecorded scan failed")
+
+    def _keep(self, kept: _Kept, exc: Exception | None) -> None:
+        if len(self._kept) >= MAX_KEPT:
+            dropped = self._kept.popleft()
+            log.error("more than %d scans waiting: the oldest is only in the journal now (%s)", MAX_KEPT, dropped.scan)
+        if not self._kept:
+            self._retry_delay = RETRY_FIRST_S
+            self._retry_at = time.monotonic() + self._retry_delay
+        self._kept.append(kept)
+        reason = exc if exc is not None else RuntimeError(self._status.problem or "waiting behind earlier scans")
+        self._write_journal(kept.scan, "kept in memory", type(reason).__name__)
+        if exc is not None:
+            self._problem(exc)
+        else:
+            self._publish()
+        self._report_error(kept.scan, reason)
+
+    def _retry_kept(self) -> None:
+        """Record the kept scans in order until the database refuses again."""
+        while self._kept:
+            if not self._record(self._kept[0], late=True):
+                self._retry_delay = min(self._retry_delay * 2, RETRY_MAX_S)
+                self._retry_at = time.monotonic() + self._retry_delay
+                return
+            self._kept.popleft()
+        log.info("the database takes writes again: every kept scan is recorded")
+        self._status = ReceivingStatus()
+        self._emit()
+
+    def _problem(self, exc: BaseException) -> None:
+        self._status = ReceivingStatus(len(self._kept), _problem_words(exc), is_disk_full(exc))
+        self._emit()
+
+    def _publish(self) -> None:
+        """The same problem, with the number of scans now waiting."""
+        self._status = ReceivingStatus(len(self._kept), self._status.problem, self._status.disk_full)
+        self._emit()
+
+    def _emit(self) -> None:
+        if self._on_status is None:
+            return
+        try:
+            self._on_status(self._status)
+        except Exception:
+            log.exception("reporting the receiving status failed")
+
+    def _write_journal(self, scan: Scan, state: str, detail: str) -> None:
+        """Keep every scan not (yet) in the database in a plain file a supervisor can replay.
+
+        The journal usually sits on the database's disk; when that is full, the next location takes it.
+        """
+        line = (
+            f"{rfc3339(scan.at)}\t{scan.scanner}\t{storable_text(scan.raw)!r}\t{state}\t{detail}\t{rfc3339(utcnow())}\n"
+        )
+        for path in self._journals:
+            try:
+                path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                with os.fdopen(fd, "a", encoding="utf-8") as out:
+                    out.write(line)
+                    out.flush()
+                    os.fsync(out.fileno())
+                return
+            except OSError as exc:
+                log.warning("could not write the unrecorded-scan journal %s (%s); trying the next place", path, exc)
+        if self._journals:
+            log.error("no journal could be written: %s %s %r (%s)", rfc3339(scan.at), scan.scanner, scan.raw, state)
