@@ -8,7 +8,7 @@ import signal
 import sys
 import threading
 from collections.abc import Mapping
-from dataclasses import asdict, is_dataclass
+from dataclasses import fields, is_dataclass
 from datetime import datetime
 from enum import Enum
 from types import FrameType
@@ -20,31 +20,44 @@ from scanstation.runtime import Observers, StationRuntime
 from scanstation.scan import Scan, rfc3339, utcnow
 from scanstation.scanners import ScannerStatus
 from scanstation.sync import SyncNotice, SyncStatus
+from scanstation.worker import ReceivingStatus, ScanKeptError
 
 log = logging.getLogger(__name__)
 
 
 def _plain(value: Any) -> Any:
-    """JSON-ready form of verdict fields: timestamps in contract form, enums by value, sets sorted."""
+    """JSON-ready form of a value, at any depth: timestamps in contract form, enums by value, sets sorted.
+
+    Nested values (a duplicate's first receipt) go through the same rules; `dataclasses.asdict` would
+    have copied them into dicts that still hold datetimes, which is how the duplicate line once broke.
+    """
     if isinstance(value, datetime):
         return rfc3339(value)
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, frozenset | set):
-        return sorted(value)
+        return sorted(_plain(v) for v in value)
     if isinstance(value, tuple | list):
         return [_plain(v) for v in value]
     if isinstance(value, str):
         return storable_text(value, limit=65536)  # lone surrogates from a garbage read must not break stdout
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
     if is_dataclass(value) and not isinstance(value, type):
-        return {k: _plain(v) for k, v in asdict(value).items()}
-    return value
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return str(value)  # never a TypeError on stdout: an unexpected type is printed as its text
 
 
 def scan_line(verdict: Verdict) -> dict[str, Any]:
     """The `scan` line: every verdict field, with the names of the core issue (outcome, scan_id, ...)."""
-    fields = {k: _plain(v) for k, v in asdict(verdict).items()}
-    return {"type": "scan", **fields}
+    return {"type": "scan", **_plain(verdict)}
+
+
+def receiving_line(status: ReceivingStatus) -> dict[str, Any]:
+    """Scans the database refused for now, kept in memory and retried: how many, and why in words."""
+    return {"type": "status", "component": "receiving", "at": rfc3339(utcnow()), **_plain(status)}
 
 
 def scanner_line(status: ScannerStatus) -> dict[str, Any]:
@@ -71,7 +84,12 @@ class JsonLines:
         self._broken = False
 
     def write(self, obj: Mapping[str, Any]) -> None:
-        text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+        try:
+            text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        except (TypeError, ValueError):
+            # A bug in a line's form must not cost the line: print it with every odd value as text.
+            log.exception("a %s line did not serialise; printed with its values as text", obj.get("type"))
+            text = json.dumps(_plain(obj), ensure_ascii=False, separators=(",", ":"), default=str)
         with self._lock:
             if self._broken:
                 return
@@ -94,13 +112,16 @@ def run_headless(config: Config, *, out: TextIO | None = None, stop: threading.E
             )
 
     def failed(scan: Scan, exc: Exception) -> None:
+        kept = isinstance(exc, ScanKeptError)
         lines.write(
             {
                 "type": "error",
                 "at": rfc3339(utcnow()),
                 "scanner": scan.scanner,
                 "raw": storable_text(scan.raw, 4096),
-                "message": f"scan NOT recorded: {type(exc).__name__}",
+                # kept: its verdict line follows once the database takes writes again
+                "state": "kept" if kept else "not_recorded",
+                "message": str(exc) if kept else f"scan NOT recorded: {type(exc).__name__}: {exc}"[:500],
             }
         )
 
@@ -112,6 +133,7 @@ def run_headless(config: Config, *, out: TextIO | None = None, stop: threading.E
             scanner_status=lambda s: lines.write(scanner_line(s)),
             sync_status=lambda s: lines.write(sync_line(s)),
             notice=lambda n: lines.write(notice_line(n)),
+            receiving_status=lambda s: lines.write(receiving_line(s)),
         ),
     )
 

@@ -31,6 +31,14 @@ class ReceivingStatus:
     disk_full: bool = False
 
 
+class ScanKeptError(Exception):
+    """Told through `on_error` for a scan not recorded yet: it is kept in memory and retried in order."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(f"not recorded yet, kept in memory and retried: {problem}")
+        self.problem = problem
+
+
 @dataclass(frozen=True, slots=True)
 class _Receive:
     scan: Scan
@@ -264,13 +272,12 @@ class ReceivingWorker:
             self._retry_delay = RETRY_FIRST_S
             self._retry_at = time.monotonic() + self._retry_delay
         self._kept.append(kept)
-        reason = exc if exc is not None else RuntimeError(self._status.problem or "waiting behind earlier scans")
-        self._write_journal(kept.scan, "kept in memory", type(reason).__name__)
+        self._write_journal(kept.scan, "kept in memory", type(exc).__name__ if exc is not None else "behind others")
         if exc is not None:
             self._problem(exc)
         else:
             self._publish()
-        self._report_error(kept.scan, reason)
+        self._report_error(kept.scan, ScanKeptError(self._status.problem or "waiting behind earlier scans"))
 
     def _retry_kept(self) -> None:
         """Record the kept scans in order until the database refuses again."""
