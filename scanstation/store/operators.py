@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from typing import Final
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from scanstation.scan import utcnow
@@ -17,23 +18,39 @@ from scanstation.store.engine import write_transaction
 from scanstation.store.models import Operator
 
 __all__ = [
+    "DISPLAY_NAME_MAX",
+    "NAME_MAX",
+    "PIN_MAX",
+    "PIN_MIN",
     "ROLES",
+    "LastAdminError",
     "OperatorError",
     "OperatorInfo",
+    "activate_operator",
     "active_admin_count",
     "add_operator",
+    "check_pin",
+    "clean_display_name",
+    "clean_name",
     "deactivate_operator",
     "get_operator",
     "hash_pin",
     "list_operators",
     "pin_matches",
     "set_pin",
+    "set_role",
     "verify_pin",
 ]
 
 ROLES: Final = ("clerk", "supervisor", "admin")
 PIN_MIN: Final = 4
 PIN_MAX: Final = 12
+NAME_MAX: Final = 64
+DISPLAY_NAME_MAX: Final = 128
+# Besides control characters: line and paragraph separators, and the bidirectional embeddings,
+# overrides and isolates, which make a name read differently on screen from what it is.
+_REFUSED_CATEGORIES: Final = frozenset({"Cc", "Cs", "Zl", "Zp"})
+_BIDI_CONTROLS: Final = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 # scrypt cost: about 30 ms and 16 MiB per check, which makes guessing a 4-digit PIN from a stolen
 # database file slow without making a log-in feel slow.
 _N: Final = 2**14
@@ -49,6 +66,10 @@ class OperatorError(ValueError):
     """An operator request the station refuses (bad PIN format, unknown role, name taken); says why."""
 
 
+class LastAdminError(OperatorError):
+    """The change would leave no active admin, so nobody could manage the station any more."""
+
+
 @dataclass(frozen=True, slots=True)
 class OperatorInfo:
     name: str
@@ -62,9 +83,33 @@ class OperatorInfo:
         return self.role in ("supervisor", "admin")
 
 
-def _check_pin(pin: str) -> None:
+def check_pin(pin: str) -> None:
+    """OperatorError unless `pin` is PIN_MIN to PIN_MAX ASCII digits."""
     if not (pin.isascii() and pin.isdigit() and PIN_MIN <= len(pin) <= PIN_MAX):
         raise OperatorError(f"a PIN is {PIN_MIN} to {PIN_MAX} digits")
+
+
+def _clean_text(value: str, what: str, limit: int) -> str:
+    value = value.strip()
+    if len(value) > limit:
+        raise OperatorError(f"{what} is {len(value)} characters long; at most {limit} are allowed")
+    for char in value:
+        if unicodedata.category(char) in _REFUSED_CATEGORIES or char in _BIDI_CONTROLS:
+            raise OperatorError(f"{what} contains the control character U+{ord(char):04X}; use plain text")
+    return value
+
+
+def clean_name(name: str) -> str:
+    """The log-in name as stored (surrounding spaces removed); OperatorError when it is empty or unfit."""
+    cleaned = _clean_text(name, "an operator's name", NAME_MAX)
+    if not cleaned:
+        raise OperatorError("an operator needs a name")
+    return cleaned
+
+
+def clean_display_name(display_name: str, name: str) -> str:
+    """The name shown on screen: `display_name` stripped, or `name` when it is empty; OperatorError if unfit."""
+    return _clean_text(display_name, "a display name", DISPLAY_NAME_MAX) or name
 
 
 def _check_role(role: str) -> None:
@@ -74,7 +119,7 @@ def _check_role(role: str) -> None:
 
 def hash_pin(pin: str) -> str:
     """`scrypt$N$r$p$salt$hash` (hex) for a PIN, with a fresh random salt."""
-    _check_pin(pin)
+    check_pin(pin)
     salt = secrets.token_bytes(_SALT_BYTES)
     digest = hashlib.scrypt(pin.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=_DKLEN)
     return f"scrypt${_N}${_R}${_P}${salt.hex()}${digest.hex()}"
@@ -97,10 +142,9 @@ _COLUMNS: Final = (Operator.name, Operator.display_name, Operator.role, Operator
 
 
 def add_operator(engine: Engine, name: str, pin: str, role: str = "clerk", display_name: str = "") -> OperatorInfo:
-    """Create an operator; OperatorError when the name is taken or the PIN or role is not acceptable."""
-    name = name.strip()
-    if not name:
-        raise OperatorError("an operator needs a name")
+    """Create an operator; OperatorError when the name is taken or the name, PIN or role is not acceptable."""
+    name = clean_name(name)
+    display_name = clean_display_name(display_name, name)
     _check_role(role)
     pin_hash = hash_pin(pin)
     try:
@@ -108,7 +152,7 @@ def add_operator(engine: Engine, name: str, pin: str, role: str = "clerk", displ
             conn.execute(
                 insert(Operator).values(
                     name=name,
-                    display_name=display_name or name,
+                    display_name=display_name,
                     role=role,
                     pin_hash=pin_hash,
                     active=True,
@@ -117,12 +161,12 @@ def add_operator(engine: Engine, name: str, pin: str, role: str = "clerk", displ
             )
     except IntegrityError:
         raise OperatorError(f"an operator named {name!r} already exists") from None
-    return OperatorInfo(name=name, display_name=display_name or name, role=role, active=True)
+    return OperatorInfo(name=name, display_name=display_name, role=role, active=True)
 
 
 def get_operator(engine: Engine, name: str) -> OperatorInfo | None:
     with engine.connect() as conn:
-        row = conn.execute(select(*_COLUMNS).where(Operator.name == name)).one_or_none()
+        row = conn.execute(select(*_COLUMNS).where(Operator.name == name.strip())).one_or_none()
     return None if row is None else OperatorInfo(row.name, row.display_name, row.role, row.active)
 
 
@@ -145,19 +189,60 @@ def list_operators(engine: Engine, *, include_inactive: bool = False) -> list[Op
         return [OperatorInfo(r.name, r.display_name, r.role, r.active) for r in conn.execute(query)]
 
 
-def deactivate_operator(engine: Engine, name: str) -> bool:
-    """Stop `name` from logging in (the row stays: scans keep naming who made them). False if unknown."""
+def _change(
+    engine: Engine, name: str, values: dict[str, object], *, removes_admin: str | None = None, force: bool = False
+) -> OperatorInfo:
+    """Update `name`'s row; `removes_admin` says how the change would take an admin away (None: it does not)."""
+    name = name.strip()
     with write_transaction(engine) as conn:
-        result = conn.execute(update(Operator).where(Operator.name == name).values(active=False))
-    return result.rowcount == 1
+        # FOR UPDATE (PostgreSQL; SQLite's write transaction already excludes other writers) so two
+        # admins demoting each other at once cannot both pass the last-admin check below.
+        row = conn.execute(select(*_COLUMNS).where(Operator.name == name).with_for_update()).one_or_none()
+        if row is None:
+            raise OperatorError(f"there is no operator named {name!r}")
+        takes_an_admin = removes_admin is not None and row.active and row.role == "admin"
+        if takes_an_admin and not force and _lock_active_admins(conn) <= 1:
+            raise LastAdminError(
+                f"{name!r} is the only active admin: {removes_admin} would leave nobody who can set up "
+                "this station; make another operator admin first"
+            )
+        conn.execute(update(Operator).where(Operator.name == name).values(**values))
+        changed = conn.execute(select(*_COLUMNS).where(Operator.name == name)).one()
+    return OperatorInfo(changed.name, changed.display_name, changed.role, changed.active)
 
 
-def set_pin(engine: Engine, name: str, pin: str) -> bool:
-    """Give `name` a new PIN; False when there is no such operator."""
-    pin_hash = hash_pin(pin)
-    with write_transaction(engine) as conn:
-        result = conn.execute(update(Operator).where(Operator.name == name).values(pin_hash=pin_hash))
-    return result.rowcount == 1
+def _lock_active_admins(conn: Connection) -> int:
+    query = select(Operator.name).where(Operator.active.is_(True), Operator.role == "admin").with_for_update()
+    return len(conn.execute(query).all())
+
+
+def deactivate_operator(engine: Engine, name: str, *, force: bool = False) -> OperatorInfo:
+    """Stop `name` from logging in (the row stays: scans keep naming who made them).
+
+    OperatorError when there is no such operator; LastAdminError when `name` is the only active admin,
+    unless `force`.
+    """
+    return _change(engine, name, {"active": False}, removes_admin="deactivating them", force=force)
+
+
+def activate_operator(engine: Engine, name: str) -> OperatorInfo:
+    """Let a deactivated operator log in again; OperatorError when there is no such operator."""
+    return _change(engine, name, {"active": True})
+
+
+def set_role(engine: Engine, name: str, role: str, *, force: bool = False) -> OperatorInfo:
+    """Give `name` another role; OperatorError for an unknown operator or role.
+
+    LastAdminError when this takes the admin role from the only active admin, unless `force`.
+    """
+    _check_role(role)
+    removes_admin = None if role == "admin" else f"making them {role}"
+    return _change(engine, name, {"role": role}, removes_admin=removes_admin, force=force)
+
+
+def set_pin(engine: Engine, name: str, pin: str) -> OperatorInfo:
+    """Give `name` a new PIN; OperatorError when the PIN is not acceptable or there is no such operator."""
+    return _change(engine, name, {"pin_hash": hash_pin(pin)})
 
 
 def active_admin_count(engine: Engine) -> int:
