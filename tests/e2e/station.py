@@ -1,0 +1,85 @@
+"""What the headless end-to-end tests share: a reader of JSON lines and a station config with a pty scanner."""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+UPS = "1Z999AA10123456784"
+TOKEN = "headless-test-token"
+
+
+class Lines:
+    """Reads a process's stdout on a thread; tests wait for the line they need, with a deadline."""
+
+    def __init__(self, stream: Any) -> None:
+        self.seen: list[dict[str, Any]] = []
+        self._queue: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._pump, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _pump(self, stream: Any) -> None:
+        for raw in stream:
+            self._queue.put(json.loads(raw))
+        self._queue.put(None)
+
+    def wait_for(self, match: Callable[[dict[str, Any]], bool], timeout: float = 20.0) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        for line in self.seen:
+            if match(line):
+                return line
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                item = self._queue.get(timeout=left)
+            except queue.Empty:
+                break
+            if item is None:
+                raise AssertionError(f"stdout ended; lines so far: {self.seen}")
+            self.seen.append(item)
+            if match(item):
+                return item
+        raise AssertionError(f"no matching line within {timeout} s; lines so far: {self.seen}")
+
+
+def until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.05)
+
+
+def write_config(tmp_path: Path, server_url: str, port: str) -> Path:
+    path = tmp_path / "station.toml"
+    path.write_text(
+        f"""
+[station]
+id = "e2e-station"
+operator = "conveyor"
+[database]
+url = "sqlite:///{tmp_path / "station.db"}"
+[server]
+url = "{server_url}"
+pull_interval_s = 1
+push_interval_s = 0.2
+backoff_initial_s = 0.1
+backoff_max_s = 1
+[receiving]
+undo_window_s = 0
+[logging]
+file = false
+[[scanners]]
+name = "pty1"
+type = "serial"
+port = "{port}"
+baudrate = 115200
+terminator = "CR"
+""",
+        encoding="utf-8",
+    )
+    return path
