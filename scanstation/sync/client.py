@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -104,21 +105,29 @@ class _BearerAuth(requests.auth.AuthBase):
 
 
 def _retry_after(value: str | None) -> float | None:
-    """Retry-After in seconds: delta-seconds or an HTTP date; None when absent or unreadable."""
+    """Retry-After in seconds (delta-seconds or an HTTP date, a past one is 0); None when absent or meaningless.
+
+    Negative, infinite and nan are meaningless; the back-off floors and caps whatever is returned.
+    """
     if not value:
         return None
     value = value.strip()
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        return seconds if math.isfinite(seconds) and seconds >= 0 else None
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    try:
+        return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    except OverflowError:
+        return None
 
 
 @dataclass(frozen=True, slots=True)

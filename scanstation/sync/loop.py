@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import random
 import threading
 import time
@@ -89,12 +90,8 @@ class CycleReport:
     token_rejected: bool = False
 
 
-# A Retry-After longer than this is taken as a server's mistake rather than a day of silence.
-RETRY_AFTER_MAX_S: Final = 3600.0
-
-
 class Backoff:
-    """Exponential back-off with jitter, capped; a Retry-After the server gives is honoured as given."""
+    """Exponential back-off with jitter, capped at max_s; a server's Retry-After may lengthen a wait, not shorten it."""
 
     def __init__(self, initial_s: float, max_s: float, rng: random.Random | None = None) -> None:
         self._initial = initial_s
@@ -104,10 +101,13 @@ class Backoff:
 
     def failure(self, retry_after: float | None = None) -> float:
         self.failures += 1
-        if retry_after is not None:
-            return min(retry_after, RETRY_AFTER_MAX_S)
         ceiling = min(self._max, self._initial * 2 ** min(self.failures - 1, 60))
-        return self._rng.uniform(ceiling * JITTER_LOW, ceiling)
+        delay = self._rng.uniform(ceiling * JITTER_LOW, ceiling)
+        # A busy server saying "0" (or garbage) must not get requests faster than any other failure would,
+        # and one saying "a day" must not silence the station past the longest wait its config allows.
+        if retry_after is not None and math.isfinite(retry_after):
+            delay = min(max(delay, retry_after), self._max)
+        return delay
 
     def success(self) -> None:
         self.failures = 0

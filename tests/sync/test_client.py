@@ -17,7 +17,6 @@ from scanstation.sync.client import (
     ServerFailedError,
     TokenRejectedError,
     UnreachableError,
-    _retry_after,
 )
 from scanstation.sync.loop import TOKEN_REJECTED, SyncLoop
 
@@ -111,14 +110,6 @@ def test_503_carries_retry_after_and_a_dead_port_is_unreachable(devserver: DevSe
     devserver.stop()
     with pytest.raises(UnreachableError):
         CentralClient(make_config(url).server, TOKEN, STATION).health()
-
-
-def test_retry_after_forms() -> None:
-    assert _retry_after("3") == 3
-    assert _retry_after(" 1.5 ") == 1.5
-    assert _retry_after(None) is None
-    assert _retry_after("soon") is None
-    assert _retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0  # a date in the past: now
 
 
 def test_clock_offset_is_measured(devserver: DevServer, make_config: MakeConfig, engine: object) -> None:
