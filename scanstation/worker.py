@@ -57,12 +57,13 @@ class _Call:
     work: Callable[[], None]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Kept:
     """A scan the database refused for now: decided later, in order, under the operator of its arrival."""
 
     scan: Scan
     operator: str
+    journal: Path | None = None  # the file that says it was kept: the one told when it is recorded
 
 
 _STOP = object()
@@ -245,7 +246,7 @@ class ReceivingWorker:
             self._report_error(kept.scan, exc)
             return True
         if late:
-            self._write_journal(kept.scan, "recorded later", verdict.scan_id)
+            self._write_journal(kept.scan, "recorded later", verdict.scan_id, first=kept.journal)
         self._tell(verdict)
         return True
 
@@ -272,7 +273,9 @@ class ReceivingWorker:
             self._retry_delay = RETRY_FIRST_S
             self._retry_at = time.monotonic() + self._retry_delay
         self._kept.append(kept)
-        self._write_journal(kept.scan, "kept in memory", type(exc).__name__ if exc is not None else "behind others")
+        kept.journal = self._write_journal(
+            kept.scan, "kept in memory", type(exc).__name__ if exc is not None else "behind others"
+        )
         if exc is not None:
             self._problem(exc)
         else:
@@ -308,15 +311,17 @@ class ReceivingWorker:
         except Exception:
             log.exception("reporting the receiving status failed")
 
-    def _write_journal(self, scan: Scan, state: str, detail: str) -> None:
-        """Keep every scan not (yet) in the database in a plain file a supervisor can replay.
+    def _write_journal(self, scan: Scan, state: str, detail: str, *, first: Path | None = None) -> Path | None:
+        """Keep every scan not (yet) in the database in a plain file a supervisor can replay; the file written.
 
         The journal usually sits on the database's disk; when that is full, the next location takes it.
+        `first` is tried first: a scan's "recorded later" goes where its "kept in memory" went.
         """
         line = (
             f"{rfc3339(scan.at)}\t{scan.scanner}\t{storable_text(scan.raw)!r}\t{state}\t{detail}\t{rfc3339(utcnow())}\n"
         )
-        for path in self._journals:
+        places = [first] if first is not None else []
+        for path in [*places, *(p for p in self._journals if p != first)]:
             try:
                 path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
                 fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
@@ -324,8 +329,9 @@ class ReceivingWorker:
                     out.write(line)
                     out.flush()
                     os.fsync(out.fileno())
-                return
+                return path
             except OSError as exc:
                 log.warning("could not write the unrecorded-scan journal %s (%s); trying the next place", path, exc)
         if self._journals:
             log.error("no journal could be written: %s %s %r (%s)", rfc3339(scan.at), scan.scanner, scan.raw, state)
+        return None
