@@ -8,6 +8,8 @@ import os
 import sys
 from collections.abc import Sequence
 
+from scanstation.private import restrict_process_umask
+
 # command name -> (module under scanstation.commands, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "config": ("config", "check the configuration file"),
@@ -43,6 +45,8 @@ def _version() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Before anything is created: the station's files hold PIN hashes and customers' names.
+    restrict_process_umask()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -23,6 +23,7 @@ from sqlalchemy import create_engine, delete, event, exc, inspect
 from sqlalchemy.engine import Connection, Engine, RootTransaction, make_url
 
 from scanstation import paths
+from scanstation.private import private_dir, private_file, tighten
 from scanstation.store.models import FeedBase, FeedState
 from scanstation.store.state import get_state, set_state
 
@@ -130,9 +131,14 @@ def create_engine_for(url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, echo:
         if path is None:
             raise StoreError("an in-memory SQLite database keeps nothing: give the station a file (sqlite:///path)")
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(path.parent)
+            for db_file in (path, feed_path(path)):
+                # Owner-only before SQLite first opens them: their -wal and -shm files take the same mode.
+                private_file(db_file)
+                for side in ("-wal", "-shm", "-fill.lock"):
+                    tighten(db_file.with_name(db_file.name + side))
         except OSError as err:
-            raise StoreError(f"cannot create the database directory {path.parent}: {err.strerror}") from None
+            raise StoreError(f"cannot create the database files in {path.parent}: {err.strerror}") from None
         feed = create_engine(make_url(f"sqlite:///{feed_path(path)}"), echo=echo)
         _configure_sqlite(feed, busy_timeout_ms, synchronous="NORMAL", pragmas=_FEED_PRAGMAS)
         _prepare_feed_file(feed)
@@ -442,14 +448,14 @@ def _backup_sqlite(source: Path, backup_dir: Path, revision: str | None) -> Path
     base = f"{source.stem}-{stamp}-rev-{revision or 'none'}"
     target = backup_dir / f"{base}.db"
     try:
-        backup_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(backup_dir)
         counter = 1
         while target.exists():
             counter += 1
             target = backup_dir / f"{base}-{counter}.db"
         src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
         try:
-            dst = sqlite3.connect(target)
+            dst = sqlite3.connect(private_file(target))
             try:
                 src.backup(dst)
             finally:
