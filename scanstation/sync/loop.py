@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import math
 import random
+import sqlite3
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Final
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from scanstation.config import Config
 from scanstation.scan import rfc3339, utcnow
@@ -30,7 +33,9 @@ from scanstation.sync.pull import DEFAULT_BATCH_ROWS, Puller, PullResult
 from scanstation.sync.push import Pusher, PushResult, outbox_counts
 
 __all__ = [
+    "DATABASE_BUSY",
     "DISABLED",
+    "DISK_FULL",
     "OFFLINE",
     "ONLINE",
     "TOKEN_REJECTED",
@@ -39,6 +44,7 @@ __all__ = [
     "SyncLoop",
     "SyncNotice",
     "SyncStatus",
+    "local_failure_words",
 ]
 
 log = logging.getLogger(__name__)
@@ -159,6 +165,11 @@ class SyncLoop:
         self._catch_up = True  # once at start: a crash may have come between a page and its late-match check
         self._pull_backoff = Backoff(config.server.backoff_initial_s, config.server.backoff_max_s, self._rng)
         self._push_backoff = Backoff(config.server.backoff_initial_s, config.server.backoff_max_s, self._rng)
+        # A cycle that failed outside the pull's and the push's own handling (a bug, the disk).
+        self._cycle_backoff = Backoff(config.server.backoff_initial_s, config.server.backoff_max_s, self._rng)
+        self._doing = "starting"
+        self._failing: str | None = None  # the words of the station-side failure going on, logged once
+        self._failures = 0
         self._apply_config(config)
         self._load_times()
 
@@ -222,42 +233,56 @@ class SyncLoop:
     # ------------------------------------------------------------------ the thread
 
     def _run(self) -> None:
-        try:
-            next_pull = next_push = time.monotonic()
-            while not self._stop.is_set():
-                self._take_pending_config()
-                self._catch_up_unknowns()
-                with self._lock:
-                    now_requested, self._now_requested = self._now_requested, False
-                now = time.monotonic()
-                if self._client is not None and not self._token_rejected:
-                    report = CycleReport()
-                    if now_requested or now >= next_pull:
-                        self._health(report)
-                        delay = self._pull(report)
-                        next_pull = time.monotonic() + (delay if delay is not None else self._pull_interval)
-                    if not self._token_rejected and (now_requested or now >= next_push):
-                        delay = self._push_all(report)
-                        next_push = time.monotonic() + (delay if delay is not None else self._push_interval)
-                    if self._on_cycle is not None and (
-                        report.pull is not None or report.push.requests or report.errors
-                    ):
-                        try:
-                            self._on_cycle(report)
-                        except Exception:
-                            log.exception("a cycle listener failed")
+        next_pull = next_push = time.monotonic()
+        while not self._stop.is_set():
+            try:
+                next_pull, next_push = self._cycle(next_pull, next_push)
+            except Exception as err:  # anything at all (a full disk, a bug): the loop outlives it
+                delay = self._local_failure(self._doing, err, CycleReport(), self._cycle_backoff)
+                next_pull = next_push = time.monotonic() + delay
+            else:
+                self._cycle_backoff.success()
+            self._doing = "publishing the status"
+            try:
                 self._publish()
-                if self._stop.is_set():
-                    break
-                wait = min(next_pull, next_push) - time.monotonic()
-                if self._client is None or self._token_rejected:
-                    wait = self._push_interval  # nothing to do until reconfigured; keep the counts fresh
-                self._wake.wait(max(0.0, wait))
-                self._wake.clear()
-        except Exception:
-            log.exception("the sync loop failed")
-            self._set(state=OFFLINE, last_error="the sync loop failed; see the log")
-            self._publish()
+            except Exception as err:
+                self._local_failure(self._doing, err, CycleReport(), self._cycle_backoff)
+            if self._stop.is_set():
+                break
+            wait = min(next_pull, next_push) - time.monotonic()
+            if self._client is None or self._token_rejected:
+                wait = self._push_interval  # nothing to do until reconfigured; keep the counts fresh
+            self._wake.wait(max(0.0, wait))
+            self._wake.clear()
+
+    def _cycle(self, next_pull: float, next_push: float) -> tuple[float, float]:
+        """One turn of the loop: pull and push when due; returns when each is due next."""
+        self._doing = "taking a new config"
+        self._take_pending_config()
+        self._doing = "checking open unknown parcels"
+        self._catch_up_unknowns()
+        with self._lock:
+            now_requested, self._now_requested = self._now_requested, False
+        now = time.monotonic()
+        if self._client is None or self._token_rejected:
+            return next_pull, next_push
+        report = CycleReport()
+        if now_requested or now >= next_pull:
+            self._doing = "checking the server"
+            self._health(report)
+            self._doing = "pulling"
+            delay = self._pull(report)
+            next_pull = time.monotonic() + (delay if delay is not None else self._pull_interval)
+        if not self._token_rejected and (now_requested or now >= next_push):
+            self._doing = "pushing"
+            delay = self._push_all(report)
+            next_push = time.monotonic() + (delay if delay is not None else self._push_interval)
+        if self._on_cycle is not None and (report.pull is not None or report.push.requests or report.errors):
+            try:
+                self._on_cycle(report)
+            except Exception:
+                log.exception("a cycle listener failed")
+        return next_pull, next_push
 
     # ------------------------------------------------------------------ steps
 
@@ -340,12 +365,16 @@ class SyncLoop:
             self._catch_up = True
             return self._local_failure("pulling", err, report, self._pull_backoff)
         report.pull = result
-        self._pull_backoff.success()
         if result.completed:
             now = utcnow()
-            with write_transaction(self._engine) as conn:
-                set_state(conn, LAST_PULL_KEY, rfc3339(now))
+            try:
+                with write_transaction(self._engine) as conn:
+                    set_state(conn, LAST_PULL_KEY, rfc3339(now))
+            except Exception as err:
+                return self._local_failure("recording the pull's time", err, report, self._pull_backoff)
+            self._recovered()
             self._set(state=ONLINE, last_pull_at=now, last_error=None)
+        self._pull_backoff.success()
         log.info(
             "pulled %d registrations in %d pages (%d new, %d changed)%s",
             result.items,
@@ -372,14 +401,18 @@ class SyncLoop:
                 return self._local_failure("pushing", err, report, self._push_backoff)
             if step.requests == 0:
                 break
-            self._push_backoff.success()
             report.push.sent += step.sent
             report.push.duplicate += step.duplicate
             report.push.rejected += step.rejected
             report.push.requests += 1
             now = utcnow()
-            with write_transaction(self._engine) as conn:
-                set_state(conn, LAST_PUSH_KEY, rfc3339(now))
+            try:
+                with write_transaction(self._engine) as conn:
+                    set_state(conn, LAST_PUSH_KEY, rfc3339(now))
+            except Exception as err:
+                return self._local_failure("recording the push's time", err, report, self._push_backoff)
+            self._push_backoff.success()
+            self._recovered()
             self._set(state=ONLINE, last_push_at=now, last_error=None)
         return None
 
@@ -400,12 +433,27 @@ class SyncLoop:
         return delay
 
     def _local_failure(self, doing: str, err: Exception, report: CycleReport, backoff: Backoff) -> float:
-        """A failure on this side (database, a bug): logged with its traceback; the loop goes on."""
-        message = redact(f"{doing} failed on the station: {type(err).__name__}: {err}")[:500]
-        report.errors.append(message)
-        log.exception("%s", message)
-        self._set(last_error=message)
-        return backoff.failure()
+        """A failure on this side (the disk, the database, a bug): told in words, logged once, backed off."""
+        words = local_failure_words(doing, err)
+        report.errors.append(words)
+        self._set(last_error=words)
+        delay = backoff.failure()
+        # Once with its traceback; the same failure again (a disk that stays full) only counts.
+        if words != self._failing:
+            self._failing, self._failures = words, 1
+            log.error("%s (%s: %s)", words, doing, redact(f"{type(err).__name__}: {err}")[:500], exc_info=err)
+        else:
+            self._failures += 1
+        log.debug("the station-side failure again (%d times); next attempt in %.1f s", self._failures, delay)
+        return delay
+
+    def _recovered(self) -> None:
+        """A write went through again: say so once after station-side failures."""
+        if self._failing is not None:
+            log.warning(
+                "sync goes on: the station-side failure is over after %d attempts (%s)", self._failures, self._failing
+            )
+            self._failing, self._failures = None, 0
 
     def _contract_error(self, err: ContractError, report: CycleReport) -> None:
         message = redact(str(err))
@@ -449,6 +497,45 @@ class SyncLoop:
                 self._on_status(status)
             except Exception:
                 log.exception("a status listener failed")
+
+
+_DISK_FULL_WORDS: Final = ("database or disk is full", "no space left", "disk full", "could not extend file")
+DISK_FULL: Final = "the disk is full: sync paused, retrying; free space on the station's disk"
+DATABASE_BUSY: Final = "the database is busy (another program holds it): sync paused, retrying"
+
+
+def _causes(err: BaseException) -> Iterator[BaseException]:
+    """The error, what it wraps (SQLAlchemy's DBAPI error), and what caused it."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [err]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        if isinstance(current, DBAPIError):
+            orig = current.orig
+            pending.append(orig if isinstance(orig, BaseException) else None)
+        pending += [current.__cause__, current.__context__]
+
+
+def _disk_full(err: BaseException) -> bool:
+    if isinstance(err, OSError) and err.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    # SQLite's fixed text for SQLITE_FULL; PostgreSQL's for SQLSTATE 53100 ("could not extend file").
+    text = str(err).lower()
+    return any(words in text for words in _DISK_FULL_WORDS)
+
+
+def local_failure_words(doing: str, err: BaseException) -> str:
+    """What a failure on the station's side means, in the words a status shows."""
+    causes = list(_causes(err))
+    if any(_disk_full(cause) for cause in causes):
+        return DISK_FULL
+    if any(isinstance(cause, sqlite3.OperationalError) and "locked" in str(cause) for cause in causes):
+        return DATABASE_BUSY
+    return redact(f"{doing} failed on the station: {type(err).__name__}: {err}")[:500]
 
 
 def _parse_time(value: str | None) -> datetime | None:

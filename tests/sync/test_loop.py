@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import itertools
 import logging
 import random
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -13,13 +15,25 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
 from scanstation.cli import main
 from scanstation.devserver import DevServer
 from scanstation.receiving import Outcome, Receiver
 from scanstation.scan import Scan
 from scanstation.store.models import Registration
-from scanstation.sync.loop import DISABLED, ONLINE, Backoff, SyncLoop, SyncNotice, SyncStatus
+from scanstation.sync.client import CentralClient, HealthReading
+from scanstation.sync.loop import (
+    DATABASE_BUSY,
+    DISABLED,
+    DISK_FULL,
+    ONLINE,
+    Backoff,
+    SyncLoop,
+    SyncNotice,
+    SyncStatus,
+    local_failure_words,
+)
 
 from .conftest import FEED_SIZE, STATION, TOKEN, MakeConfig
 from .test_push import wait_until
@@ -30,13 +44,13 @@ def _registered(engine: Engine, rid: str) -> bool:
         return conn.execute(select(Registration.id).where(Registration.id == rid)).first() is not None
 
 
-def test_backoff_grows_with_jitter_up_to_the_cap_and_honours_retry_after() -> None:
+def test_backoff_grows_with_jitter_up_to_the_cap() -> None:
     backoff = Backoff(1.0, 8.0, random.Random(3))
     delays = [backoff.failure() for _ in range(8)]
     ceilings = [1, 2, 4, 8, 8, 8, 8, 8]
     assert all(c / 2 <= d <= c for d, c in zip(delays, ceilings, strict=True))
     assert len(set(delays)) == len(delays)  # jittered, not in step
-    assert backoff.failure(retry_after=30) == 30  # the server's word wins over the cap
+    assert backoff.failure(retry_after=30) == 8  # a Retry-After lengthens a delay only up to the cap
     backoff.success()
     assert backoff.failure() <= 1.0
 
@@ -188,3 +202,42 @@ def test_a_failure_on_the_station_side_does_not_end_the_loop(
     finally:
         assert loop.stop(5)
     assert calls[0] is None  # the start-up check of every open unknown parcel
+
+
+def test_a_bug_anywhere_in_a_cycle_is_told_once_and_the_loop_goes_on(
+    engine: Engine, devserver: DevServer, make_config: MakeConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A bug outside the pull's and the push's own handling (here: in checking the server) used to end the thread.
+    real_health = CentralClient.health
+    bugs = iter(range(3))
+
+    def buggy_health(client: CentralClient) -> HealthReading:
+        if next(bugs, None) is not None:
+            raise KeyError("server_time")
+        return real_health(client)
+
+    monkeypatch.setattr(CentralClient, "health", buggy_health)
+    statuses: list[SyncStatus] = []
+    loop = SyncLoop(make_config(devserver.url), engine, on_status=statuses.append)
+    loop.start()
+    try:
+        wait_until(lambda: any(s.last_error and "KeyError" in s.last_error for s in statuses), what="the bug told")
+        wait_until(lambda: loop.status.last_pull_at is not None, what="the loop going on past the bug")
+        added = devserver.add_registration("TBA444000111333")
+        wait_until(lambda: _registered(engine, added["id"]), what="pulled after the bug")
+    finally:
+        assert loop.stop(5)
+    told = next(s.last_error for s in statuses if s.last_error)
+    assert told == "checking the server failed on the station: KeyError: 'server_time'"
+    assert loop.status.last_error is None
+
+
+def test_station_side_failures_are_told_in_words() -> None:
+    full = sqlite3.OperationalError("database or disk is full")
+    assert local_failure_words("pushing", OperationalError("UPDATE outbox", {}, full)) == DISK_FULL
+    assert local_failure_words("pulling", OSError(errno.ENOSPC, "No space left on device")) == DISK_FULL
+    postgres = RuntimeError('could not extend file "base/16384/16397": No space left on device')
+    assert local_failure_words("pulling", postgres) == DISK_FULL
+    locked = sqlite3.OperationalError("database is locked")
+    assert local_failure_words("pulling", OperationalError("INSERT", {}, locked)) == DATABASE_BUSY
+    assert local_failure_words("pulling", ValueError("bad")) == "pulling failed on the station: ValueError: bad"
