@@ -45,6 +45,8 @@ _MAX_RUN: Final = 41  # longest token a format can have
 # Letters-only pieces of a number are short (TBA, GFUS, LX, JVGL, a DPD check letter); longer words are comments.
 _MAX_LETTER_GROUP: Final = 4
 # How many leading letters a format without a check digit has (a typed word may only be those letters).
+# Formats whose body after the prefix holds letters as well as digits.
+_LETTER_BODY: Final = frozenset({"lasership_1lscx"})
 _LETTER_PREFIX: Final = {
     "amazon_logistics": 3,
     "amazon_international": 1,
@@ -377,11 +379,17 @@ def _parse_typed(typed: str) -> ParsedScan:
 
 
 def _plain(text: str, hit: Hit) -> bool:
-    """Text that is only the number: every group carries digits, except a leading group of its own letters."""
+    """Text that is only the number: every group carries digits, except a leading group of its own letters.
+
+    A format whose body is letters as well as digits (LaserShip's `1LSCX VE005 BUEFX`, printed in groups of
+    five) may have a group of letters only anywhere after its prefix: the whole text still matched the format.
+    """
     groups = _RE_GROUP.findall(text)
     first = groups[0] if groups else ""
     if not _has_digit(first) and len(groups) > 1 and not _own_letters(first, hit.fmt):
         return False
+    if hit.fmt in _LETTER_BODY and _has_digit(first):
+        return True
     return all(_has_digit(g) for g in groups[1:])
 
 
