@@ -3,11 +3,238 @@
 from __future__ import annotations
 
 import argparse
+import json
+import logging
+import sys
+from typing import TYPE_CHECKING
+
+from scanstation.commands.common import add_config_option, config_or_exit, redact_url
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from scanstation.store.operators import OperatorInfo
+
+EXIT_STORE = 1
+EXIT_BAD_INPUT = 2
+# The roles are checked by the store (one list, scanstation.store.operators.ROLES); this is help text only.
+ROLE_HELP = "clerk, supervisor or admin"
+FIRST_ADMIN = "scanstation operators add NAME --role admin"
+
+
+class InputError(Exception):
+    """A request refused before anything was changed; the message says why."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", help="config file (default: the platform config directory)")
+    sub = parser.add_subparsers(dest="operators_command", metavar="ACTION", required=True)
+
+    add = sub.add_parser("add", help="add an operator; the PIN is asked twice (or read with --pin-stdin)")
+    add.add_argument("name", metavar="NAME", help="the log-in name")
+    add.add_argument("--role", required=True, metavar="ROLE", help=ROLE_HELP)
+    add.add_argument("--display-name", default="", metavar="TEXT", help="the name shown on screen (default: NAME)")
+    _add_pin_option(add)
+
+    listing = sub.add_parser("list", help="show the operators: name, display name, role, active")
+    listing.add_argument("--all", action="store_true", help="include deactivated operators")
+    listing.add_argument("--json", action="store_true", help="print a JSON array instead of a table")
+    add_config_option(listing)
+
+    pin = sub.add_parser("set-pin", help="give an operator a new PIN")
+    pin.add_argument("name", metavar="NAME")
+    _add_pin_option(pin)
+
+    role = sub.add_parser("set-role", help="give an operator another role")
+    role.add_argument("name", metavar="NAME")
+    role.add_argument("role", metavar="ROLE", help=ROLE_HELP)
+    _add_force_option(role, "take the admin role from the last active admin")
+    add_config_option(role)
+
+    deactivate = sub.add_parser("deactivate", help="stop an operator from logging in (their scans keep the name)")
+    deactivate.add_argument("name", metavar="NAME")
+    _add_force_option(deactivate, "deactivate the last active admin")
+    add_config_option(deactivate)
+
+    activate = sub.add_parser("activate", help="let a deactivated operator log in again")
+    activate.add_argument("name", metavar="NAME")
+    add_config_option(activate)
+
+
+def _add_pin_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--pin-stdin",
+        action="store_true",
+        help="read the PIN from one line of standard input (for scripts) instead of asking at the terminal",
+    )
+    add_config_option(parser)
+
+
+def _add_force_option(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--force", action="store_true", help=f"{what}, although nobody can set up the station afterwards"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    raise NotImplementedError("being written")
+    config = config_or_exit(args)
+    # Heavy imports here, not at module top: the CLI imports every command module to build --help.
+    from sqlalchemy.exc import DBAPIError
+
+    from scanstation.logs import setup_logging
+    from scanstation.store.engine import StoreError, close_store, open_store
+    from scanstation.store.operators import LastAdminError, OperatorError
+
+    setup_logging(config.logging, log_file="operators.log")
+    # Alembic's lines for every connection ("Context impl SQLiteImpl.") would bury the one line that says
+    # what was done; the station's own migration and backup messages still show.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        engine = open_store(config.database.url)
+    except StoreError as err:
+        print(f"scanstation operators: {err}", file=sys.stderr)
+        return EXIT_STORE
+    except DBAPIError as err:
+        url = redact_url(config.database.url)
+        print(f"scanstation operators: {url} is not a usable database: {err.orig}", file=sys.stderr)
+        return EXIT_STORE
+    try:
+        done = _ACTIONS[args.operators_command](engine, args)
+    except LastAdminError as err:
+        print(f"scanstation operators: {err} (or add --force)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (OperatorError, InputError) as err:
+        print(f"scanstation operators: {err}; nothing was changed", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except DBAPIError as err:
+        url = redact_url(config.database.url)
+        print(f"scanstation operators: the database {url} refused the change: {err.orig}", file=sys.stderr)
+        return EXIT_STORE
+    finally:
+        close_store(engine)
+    if done:
+        print(done)
+    return 0
+
+
+def _add(engine: Engine, args: argparse.Namespace) -> str:
+    from scanstation.store.operators import add_operator, check_new_operator
+
+    # Everything that can be refused is checked before the PIN is asked, so nobody types it for nothing.
+    check_new_operator(engine, args.name, args.role, args.display_name)
+    pin = _read_pin(args, f"PIN for {args.name.strip()}")
+    added = add_operator(engine, args.name, pin, role=args.role, display_name=args.display_name)
+    return f"added operator {added.name!r} ({added.display_name}) as {added.role}: they can log in now"
+
+
+def _list(engine: Engine, args: argparse.Namespace) -> str:
+    from scanstation.store.operators import active_admin_count, list_operators
+
+    operators = list_operators(engine, include_inactive=args.all)
+    if args.json:
+        print(json.dumps([_as_json(o) for o in operators], ensure_ascii=False))
+    elif operators:
+        _print_table(operators)
+    else:
+        print("no operators" if args.all else "no active operators")
+    if active_admin_count(engine) == 0:
+        print(f"no active admin: nobody can set up this station; add one with `{FIRST_ADMIN}`", file=sys.stderr)
+    return ""
+
+
+def _set_pin(engine: Engine, args: argparse.Namespace) -> str:
+    from scanstation.store.operators import require_operator, set_pin
+
+    operator = require_operator(engine, args.name)  # before the PIN is asked
+    changed = set_pin(engine, operator.name, _read_pin(args, f"new PIN for {operator.name}"))
+    inactive = "" if changed.active else " (still deactivated: `scanstation operators activate` lets them in)"
+    return f"new PIN set for {changed.name!r}{inactive}"
+
+
+def _set_role(engine: Engine, args: argparse.Namespace) -> str:
+    from scanstation.store.operators import set_role
+
+    changed = set_role(engine, args.name, args.role, force=args.force)
+    _warn_if_no_admin(engine)
+    return f"{changed.name!r} is now {changed.role}"
+
+
+def _deactivate(engine: Engine, args: argparse.Namespace) -> str:
+    from scanstation.store.operators import deactivate_operator
+
+    changed = deactivate_operator(engine, args.name, force=args.force)
+    _warn_if_no_admin(engine)
+    return f"{changed.name!r} is deactivated: they cannot log in (their scans keep their name)"
+
+
+def _activate(engine: Engine, args: argparse.Namespace) -> str:
+    from scanstation.store.operators import activate_operator
+
+    changed = activate_operator(engine, args.name)
+    return f"{changed.name!r} is active: they can log in as {changed.role}"
+
+
+_ACTIONS = {
+    "add": _add,
+    "list": _list,
+    "set-pin": _set_pin,
+    "set-role": _set_role,
+    "deactivate": _deactivate,
+    "activate": _activate,
+}
+
+
+def _warn_if_no_admin(engine: Engine) -> None:
+    from scanstation.store.operators import active_admin_count
+
+    if active_admin_count(engine) == 0:
+        print(f"warning: no active admin is left; `{FIRST_ADMIN}` adds one", file=sys.stderr)
+
+
+def _read_pin(args: argparse.Namespace, prompt: str) -> str:
+    """The PIN from one line of stdin (--pin-stdin), or typed twice at the terminal without echo."""
+    from scanstation.store.operators import PIN_MAX, PIN_MIN, check_pin
+
+    if args.pin_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            raise InputError("--pin-stdin was given but standard input is empty")
+        pin = line.rstrip("\r\n")
+        check_pin(pin)
+        return pin
+    pin = _ask(f"{prompt} ({PIN_MIN}-{PIN_MAX} digits): ")
+    check_pin(pin)  # before the second prompt: a PIN of the wrong form need not be typed twice
+    if _ask("the same PIN again: ") != pin:
+        raise InputError("the two PINs differ")
+    return pin
+
+
+def _ask(prompt: str) -> str:
+    import getpass
+    import warnings
+
+    with warnings.catch_warnings():
+        # getpass falls back to reading with echo when there is no terminal; a PIN must never show.
+        warnings.simplefilter("error", getpass.GetPassWarning)
+        try:
+            return getpass.getpass(prompt)
+        except getpass.GetPassWarning:
+            raise InputError("there is no terminal to type the PIN at; --pin-stdin reads it from stdin") from None
+        except EOFError:
+            raise InputError("no PIN was typed") from None
+
+
+def _as_json(operator: OperatorInfo) -> dict[str, object]:
+    return {
+        "name": operator.name,
+        "display_name": operator.display_name,
+        "role": operator.role,
+        "active": operator.active,
+    }
+
+
+def _print_table(operators: list[OperatorInfo]) -> None:
+    rows = [("NAME", "DISPLAY NAME", "ROLE", "ACTIVE")]
+    rows += [(o.name, o.display_name, o.role, "yes" if o.active else "no") for o in operators]
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())

@@ -29,7 +29,9 @@ __all__ = [
     "activate_operator",
     "active_admin_count",
     "add_operator",
+    "check_new_operator",
     "check_pin",
+    "check_role",
     "clean_display_name",
     "clean_name",
     "deactivate_operator",
@@ -37,6 +39,7 @@ __all__ = [
     "hash_pin",
     "list_operators",
     "pin_matches",
+    "require_operator",
     "set_pin",
     "set_role",
     "verify_pin",
@@ -112,7 +115,8 @@ def clean_display_name(display_name: str, name: str) -> str:
     return _clean_text(display_name, "a display name", DISPLAY_NAME_MAX) or name
 
 
-def _check_role(role: str) -> None:
+def check_role(role: str) -> None:
+    """OperatorError unless `role` is one of ROLES."""
     if role not in ROLES:
         raise OperatorError(f"role {role!r} is not one of {', '.join(ROLES)}")
 
@@ -145,7 +149,7 @@ def add_operator(engine: Engine, name: str, pin: str, role: str = "clerk", displ
     """Create an operator; OperatorError when the name is taken or the name, PIN or role is not acceptable."""
     name = clean_name(name)
     display_name = clean_display_name(display_name, name)
-    _check_role(role)
+    check_role(role)
     pin_hash = hash_pin(pin)
     try:
         with write_transaction(engine) as conn:
@@ -160,14 +164,39 @@ def add_operator(engine: Engine, name: str, pin: str, role: str = "clerk", displ
                 )
             )
     except IntegrityError:
-        raise OperatorError(f"an operator named {name!r} already exists") from None
+        raise _name_taken(name) from None
     return OperatorInfo(name=name, display_name=display_name, role=role, active=True)
+
+
+def check_new_operator(engine: Engine, name: str, role: str, display_name: str = "") -> None:
+    """What add_operator would refuse before the PIN (name, display name, role, name taken), as OperatorError."""
+    name = clean_name(name)
+    clean_display_name(display_name, name)
+    check_role(role)
+    if get_operator(engine, name) is not None:
+        raise _name_taken(name)
+
+
+def _name_taken(name: str) -> OperatorError:
+    return OperatorError(f"an operator named {name!r} already exists")
+
+
+def _unknown(name: str) -> OperatorError:
+    return OperatorError(f"there is no operator named {name!r}")
 
 
 def get_operator(engine: Engine, name: str) -> OperatorInfo | None:
     with engine.connect() as conn:
         row = conn.execute(select(*_COLUMNS).where(Operator.name == name.strip())).one_or_none()
     return None if row is None else OperatorInfo(row.name, row.display_name, row.role, row.active)
+
+
+def require_operator(engine: Engine, name: str) -> OperatorInfo:
+    """The operator named `name`, active or not; OperatorError when there is none."""
+    operator = get_operator(engine, name)
+    if operator is None:
+        raise _unknown(name.strip())
+    return operator
 
 
 def verify_pin(engine: Engine, name: str, pin: str) -> OperatorInfo | None:
@@ -199,7 +228,7 @@ def _change(
         # admins demoting each other at once cannot both pass the last-admin check below.
         row = conn.execute(select(*_COLUMNS).where(Operator.name == name).with_for_update()).one_or_none()
         if row is None:
-            raise OperatorError(f"there is no operator named {name!r}")
+            raise _unknown(name)
         takes_an_admin = removes_admin is not None and row.active and row.role == "admin"
         if takes_an_admin and not force and _lock_active_admins(conn) <= 1:
             raise LastAdminError(
@@ -235,7 +264,7 @@ def set_role(engine: Engine, name: str, role: str, *, force: bool = False) -> Op
 
     LastAdminError when this takes the admin role from the only active admin, unless `force`.
     """
-    _check_role(role)
+    check_role(role)
     removes_admin = None if role == "admin" else f"making them {role}"
     return _change(engine, name, {"role": role}, removes_admin=removes_admin, force=force)
 

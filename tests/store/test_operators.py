@@ -14,11 +14,13 @@ from scanstation.store.operators import (
     activate_operator,
     active_admin_count,
     add_operator,
+    check_new_operator,
     deactivate_operator,
     get_operator,
     hash_pin,
     list_operators,
     pin_matches,
+    require_operator,
     set_pin,
     set_role,
     verify_pin,
@@ -160,3 +162,18 @@ def test_the_last_active_admin_stays_unless_forced(engine: Engine) -> None:
     assert active_admin_count(engine) == 0
     # An inactive admin is no admin: taking its role away is not refused.
     assert set_role(engine, "second", "clerk").role == "clerk"
+
+
+def test_checks_before_the_pin_is_asked(engine: Engine) -> None:
+    add_operator(engine, "anna", "1234")
+    check_new_operator(engine, "vera", "clerk", "Вера")
+    with pytest.raises(OperatorError, match="'anna' already exists"):
+        check_new_operator(engine, " anna ", "clerk")
+    with pytest.raises(OperatorError, match="role"):
+        check_new_operator(engine, "vera", "boss")
+    with pytest.raises(OperatorError, match="control character"):
+        check_new_operator(engine, "vera", "clerk", "\x07")
+    assert require_operator(engine, " anna ").name == "anna"
+    with pytest.raises(OperatorError, match="no operator named 'ghost'"):
+        require_operator(engine, "ghost")
+    assert [o.name for o in list_operators(engine)] == ["anna"]
