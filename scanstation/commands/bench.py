@@ -1,4 +1,4 @@
-"""`scanstation bench receive|sync|scanners|gui`: each benchmark lives in scanstation/bench/<name>.py."""
+"""`scanstation bench receive|sync|scanners|gui|crash`: each benchmark lives in scanstation/bench/<name>.py."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ BENCHMARKS: dict[str, str] = {
     "sync": "time pulling the feed and pushing the outbox against the simulator",
     "scanners": "time reads from serial and socket scanners to a verdict",
     "gui": "time a scan to the banner on the clerk's screen",
+    "crash": "SIGKILL a headless station again and again while it scans and pulls; check nothing was lost",
 }
 
 
