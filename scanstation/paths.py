@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import platformdirs
@@ -23,6 +24,20 @@ def config_dir() -> Path:
     return _base("config") or Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
 
 
+def site_config_dir() -> Path:
+    r"""The system-wide config directory, searched after the user's: where the installers put config.toml.
+
+    Linux: /etc/scanstation (platformdirs would say /etc/xdg/scanstation; install.sh and the service use
+    /etc/scanstation). Windows: %PROGRAMDATA%\scanstation. Under SCANSTATION_HOME: its `site-config`.
+    """
+    base = _base("site-config")
+    if base is not None:
+        return base
+    if sys.platform.startswith("linux"):
+        return Path("/etc") / APP_NAME
+    return Path(platformdirs.site_config_dir(APP_NAME, appauthor=False))
+
+
 def data_dir() -> Path:
     """Directory of the default SQLite database and its pre-migration backups."""
     return _base("data") or Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
@@ -40,6 +55,11 @@ def state_dir() -> Path:
 
 def default_config_path() -> Path:
     return config_dir() / "config.toml"
+
+
+def config_search_paths() -> tuple[Path, Path]:
+    """Where config.toml is looked for when no path is given: the user's, then the system's."""
+    return (default_config_path(), site_config_dir() / "config.toml")
 
 
 def default_database_url() -> str:

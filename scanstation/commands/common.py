@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
+from urllib.parse import urlsplit, urlunsplit
 
 from scanstation.config import Config, ConfigError, load_config
 
@@ -23,16 +25,29 @@ class ConfigExit(SystemExit):
 
 
 def config_or_exit(args: argparse.Namespace) -> Config:
-    """Load the config named by --config; print the problem and exit 2 when it is bad."""
+    """Load the config named by --config; print every problem and exit 2 when it is bad."""
     try:
         return load_config(getattr(args, "config", None))
     except ConfigError as exc:
-        print(f"scanstation: configuration error: {exc}", file=sys.stderr)
+        print_config_errors(exc.errors)
         raise ConfigExit(EXIT_CONFIG) from None
 
 
-def redact_url(url: str) -> str:
-    """A database URL fit to print: the password hidden."""
-    from sqlalchemy.engine import make_url
+def print_config_errors(errors: Sequence[ConfigError]) -> None:
+    """One line per mistake on stderr, each naming its key and fix."""
+    for error in errors:
+        print(f"scanstation: configuration error: {error}", file=sys.stderr)
+    if len(errors) > 1:
+        print(
+            f"scanstation: {len(errors)} configuration errors; the station starts once all are fixed", file=sys.stderr
+        )
 
-    return make_url(url).render_as_string(hide_password=True)
+
+def redact_url(url: str) -> str:
+    """A URL (database or server) fit to print: the password hidden, everything else as written."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    userinfo, _, host = parts.netloc.rpartition("@")
+    user = userinfo.partition(":")[0]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))

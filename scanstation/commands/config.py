@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
-from scanstation.commands.common import add_config_option, config_or_exit, redact_url
+from scanstation.commands.common import EXIT_CONFIG, add_config_option, config_or_exit, print_config_errors, redact_url
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -15,13 +16,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config = config_or_exit(args)
-    token = config.server_token()
+    # The token may come from the environment, so load_config cannot know it is missing; check says so here.
+    token_error = config.token_error()
+    for warning in config.warnings():
+        print(warning, file=sys.stderr)
+    if token_error is not None:
+        print_config_errors([token_error])
+        return EXIT_CONFIG
     print(f"config OK: {config.source}")
     print(f"  station   {config.station.id} (headless operator {config.station.operator!r})")
     print(f"  database  {redact_url(config.database.url)}")
     if config.server.url:
         where = "set in the file" if config.server.token else f"from ${config.server.token_env}"
-        print(f"  server    {config.server.url} (token {where}: {'present' if token else 'MISSING'})")
+        print(f"  server    {redact_url(config.server.url)} (token {where})")
     else:
         print("  server    none configured: the station works offline and keeps every event")
     for scanner in config.scanners:

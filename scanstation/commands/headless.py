@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from scanstation.commands.common import add_config_option, config_or_exit
 
@@ -18,10 +19,14 @@ def run(args: argparse.Namespace) -> int:
     from scanstation.store.engine import StoreError
 
     setup_logging(config.logging, secrets=[t for t in (config.server_token(),) if t], log_file="headless.log")
+    token_error = config.token_error()
+    if token_error is not None:  # scanning goes on offline; the events wait in the outbox for a token
+        print(
+            f"scanstation headless: WARNING: {token_error}. Scans are recorded; their events wait for a token",
+            file=sys.stderr,
+        )
     try:
         return run_headless(config)
     except StoreError as exc:
-        import sys
-
         print(f"scanstation headless: the database cannot be opened: {exc}", file=sys.stderr)
         return 1

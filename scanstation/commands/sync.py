@@ -7,7 +7,7 @@ import sys
 import threading
 from typing import TYPE_CHECKING
 
-from scanstation.commands.common import add_config_option, config_or_exit
+from scanstation.commands.common import EXIT_CONFIG, add_config_option, config_or_exit, print_config_errors
 
 if TYPE_CHECKING:
     from scanstation.sync.loop import CycleReport, SyncNotice, SyncStatus
@@ -63,6 +63,10 @@ def run(args: argparse.Namespace) -> int:
     if not config.server.enabled:
         print("scanstation sync: no [server] url in the config: sync is disabled", file=sys.stderr)
         return 1
+    token_error = config.token_error()
+    if token_error is not None:  # the server would only answer 401, which reads as a wrong token
+        print_config_errors([token_error])
+        return EXIT_CONFIG
     try:
         engine = open_store(config.database.url)
     except StoreError as err:
