@@ -75,3 +75,33 @@ def test_a_scan_the_database_refuses_is_journalled_and_reported(sqlite_engine: E
     assert [scan.raw for scan, _ in errors] == ["1Z999AA10123456784", "garbage"]
     lines = journal.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 2 and "1Z999AA10123456784" in lines[0] and "dock1" in lines[0]
+
+
+def test_feedback_failing_after_the_commit_is_not_reported_as_not_recorded(
+    sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    errors: list[tuple[Scan, Exception]] = []
+    told: list[str] = []
+
+    def broken_feedback(verdict: Verdict) -> None:
+        told.append(verdict.scan_id)
+        raise TypeError("Object of type datetime is not JSON serializable")
+
+    journal = tmp_path / "unrecorded.tsv"
+    worker = ReceivingWorker(
+        Receiver(sqlite_engine, station_id="st"),
+        operator=lambda: "anna",
+        on_verdict=broken_feedback,
+        on_error=lambda scan, exc: errors.append((scan, exc)),
+        journal=journal,
+    )
+    worker.start()
+    worker.submit(Scan("1Z999AA10123456784", "dock1"))
+    worker.submit(Scan("1Z999AA10123456784", "dock1"))
+    assert worker.stop(timeout=30)
+    assert len(told) == 2
+    assert errors == [], "a scan whose feedback failed is recorded, and is never told as not recorded"
+    assert not journal.exists()
+    with sqlite_engine.connect() as conn:
+        logged = {row[0] for row in conn.execute(text("SELECT id FROM scan_log"))}
+    assert logged == set(told)
