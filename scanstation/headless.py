@@ -152,6 +152,9 @@ def run_headless(config: Config, *, out: TextIO | None = None, stop: threading.E
                 "at": rfc3339(utcnow()),
             }
         )
+        for warning in config.warnings():  # risky settings, said at every start
+            log.warning("%s", warning)
+            lines.write({"type": "warning", "message": warning, "at": rfc3339(utcnow())})
         runtime.start()
         while not stop.wait(0.5):
             pass
