@@ -184,35 +184,41 @@ class Config:
 
     def server_token(self, environ: Mapping[str, str] | None = None) -> str | None:
         """The bearer token: the config's own, else the environment variable it names."""
-        if self.server.token:
-            return self.server.token
-        env = os.environ if environ is None else environ
-        return env.get(self.server.token_env) or None
+        return _token_of(self.server, os.environ if environ is None else environ)
 
     def token_error(self, environ: Mapping[str, str] | None = None) -> ConfigError | None:
-        """Why sync has no usable token (missing, or unusable in the environment); None when it has one.
+        """Why sync has no usable token (missing, or unusable in the environment); None when it has one."""
+        return _token_error(self.server, os.environ if environ is None else environ, self.source)
 
-        The one place that says so: the environment is read at start, not at load time, so `config check`
-        and `sync` ask here rather than getting it from load_config.
-        """
-        if not self.server.enabled or self.server.token:
-            return None  # a token in the file was checked when the file was read
-        name = self.server.token_env
-        value = self.server_token(environ)
-        if value is None:
-            return ConfigError(
-                "server.token",
-                f"no token: set {name} or server.token",
-                f"put the station's token in the environment variable {name} (kept out of the file), "
-                'or write token = "..." under [server]',
-                self.source,
-            )
-        problem = token_problem(value)
-        if problem is not None:
-            return ConfigError(
-                "server.token_env", f"the token in ${name} {problem}", f"copy the token into {name} again", self.source
-            )
+
+def _token_of(server: ServerConfig, environ: Mapping[str, str]) -> str | None:
+    return server.token or environ.get(server.token_env) or None
+
+
+def _token_error(server: ServerConfig, environ: Mapping[str, str], source: str) -> ConfigError | None:
+    """The one check of the token sync will use, wherever it comes from; None when usable or no server is set.
+
+    A token in the file is checked as the file is read; one in the environment only here, because the
+    environment is the running station's (load_config(require_token=True) and Config.token_error ask).
+    """
+    if not server.enabled or server.token:
         return None
+    name = server.token_env
+    value = _token_of(server, environ)
+    if value is None:
+        return ConfigError(
+            "server.token",
+            f"no token: set {name} or server.token",
+            f"put the station's token in the environment variable {name} (kept out of the file), "
+            'or write token = "..." under [server]',
+            source,
+        )
+    problem = token_problem(value)
+    if problem is not None:
+        return ConfigError(
+            "server.token_env", f"the token in ${name} {problem}", f"copy the token into {name} again", source
+        )
+    return None
 
 
 _T = TypeVar("_T")
@@ -355,7 +361,7 @@ class _Section:
     def name_text(self, key: str, default: Any = _REQUIRED) -> Any:
         """A name stored with every scan: 1 to MAX_NAME printable characters, no spaces at the ends."""
         value = self.nonempty(key, default)
-        if not isinstance(value, str) or value is default:
+        if not isinstance(value, str) or key not in self.data:
             return value
         fallback = _fallback(default)
         if len(value) > MAX_NAME:
@@ -754,8 +760,13 @@ def _database_url(sec: _Section) -> Any:
     return url
 
 
-def parse_config(data: Mapping[str, Any], source: str = "") -> Config:
-    """Validate a parsed TOML document into a Config, or raise ConfigError (ConfigErrors for several)."""
+def parse_config(
+    data: Mapping[str, Any], source: str = "", *, token_environ: Mapping[str, str] | None = None
+) -> Config:
+    """Validate a parsed TOML document into a Config, or raise ConfigError (ConfigErrors for several).
+
+    With `token_environ`, a server without a usable token there or in the file is one of the mistakes.
+    """
     problems: list[ConfigError] = []
     base = Path(source).parent if source else Path.cwd()
     seen: set[str] = set()
@@ -775,6 +786,9 @@ def parse_config(data: Mapping[str, Any], source: str = "") -> Config:
     sv = section("server")
     server = _server(sv, base)
     sv.finish()
+    token_error = None if token_environ is None or not sv.clean else _token_error(server, token_environ, source)
+    if token_error is not None:
+        problems.append(token_error)
 
     rc = section("receiving")
     subs = rc.raw("fnc1_substitutes", [])
@@ -839,8 +853,16 @@ def resolve_config_path(explicit: str | os.PathLike[str] | None, environ: Mappin
     return next((path for path in candidates if os.path.lexists(path)), candidates[0])
 
 
-def load_config(explicit: str | os.PathLike[str] | None = None, environ: Mapping[str, str] | None = None) -> Config:
-    """Read and validate the config file; every failure is a ConfigError naming the fix."""
+def load_config(
+    explicit: str | os.PathLike[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    require_token: bool = False,
+) -> Config:
+    """Read and validate the config file; every failure is a ConfigError naming the fix.
+
+    `require_token`: a server url without a usable token (in the file or `environ`) is a mistake too.
+    """
     candidates = config_search_paths(explicit, environ)
     path = resolve_config_path(explicit, environ)
     source = str(path)
@@ -873,4 +895,5 @@ def load_config(explicit: str | os.PathLike[str] | None = None, environ: Mapping
             f"{path} nests arrays or inline tables too deeply to read",
             "no setting nests more than two levels: correct the brackets",
         ) from None
-    return parse_config(data, source)
+    token_environ = (os.environ if environ is None else environ) if require_token else None
+    return parse_config(data, source, token_environ=token_environ)

@@ -24,10 +24,13 @@ class ConfigExit(SystemExit):
     """Raised after the config problem was printed; carries exit status 2."""
 
 
-def config_or_exit(args: argparse.Namespace) -> Config:
-    """Load the config named by --config; print every problem and exit 2 when it is bad."""
+def config_or_exit(args: argparse.Namespace, *, require_token: bool = False) -> Config:
+    """Load the config named by --config; print every problem and exit 2 when it is bad.
+
+    `require_token`: for the commands that talk to the server, a url without a usable token is a problem.
+    """
     try:
-        return load_config(getattr(args, "config", None))
+        return load_config(getattr(args, "config", None), require_token=require_token)
     except ConfigError as exc:
         print_config_errors(exc.errors)
         raise ConfigExit(EXIT_CONFIG) from None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from scanstation.commands.common import EXIT_CONFIG, add_config_option, config_or_exit, print_config_errors, redact_url
+from scanstation.commands.common import add_config_option, config_or_exit, redact_url
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -15,14 +15,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = config_or_exit(args)
-    # The token may come from the environment, so load_config cannot know it is missing; check says so here.
-    token_error = config.token_error()
+    config = config_or_exit(args, require_token=True)
     for warning in config.warnings():
         print(warning, file=sys.stderr)
-    if token_error is not None:
-        print_config_errors([token_error])
-        return EXIT_CONFIG
     print(f"config OK: {config.source}")
     print(f"  station   {config.station.id} (headless operator {config.station.operator!r})")
     print(f"  database  {redact_url(config.database.url)}")

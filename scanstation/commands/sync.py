@@ -7,7 +7,7 @@ import sys
 import threading
 from typing import TYPE_CHECKING
 
-from scanstation.commands.common import EXIT_CONFIG, add_config_option, config_or_exit, print_config_errors
+from scanstation.commands.common import add_config_option, config_or_exit
 
 if TYPE_CHECKING:
     from scanstation.sync.loop import CycleReport, SyncNotice, SyncStatus
@@ -53,7 +53,8 @@ def describe_status(status: SyncStatus) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = config_or_exit(args)
+    # Without a token the server could only answer 401, which would read as a wrong token: say it is missing.
+    config = config_or_exit(args, require_token=True)
     from scanstation.logs import setup_logging
     from scanstation.receiving import Receiver
     from scanstation.store.engine import StoreError, close_store, open_store
@@ -63,10 +64,6 @@ def run(args: argparse.Namespace) -> int:
     if not config.server.enabled:
         print("scanstation sync: no [server] url in the config: sync is disabled", file=sys.stderr)
         return 1
-    token_error = config.token_error()
-    if token_error is not None:  # the server would only answer 401, which reads as a wrong token
-        print_config_errors([token_error])
-        return EXIT_CONFIG
     try:
         engine = open_store(config.database.url)
     except StoreError as err:

@@ -30,14 +30,19 @@ def _refused(tmp_path: Path, text: str) -> ConfigError:
     return info.value
 
 
-def _check(capsys: pytest.CaptureFixture[str], path: Path) -> tuple[int, str, str]:
-    """`scanstation config check --config path`: exit status, stdout, stderr."""
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """`scanstation argv...` in this process: exit status, stdout, stderr."""
     try:
-        status = main(["config", "check", "--config", str(path)])
+        status = main(list(argv))
     except SystemExit as exit_:
         status = int(exit_.code or 0)
     out, err = capsys.readouterr()
     return status, out, err
+
+
+def _check(capsys: pytest.CaptureFixture[str], path: Path) -> tuple[int, str, str]:
+    """`scanstation config check --config path`: exit status, stdout, stderr."""
+    return _run(capsys, "config", "check", "--config", str(path))
 
 
 FLOATS = [
@@ -163,10 +168,24 @@ def test_sync_once_says_no_token_rather_than_token_rejected(
 ) -> None:
     monkeypatch.delenv("SCANSTATION_SERVER_TOKEN", raising=False)
     path = _write(tmp_path, SERVER + f'[database]\nurl = "sqlite:///{tmp_path / "station.db"}"\n')
-    assert main(["sync", "--once", "--config", str(path)]) == 2
-    out, err = capsys.readouterr()
+    status, out, err = _run(capsys, "sync", "--once", "--config", str(path))
+    assert status == 2
     assert "no token: set SCANSTATION_SERVER_TOKEN or server.token" in err
     assert "token rejected" not in out + err
+
+
+def test_a_missing_token_is_named_with_the_files_other_mistakes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SCANSTATION_SERVER_TOKEN", raising=False)
+    status, _, err = _check(capsys, _write(tmp_path, SERVER + "[gui]\nfont_scale = nan\n"))
+    assert status == 2
+    assert "server.token: no token" in err
+    assert "gui.font_scale: is nan" in err
+    # Without require_token the same server section loads (headless and the GUI run offline) and says why.
+    error = load_config(_write(tmp_path, SERVER)).token_error()
+    assert error is not None
+    assert error.key == "server.token"
 
 
 @pytest.mark.parametrize(
