@@ -18,7 +18,9 @@ import requests
 from scanstation.config import ServerConfig, is_loopback_host
 from scanstation.logs import redactor
 from scanstation.sync.contract import (
+    HEALTH_MAX_BYTES,
     MAX_EVENTS_PER_REQUEST,
+    AnswerTooLargeError,
     ContractError,
     EventsAnswer,
     Health,
@@ -27,9 +29,12 @@ from scanstation.sync.contract import (
     decode_events_answer,
     decode_health,
     decode_page,
+    events_answer_max_bytes,
+    page_max_bytes,
 )
 
 __all__ = [
+    "AnswerTooLargeError",
     "BadRequestError",
     "CentralClient",
     "ContractError",
@@ -47,6 +52,10 @@ log = logging.getLogger(__name__)
 
 # How much of a server's body a log line or an error message shows.
 _BODY_SHOWN: Final = 300
+# How much of an error answer's body is read (the rest is dropped with the connection).
+_ERROR_BODY_READ: Final = 64 * 1024
+# Bytes asked of the connection per read; urllib3 inflates no more than this per read either.
+_READ_CHUNK: Final = 64 * 1024
 
 
 class SyncError(Exception):
@@ -130,6 +139,23 @@ def _retry_after(value: str | None) -> float | None:
         return None
 
 
+def _read_body(response: requests.Response, limit: int) -> tuple[bytes, bool]:
+    """The body inflated, at most `limit` bytes of it, and whether that was all of it."""
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_content(_READ_CHUNK):
+        if size + len(chunk) > limit:
+            chunks.append(chunk[: limit - size])
+            return b"".join(chunks), False
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks), True
+
+
+def _size_words(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MiB" if size >= 1024 * 1024 else f"{size // 1024} KiB"
+
+
 @dataclass(frozen=True, slots=True)
 class HealthReading:
     """A /health answer and the station's clock offset (server minus station, seconds)."""
@@ -186,39 +212,60 @@ class CentralClient:
 
     # ------------------------------------------------------------------ transport
 
-    def _request(self, method: str, path: str, *, auth: bool = True, **kwargs: Any) -> requests.Response:
+    def _request(
+        self, method: str, path: str, *, max_bytes: int = HEALTH_MAX_BYTES, auth: bool = True, **kwargs: Any
+    ) -> requests.Response:
+        """One request; a 200's body is read whole but never past `max_bytes` inflated (AnswerTooLargeError)."""
         url = f"{self._base}{path}"
         try:
             response = self._session.request(
-                method, url, timeout=self._timeout, auth=self._auth if auth else None, allow_redirects=False, **kwargs
+                method,
+                url,
+                timeout=self._timeout,
+                auth=self._auth if auth else None,
+                allow_redirects=False,
+                stream=True,
+                **kwargs,
             )
-            # Read the whole body here so a connection broken mid-body is a transport failure too.
-            _ = response.content
+            try:
+                # Read the body here so a connection broken mid-body is a transport failure too. An error
+                # answer is only quoted, so little of it is read.
+                limit = max_bytes if response.status_code == 200 else _ERROR_BODY_READ
+                body, whole = _read_body(response, limit)
+            finally:
+                response.close()  # returns a fully read connection to the pool, closes one read only in part
         except requests.RequestException as err:
             raise UnreachableError(redact(f"{method} {path}: {type(err).__name__}: {err}")) from None
         except (ValueError, OSError) as err:  # e.g. a token with a newline: requests names the header value
             raise UnreachableError(redact(f"{method} {path}: {type(err).__name__}: {err}")) from None
         status = response.status_code
         if status == 200:
+            if not whole:
+                encoding = response.headers.get("Content-Encoding")
+                raise AnswerTooLargeError(
+                    f"{method} {path}: the answer is larger than the {_size_words(max_bytes)} the station reads for "
+                    f"this request{f' once inflated ({encoding})' if encoding else ''}; the rest was not read"
+                )
+            response._content = body  # what requests itself caches for `.content`
             return response
-        body = redact(response.content[:_BODY_SHOWN].decode("utf-8", "replace"))
+        shown = redact(body[:_BODY_SHOWN].decode("utf-8", "replace"))
         what = f"{method} {path}: HTTP {status}"
         if status == 401:
             raise TokenRejectedError(f"{what}: the server rejected the station's token")
         if status == 410:
             raise CursorGoneError(f"{what}: the server no longer accepts the cursor")
         if status == 400:
-            raise BadRequestError(f"{what}: {body}")
+            raise BadRequestError(f"{what}: {shown}")
         if status in (429, 503):
             raise ServerBusyError(f"{what}", status, _retry_after(response.headers.get("Retry-After")))
-        raise ServerFailedError(f"{what}: {body}", status)
+        raise ServerFailedError(f"{what}: {shown}", status)
 
     # ------------------------------------------------------------------ the contract
 
     def health(self) -> HealthReading:
         """GET /health (no token); the clock offset is measured against the middle of the round trip."""
         before = time.time()
-        response = self._request("GET", "/health", auth=False)
+        response = self._request("GET", "/health", max_bytes=HEALTH_MAX_BYTES, auth=False)
         after = time.time()
         health = self.decode_body(decode_health, response.content, "/health")
         offset = health.server_time.timestamp() - (before + after) / 2
@@ -235,7 +282,7 @@ class CentralClient:
         params: dict[str, str | int] = {"limit": limit}
         if cursor is not None:
             params["cursor"] = cursor
-        return self._request("GET", "/parcels", params=params).content
+        return self._request("GET", "/parcels", max_bytes=page_max_bytes(limit), params=params).content
 
     def decode_parcels(self, body: bytes, limit: int) -> ParcelsPage:
         """A /parcels body checked against the contract (ContractError when it breaks it)."""
@@ -255,7 +302,13 @@ class CentralClient:
                 b"]}",
             )
         )
-        response = self._request("POST", "/events", data=body, headers={"Content-Type": "application/json"})
+        response = self._request(
+            "POST",
+            "/events",
+            max_bytes=events_answer_max_bytes(len(payloads)),
+            data=body,
+            headers={"Content-Type": "application/json"},
+        )
         answer: EventsAnswer = self.decode_body(decode_events_answer, response.content, "/events")
         try:
             check_events_answer(answer, ids)

@@ -8,6 +8,8 @@ from typing import Annotated, Final, Literal, TypeVar
 import msgspec
 
 __all__ = [
+    "HEALTH_MAX_BYTES",
+    "AnswerTooLargeError",
     "ContractError",
     "Customer",
     "EventResult",
@@ -20,6 +22,8 @@ __all__ = [
     "decode_events_answer",
     "decode_health",
     "decode_page",
+    "events_answer_max_bytes",
+    "page_max_bytes",
 ]
 
 MAX_LIMIT: Final = 5000
@@ -31,8 +35,29 @@ UtcTime = Annotated[datetime, msgspec.Meta(tz=True)]
 NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
 
 
+# The most an answer may hold once inflated (a gzip body can grow a thousandfold). The contract sets no size,
+# so these are generous: a typical feed record is about 400 bytes, a result about 100.
+HEALTH_MAX_BYTES: Final = 64 * 1024
+_PAGE_RECORD_BYTES: Final = 16 * 1024
+_EVENT_RESULT_BYTES: Final = 4 * 1024
+
+
+def page_max_bytes(limit: int) -> int:
+    """The largest /parcels answer the station reads for a page of `limit` records (16 MiB at limit=1000)."""
+    return HEALTH_MAX_BYTES + limit * _PAGE_RECORD_BYTES
+
+
+def events_answer_max_bytes(events: int) -> int:
+    """The largest /events answer the station reads for a batch of `events` events."""
+    return HEALTH_MAX_BYTES + events * _EVENT_RESULT_BYTES
+
+
 class ContractError(Exception):
     """An answer that breaks the contract: it is logged and set aside, nothing is written."""
+
+
+class AnswerTooLargeError(ContractError):
+    """An answer larger, once inflated, than the station reads for its request: set aside like a broken one."""
 
 
 class Health(msgspec.Struct, frozen=True):
@@ -105,6 +130,8 @@ def _decode(decoder: msgspec.json.Decoder[_T], body: bytes, path: str) -> _T:
         raise ContractError(f"{path}: {err}") from None
     except msgspec.DecodeError as err:
         raise ContractError(f"{path}: not JSON ({err})") from None
+    except RecursionError:  # msgspec skips an unknown field's value by recursion, without a depth limit
+        raise ContractError(f"{path}: JSON nested too deeply to read") from None
 
 
 def decode_health(body: bytes) -> Health:

@@ -113,3 +113,21 @@ def test_events_answer_must_match_what_was_sent() -> None:
     check_events_answer(rejected, ["a"])
     assert rejected.results[0].error is not None
     assert rejected.results[0].error.code == "unknown_parcel"
+
+
+DEEP = b"[" * 100_000
+
+
+@pytest.mark.parametrize(
+    ("decode", "body"),
+    [
+        (decode_health, b'{"status": "ok", "extra": ' + DEEP),
+        (lambda body: decode_page(body, 10), b'{"items": [], "extra": ' + DEEP),
+        (lambda body: decode_page(body, 10), b'{"items": [{"id": "p_1", "extra": ' + DEEP),
+        (decode_events_answer, b'{"results": [{"id": "x", "extra": ' + b'{"a": ' * 100_000),
+    ],
+    ids=["health", "page", "page-item", "events"],
+)
+def test_json_nested_past_any_depth_is_a_contract_error(decode: Any, body: bytes) -> None:
+    with pytest.raises(ContractError, match="nested too deeply"):
+        decode(body)
