@@ -112,6 +112,29 @@
     </message>
 </context>
 <context>
+    <name>StartupError</name>
+    <message>
+        <source>The database cannot be opened:</source>
+        <translation>Базу данных не удаётся открыть:</translation>
+    </message>
+    <message>
+        <source>The station cannot start: its configuration cannot be used.</source>
+        <translation>Станция не может запуститься: её настройки нельзя использовать.</translation>
+    </message>
+    <message>
+        <source>What is wrong:</source>
+        <translation>Что не так:</translation>
+    </message>
+    <message>
+        <source>Where the station looked: %1</source>
+        <translation>Где станция искала: %1</translation>
+    </message>
+    <message>
+        <source>Correct the file as said above (or start the station with --config PATH), then start it again. `scanstation config check` names every problem without starting the station.</source>
+        <translation>Исправьте файл, как сказано выше (или запустите станцию с --config ПУТЬ), и запустите её снова. Команда `scanstation config check` называет все ошибки, не запуская станцию.</translation>
+    </message>
+</context>
+<context>
     <name>StationWindow</name>
     <message>
         <source>Scan station %1</source>
@@ -248,6 +271,30 @@
     <message>
         <source>Matched later by sync: %1 from the unknown shelf belongs to suite %2 (%3): move it to the shelf</source>
         <translation>Опознана позже: %1 с полки неизвестных принадлежит ячейке %2 (%3): переложите её на полку</translation>
+    </message>
+    <message>
+        <source>Disk full: scans are not written to disk, %1 waiting in memory. Free some space or call the administrator.</source>
+        <translation>Диск заполнен: сканы не записаны на диск, %1 ждут в памяти. Освободите место или позовите администратора.</translation>
+    </message>
+    <message>
+        <source>Scans are not being recorded: %1 waiting in memory, recorded by themselves once the database takes them again. Call the administrator. (%2)</source>
+        <translation>Сканы не записываются: %1 ждут в памяти и запишутся сами, как только база снова их примет. Позовите администратора. (%2)</translation>
+    </message>
+    <message>
+        <source>Scans waiting to be recorded: %1</source>
+        <translation>Ждут записи сканов: %1</translation>
+    </message>
+    <message>
+        <source>Risky settings: tell the administrator.</source>
+        <translation>Опасные настройки: сообщите администратору.</translation>
+    </message>
+    <message>
+        <source>This station has no active administrator, so nobody can set it up. Create one on this computer with the command:</source>
+        <translation>На этой станции нет активного администратора, и настроить её некому. Создайте его на этом компьютере командой:</translation>
+    </message>
+    <message>
+        <source>NAME is the name to log in with; the PIN is asked twice. Then log in here.</source>
+        <translation>NAME — имя для входа; PIN-код будет запрошен дважды. Затем войдите здесь.</translation>
     </message>
     <message>
         <source>connected</source>

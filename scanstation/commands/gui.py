@@ -4,16 +4,34 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-from scanstation.commands.common import add_config_option, config_or_exit
+from scanstation.commands.common import EXIT_CONFIG, add_config_option
+from scanstation.config import ConfigError, load_config, resolve_config_path
+
+if TYPE_CHECKING:
+    from scanstation.gui.startup_error import ShowDialog
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_config_option(parser)
 
 
-def run(args: argparse.Namespace) -> int:
-    config = config_or_exit(args)
+def run(args: argparse.Namespace, *, show_dialog: ShowDialog | None = None) -> int:
+    """Open the scan screen; a missing or broken config is said on stderr and in a window, exit 2.
+
+    The station is usually started from a menu entry, where nobody reads stderr. `show_dialog` shows the
+    error box and returns when it is closed (tests close it themselves); by default it is shown modally
+    wherever a window can appear.
+    """
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"scanstation: configuration error: {exc}", file=sys.stderr)
+        from scanstation.gui.startup_error import show_config_error
+
+        show_config_error(exc, resolve_config_path(args.config), show=show_dialog)
+        return EXIT_CONFIG
     from scanstation.gui.app import run_window
 
     return run_window(config, sys.argv[:1])

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import gc
 import logging
+import shlex
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from scanstation import paths
-from scanstation.config import Config
+from scanstation.config import Config, resolve_config_path
 from scanstation.gui import qt
 from scanstation.gui.bridge import Bridge, GuiReceiving
 from scanstation.gui.i18n import LANGUAGES, Translations, qm_path
 from scanstation.gui.resources import icon_path
 from scanstation.gui.sound import Sounds
-from scanstation.gui.window import StationWindow
+from scanstation.gui.window import ADMIN_COMMAND, StationWindow
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ class Station:
         environ: dict[str, str] | None = None,
     ) -> None:
         from scanstation.runtime import Observers, StationRuntime
-        from scanstation.store.operators import verify_pin
+        from scanstation.store.operators import active_admin_count, verify_pin
 
         self.config = config
         self.app = app
@@ -58,9 +59,13 @@ class Station:
         # over every 5 ms by default; at 1 ms a queued verdict or a key press waits far less behind a sync page.
         sys.setswitchinterval(GIL_SWITCH_S)
         self.bridge = Bridge()
-        # The PIN check reads the database the runtime opens below; the lambda runs only at log-in.
+        # The PIN check and the administrators' count read the database the runtime opens below; both
+        # lambdas run on the receiving thread, after start.
         self.receiving = GuiReceiving(
-            self.bridge, lambda name, pin: verify_pin(self.engine, name, pin), nobody=config.station.operator
+            self.bridge,
+            lambda name, pin: verify_pin(self.engine, name, pin),
+            nobody=config.station.operator,
+            count_admins=lambda: active_admin_count(self.engine),
         )
         self.runtime = StationRuntime(
             config,
@@ -70,6 +75,7 @@ class Station:
                 scanner_status=self.bridge.scanner_status.emit,
                 sync_status=self.bridge.sync_status.emit,
                 notice=self.bridge.notice.emit,
+                receiving_status=self.bridge.receiving_status.emit,
             ),
             operator=self.receiving.current_operator,
             environ=environ,
@@ -86,6 +92,9 @@ class Station:
             log.warning("%s", self.translations.problem)
         self.wedge: Any = None
         names = tuple(s.name for s in config.scanners if s.enabled)
+        warnings = config.warnings()
+        for warning in warnings:
+            log.warning("settings: %s", warning)
         self.window = StationWindow(
             self.bridge,
             self.receiving,
@@ -95,6 +104,8 @@ class Station:
             settings=settings if settings is not None else gui_settings(),
             font_scale=config.gui.font_scale,
             scanner_names=names,
+            config_warnings=warnings,
+            admin_command=admin_command(config),
         )
         self._started = False
 
@@ -107,6 +118,7 @@ class Station:
         gc.collect()
         gc.freeze()
         self.runtime.start()
+        self.receiving.check_admins()  # the log-in screen of a fresh station says how to create the first one
         self.wedge = build_wedge(self.config.scanners, self.app)
         if self.wedge is not None:
             self.wedge.start(self.receiving.submit, self.bridge.scanner_status.emit)
@@ -130,6 +142,7 @@ class Station:
 
 def run_window(config: Config, argv: list[str], *, extra: Callable[[Station], None] | None = None) -> int:
     """Run the station window until it is closed; `extra` adds to it (the demo's label panel)."""
+    from scanstation.gui.startup_error import show_error
     from scanstation.logs import setup_logging
     from scanstation.store.engine import StoreError
 
@@ -142,7 +155,13 @@ def run_window(config: Config, argv: list[str], *, extra: Callable[[Station], No
     try:
         station = Station(config, app)
     except StoreError as exc:
-        qt.QMessageBox.critical(None, "scanstation", f"The database cannot be opened:\n{exc}")
+        problem = str(exc)
+        log.error("the database cannot be opened: %s", problem)
+        show_error(
+            "scanstation",
+            lambda: qt.QCoreApplication.translate("StartupError", "The database cannot be opened:") + "\n" + problem,
+            language=config.gui.language,
+        )
         return 1
     station.start()
     if extra is not None:
@@ -153,6 +172,13 @@ def run_window(config: Config, argv: list[str], *, extra: Callable[[Station], No
         return int(app.exec())
     finally:
         station.stop()
+
+
+def admin_command(config: Config) -> str:
+    """The command that creates the first administrator of this station, with --config when it needs one."""
+    if not config.source or Path(config.source) == resolve_config_path(None):
+        return ADMIN_COMMAND
+    return f"{ADMIN_COMMAND} --config {shlex.quote(config.source)}"
 
 
 def stop_on_signals(app: qt.QApplication) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from scanstation.gui import qt
+from scanstation.gui.plain import plain_label
 from scanstation.gui.texts import COLOURS, BannerText, Service
 
 BADGE_COLOUR = "#0d47a1"
@@ -36,11 +37,12 @@ class ServiceBadge(qt.QFrame):
         layout.setContentsMargins(18, 8, 18, 8)
         layout.setSpacing(0)
         self._points = 30 * scale
-        self.badge = qt.QLabel()
+        # Plain text: an unknown service code from the feed is shown as it came, never as markup.
+        self.badge = plain_label()
         self.badge.setFont(_font(self._points))
         self.badge.setAlignment(qt.Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.badge)
-        self.action = qt.QLabel()
+        self.action = plain_label()
         self.action.setFont(_font(16 * scale, bold=False))
         self.action.setAlignment(qt.Qt.AlignmentFlag.AlignCenter)
         self.action.setWordWrap(True)
@@ -123,7 +125,9 @@ class VerdictBanner(qt.QFrame):
         self._labels = (self.word, self.big, self.action, self.details, self.notice)
 
     def _label(self, points: float, name: str, bold: bool = True) -> qt.QLabel:
-        label = qt.QLabel()
+        # Plain text: the banner shows what the feed and the barcode hold, and a customer must never be
+        # able to change what the clerk reads (a name like <font size=7>UN-6666</font> draws nothing but itself).
+        label = plain_label()
         label.setObjectName(name)
         label.setFont(_font(points * self._scale, bold))
         label.setAlignment(qt.Qt.AlignmentFlag.AlignCenter)

@@ -17,6 +17,8 @@ log = logging.getLogger(__name__)
 
 # verify_pin(name, pin) -> an OperatorInfo (truthy) when the PIN is right; bound to the engine by the caller.
 PinCheck = Callable[[str, str], Any]
+# active_admin_count(engine), bound to the engine by the caller; runs on the receiving thread.
+AdminCount = Callable[[], int]
 
 
 class Bridge(qt.QObject):
@@ -24,11 +26,13 @@ class Bridge(qt.QObject):
 
     verdict = qt.Signal(object)  # Verdict, already committed
     undo_result = qt.Signal(object)  # UndoResult
-    failed = qt.Signal(object, str)  # Scan, message: receiving raised, nothing was recorded (journalled)
+    failed = qt.Signal(object, str)  # Scan, message: not recorded yet: kept in memory and retried, or journalled
     login_result = qt.Signal(str, bool, str)  # name, ok, display name (ok) or error message
     scanner_status = qt.Signal(object)  # ScannerStatus
     sync_status = qt.Signal(object)  # SyncStatus
     notice = qt.Signal(object)  # Verdict of a parcel matched later by sync
+    receiving_status = qt.Signal(object)  # ReceivingStatus: scans waiting in memory and why (a full disk)
+    active_admins = qt.Signal(int)  # how many active administrators the station has (0: nobody can set it up)
 
 
 class GuiReceiving:
@@ -40,9 +44,17 @@ class GuiReceiving:
     `nobody`, the station's configured operator.
     """
 
-    def __init__(self, bridge: Bridge, verify_pin: PinCheck | None = None, *, nobody: str = "conveyor") -> None:
+    def __init__(
+        self,
+        bridge: Bridge,
+        verify_pin: PinCheck | None = None,
+        *,
+        nobody: str = "conveyor",
+        count_admins: AdminCount | None = None,
+    ) -> None:
         self._bridge = bridge
         self._verify_pin = verify_pin
+        self._count_admins = count_admins
         self._nobody = nobody
         self._operator: str | None = None
         self._lock = threading.Lock()
@@ -57,9 +69,10 @@ class GuiReceiving:
         *,
         journal: Path | None = None,
         nobody: str = "conveyor",
+        count_admins: AdminCount | None = None,
     ) -> GuiReceiving:
         """A GuiReceiving with its own receiving thread (the window without the rest of the runtime)."""
-        receiving = cls(bridge, verify_pin, nobody=nobody)
+        receiving = cls(bridge, verify_pin, nobody=nobody, count_admins=count_admins)
         receiving.attach(
             ReceivingWorker(
                 receiver,
@@ -67,6 +80,7 @@ class GuiReceiving:
                 on_verdict=bridge.verdict.emit,
                 on_error=receiving.scan_failed,
                 journal=journal,
+                on_status=bridge.receiving_status.emit,
             )
         )
         return receiving
@@ -85,7 +99,7 @@ class GuiReceiving:
         return self.operator or self._nobody
 
     def scan_failed(self, scan: Scan, exc: Exception) -> None:
-        """The worker could not record a scan (it journalled it): tell the clerk in words."""
+        """The worker could not record a scan (kept in memory and retried, or journalled): tell the clerk."""
         self._bridge.failed.emit(scan, _words(exc))
 
     @property
@@ -115,6 +129,23 @@ class GuiReceiving:
     def login(self, name: str, pin: str) -> None:
         """Check the PIN on the writer thread (it reads the database and hashes for ~30 ms)."""
         self.worker.call(lambda: self._check_login(name, pin))
+        # Counted again at every log-in: an administrator created meanwhile (`scanstation operators add`)
+        # makes the log-in screen's "no administrator" message go away without a restart.
+        self.check_admins()
+
+    def check_admins(self) -> None:
+        """Count the active administrators on the writer thread; the answer comes as `active_admins`."""
+        if self._count_admins is not None:
+            self.worker.call(self._report_admins)
+
+    def _report_admins(self) -> None:
+        assert self._count_admins is not None
+        try:
+            count = self._count_admins()
+        except Exception:  # the log-in screen keeps working; the database problem is in the log
+            log.exception("counting the station's administrators failed")
+            return
+        self._bridge.active_admins.emit(count)
 
     def _check_login(self, name: str, pin: str) -> None:
         if self._verify_pin is None:

@@ -11,6 +11,7 @@ from scanstation.gui import qt
 from scanstation.gui.banner import VerdictBanner
 from scanstation.gui.bridge import Bridge, GuiReceiving
 from scanstation.gui.i18n import Translations
+from scanstation.gui.plain import escape, plain_label, plain_tooltip
 from scanstation.gui.sound import Sounds
 from scanstation.gui.texts import (
     COLOURS,
@@ -24,10 +25,15 @@ from scanstation.gui.texts import (
 )
 from scanstation.receiving import Outcome, UndoResult, Verdict
 from scanstation.scan import Scan
+from scanstation.scanners.base import ScannerStatus
+from scanstation.sync.loop import SyncStatus
+from scanstation.worker import ReceivingStatus
 
 log = logging.getLogger(__name__)
 
 MANUAL_SCANNER = "manual"
+# What creates the first administrator (`scanstation operators`); shown word for word on the log-in screen.
+ADMIN_COMMAND = "scanstation operators add NAME --role admin"
 RECENT_ROWS = 100
 COUNTED = (
     Outcome.MATCHED,
@@ -78,6 +84,8 @@ class StationWindow(qt.QMainWindow):
         settings: qt.QSettings | None = None,
         font_scale: float = 1.0,
         scanner_names: tuple[str, ...] = (),
+        config_warnings: tuple[str, ...] = (),
+        admin_command: str = ADMIN_COMMAND,
     ) -> None:
         super().__init__()
         self._bridge = bridge
@@ -96,10 +104,14 @@ class StationWindow(qt.QMainWindow):
         self._counted: dict[str, str] = {}  # scan_id -> outcome counted, so an undo subtracts the right one
         self._shift_started = datetime.now(UTC)
         self._banner_source: Callable[[], BannerText] = lambda: banner_idle(False)
-        self._scanner_states: dict[str, Any] = {name: None for name in scanner_names}
-        self._sync: Any = None
+        self._scanner_states: dict[str, ScannerStatus | None] = {name: None for name in scanner_names}
+        self._sync: SyncStatus | None = None
         self._notices: list[Verdict] = []  # parcels matched later by sync, newest first, until scanned again
         self._login_error = ""
+        self._config_warnings = config_warnings
+        self._admin_command = admin_command
+        self._receiving = ReceivingStatus()
+        self._active_admins: int | None = None  # None until the receiving thread has counted them
 
         self.setFont(_font(15 * font_scale))
         self._build()
@@ -129,6 +141,26 @@ class StationWindow(qt.QMainWindow):
         outer = qt.QVBoxLayout(central)
         outer.setContentsMargins(12, 12, 12, 6)
         outer.setSpacing(10)
+
+        # Recording trouble (a full disk) comes first and in the loudest colours: scans are not on disk.
+        self.problem_bar = plain_label()
+        self.problem_bar.setObjectName("receivingProblem")
+        self.problem_bar.setFont(_font(20 * s, bold=True))
+        self.problem_bar.setWordWrap(True)
+        self.problem_bar.setStyleSheet("background: #b71c1c; color: #ffffff; padding: 10px; border: 4px solid #ffeb3b;")
+        self.problem_bar.setSizePolicy(qt.QSizePolicy.Policy.Ignored, qt.QSizePolicy.Policy.Minimum)
+        self.problem_bar.setVisible(False)
+        outer.addWidget(self.problem_bar)
+        # Settings that are allowed but risky, said at every start for as long as they are set.
+        self.warning_bar = plain_label()
+        self.warning_bar.setObjectName("configWarnings")
+        self.warning_bar.setFont(_font(15 * s, bold=True))
+        self.warning_bar.setWordWrap(True)
+        self.warning_bar.setStyleSheet("background: #ff6f00; color: #111; padding: 6px; border: 2px solid #111;")
+        self.warning_bar.setSizePolicy(qt.QSizePolicy.Policy.Ignored, qt.QSizePolicy.Policy.Minimum)
+        self.warning_bar.setVisible(False)
+        outer.addWidget(self.warning_bar)
+
         top = qt.QHBoxLayout()
         top.setSpacing(12)
         outer.addLayout(top, 1)
@@ -138,7 +170,7 @@ class StationWindow(qt.QMainWindow):
 
         side = qt.QVBoxLayout()
         top.addLayout(side, 2)
-        self.counters_title = qt.QLabel()
+        self.counters_title = plain_label()
         self.counters_title.setFont(_font(16 * s, bold=True))
         side.addWidget(self.counters_title)
         grid = qt.QGridLayout()
@@ -147,10 +179,10 @@ class StationWindow(qt.QMainWindow):
         self.counter_values: dict[str, qt.QLabel] = {}
         for row, outcome in enumerate(COUNTED):
             bg, fg = COLOURS[outcome]
-            name = qt.QLabel()
+            name = plain_label()
             name.setFont(_font(15 * s, bold=True))
             name.setStyleSheet(f"background: {bg}; color: {fg}; padding: 2px 8px; border-radius: 4px;")
-            value = qt.QLabel("0")
+            value = plain_label("0")
             value.setFont(_font(22 * s, bold=True))
             value.setAlignment(qt.Qt.AlignmentFlag.AlignRight | qt.Qt.AlignmentFlag.AlignVCenter)
             value.setObjectName(f"count_{outcome}")
@@ -159,7 +191,7 @@ class StationWindow(qt.QMainWindow):
             self.counter_names[outcome] = name
             self.counter_values[outcome] = value
         side.addLayout(grid)
-        self.recent_title = qt.QLabel()
+        self.recent_title = plain_label()
         self.recent_title.setFont(_font(16 * s, bold=True))
         side.addWidget(self.recent_title)
         self.recent = qt.QTableWidget(0, 4)
@@ -177,7 +209,7 @@ class StationWindow(qt.QMainWindow):
         self.recent.setTextElideMode(qt.Qt.TextElideMode.ElideLeft)  # the end of a number tells parcels apart
         side.addWidget(self.recent, 1)
 
-        self.notice_bar = qt.QLabel()
+        self.notice_bar = plain_label()  # names and numbers from the feed and the barcode
         self.notice_bar.setFont(_font(18 * s, bold=True))
         self.notice_bar.setWordWrap(True)
         self.notice_bar.setStyleSheet("background: #fff59d; color: #111; padding: 8px; border: 3px solid #f57f17;")
@@ -185,19 +217,33 @@ class StationWindow(qt.QMainWindow):
         self.notice_bar.setSizePolicy(qt.QSizePolicy.Policy.Ignored, qt.QSizePolicy.Policy.Minimum)
         outer.addWidget(self.notice_bar)
 
+        # A fresh station with no administrator: nobody can set it up from this screen, so say how.
+        self.no_admin_bar = plain_label()
+        self.no_admin_bar.setObjectName("noAdmin")
+        self.no_admin_bar.setFont(_font(17 * s, bold=True))
+        self.no_admin_bar.setWordWrap(True)
+        self.no_admin_bar.setStyleSheet(
+            "background: #e3f2fd; color: #0d47a1; padding: 10px; border: 3px solid #0d47a1;"
+        )
+        self.no_admin_bar.setSizePolicy(qt.QSizePolicy.Policy.Ignored, qt.QSizePolicy.Policy.Minimum)
+        # The command can be selected and copied into a terminal.
+        self.no_admin_bar.setTextInteractionFlags(qt.Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.no_admin_bar.setVisible(False)
+        outer.addWidget(self.no_admin_bar)
+
         # The bottom row is either the log-in form or the typed entry with undo.
         self.login_row = qt.QWidget()
         login = qt.QHBoxLayout(self.login_row)
         login.setContentsMargins(0, 0, 0, 0)
-        self.name_label = qt.QLabel()
+        self.name_label = plain_label()
         self.name_edit = qt.QLineEdit()
         self.name_edit.setObjectName("operatorName")
-        self.pin_label = qt.QLabel()
+        self.pin_label = plain_label()
         self.pin_edit = qt.QLineEdit()
         self.pin_edit.setObjectName("operatorPin")
         self.pin_edit.setEchoMode(qt.QLineEdit.EchoMode.Password)
         self.login_button = qt.QPushButton()
-        self.login_error_label = qt.QLabel()
+        self.login_error_label = plain_label()  # may carry a database's own message
         self.login_error_label.setStyleSheet("color: #c62828; font-weight: bold;")
         for w in (self.name_label, self.name_edit, self.pin_label, self.pin_edit, self.login_button):
             w.setFont(_font(18 * s))
@@ -213,7 +259,7 @@ class StationWindow(qt.QMainWindow):
         self.entry_row = qt.QWidget()
         entry = qt.QHBoxLayout(self.entry_row)
         entry.setContentsMargins(0, 0, 0, 0)
-        self.entry_label = qt.QLabel()
+        self.entry_label = plain_label()
         self.entry = EntryLine()
         self.entry.setObjectName("typedEntry")
         self.entry.setMaxLength(200)
@@ -237,6 +283,7 @@ class StationWindow(qt.QMainWindow):
         self.sync_label = qt.QLabel()
         self.operator_label = qt.QLabel()
         self.sound_label = qt.QLabel()
+        # Rich text for colour only: every outside part of these four is escaped (see `escape`).
         self.language_button = qt.QToolButton()
         self.logout_button = qt.QToolButton()
         for w in (self.scanners_label, self.sync_label, self.operator_label, self.sound_label):
@@ -248,6 +295,12 @@ class StationWindow(qt.QMainWindow):
             w.setMinimumWidth(round(200 * s))
         bar.addWidget(self.scanners_label, 2)
         bar.addWidget(self.sync_label, 2)
+        self.waiting_label = plain_label()
+        self.waiting_label.setObjectName("scansWaiting")
+        self.waiting_label.setFont(_font(13 * s, bold=True))
+        self.waiting_label.setStyleSheet("color: #ffffff; background: #b71c1c; padding: 0 6px;")
+        self.waiting_label.setVisible(False)
+        bar.addPermanentWidget(self.waiting_label)
         bar.addPermanentWidget(self.sound_label)
         bar.addPermanentWidget(self.operator_label)
         bar.addPermanentWidget(self.logout_button)
@@ -271,6 +324,8 @@ class StationWindow(qt.QMainWindow):
         b.scanner_status.connect(self._on_scanner_status)
         b.sync_status.connect(self._on_sync_status)
         b.notice.connect(self._on_notice)
+        b.receiving_status.connect(self._on_receiving_status)
+        b.active_admins.connect(self._on_active_admins)
         self.name_edit.returnPressed.connect(self.pin_edit.setFocus)
         self.pin_edit.returnPressed.connect(self._login)
         self.login_button.clicked.connect(self._login)
@@ -329,6 +384,9 @@ class StationWindow(qt.QMainWindow):
         self._update_sound_label()
         self._update_undo()
         self._update_notice()
+        self._update_receiving()
+        self._update_warnings()
+        self._update_no_admin()
         self.banner.show_text(self._banner_source())
 
     def _language(self) -> str:
@@ -381,6 +439,7 @@ class StationWindow(qt.QMainWindow):
             self._worker.set_operator(name)
         self.login_row.setVisible(False)
         self.entry_row.setVisible(True)
+        self._update_no_admin()
         self._update_operator_label()
         self._show(lambda: banner_idle(True), feedback=None)
         self.entry.setFocus()
@@ -399,6 +458,7 @@ class StationWindow(qt.QMainWindow):
         self.entry.clear()
         self.entry_row.setVisible(False)
         self.login_row.setVisible(True)
+        self._update_no_admin()
         self.name_edit.clear()
         self._update_operator_label()
         self._show(lambda: banner_idle(False), feedback=None)
@@ -409,7 +469,7 @@ class StationWindow(qt.QMainWindow):
             self.operator_label.setText(self.tr("nobody logged in"))
             self.logout_button.setVisible(False)
         else:
-            self.operator_label.setText(self.tr("Operator: %1").replace("%1", _esc(self._operator_display)))
+            self.operator_label.setText(self.tr("Operator: %1").replace("%1", escape(self._operator_display)))
             self.logout_button.setVisible(True)
 
     # ----- scans ----------------------------------------------------------------------------------------------
@@ -560,8 +620,8 @@ class StationWindow(qt.QMainWindow):
 
     # ----- status ---------------------------------------------------------------------------------------------
 
-    def _on_scanner_status(self, status: Any) -> None:
-        self._scanner_states[str(status.name)] = status
+    def _on_scanner_status(self, status: ScannerStatus) -> None:
+        self._scanner_states[status.name] = status
         self._update_scanners_label()
 
     def _update_scanners_label(self) -> None:
@@ -569,16 +629,20 @@ class StationWindow(qt.QMainWindow):
             self.scanners_label.setText(self.tr("no scanners configured (typed entry only)"))
             return
         parts = []
+        details = []
         for name, status in self._scanner_states.items():
-            state = getattr(status, "state", None) or "starting"
+            state = str(status.state) if status is not None else "starting"
             ok = state in ("connected", "listening", "ready")
             colour = "#1b8a2f" if ok else "#c62828"
             word = _scanner_state_word(state)
-            title = _esc(getattr(status, "message", "") or getattr(status, "device", "") or "")
-            parts.append(f'<span style="color:{colour}" title="{title}">● {_esc(name)}: {_esc(word)}</span>')
+            parts.append(f'<span style="color:{colour}">● {escape(name)}: {escape(word)}</span>')
+            detail = (status.message or status.device or "") if status is not None else ""
+            if detail:
+                details.append(f"{name}: {detail}")
         self.scanners_label.setText("&nbsp;&nbsp;".join(parts))
+        self.scanners_label.setToolTip(plain_tooltip(details))  # the device's own words, for an admin
 
-    def _on_sync_status(self, status: Any) -> None:
+    def _on_sync_status(self, status: SyncStatus) -> None:
         self._sync = status
         self._update_sync_label()
 
@@ -587,7 +651,7 @@ class StationWindow(qt.QMainWindow):
         if st is None:
             self.sync_label.setText(self.tr("Sync: starting"))
             return
-        state = str(getattr(st, "state", ""))
+        state = st.state
         colour = {"online": "#1b8a2f", "disabled": "#555"}.get(state, "#c62828")
         words = {
             "online": self.tr("online"),
@@ -596,24 +660,20 @@ class StationWindow(qt.QMainWindow):
             "disabled": self.tr("off (no server configured)"),
         }
         parts = [self.tr("Sync: %1").replace("%1", words.get(state, state))]
-        waiting = int(getattr(st, "events_waiting", 0) or 0)
-        parts.append(self.tr("%1 events waiting").replace("%1", str(waiting)))
-        rejected = int(getattr(st, "rejected_count", 0) or 0)
-        if rejected:
-            parts.append(self.tr("%1 rejected").replace("%1", str(rejected)))
-        last = max(
-            (t for t in (getattr(st, "last_pull_at", None), getattr(st, "last_push_at", None)) if t), default=None
-        )
+        parts.append(self.tr("%1 events waiting").replace("%1", str(st.events_waiting)))
+        if st.rejected_count:
+            parts.append(self.tr("%1 rejected").replace("%1", str(st.rejected_count)))
+        last = max((t for t in (st.last_pull_at, st.last_push_at) if t), default=None)
         parts.append(self.tr("last sync %1").replace("%1", local_time(last) if last else self.tr("never")))
-        title = _esc(str(getattr(st, "last_error", "") or ""))
-        self.sync_label.setText(f'<span style="color:{colour}" title="{title}">{_esc(" · ".join(parts))}</span>')
+        self.sync_label.setText(f'<span style="color:{colour}">{escape(" · ".join(parts))}</span>')
+        self.sync_label.setToolTip(plain_tooltip([st.last_error] if st.last_error else []))  # the server's words
 
     def _update_sound_label(self) -> None:
         if self._sounds.available:
             self.sound_label.setText("")
             self.sound_label.setToolTip("")
         else:
-            self.sound_label.setText(_esc(self.tr("no sound: flashing")))
+            self.sound_label.setText(escape(self.tr("no sound: flashing")))
             self.sound_label.setToolTip(self._sounds.reason)
 
     def _on_notice(self, notice: Any) -> None:
@@ -663,6 +723,77 @@ class StationWindow(qt.QMainWindow):
         self.notice_bar.setText("\n".join(lines))
         self.notice_bar.setVisible(True)
 
+    # ----- recording, settings and set-up problems -------------------------------------------------------------
+
+    def _on_receiving_status(self, status: ReceivingStatus) -> None:
+        if status != self._receiving:
+            log.info("receiving status: %s", status)
+        self._receiving = status
+        self._update_receiving()
+
+    def _update_receiving(self) -> None:
+        """The problem bar while writes fail; the count of scans waiting in memory in the status bar."""
+        status = self._receiving
+        waiting = str(status.waiting)
+        if status.problem is None:
+            self.problem_bar.setVisible(False)
+            self.problem_bar.clear()
+        elif status.disk_full:
+            self.problem_bar.setText(
+                self.tr(
+                    "Disk full: scans are not written to disk, %1 waiting in memory. "
+                    "Free some space or call the administrator."
+                ).replace("%1", waiting)
+            )
+            self.problem_bar.setVisible(True)
+        else:
+            self.problem_bar.setText(
+                self.tr(
+                    "Scans are not being recorded: %1 waiting in memory, recorded by themselves once the database "
+                    "takes them again. Call the administrator. (%2)"
+                )
+                .replace("%1", waiting)
+                .replace("%2", status.problem)
+            )
+            self.problem_bar.setVisible(True)
+        self.waiting_label.setText(self.tr("Scans waiting to be recorded: %1").replace("%1", waiting))
+        self.waiting_label.setVisible(status.waiting > 0)
+
+    def problem(self) -> str:
+        """The recording problem on screen, or ""."""
+        return self.problem_bar.text() if self.problem_bar.isVisible() else ""
+
+    def _update_warnings(self) -> None:
+        # The warnings come in the config's words (English); the heading says in the screen's language what to do.
+        if self._config_warnings:
+            heading = self.tr("Risky settings: tell the administrator.")
+            self.warning_bar.setText("\n".join((heading, *self._config_warnings)))
+        else:
+            self.warning_bar.clear()
+        self.warning_bar.setVisible(bool(self._config_warnings))
+
+    def _on_active_admins(self, count: int) -> None:
+        self._active_admins = count
+        self._update_no_admin()
+
+    def _update_no_admin(self) -> None:
+        """On the log-in screen of a station without an active administrator: say so, and the command."""
+        show = self._active_admins == 0 and self._operator is None
+        if show:
+            self.no_admin_bar.setText(
+                "\n".join(
+                    (
+                        self.tr(
+                            "This station has no active administrator, so nobody can set it up. "
+                            "Create one on this computer with the command:"
+                        ),
+                        "    " + self._admin_command,
+                        self.tr("NAME is the name to log in with; the PIN is asked twice. Then log in here."),
+                    )
+                )
+            )
+        self.no_admin_bar.setVisible(show)
+
     # ----- window ---------------------------------------------------------------------------------------------
 
     def closeEvent(self, event: qt.QCloseEvent) -> None:  # noqa: N802 - Qt override
@@ -670,10 +801,6 @@ class StationWindow(qt.QMainWindow):
             self._settings.setValue("window/geometry", self.saveGeometry())
             self._settings.sync()
         super().closeEvent(event)
-
-
-def _esc(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
 def _scanner_state_word(state: str) -> str:

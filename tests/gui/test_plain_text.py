@@ -1,0 +1,252 @@
+"""Outside text (feed, barcode, config, server, operators) is shown as it is on every label of every screen."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtGui import Qt as QtGuiNamespace
+from PySide6.QtGui import QTextDocument
+
+from scanstation.commands import gui as gui_command
+from scanstation.gui import qt
+from scanstation.gui.sound import Sounds
+from scanstation.gui.window import StationWindow
+from scanstation.receiving import Outcome, Receiver
+from scanstation.scan import Scan
+from scanstation.scanners.base import ScannerState, ScannerStatus
+from scanstation.store.operators import add_operator
+from scanstation.sync.loop import SyncNotice, SyncStatus
+from scanstation.worker import ReceivingStatus
+
+from .conftest import PIN, STATION, Station
+
+pytestmark = pytest.mark.gui
+
+UPS = "1Z999AA10123456784"
+UPS_UNREGISTERED = "1Z0715X10190647079"
+
+# What a customer, a barcode, a server or a config file may hold, each with a piece of it that is in the
+# label's text whether the label escaped it or not (that is how the walker finds the labels showing it).
+NAME = "<font color=red size=7>UN-6666</font>"
+STORE = "<img src=file:///etc/passwd>"
+ORDER = "<b>ORDER-x</b>"
+SUITE = "&lt;UN-1&gt;"
+STATUS = "<u>HELD-9</u>"
+SERVICE = "<s>gift</s>"
+SERVICE_SHOWN = "<S>GIFT</S>"  # an unknown service code is shown upper-cased
+RAW = "<font color=red size=7>RAW-5</font>"
+OPERATOR = "<i>OPER-7</i>"
+OPERATOR_SHOWN = "<b>OPER-8</b>"
+SCANNER = "<b>DOCK-2</b>"
+SCANNER_MESSAGE = "<img src=file:///dev/zero>"
+SERVER_ERROR = "<b>SRV-5</b> &amp; down"
+PROBLEM = "<b>DISK-3</b>: the database refuses writes"
+WARNING = "<font size=7>WARN-1</font>: allow_insecure_http"
+CONFIG_VALUE = "<b>LANG-1</b>"
+CONFIG_DIR = "<u>DIR-1<u>"  # a file name cannot hold a "/"
+
+OUTSIDE: dict[str, str] = {
+    NAME: "UN-6666",
+    STORE: "passwd",
+    ORDER: "ORDER-x",
+    SUITE: "UN-1&",
+    STATUS: "HELD-9",
+    SERVICE_SHOWN: "GIFT",
+    RAW: "RAW-5",
+    OPERATOR: "OPER-7",
+    OPERATOR_SHOWN: "OPER-8",
+    SCANNER: "DOCK-2",
+    SCANNER_MESSAGE: "dev/zero",
+    SERVER_ERROR: "SRV-5",
+    PROBLEM: "DISK-3",
+    WARNING: "WARN-1",
+    CONFIG_VALUE: "LANG-1",
+    CONFIG_DIR: "DIR-1",
+}
+
+
+def shown(text: str, text_format: qt.Qt.TextFormat) -> str:
+    """What Qt draws for `text` in `text_format`: rich text rendered to its plain characters."""
+    if text_format == qt.Qt.TextFormat.PlainText:
+        return text
+    if text_format == qt.Qt.TextFormat.AutoText and not QtGuiNamespace.mightBeRichText(text):
+        return text
+    document = QTextDocument()
+    document.setHtml(text)
+    return document.toPlainText()
+
+
+def check_outside_text(tops: Iterable[qt.QWidget], outside: Mapping[str, str]) -> set[str]:
+    """Every label and tooltip carrying outside text shows it literally; returns the outside strings found.
+
+    A label shows it literally when it is plain text, or when it needs markup of its own and escaped the
+    outside part: either way, the characters drawn contain the outside string as it came.
+    """
+    found: set[str] = set()
+    for top in tops:
+        widgets = [top, *top.findChildren(qt.QWidget)]
+        for widget in widgets:
+            texts: list[tuple[str, str, qt.Qt.TextFormat]] = []
+            if isinstance(widget, qt.QLabel):
+                texts.append(("text", widget.text(), widget.textFormat()))
+            if widget.toolTip():
+                texts.append(("tooltip", widget.toolTip(), qt.Qt.TextFormat.AutoText))
+            for what, text, text_format in texts:
+                for value, marker in outside.items():
+                    if marker not in text:
+                        continue
+                    found.add(value)
+                    where = f"{type(widget).__name__} {widget.objectName()!r} {what} {text!r}"
+                    assert value in shown(text, text_format), f"outside text interpreted as markup: {where}"
+    return found
+
+
+# ----- the screens, each brought into a state that shows outside text -----------------------------------------
+# A scenario drives the screens and returns the outside strings that must now be on them. A new screen is
+# covered by adding its scenarios to SCENARIOS.
+
+Register = Callable[..., Any]
+
+
+def feed_match(station: Station, register: Register, tmp_path: Path) -> tuple[str, ...]:
+    register(
+        UPS,
+        customer_name=NAME,
+        store=STORE,
+        order_number=ORDER,
+        customer_suite=SUITE,
+        services=(SERVICE, "photo"),
+    )
+    station.log_in()
+    verdict = station.type_number(UPS)
+    assert verdict.outcome is Outcome.MATCHED
+    return (NAME, STORE, ORDER, SUITE, SERVICE_SHOWN)
+
+
+def feed_status(station: Station, register: Register, tmp_path: Path) -> tuple[str, ...]:
+    register(UPS, status=STATUS, customer_suite=SUITE)
+    station.log_in()
+    verdict = station.type_number(UPS)
+    assert verdict.outcome is Outcome.NOT_EXPECTED
+    return (STATUS, SUITE)
+
+
+def duplicate_by_operator(station: Station, register: Register, tmp_path: Path) -> tuple[str, ...]:
+    add_operator(station.engine, OPERATOR, PIN, display_name=OPERATOR_SHOWN)
+    register(UPS)
+    station.log_in(OPERATOR, PIN)
+    assert station.window.operator == OPERATOR
+    station.type_number(UPS)
+    verdict = station.type_number(UPS)
+    assert verdict.outcome is Outcome.DUPLICATE
+    return (OPERATOR, OPERATOR_SHOWN)
+
+
+def invalid_scan(station: Station, register: Register, tmp_path: Path) -> tuple[str, ...]:
+    station.log_in()
+    verdict = station.type_number(RAW)
+    assert verdict.outcome is Outcome.INVALID
+    return (RAW,)
+
+
+def scan_not_recorded(station: Station, register: Register, tmp_path: Path) -> tuple[str, ...]:
+    station.log_in()
+    with station.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE scan_log")
+    station.wait_banner(lambda: station.window.submit(Scan(RAW, "dock-1")))
+    assert station.window.banner.word.text() == "NOT RECORDED"
+    return (RAW,)
+
+
+def late_match_notice(station: Station, register: Register, tmp_path: Path) -> tuple[str, ...]:
+    station.log_in()
+    assert station.type_number(UPS_UNREGISTERED).outcome is Outcome.UNKNOWN
+    register(UPS_UNREGISTERED, customer_name=NAME, customer_suite=SUITE)
+    # What the sync thread does after a feed page: the receiver resolves the unknown parcel, the loop tells.
+    (verdict,) = Receiver(station.engine, station_id=STATION).resolve_unknowns()
+    notice = SyncNotice(kind="unknown_resolved", message="matched later", verdict=verdict)
+    station.wait_banner(lambda: station.bridge.notice.emit(notice))
+    assert station.window.notices()
+    return (NAME, SUITE)
+
+
+def scanner_and_server_status(station: Station, register: Register, tmp_path: Path) -> tuple[str, ...]:
+    bridge = station.bridge
+    with station.qtbot.waitSignal(bridge.scanner_status):
+        bridge.scanner_status.emit(ScannerStatus(SCANNER, ScannerState.ERROR, SCANNER_MESSAGE, "/dev/ttyACM0"))
+    with station.qtbot.waitSignal(bridge.sync_status):
+        bridge.sync_status.emit(SyncStatus(state="offline", last_error=SERVER_ERROR))
+    return (SCANNER, SCANNER_MESSAGE, SERVER_ERROR)
+
+
+def recording_problem(station: Station, register: Register, tmp_path: Path) -> tuple[str, ...]:
+    with station.qtbot.waitSignal(station.bridge.receiving_status):
+        station.bridge.receiving_status.emit(ReceivingStatus(waiting=3, problem=PROBLEM))
+    assert station.window.problem_bar.isVisible()
+    return (PROBLEM,)
+
+
+def settings_warnings(station: Station, register: Register, tmp_path: Path) -> tuple[str, ...]:
+    window = StationWindow(
+        station.bridge, None, station_id=STATION, sounds=Sounds(enabled=False), config_warnings=(WARNING,)
+    )
+    station.qtbot.addWidget(window)
+    window.show()
+    return (WARNING,)
+
+
+def config_error_window(station: Station, register: Register, tmp_path: Path) -> tuple[str, ...]:
+    folder = tmp_path / CONFIG_DIR
+    folder.mkdir()
+    config = folder / "config.toml"
+    config.write_text(f'[station]\nid = "st-1"\n[gui]\nlanguage = "{CONFIG_VALUE}"\n', encoding="utf-8")
+
+    def show(box: qt.QMessageBox) -> None:
+        station.qtbot.addWidget(box)  # kept open for the walker; closed with the test's widgets
+        box.show()
+
+    assert gui_command.run(argparse.Namespace(config=str(config)), show_dialog=show) == 2
+    return (CONFIG_VALUE, CONFIG_DIR)
+
+
+SCENARIOS: list[Callable[[Station, Register, Path], tuple[str, ...]]] = [
+    feed_match,
+    feed_status,
+    duplicate_by_operator,
+    invalid_scan,
+    scan_not_recorded,
+    late_match_notice,
+    scanner_and_server_status,
+    recording_problem,
+    settings_warnings,
+    config_error_window,
+]
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.__name__ for s in SCENARIOS])
+def test_outside_text_is_shown_as_it_is_on_every_label(
+    scenario: Callable[[Station, Register, Path], tuple[str, ...]],
+    station: Station,
+    register: Register,
+    qapp: qt.QApplication,
+    tmp_path: Path,
+) -> None:
+    expected = scenario(station, register, tmp_path)
+    found = check_outside_text(qapp.topLevelWidgets(), OUTSIDE)
+    assert set(expected) <= found, f"not on any label: {set(expected) - found}"
+
+
+def test_the_walker_catches_a_label_that_interprets_markup(qtbot: Any) -> None:
+    # The check itself, on the defect the issue found: an AutoText label showing a customer's name.
+    widget = qt.QWidget()
+    qtbot.addWidget(widget)
+    label = qt.QLabel(widget)
+    label.setText(f"Suite UN-1 · {NAME}")
+    with pytest.raises(AssertionError, match="interpreted as markup"):
+        check_outside_text([widget], OUTSIDE)
+    label.setTextFormat(qt.Qt.TextFormat.PlainText)
+    assert check_outside_text([widget], OUTSIDE) == {NAME}
