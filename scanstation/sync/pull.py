@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import functools
 import json
 import logging
 import multiprocessing
 import os
 import queue
+import signal
 import sys
 import threading
 import time
@@ -39,9 +41,11 @@ __all__ = [
     "CURSOR_KEY",
     "DEFAULT_BATCH_ROWS",
     "PARSE_WORKERS",
+    "ParsingProcesses",
     "PullResult",
     "Puller",
     "Resolver",
+    "die_with_parent",
     "to_record",
 ]
 
@@ -205,6 +209,127 @@ def _lower_priority() -> None:
     """The parsing process yields the CPU to the station's own threads: a scan must never wait for a feed page."""
     with contextlib.suppress(AttributeError, OSError):  # os.nice is POSIX-only
         os.nice(5)
+
+
+_PR_SET_PDEATHSIG: Final = 1  # <linux/prctl.h>
+PARENT_POLL_S: Final = 1.0  # how often a child with neither a parent-death signal nor a sentinel looks for its parent
+
+
+def _parent_death_signal() -> bool:
+    """Linux: have the kernel SIGKILL this process when the thread that started it ends (with its process)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return int(libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """Wait for the parent to end, then end this process at once (the watcher thread of other platforms)."""
+    parent = multiprocessing.parent_process()
+    if parent is not None and parent.pid == parent_pid:
+        parent.join()  # the parent's sentinel: a pipe (POSIX) or process handle (Windows) that ends with it
+    else:
+        while os.getppid() == parent_pid:
+            time.sleep(PARENT_POLL_S)
+    os._exit(1)
+
+
+def die_with_parent(parent_pid: int, *, kernel_signal: bool = True) -> None:
+    """Make this child process end when `parent_pid` does, however it ends (SIGKILL included).
+
+    Linux: PR_SET_PDEATHSIG, then a check that the parent is still the one that started us (it may have
+    died before the call, and then no signal would come). Elsewhere, or when prctl fails: a daemon thread
+    watching the parent.
+    """
+    if kernel_signal and _parent_death_signal():
+        if os.getppid() != parent_pid:
+            os._exit(1)
+        return
+    threading.Thread(target=_exit_with_parent, args=(parent_pid,), name="parent-watch", daemon=True).start()
+
+
+def _start_parsing_process(parent_pid: int) -> None:
+    """Initializer of a parsing process: dies with the station, yields the CPU to it."""
+    die_with_parent(parent_pid)
+    _lower_priority()
+
+
+class ParsingProcesses(Executor):
+    """The processes that check and parse a big pull's pages; they die with the station, however it ends.
+
+    submit() may be called from any thread. The processes are started by a thread of this pool's own,
+    which lives as long as they do: Linux sends the parent-death signal when the *thread* that started a
+    child ends, and the prefetch thread that submits pages ends with every pass over the feed.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self._workers = workers
+        self._requests: queue.SimpleQueue[tuple[Callable[..., Any], tuple[Any, ...], Future[Any]] | None] = (
+            queue.SimpleQueue()
+        )
+        self._closed = False
+        self._cancel_queued = False
+        self._owner = threading.Thread(target=self._run, name="sync-parsers", daemon=True)
+        self._owner.start()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        if kwargs:
+            fn = functools.partial(fn, **kwargs)
+        if self._closed:
+            raise RuntimeError("the parsing processes were shut down")
+        handed: Future[Any] = Future()
+        self._requests.put((fn, args, handed))
+        return handed
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Stop taking pages; queued ones are cancelled. With wait=False nobody waits for the processes."""
+        self._closed = True
+        self._cancel_queued = cancel_futures
+        self._requests.put(None)
+        if wait:
+            self._owner.join()
+
+    def _run(self) -> None:
+        executor = ProcessPoolExecutor(
+            max_workers=self._workers,
+            # spawn, not fork: the station runs threads (Qt, scanners) that a forked child must not inherit.
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_parsing_process,
+            initargs=(os.getpid(),),
+        )
+        try:
+            while (request := self._requests.get()) is not None:
+                fn, args, handed = request
+                try:
+                    _chain(executor.submit(fn, *args), handed)
+                except BaseException as err:  # a broken pool: the page's consumer raises it
+                    handed.set_exception(err)
+        finally:
+            # This thread started the processes, so it outlives them: a process still parsing finishes its page.
+            executor.shutdown(wait=True, cancel_futures=self._cancel_queued)
+            with contextlib.suppress(queue.Empty):
+                while True:  # pages submitted as the pool closed: nobody waits for them any more
+                    if (late := self._requests.get_nowait()) is not None:
+                        late[2].cancel()
+
+
+def _chain(inner: Future[Any], outer: Future[Any]) -> None:
+    """Complete `outer` as `inner` completes."""
+
+    def done(finished: Future[Any]) -> None:
+        if outer.done():
+            return
+        if finished.cancelled():
+            outer.cancel()
+        elif (error := finished.exception()) is not None:
+            outer.set_exception(error)
+        else:
+            outer.set_result(finished.result())
+
+    inner.add_done_callback(done)
 
 
 @functools.cache
@@ -394,7 +519,7 @@ class Puller:
         self._workers = max(0, parse_workers)
         self._workers_after = max(0, workers_after_items)
         self._items_asked = 0  # by the prefetch thread, which alone calls _worker
-        self._executor: ProcessPoolExecutor | None = None
+        self._executor: ParsingProcesses | None = None
         self._prepare_body = functools.partial(prepare_page, limit=page_limit, drivername=engine.url.drivername)
 
     def stored_cursor(self) -> str | None:
@@ -516,10 +641,7 @@ class Puller:
         if self._workers == 0 or self._items_asked <= self._workers_after:
             return None
         if self._executor is None:
-            # spawn, not fork: this process runs threads (Qt, scanners) that a forked child must not inherit.
-            self._executor = ProcessPoolExecutor(
-                max_workers=self._workers, mp_context=multiprocessing.get_context("spawn"), initializer=_lower_priority
-            )
+            self._executor = ParsingProcesses(self._workers)
         return self._executor
 
     def _write_page(self, conn: Connection, page: _PreparedPage, result: PullResult) -> list[str]:
