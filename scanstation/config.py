@@ -167,19 +167,17 @@ class Config:
     def warnings(self) -> tuple[str, ...]:
         """Settings that are allowed but risky, in words, to say loudly at every start and in the status bar."""
         found: list[str] = []
-        url = self.server.url
-        if url is not None:
-            host = urlsplit(url).hostname
-            if urlsplit(url).scheme == "http" and not is_loopback_host(host):
-                found.append(
-                    f"WARNING: the server {host} is reached over plain http:// (allow_insecure_http = true): "
-                    "the token and every event cross the network unencrypted"
-                )
-            if self.server.verify_tls is False and urlsplit(url).scheme == "https":
-                found.append(
-                    "WARNING: the server's TLS certificate is not checked (verify_tls = false): "
-                    "anyone on the network can pose as the server and take the token"
-                )
+        parts = urlsplit(self.server.url or "")
+        if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+            found.append(
+                f"WARNING: the server {parts.hostname} is reached over plain http:// (allow_insecure_http = true): "
+                "the token and every event cross the network unencrypted"
+            )
+        if parts.scheme == "https" and self.server.verify_tls is False:
+            found.append(
+                "WARNING: the server's TLS certificate is not checked (verify_tls = false): "
+                "anyone on the network can pose as the server and take the token"
+            )
         return tuple(found)
 
     def server_token(self, environ: Mapping[str, str] | None = None) -> str | None:
@@ -327,9 +325,9 @@ class _Section:
         max_length: int = MAX_TEXT,
     ) -> Any:
         value = self._get(key, default)
-        if value is _ABSENT:
-            return _fallback(default)
         fallback = _fallback(default)
+        if value is _ABSENT:
+            return fallback
         if not isinstance(value, str):
             scalar = isinstance(value, int | float)
             fix = f'quote it: {key} = "{value}"' if scalar else f'write it as a quoted string: {key} = "..."'
@@ -542,7 +540,7 @@ def _ca_bundle(sec: _Section, path: Path) -> bool | str:
             return sec.report("verify_tls", f"the CA directory {path} cannot be read", "check its permissions", True)
         return str(path)
     try:
-        pem = _read_regular_file(path, 16 << 20)
+        _read_regular_file(path, 16 << 20)  # exists, is a file (never a FIFO to hang on), can be read
     except FileNotFoundError:
         return sec.report(
             "verify_tls", f"the CA file {path} does not exist", "give the full path of the CA bundle (PEM)", True
@@ -557,8 +555,9 @@ def _ca_bundle(sec: _Section, path: Path) -> bool | str:
     except ValueError as err:
         return sec.report("verify_tls", f"the CA file {path} {err}", "give the path of the CA bundle (PEM)", True)
     try:
-        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cadata=pem.decode("ascii", "replace"))
-    except (ssl.SSLError, ValueError):
+        # As requests will load it, so a bundle that loads here works there.
+        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cafile=str(path))
+    except (ssl.SSLError, OSError):
         return sec.report(
             "verify_tls",
             f"{path} holds no certificate in PEM form (-----BEGIN CERTIFICATE-----)",
