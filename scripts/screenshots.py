@@ -46,7 +46,6 @@ def main() -> int:
     station = Station(env.config, app, settings=gui_settings(env.folder / "state"), sounds=Sounds(enabled=False))
     try:
         station.start()
-        env.prepare_station(station)
         panel = add_demo_dock(station.window, env.labels, station.receiving.submit)
         window = station.window
         window.resize(*SIZE)
@@ -75,7 +74,12 @@ def main() -> int:
             panel.scan_label(next(label for label in env.labels if label.key == key))
             wait(app, lambda: len(shown) > before, what=f"the verdict of {key}")
 
+        # A fresh station first: nobody can log in yet, and the screen names the command that fixes it.
+        wait(app, window.no_admin_bar.isVisible, what="the no-administrator message")
+        shot("login-no-admin")
+        env.prepare_station(station)  # the demo's operator is its administrator
         window.log_out()
+        wait(app, lambda: not window.no_admin_bar.isVisible(), what="the administrator to be counted")
         shot("login")
         env.prepare_station(station)
         for key, name in (

@@ -91,13 +91,18 @@ type = "wedge"
 """
 
     def prepare_station(self, station: Any) -> None:
-        """Create the demo operator and log them in, so a newcomer starts at the scan screen."""
+        """Create the demo operator and log them in, so a newcomer starts at the scan screen.
+
+        The demo operator is the station's administrator: the demo is a station already set up, so its
+        log-in screen does not ask for the first administrator (a fresh real station does).
+        """
         from scanstation.store.operators import OperatorError, add_operator
 
         try:
-            add_operator(station.engine, DEMO_OPERATOR, DEMO_PIN, display_name="Demo")
+            add_operator(station.engine, DEMO_OPERATOR, DEMO_PIN, role="admin", display_name="Demo")
         except OperatorError:
             pass  # a kept demo folder already has the operator
+        station.receiving.check_admins()
         station.window.log_in(DEMO_OPERATOR, "Demo")
 
     def close(self) -> None:

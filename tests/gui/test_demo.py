@@ -133,3 +133,17 @@ def test_demo_command_starts_and_stops_cleanly(tmp_path: Path) -> None:
         assert lines[2].startswith(f"operator:  {DEMO_OPERATOR}")
     assert proc.returncode == 0, (tmp_path / "stderr.txt").read_text()
     assert (tmp_path / "demo" / "station.db").is_file()
+
+
+def test_the_demo_operator_is_the_administrator_so_no_set_up_message_shows(
+    qtbot: Any, demo: tuple[DemoEnvironment, Station, DemoPanel]
+) -> None:
+    from scanstation.store.operators import active_admin_count
+
+    _env, station, _panel = demo
+    assert active_admin_count(station.engine) == 1
+    with qtbot.waitSignal(station.bridge.active_admins, timeout=10_000) as counted:
+        station.receiving.check_admins()
+    assert counted.args == [1]
+    station.window.log_out()
+    assert not station.window.no_admin_bar.isVisible()
