@@ -110,7 +110,7 @@ class _BearerAuth(requests.auth.AuthBase):
         return request
 
     def __repr__(self) -> str:
-        return "<bearer token hidden>"
+        return "<token hidden>"
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -189,10 +189,11 @@ class CentralClient:
             # the escaped form a repr() would show.
             redactor().add(token)
             redactor().add(token.encode("unicode_escape").decode("ascii"))
-            if token != token.strip() or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in token):
+            # A bearer token is one word (RFC 6750); a space inside would also split it for the log filter.
+            if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in token):
                 raise ValueError(
-                    "the server token contains spaces at an end, a line break or a control character; "
-                    "an HTTP header cannot carry it: copy the token again"
+                    "the server token contains a space, a line break or a control character; "
+                    "a bearer token cannot carry it: copy the token again"
                 )
         self._session = requests.Session()
         self._session.verify = server.verify_tls

@@ -12,6 +12,7 @@ from scanstation.config import ServerConfig
 from scanstation.devserver import DevServer
 from scanstation.logs import redactor
 from scanstation.sync.client import (
+    BadRequestError,
     CentralClient,
     ServerBusyError,
     ServerFailedError,
@@ -118,3 +119,25 @@ def test_clock_offset_is_measured(devserver: DevServer, make_config: MakeConfig,
     assert loop.status.clock_offset_s is not None
     assert abs(loop.status.clock_offset_s) < 2  # the simulator runs on this machine's clock
     assert loop.status.state != TOKEN_REJECTED
+
+
+def test_a_three_character_token_echoed_by_the_server_is_not_in_errors_or_logs(
+    devserver: DevServer, proxy: FaultProxy, make_config: MakeConfig, captured_logs: io.StringIO, engine: object
+) -> None:
+    short = "q7z"
+    proxy.add(PARCELS, "echo", status=400)
+    proxy.add(PARCELS, "echo", status=500)
+    config = make_config(proxy.url + "/api/station/v1", token=short)
+    with pytest.raises(BadRequestError) as info:
+        CentralClient(config.server, short, STATION).parcels(None, 10)
+    assert str(info.value).endswith("bad request from Bearer ***")
+    report = SyncLoop(config, engine).run_once()  # type: ignore[arg-type]
+    assert any("bad request from Bearer ***" in error for error in report.errors), report.errors
+    logged = captured_logs.getvalue()
+    assert "bad request from Bearer ***" in logged
+    assert short not in logged
+
+
+def test_a_token_with_a_space_inside_is_refused() -> None:
+    with pytest.raises(ValueError, match="a space"):
+        CentralClient(ServerConfig(url="https://central.example.invalid/api"), "abc def-0123", STATION)
