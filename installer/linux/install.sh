@@ -105,8 +105,8 @@ if [[ $service == 1 ]]; then
     if [[ ! -f "$ETC/config.toml" ]]; then
         echo "service $UNIT is enabled but waits for /etc/scanstation/config.toml:"
         echo "  sudo cp /etc/scanstation/config.example.toml /etc/scanstation/config.toml   # then edit it"
-        echo "  scanstation config check --config /etc/scanstation/config.toml"
         echo "  put SCANSTATION_SERVER_TOKEN=... in /etc/scanstation/token.env"
+        echo "  sudo sh -c 'set -a; . /etc/scanstation/token.env; scanstation config check --config /etc/scanstation/config.toml'"
         echo "  sudo systemctl start $UNIT"
     fi
 fi
