@@ -114,6 +114,10 @@
 <context>
     <name>StartupError</name>
     <message>
+        <source>Close</source>
+        <translation>Закрыть</translation>
+    </message>
+    <message>
         <source>The database cannot be opened:</source>
         <translation>Базу данных не удаётся открыть:</translation>
     </message>

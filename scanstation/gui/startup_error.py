@@ -16,6 +16,7 @@ ShowDialog = Callable[[qt.QMessageBox], object]
 
 # Platforms on which a window is never seen by anyone: a modal box there would only hang the process.
 _INVISIBLE_PLATFORMS = ("offscreen", "minimal")
+MIN_WIDTH = 720
 
 
 def can_show_windows(environ: Mapping[str, str] | None = None) -> bool:
@@ -45,6 +46,15 @@ def error_box(title: str, text: str) -> qt.QMessageBox:
     box.setTextInteractionFlags(
         qt.Qt.TextInteractionFlag.TextSelectableByMouse | qt.Qt.TextInteractionFlag.TextSelectableByKeyboard
     )
+    close = box.button(qt.QMessageBox.StandardButton.Close)
+    if close is not None:  # Qt's own button words are English unless its catalogue is installed
+        close.setText(qt.QCoreApplication.translate("StartupError", "Close"))
+    # A message box sizes itself narrow; paths and several errors read better wide. A spacer in its grid is
+    # the one width it honours.
+    layout = box.layout()
+    if isinstance(layout, qt.QGridLayout):
+        spacer = qt.QSpacerItem(MIN_WIDTH, 0, qt.QSizePolicy.Policy.Minimum, qt.QSizePolicy.Policy.Expanding)
+        layout.addItem(spacer, layout.rowCount(), 0, 1, layout.columnCount())
     return box
 
 
