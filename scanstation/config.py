@@ -108,6 +108,9 @@ class ReceivingConfig:
     undo_window_s: float = 10.0
     # Characters some scanners are programmed to send instead of FNC1/GS (e.g. "|").
     fnc1_substitutes: tuple[str, ...] = ()
+    # Where scans the database refused go when the data directory's disk cannot take them either;
+    # None: the log directory, then the system's temp directory.
+    journal_fallback_dir: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -795,8 +798,18 @@ def parse_config(
         subs = rc.report(
             "fnc1_substitutes", "must be a list of short non-empty strings", 'e.g. fnc1_substitutes = ["|"]', []
         )
+    fallback_dir = rc.nonempty("journal_fallback_dir", None)
+    if isinstance(fallback_dir, str) and not Path(fallback_dir).is_absolute():
+        fallback_dir = rc.report(
+            "journal_fallback_dir",
+            f"{_shown(fallback_dir)} is not an absolute path",
+            'give a directory on another disk than the database, e.g. journal_fallback_dir = "/var/tmp/scanstation"',
+            None,
+        )
     receiving = ReceivingConfig(
-        undo_window_s=rc.number("undo_window_s", 10.0, lo=0, hi=3600), fnc1_substitutes=tuple(subs)
+        undo_window_s=rc.number("undo_window_s", 10.0, lo=0, hi=3600),
+        fnc1_substitutes=tuple(subs),
+        journal_fallback_dir=fallback_dir,
     )
     rc.finish()
 

@@ -24,9 +24,10 @@ log = logging.getLogger(__name__)
 JOURNAL_NAME = "unrecorded-scans.tsv"
 
 
-def journal_fallbacks() -> tuple[Path, ...]:
-    """Where unrecorded scans go when the data directory's disk cannot take them: the logs, then temp."""
-    return (paths.log_dir() / JOURNAL_NAME, Path(tempfile.gettempdir()) / f"scanstation-{_user()}" / JOURNAL_NAME)
+def journal_fallbacks(configured: str | None = None) -> tuple[Path, ...]:
+    """Where unrecorded scans go when the data directory's disk cannot take them (configured dir or logs, then temp)."""
+    first = Path(configured) if configured else paths.log_dir()
+    return (first / JOURNAL_NAME, Path(tempfile.gettempdir()) / f"scanstation-{_user()}" / JOURNAL_NAME)
 
 
 def _user() -> str:
@@ -81,7 +82,7 @@ class StationRuntime:
             on_verdict=observers.verdict,
             on_error=observers.scan_failed,
             journal=paths.data_dir() / JOURNAL_NAME,
-            fallback_journals=journal_fallbacks(),
+            fallback_journals=journal_fallbacks(config.receiving.journal_fallback_dir),
             on_status=observers.receiving_status,
         )
         self.sync = SyncLoop(

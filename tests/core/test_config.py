@@ -135,3 +135,17 @@ def test_config_check_reports_a_good_file(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "config OK" in result.stdout
     assert "dock1: serial /dev/ttyACM0" in result.stdout
+
+
+def test_journal_fallback_dir_is_an_absolute_directory_taken_before_the_temp_dir(tmp_path: Path) -> None:
+    from scanstation.runtime import JOURNAL_NAME, journal_fallbacks
+
+    where = tmp_path / "other-disk"
+    config = parse_config({"station": {"id": "st-1"}, "receiving": {"journal_fallback_dir": str(where)}})
+    assert config.receiving.journal_fallback_dir == str(where)
+    first, last = journal_fallbacks(config.receiving.journal_fallback_dir)
+    assert first == where / JOURNAL_NAME
+    assert last.name == JOURNAL_NAME and last.parent.name.startswith("scanstation-")
+    with pytest.raises(ConfigError) as raised:
+        parse_config({"station": {"id": "st-1"}, "receiving": {"journal_fallback_dir": "relative/dir"}})
+    assert raised.value.key == "receiving.journal_fallback_dir" and "absolute" in raised.value.problem
