@@ -6,17 +6,17 @@ import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from scanstation.gui import qt
 from scanstation.receiving import Receiver, UndoResult
 from scanstation.scan import Scan
+from scanstation.store.operators import OperatorInfo
 from scanstation.worker import ReceivingWorker
 
 log = logging.getLogger(__name__)
 
-# verify_pin(name, pin) -> an OperatorInfo (truthy) when the PIN is right; bound to the engine by the caller.
-PinCheck = Callable[[str, str], Any]
+# verify_pin(name, pin) -> the OperatorInfo when the PIN is right, else None; bound to the engine by the caller.
+PinCheck = Callable[[str, str], OperatorInfo | None]
 # active_admin_count(engine), bound to the engine by the caller; runs on the receiving thread.
 AdminCount = Callable[[], int]
 
@@ -157,11 +157,11 @@ class GuiReceiving:
             log.exception("log-in check failed")
             self._bridge.login_result.emit(name, False, _words(exc))
             return
-        if not info:
+        if info is None:
             self._bridge.login_result.emit(name, False, "")
             return
         # verify_pin answers with the canonical name: scans are logged under it.
-        self._bridge.login_result.emit(getattr(info, "name", name), True, getattr(info, "display_name", "") or name)
+        self._bridge.login_result.emit(info.name, True, info.display_name or info.name)
 
 
 def _words(exc: BaseException) -> str:

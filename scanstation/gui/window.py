@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
 from scanstation.gui import qt
 from scanstation.gui.banner import VerdictBanner
@@ -26,7 +25,7 @@ from scanstation.gui.texts import (
 from scanstation.receiving import Outcome, UndoResult, Verdict
 from scanstation.scan import Scan
 from scanstation.scanners.base import ScannerStatus
-from scanstation.sync.loop import SyncStatus
+from scanstation.sync.loop import SyncNotice, SyncStatus
 from scanstation.worker import ReceivingStatus
 
 log = logging.getLogger(__name__)
@@ -676,9 +675,10 @@ class StationWindow(qt.QMainWindow):
             self.sound_label.setText(escape(self.tr("no sound: flashing")))
             self.sound_label.setToolTip(self._sounds.reason)
 
-    def _on_notice(self, notice: Any) -> None:
-        # sync sends a SyncNotice wrapping the Verdict; a bare Verdict is accepted too.
-        verdict = getattr(notice, "verdict", notice)
+    def _on_notice(self, notice: SyncNotice | Verdict) -> None:
+        # sync sends a SyncNotice wrapping the Verdict (sync does not import receiving); a bare Verdict is
+        # accepted too.
+        verdict = notice.verdict if isinstance(notice, SyncNotice) else notice
         if not isinstance(verdict, Verdict):
             log.warning("ignoring a notice without a verdict: %r", notice)
             return
