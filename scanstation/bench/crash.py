@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import random
+import secrets
 import select
 import signal
 import sqlite3
@@ -15,18 +16,20 @@ import tempfile
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
 from scanstation.bench.common import add_json_option, emit_json, machine_info, progress
 
 TOKEN = "bench-crash-token-41d2"
-STATION = "bench-crash"
+STATION = "bench-crash"  # and a suffix of its own each run: a kept --server-db holds earlier runs' events
 PR_SET_CHILD_SUBREAPER = 36  # linux/prctl.h
 # Bytes a random "garbage" scan never holds: terminators and envelope marks would make it another kind of read.
 FRAMING_BYTES = frozenset(b"\r\n\t\x02\x03\x04\x1d\x1e")
 FINAL_DRAIN_S = 180.0  # the clean last run must pull and push everything within this
-START_TIMEOUT_S = 60.0  # a station whose scanner is not connected by then is killed anyway
+START_TIMEOUT_S = 120.0  # a station not connected (or not done pulling) by then is killed anyway
 LEFTOVER_GRACE_S = 5.0  # how long a killed station's children get to notice and exit
 
 
@@ -215,6 +218,8 @@ class _Station:
     """One `scanstation headless` process; its stdout read without blocking from the harness's one thread."""
 
     def __init__(self, command: list[str], env: dict[str, str], stderr_path: Path, output: _Output) -> None:
+        now = datetime.now(UTC)
+        self._started_at = now.replace(microsecond=now.microsecond // 1000 * 1000)  # statuses give milliseconds
         with stderr_path.open("wb") as stderr:
             self.proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, env=env, bufsize=0)
         assert self.proc.stdout is not None
@@ -225,7 +230,7 @@ class _Station:
         self._output = output
         self._eof = False
         self.connected = False
-        self.pulled = False
+        self.pulled = False  # a pull finished in this run (the status at start carries the last run's time)
 
     def read(self, timeout: float) -> None:
         """Take the lines waiting on stdout, waiting up to `timeout` for the first."""
@@ -270,8 +275,8 @@ class _Station:
             self._output.error_lines += 1
         elif kind == "status" and line.get("component") == "scanner" and line.get("state") == "connected":
             self.connected = True
-        elif kind == "status" and line.get("component") == "sync" and line.get("last_pull_at"):
-            self.pulled = True
+        elif kind == "status" and line.get("component") == "sync" and isinstance(line.get("last_pull_at"), str):
+            self.pulled = self.pulled or datetime.fromisoformat(line["last_pull_at"]) >= self._started_at
 
     def finish(self) -> None:
         """After the process is gone: the rest of stdout, then the read end closed.
@@ -337,12 +342,12 @@ def _outbox_waiting(station_db: Path) -> int:
         return -1  # not readable yet
 
 
-def _config(folder: Path, server_url: str, port: str) -> Path:
+def _config(folder: Path, station_id: str, server_url: str, port: str) -> Path:
     path = folder / "station.toml"
     # json.dumps: a TOML basic string, escaped as JSON escapes it.
     path.write_text(
         f"""[station]
-id = "{STATION}"
+id = "{station_id}"
 operator = "crash"
 [database]
 url = {json.dumps(f"sqlite:///{folder / 'station.db'}")}
@@ -455,41 +460,46 @@ def _bench(
 
     master, slave = os.openpty()
     writer = _PtyWriter(master)
-    config = _config(folder, url, os.ttyname(slave))
+    station_id = f"{STATION}-{secrets.token_hex(3)}"
+    config = _config(folder, station_id, url, os.ttyname(slave))
     command = [sys.executable, "-m", "scanstation", "headless", "--config", str(config)]
     env = {**os.environ, "SCANSTATION_SERVER_TOKEN": TOKEN, "SCANSTATION_HOME": str(folder / "home")}
     output = _Output()
     crashes = _Crashes()
     me = os.getpid()
+    life = 0
     try:
-        for life in range(args.kills):
-            # A quarter of the kills come early (opening the store, the first pull), the rest any time.
-            early = rng.random() < 0.25
-            life_s = rng.uniform(0.05, 2.0) if early else rng.uniform(0.1, args.max_life_s)
+        # Until the kills are done; a station that ends by itself is counted and replaced (but not for ever).
+        while crashes.kills < args.kills and len(crashes.own_exits) <= args.kills:
+            life += 1
+            moment = rng.choices(list(_Moment), weights=(0.2, 0.25, 0.55))[0]
+            life_s = rng.uniform(0.05, 2.0) if moment is _Moment.START else rng.uniform(0.1, args.max_life_s)
             station = _Station(command, env, folder / f"stderr-{life:03d}.log", output)
             crashes.own.add(station.proc.pid)
-            _live(station, writer, mix, rng, early, life_s)
+            _live(station, writer, mix, rng, moment, life_s)
             if station.proc.poll() is not None:
+                station.finish()
                 crashes.own_exits.append(station.proc.returncode)
-            else:
-                procs = _processes()
-                children = _subtree(procs, station.proc.pid) - {station.proc.pid}
-                crashes.killed_children |= {(pid, procs[pid].start) for pid in children}
-                crashes.with_children += bool(children)
-                os.kill(station.proc.pid, signal.SIGKILL)
-                station.proc.wait()
-                crashes.kills += 1
+                progress(f"run {life}: the station ended by itself (status {station.proc.returncode})", quiet=quiet)
+                continue
+            procs = _processes()
+            children = _subtree(procs, station.proc.pid) - {station.proc.pid}
+            crashes.killed_children |= {(pid, procs[pid].start) for pid in children}
+            crashes.with_children += bool(children)
+            os.kill(station.proc.pid, signal.SIGKILL)
+            station.proc.wait()
+            crashes.kills += 1
             station.finish()
             crashes.during_fill += _fill_cut(feed_db)
             for path in (station_db, feed_db):
                 crashes.integrity_checks += 1
                 if (verdict := _integrity(path)) != "ok":
-                    crashes.integrity.append(f"{path.name} after kill {life + 1}: {verdict}")
+                    crashes.integrity.append(f"{path.name} after kill {crashes.kills}: {verdict}")
             refill = rng.random() < args.refill_chance
             if refill:
                 admin.post(f"http://127.0.0.1:{port}/admin/api/invalidate-cursors", timeout=30).raise_for_status()
             progress(
-                f"kill {life + 1}/{args.kills} {life_s:.2f} s after {'the start' if early else 'connecting'}: "
+                f"kill {crashes.kills}/{args.kills} {life_s:.2f} s after {moment.value}: "
                 f"{writer.written} scans written, "
                 f"{len(output.verdicts)} verdicts{', next start pulls everything' if refill else ''}",
                 quiet=quiet,
@@ -505,28 +515,41 @@ def _bench(
         crashes.integrity_checks += 1
         if (verdict := _integrity(path)) != "ok":
             crashes.integrity.append(f"{path.name} at the end: {verdict}")
-    return _report(args, output, crashes, writer, station_db, server_db, leftovers, final_clean, drained,
+    check = _check(output, station_db, server_db, station_id)
+    return _report(args, output, crashes, writer, check, station_db, leftovers, final_clean, drained,
                    subreaper, time.monotonic() - started)  # fmt: skip
 
 
-def _live(station: _Station, writer: _PtyWriter, mix: _ScanMix, rng: random.Random, early: bool, life_s: float) -> None:
-    """Let the station live `life_s` seconds, writing bursts of scans while its scanner is connected.
+class _Moment(Enum):
+    """What a kill's delay counts from."""
 
-    An early kill counts from the start (opening the store, the first pull); the others from the moment
-    the scanner is connected, so that most lives scan.
+    START = "the start"  # opening the store, the first pull
+    PULLED = "its first pull"  # scanning with the whole feed at hand
+    CONNECTED = "connecting"  # scanning, a pull perhaps under way
+
+
+def _live(
+    station: _Station, writer: _PtyWriter, mix: _ScanMix, rng: random.Random, moment: _Moment, life_s: float
+) -> None:
+    """Let the station live until `life_s` after `moment`, writing bursts of scans while its scanner is connected.
+
+    Waiting for the end of a pull is what lets some lives match registered parcels at once: a fill cut
+    short starts again from the beginning, so with kills every few seconds a big feed may never be whole.
     """
     started = time.monotonic()
-    deadline = started + (life_s if early else START_TIMEOUT_S)
+    deadline = started + (life_s if moment is _Moment.START else START_TIMEOUT_S)
+    counting = moment is _Moment.START
     next_burst = 0.0
     while (left := deadline - time.monotonic()) > 0:
         station.read(min(left, 0.02))
         if station.proc.poll() is not None:
             return
+        now = time.monotonic()
+        if not counting and (station.pulled if moment is _Moment.PULLED else station.connected):
+            counting = True
+            deadline = now + life_s
         if not station.connected:
             continue
-        now = time.monotonic()
-        if not early and deadline == started + START_TIMEOUT_S:
-            deadline = now + life_s
         if now >= next_burst:
             for _ in range(rng.randint(1, 20)):
                 writer.add(mix.next())
@@ -627,7 +650,7 @@ class _Check:
         )
 
 
-def _check(output: _Output, station_db: Path, server_db: Path) -> _Check:
+def _check(output: _Output, station_db: Path, server_db: Path, station_id: str) -> _Check:
     check = _Check()
     with _read_only(station_db) as conn:
         scans = dict(conn.execute("SELECT id, outcome FROM scan_log").fetchall())
@@ -637,7 +660,7 @@ def _check(output: _Output, station_db: Path, server_db: Path) -> _Check:
         rows = server.execute(
             "SELECT event_id, sum(result = 'accepted'), sum(result = 'duplicate') FROM events"
             " WHERE station_id = ? GROUP BY event_id",
-            (STATION,),
+            (station_id,),
         ).fetchall()
     server.close()
     accepted = {str(r[0]): int(r[1]) for r in rows}
@@ -673,15 +696,14 @@ def _report(
     output: _Output,
     crashes: _Crashes,
     writer: _PtyWriter,
+    check: _Check,
     station_db: Path,
-    server_db: Path,
     leftovers: list[_Proc],
     final_clean: bool,
     drained: bool,
     subreaper: bool,
     seconds: float,
 ) -> int:
-    check = _check(output, station_db, server_db)
     leftover_mb = sum(p.rss_kb for p in leftovers) / 1024
     print(f"kills             {crashes.kills:>7}   ({crashes.during_fill} cut a fill of the feed short, "
           f"{crashes.with_children} with child processes running; seed {args.seed})")  # fmt: skip

@@ -74,7 +74,7 @@ def test_the_check_finds_what_is_lost_twice_or_unknown(tmp_path: Path) -> None:
         {**changed, "outcome": "matched"},
         {"type": "scan", "scan_id": "never-stored", "outcome": "unknown", "events": ["never-queued"]},
     ]
-    check = _check(output, station_db, server_db)
+    check = _check(output, station_db, server_db, STATION)
     assert check.verdicts_checked == 3
     assert check.verdicts_missing == ["never-stored"]
     assert check.verdicts_other_outcome == [f"{changed['scan_id']}: printed matched, stored unknown"]
