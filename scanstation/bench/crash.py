@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import termios
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -395,11 +396,14 @@ def run(args: argparse.Namespace) -> int:
     from scanstation.bench.common import running_simulator
 
     if not sys.platform.startswith("linux"):
-        print("scanstation bench crash: needs Linux (it reads /proc to find what a killed station left behind)")
+        print(
+            "scanstation bench crash: needs Linux (it reads /proc to find what a killed station left behind)",
+            file=sys.stderr,
+        )
         return 2
     if args.kills < 1 or args.parcels < 0 or args.registered < 0 or args.max_life_s <= 0.1:
         print("scanstation bench crash: --kills must be 1 or more, --parcels and --registered 0 or more, "
-              "--max-life-s more than 0.1")  # fmt: skip
+              "--max-life-s more than 0.1", file=sys.stderr)  # fmt: skip
         return 2
     subreaper = _become_subreaper()
     keep = Path(args.keep) if args.keep else None
@@ -468,6 +472,7 @@ def _bench(
     crashes = _Crashes()
     me = os.getpid()
     life = 0
+    stations: list[_Station] = []
     try:
         # Until the kills are done; a station that ends by itself is counted and replaced (but not for ever).
         while crashes.kills < args.kills and len(crashes.own_exits) <= args.kills:
@@ -476,6 +481,7 @@ def _bench(
             life_s = rng.uniform(0.05, 2.0) if moment is _Moment.START else rng.uniform(0.1, args.max_life_s)
             station = _Station(command, env, folder / f"stderr-{life:03d}.log", output)
             crashes.own.add(station.proc.pid)
+            stations.append(station)
             _live(station, writer, mix, rng, moment, life_s)
             if station.proc.poll() is not None:
                 station.finish()
@@ -505,10 +511,19 @@ def _bench(
                 quiet=quiet,
             )
             _reap_orphans(_processes(), crashes.own)
-        final_clean, drained = _final_run(command, env, folder, slave, station_db, output, crashes)
+        # Scans still in the line from the last kill would be decided after the drain check: the last run starts empty.
+        termios.tcflush(slave, termios.TCIFLUSH)
+        final = _Station(command, env, folder / "stderr-final.log", output)
+        crashes.own.add(final.proc.pid)
+        stations.append(final)
+        final_clean, drained = _final_run(final, station_db)
         leftovers = _leftovers(crashes, simulator_pid, folder, me)
         crashes.tracebacks = sum("Traceback" in p.read_text(errors="replace") for p in folder.glob("stderr-*.log"))
     finally:
+        for station in stations:  # interrupted (Ctrl+C, an error): no station outlives the harness
+            if station.proc.poll() is None:
+                station.proc.kill()
+                station.proc.wait()
         os.close(master)
         os.close(slave)
     for path in (station_db, feed_db):
@@ -557,22 +572,8 @@ def _live(
         writer.flush()
 
 
-def _final_run(
-    command: list[str],
-    env: dict[str, str],
-    folder: Path,
-    slave: int,
-    station_db: Path,
-    output: _Output,
-    crashes: _Crashes,
-) -> tuple[bool, bool]:
+def _final_run(station: _Station, station_db: Path) -> tuple[bool, bool]:
     """A last run nobody kills: it pulls, pushes every event waiting, and stops on SIGTERM. (clean, drained)."""
-    import termios
-
-    # Scans still in the line from the last kill would be decided after the drain check: the last run starts empty.
-    termios.tcflush(slave, termios.TCIFLUSH)
-    station = _Station(command, env, folder / "stderr-final.log", output)
-    crashes.own.add(station.proc.pid)
     deadline = time.monotonic() + FINAL_DRAIN_S
     drained = False
     while time.monotonic() < deadline and station.proc.poll() is None:
