@@ -7,7 +7,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from scanstation.commands.common import EXIT_CONFIG, add_config_option
-from scanstation.config import ConfigError, load_config, resolve_config_path
+from scanstation.config import ConfigError, config_search_paths, load_config
 
 if TYPE_CHECKING:
     from scanstation.gui.startup_error import ShowDialog
@@ -30,7 +30,7 @@ def run(args: argparse.Namespace, *, show_dialog: ShowDialog | None = None) -> i
         print(f"scanstation: configuration error: {exc}", file=sys.stderr)
         from scanstation.gui.startup_error import show_config_error
 
-        show_config_error(exc, resolve_config_path(args.config), show=show_dialog)
+        show_config_error(exc, config_search_paths(args.config), show=show_dialog)
         return EXIT_CONFIG
     from scanstation.gui.app import run_window
 

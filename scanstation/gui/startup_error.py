@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from scanstation.config import ConfigError, GuiConfig
@@ -83,7 +83,7 @@ def show_error(
     return True
 
 
-def config_error_text(exc: ConfigError, looked_at: Path) -> str:
+def config_error_text(exc: ConfigError, looked_at: Sequence[Path]) -> str:
     """What is wrong (every problem the loader named, each with its fix), where the station looked, what to do."""
     return "\n".join(
         (
@@ -94,7 +94,9 @@ def config_error_text(exc: ConfigError, looked_at: Path) -> str:
             qt.QCoreApplication.translate("StartupError", "What is wrong:"),
             str(exc),
             "",
-            qt.QCoreApplication.translate("StartupError", "Where the station looked: %1").replace("%1", str(looked_at)),
+            qt.QCoreApplication.translate("StartupError", "Where the station looked: %1").replace(
+                "%1", ", ".join(map(str, looked_at))
+            ),
             "",
             qt.QCoreApplication.translate(
                 "StartupError",
@@ -105,7 +107,7 @@ def config_error_text(exc: ConfigError, looked_at: Path) -> str:
     )
 
 
-def show_config_error(exc: ConfigError, looked_at: Path, *, show: ShowDialog | None = None) -> bool:
+def show_config_error(exc: ConfigError, looked_at: Sequence[Path], *, show: ShowDialog | None = None) -> bool:
     """The configuration error in a window: `scanstation gui` is started from a menu, where stderr is unseen."""
     title = "scanstation"
     return show_error(title, lambda: config_error_text(exc, looked_at), show=show)

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from scanstation import paths
 from scanstation.commands import gui as gui_command
 from scanstation.config import load_config
 from scanstation.gui import qt
@@ -222,7 +223,7 @@ def test_the_station_shows_and_logs_its_config_warnings(
 # ----- a config that cannot be used: a window, not only stderr --------------------------------------------------
 
 
-def _run_gui_with_bad_config(qtbot: Any, config: Path) -> tuple[int, qt.QMessageBox | None, str]:
+def _run_gui_with_bad_config(qtbot: Any, config: Path | None) -> tuple[int, qt.QMessageBox | None, str]:
     seen: dict[str, Any] = {}
 
     def show(box: qt.QMessageBox) -> None:
@@ -232,7 +233,7 @@ def _run_gui_with_bad_config(qtbot: Any, config: Path) -> tuple[int, qt.QMessage
         qt.QTimer.singleShot(0, box.accept)
         box.exec()
 
-    code = gui_command.run(argparse.Namespace(config=str(config)), show_dialog=show)
+    code = gui_command.run(argparse.Namespace(config=str(config) if config else None), show_dialog=show)
     return code, seen.get("box"), str(seen.get("text", ""))
 
 
@@ -259,7 +260,19 @@ def test_a_missing_config_says_where_it_looked(qtbot: Any, tmp_path: Path) -> No
     code, _box, text = _run_gui_with_bad_config(qtbot, missing)
     assert code == 2
     assert f"{missing} does not exist" in text
-    assert f"Где станция искала: {missing}" in text
+    assert f"Где станция искала: {missing}\n" in text
+
+
+def test_with_no_config_anywhere_it_names_the_user_and_the_system_locations(
+    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As the menu entry starts it: no --config, no SCANSTATION_CONFIG.
+    monkeypatch.delenv("SCANSTATION_CONFIG", raising=False)
+    monkeypatch.setenv("SCANSTATION_HOME", str(tmp_path / "home"))
+    user, system = paths.config_search_paths()
+    code, _box, text = _run_gui_with_bad_config(qtbot, None)
+    assert code == 2
+    assert f"Где станция искала: {user}, {system}\n" in text
 
 
 @pytest.mark.parametrize(
