@@ -74,6 +74,7 @@ RETRY_MAX_S: Final = 5.0
 # Far more than a shift of scans at one every two seconds; past it the oldest are still in the journal.
 MAX_KEPT: Final = 100_000
 
+_BROKEN_SCHEMA_WORDS: Final = ("no such table", "no such column", "syntax error")
 _DISK_FULL_WORDS: Final = ("database or disk is full", "no space left", "disk full", "could not extend file")
 
 
@@ -86,8 +87,14 @@ def is_disk_full(exc: BaseException) -> bool:
 
 
 def _refused_for_now(exc: BaseException) -> bool:
-    """A write the database may take later (disk full, I/O error, locked, server gone), not a bad scan."""
-    if isinstance(exc, OperationalError | OSError):
+    """A write the database may take later (disk full, I/O error, locked, server gone), not a bad scan.
+
+    SQLite reports a broken schema ("no such table") as an OperationalError too; waiting does not mend
+    that, so such a scan is journalled as not recorded rather than kept.
+    """
+    if isinstance(exc, OperationalError):
+        return not any(words in str(exc.orig) for words in _BROKEN_SCHEMA_WORDS)
+    if isinstance(exc, OSError):
         return True
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
 

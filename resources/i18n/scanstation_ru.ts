@@ -436,6 +436,14 @@
         <translation>НЕ ЗАПИСАНО</translation>
     </message>
     <message>
+        <source>NOT RECORDED YET</source>
+        <translation>ЕЩЁ НЕ ЗАПИСАНО</translation>
+    </message>
+    <message>
+        <source>put the box aside, do not scan it again: it is recorded once the disk takes writes</source>
+        <translation>отложите коробку, не сканируйте снова: скан запишется, как только диск примет запись</translation>
+    </message>
+    <message>
         <source>scan again; if it repeats, call a supervisor</source>
         <translation>сканируйте ещё раз; если повторится, позовите старшего</translation>
     </message>

@@ -11,7 +11,7 @@ from scanstation.gui import qt
 from scanstation.receiving import Receiver, UndoResult
 from scanstation.scan import Scan
 from scanstation.store.operators import OperatorInfo
-from scanstation.worker import ReceivingWorker
+from scanstation.worker import ReceivingWorker, ScanKeptError
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,8 @@ class Bridge(qt.QObject):
 
     verdict = qt.Signal(object)  # Verdict, already committed
     undo_result = qt.Signal(object)  # UndoResult
-    failed = qt.Signal(object, str)  # Scan, message: not recorded yet: kept in memory and retried, or journalled
+    failed = qt.Signal(object, str)  # Scan, message: NOT recorded (journalled), a supervisor replays it
+    kept = qt.Signal(object, str)  # Scan, problem: not recorded yet, kept in memory and recorded once it can be
     login_result = qt.Signal(str, bool, str)  # name, ok, display name (ok) or error message
     scanner_status = qt.Signal(object)  # ScannerStatus
     sync_status = qt.Signal(object)  # SyncStatus
@@ -100,7 +101,10 @@ class GuiReceiving:
 
     def scan_failed(self, scan: Scan, exc: Exception) -> None:
         """The worker could not record a scan (kept in memory and retried, or journalled): tell the clerk."""
-        self._bridge.failed.emit(scan, _words(exc))
+        if isinstance(exc, ScanKeptError):
+            self._bridge.kept.emit(scan, _words(RuntimeError(exc.problem)))
+        else:
+            self._bridge.failed.emit(scan, _words(exc))
 
     @property
     def operator(self) -> str | None:

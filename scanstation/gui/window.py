@@ -18,6 +18,7 @@ from scanstation.gui.texts import (
     banner_error,
     banner_for,
     banner_idle,
+    banner_kept,
     banner_undone,
     local_time,
     outcome_word,
@@ -319,6 +320,7 @@ class StationWindow(qt.QMainWindow):
         b.verdict.connect(self._on_verdict)
         b.undo_result.connect(self._on_undo_result)
         b.failed.connect(self._on_failed)
+        b.kept.connect(self._on_kept)
         b.login_result.connect(self._on_login_result)
         b.scanner_status.connect(self._on_scanner_status)
         b.sync_status.connect(self._on_sync_status)
@@ -509,6 +511,10 @@ class StationWindow(qt.QMainWindow):
 
     def _on_failed(self, scan: Scan, message: str) -> None:
         self._show(lambda: banner_error(scan.raw, message), feedback="invalid", payload=scan)
+
+    def _on_kept(self, scan: Scan, problem: str) -> None:
+        # Not "scan again": the read is kept and will be recorded; a second scan would be a duplicate later.
+        self._show(lambda: banner_kept(scan.raw, problem), feedback="invalid", payload=scan)
 
     def _show(self, source: Callable[[], BannerText], feedback: str | None, payload: object = None) -> None:
         """Show a banner; feedback names the sound, which becomes a flash where sound is unavailable."""

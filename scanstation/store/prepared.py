@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.sql.expression import Insert, Select
@@ -73,6 +74,8 @@ class Prepared:
         try:
             cursor.execute(self.sql, self._bind(params or {}))
             return int(cursor.rowcount)
+        except self._dialect.loaded_dbapi.Error as exc:
+            raise self._wrapped(exc, params) from exc
         finally:
             cursor.close()
 
@@ -83,6 +86,8 @@ class Prepared:
         try:
             params: Any = [self._bind(row) for row in rows]
             cursor.executemany(self.sql, params)
+        except self._dialect.loaded_dbapi.Error as exc:
+            raise self._wrapped(exc, None) from exc
         finally:
             cursor.close()
 
@@ -99,6 +104,8 @@ class Prepared:
                 procs = self._result_procs = tuple(
                     t.result_processor(self._dialect, code) for t, code in zip(self._result_types, codes, strict=True)
                 )
+        except self._dialect.loaded_dbapi.Error as exc:
+            raise self._wrapped(exc, params) from exc
         finally:
             cursor.close()
         return [
@@ -108,6 +115,17 @@ class Prepared:
             }
             for row in raw
         ]
+
+    def _wrapped(self, exc: Exception, params: Mapping[str, Any] | None) -> StatementError:
+        """The driver's error as SQLAlchemy would raise it (OperationalError, IntegrityError, ...).
+
+        Callers tell a passing database state (disk full, locked: OperationalError) from a bad request by
+        SQLAlchemy's classes, whichever path ran the statement.
+        """
+        error_class = self._dialect.loaded_dbapi.Error
+        return DBAPIError.instance(
+            self.sql, dict(params or {}), exc, error_class, hide_parameters=True, dialect=self._dialect
+        )
 
     def first(self, conn: Connection, params: Mapping[str, Any] | None = None) -> Row | None:
         rows = self.all(conn, params)

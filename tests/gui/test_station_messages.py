@@ -143,6 +143,11 @@ def test_a_full_disk_under_the_station_is_a_bar_in_words_until_the_scans_are_rec
                 with qtbot.waitSignal(w.banner_shown, timeout=10_000):
                     station.receiving.submit(Scan(raw, "dock-1"))
             qtbot.waitUntil(lambda: "2 waiting" in w.problem(), timeout=10_000)
+            # A kept read is not "scan again": a second scan would be a duplicate once it is recorded.
+            assert (w.banner.word.text(), w.banner.action.text()) == (
+                "NOT RECORDED YET",
+                "put the box aside, do not scan it again: it is recorded once the disk takes writes",
+            )
             assert w.problem() == (
                 "Disk full: scans are not written to disk, 2 waiting in memory. "
                 "Free some space or call the administrator."
