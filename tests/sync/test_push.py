@@ -67,7 +67,8 @@ FAULTS: dict[str, dict[str, Any]] = {
 def test_every_event_arrives_exactly_once_whatever_the_network_does(
     fault: str, engine: Engine, devserver: DevServer, proxy: FaultProxy, make_config: MakeConfig
 ) -> None:
-    config = make_config(proxy.url + BASE, read_timeout_s=1.0)
+    # backoff_max_s above the proxy's Retry-After: 1, which a shorter cap would cut back to it.
+    config = make_config(proxy.url + BASE, read_timeout_s=1.0, backoff_max_s=2.0)
     _pull(engine, config)
     numbers = [number for _rid, number in live_numbers(engine)]
     receiver = Receiver(engine, station_id=STATION, undo_window_s=0)
