@@ -6,6 +6,7 @@ import hmac
 import ipaddress
 import logging
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -297,6 +298,14 @@ class DevHTTPServer(ThreadingHTTPServer):
         family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.address_family = family
         super().__init__(address, _Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away mid-answer (a killed station) is normal here: one line, no traceback."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, ConnectionResetError | BrokenPipeError | ConnectionAbortedError):
+            log.info("client %s went away mid-request (%s)", client_address, type(exc).__name__)
+            return
+        super().handle_error(request, client_address)
 
     def track(self, sock: socket.socket, *, add: bool) -> None:
         with self._cond:
