@@ -91,21 +91,28 @@ AWAITING = "awaiting"
 AT_WAREHOUSE = "at_warehouse"
 
 
+# The contract limits none of the feed's strings, so the feed's columns are text of any length: a
+# customer's 300-character name must not stop the feed (revision 0003). The station's own columns that
+# hold a registration id are text on PostgreSQL too; SQLite enforces no declared length, so its files
+# keep the VARCHAR they were made with and need no rewrite.
+FEED_ID = Text().with_variant(String(64), "sqlite")
+
+
 class Registration(FeedBase):
     """A parcel as the central server's feed gave it (one row per registered tracking number)."""
 
     __tablename__ = "registrations"
 
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
     tracking_typed: Mapped[str] = mapped_column(Text, default="")  # exactly what the customer typed
-    tracking_number: Mapped[str | None] = mapped_column(String(64))  # normalised, for display and events
-    order_number: Mapped[str] = mapped_column(String(128), default="")
-    store: Mapped[str] = mapped_column(String(128), default="")
-    customer_id: Mapped[str] = mapped_column(String(64), default="")
-    customer_suite: Mapped[str] = mapped_column(String(64), default="")
-    customer_name: Mapped[str] = mapped_column(String(256), default="")
+    tracking_number: Mapped[str | None] = mapped_column(Text)  # normalised, for display and events
+    order_number: Mapped[str] = mapped_column(Text, default="")
+    store: Mapped[str] = mapped_column(Text, default="")
+    customer_id: Mapped[str] = mapped_column(Text, default="")
+    customer_suite: Mapped[str] = mapped_column(Text, default="")
+    customer_name: Mapped[str] = mapped_column(Text, default="")
     services: Mapped[str] = mapped_column(Text, default="")  # space-separated codes, in feed order
-    status: Mapped[str] = mapped_column(String(32), default=AWAITING)
+    status: Mapped[str] = mapped_column(Text, default=AWAITING)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -117,9 +124,9 @@ class RegistrationKey(FeedBase):
 
     __tablename__ = "registration_keys"
 
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
     registration_id: Mapped[str] = mapped_column(
-        String(64), ForeignKey("registrations.id", ondelete="CASCADE"), primary_key=True
+        Text, ForeignKey("registrations.id", ondelete="CASCADE"), primary_key=True
     )
 
     # SQLite: the primary key is the table (no rowid b-tree beside it): one b-tree less to write per key.
@@ -143,7 +150,7 @@ class Receipt(Base):
 
     __tablename__ = "receipts"
 
-    registration_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    registration_id: Mapped[str] = mapped_column(FEED_ID, primary_key=True)
     scan_id: Mapped[str] = mapped_column(String(36), unique=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     received_by: Mapped[str] = mapped_column(String(128))
@@ -167,7 +174,7 @@ class ScanLog(Base):
     operator: Mapped[str] = mapped_column(String(128))
     typed: Mapped[bool] = mapped_column(Boolean, default=False)
     outcome: Mapped[str] = mapped_column(String(16))
-    registration_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    registration_id: Mapped[str | None] = mapped_column(FEED_ID, index=True)
     unknown_id: Mapped[str | None] = mapped_column(String(36))
     note: Mapped[str | None] = mapped_column(Text)
     latency_ms: Mapped[float | None] = mapped_column(Float)
@@ -190,7 +197,7 @@ class UnknownParcel(Base):
     station_id: Mapped[str] = mapped_column(String(128))
     operator: Mapped[str] = mapped_column(String(128))
     resolution: Mapped[str | None] = mapped_column(String(32), index=True)  # None while open
-    resolved_registration_id: Mapped[str | None] = mapped_column(String(64))
+    resolved_registration_id: Mapped[str | None] = mapped_column(FEED_ID)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_by: Mapped[str | None] = mapped_column(String(128))
     note: Mapped[str | None] = mapped_column(Text)
@@ -213,7 +220,7 @@ class ReviewItem(Base):
     __tablename__ = "review_items"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    kind: Mapped[str] = mapped_column(String(32))  # ambiguous | not_expected | rejected_event
+    kind: Mapped[str] = mapped_column(String(32))  # ambiguous | not_expected | rejected_event | refused_registration
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     scan_id: Mapped[str | None] = mapped_column(String(36))
     event_id: Mapped[str | None] = mapped_column(String(36))

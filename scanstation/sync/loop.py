@@ -75,6 +75,7 @@ class SyncStatus:
     clock_offset_s: float | None = None  # server minus station, rounded to 0.1 s
     last_error: str | None = None
     contract_errors: int = 0  # answers set aside because they broke the contract
+    registrations_set_aside: int = 0  # feed records the database refused, each a review item
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,6 +366,10 @@ class SyncLoop:
             self._catch_up = True
             return self._local_failure("pulling", err, report, self._pull_backoff)
         report.pull = result
+        if result.set_aside:
+            with self._lock:
+                set_aside = self._status.registrations_set_aside + result.set_aside
+            self._set(registrations_set_aside=set_aside)
         if result.completed:
             now = utcnow()
             try:
@@ -376,11 +381,12 @@ class SyncLoop:
             self._set(state=ONLINE, last_pull_at=now, last_error=None)
         self._pull_backoff.success()
         log.info(
-            "pulled %d registrations in %d pages (%d new, %d changed)%s",
+            "pulled %d registrations in %d pages (%d new, %d changed%s)%s",
             result.items,
             result.pages,
             result.inserted,
             result.updated,
+            f", {result.set_aside} refused by the database and set aside for review" if result.set_aside else "",
             " after the server dropped the cursor" if result.restarted else "",
         )
         return None

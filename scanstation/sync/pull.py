@@ -17,19 +17,25 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Final, cast
 
 import msgspec
-from sqlalchemy import ARRAY, Select, String, Table, any_, bindparam, create_mock_engine, func, select
+from sqlalchemy import ARRAY, Select, String, Table, any_, bindparam, create_mock_engine, func, insert, select
 from sqlalchemy.engine import Connection, Dialect, Engine
+from sqlalchemy.exc import DBAPIError
 
+from scanstation.scan import utcnow
 from scanstation.store.engine import feed_engine, feed_fill, write_transaction
-from scanstation.store.models import AWAITING, FeedState, Registration, RegistrationKey
+from scanstation.store.models import AWAITING, FeedState, Registration, RegistrationKey, ReviewItem
 from scanstation.store.prepared import Prepared
 from scanstation.store.registrations import (
     REGISTRATION_COLUMNS,
     RegistrationRecord,
+    UpsertResult,
+    refused_values,
     registration_values,
+    storable,
     upsert_registrations,
 )
 from scanstation.store.state import get_state, set_state
@@ -41,9 +47,11 @@ __all__ = [
     "CURSOR_KEY",
     "DEFAULT_BATCH_ROWS",
     "PARSE_WORKERS",
+    "REFUSED_REGISTRATION",
     "ParsingProcesses",
     "PullResult",
     "Puller",
+    "RefusedRecord",
     "Resolver",
     "die_with_parent",
     "to_record",
@@ -52,6 +60,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 CURSOR_KEY: Final = "feed_cursor"
+REFUSED_REGISTRATION: Final = "refused_registration"  # the review item's kind
 # Most rows per write transaction. A scan never waits for the feed's writes (store.engine.feed_engine),
 # so a transaction can take many pages: with 1M registrations, 50k-row commits write a third of the index
 # pages that 5k-row commits do (plain sqlite3: ~35 s against ~80 s for the same million rows).
@@ -69,6 +78,7 @@ SWITCH_INTERVAL_S: Final = 0.001
 
 _reg = cast(Table, Registration.__table__)
 _keys = cast(Table, RegistrationKey.__table__)
+_review = cast(Table, ReviewItem.__table__)
 _REG_COLUMNS: Final = REGISTRATION_COLUMNS
 
 
@@ -100,12 +110,26 @@ class PullResult:
     completed: bool = False  # reached a page with has_more = false
     resolved: list[object] = field(default_factory=list)
     longest_write_ms: float = 0.0  # a write transaction from BEGIN to the end of its commit
+    set_aside: int = 0  # records the database refused: each is a review item, the rest of its page is stored
+
+
+@dataclass(frozen=True, slots=True)
+class RefusedRecord:
+    """A feed record the database would not store, kept for a supervisor's review."""
+
+    id: str
+    updated_at: str
+    reason: str
+
+    def review_row(self, now: datetime) -> dict[str, Any]:
+        detail = {"registration_id": self.id[:200], "updated_at": self.updated_at, "reason": self.reason}
+        return {"kind": REFUSED_REGISTRATION, "created_at": now, "detail": json.dumps(detail, ensure_ascii=False)}
 
 
 def to_record(item: ParcelItem) -> RegistrationRecord:
     """A contract-checked feed item as the store's record (decode_page guarantees the live fields)."""
     if item.deleted:
-        return RegistrationRecord(id=item.id, updated_at=item.updated_at, deleted=True)
+        return RegistrationRecord(id=storable(item.id), updated_at=item.updated_at, deleted=True)
     customer = item.customer
     assert not isinstance(customer, msgspec.UnsetType)
     assert not isinstance(item.tracking_number, msgspec.UnsetType)
@@ -114,7 +138,7 @@ def to_record(item: ParcelItem) -> RegistrationRecord:
     assert not isinstance(item.services, msgspec.UnsetType)
     assert not isinstance(item.status, msgspec.UnsetType)
     return RegistrationRecord(
-        id=item.id,
+        id=storable(item.id),
         updated_at=item.updated_at,
         deleted=False,
         tracking_typed=item.tracking_number,
@@ -351,7 +375,7 @@ def prepare_page(body: bytes, limit: int, drivername: str) -> _PreparedPage:
     key_counts: list[int] = []
     all_keys: list[str] = []
     for item in page.items:
-        ids.append(item.id)
+        ids.append(storable(item.id))  # as its row stores it
         if item.deleted:
             statuses.append("")
             key_counts.append(0)
@@ -433,8 +457,8 @@ class _Prefetch:
             try:
                 body = self._fetch(cursor)
                 head = _head_decoder.decode(body)
-            except (msgspec.DecodeError, msgspec.ValidationError):
-                # The full check reports what is wrong with this page; nothing after it is fetched.
+            except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+                # The full check reports what is wrong with this page (in words); nothing after it is fetched.
                 self._put(_Done(functools.partial(self._prepare, body)))
                 break
             except BaseException as err:  # handed to the consumer, which raises it on its own thread
@@ -519,6 +543,7 @@ class Puller:
         self._workers = max(0, parse_workers)
         self._workers_after = max(0, workers_after_items)
         self._items_asked = 0  # by the prefetch thread, which alone calls _worker
+        self._refused: list[RefusedRecord] = []  # by the transaction being written, reviewed after its commit
         self._executor: ParsingProcesses | None = None
         self._prepare_body = functools.partial(prepare_page, limit=page_limit, drivername=engine.url.drivername)
 
@@ -594,6 +619,7 @@ class Puller:
         while not done:
             awaiting: list[str] = []
             failure: BaseException | None = None
+            self._refused = []  # a transaction rolled back set nothing aside: its pages come again
             started = time.perf_counter()
             with write_transaction(conn):
                 if conn.dialect.name == "postgresql":
@@ -623,6 +649,9 @@ class Puller:
                     if rows >= self._batch_rows or not prefetch.ready():
                         break
             result.longest_write_ms = max(result.longest_write_ms, (time.perf_counter() - started) * 1000)
+            if self._refused:
+                refused, self._refused = self._refused, []
+                self._set_aside(refused, result)
             if awaiting and self._resolver is not None:
                 verdicts = list(self._resolver(awaiting))
                 if verdicts:
@@ -645,6 +674,51 @@ class Puller:
         return self._executor
 
     def _write_page(self, conn: Connection, page: _PreparedPage, result: PullResult) -> list[str]:
+        """Write a page whole; when the database refuses a record, the page again record by record.
+
+        A record refused on its own is set aside (for review once the transaction commits) and the rest
+        of the page is stored: one customer's odd name must never keep every registration after it away.
+        """
+        counts = (result.inserted, result.updated, result.stale)
+        try:
+            with conn.begin_nested():
+                return self._write_whole_page(conn, page, result)
+        except Exception as err:
+            if not refused_values(err):
+                raise
+            result.inserted, result.updated, result.stale = counts
+        awaiting: list[str] = []
+        for record in page.records(range(len(page.ids))):
+            try:
+                with conn.begin_nested():
+                    upserted = upsert_registrations(conn, [record])
+            except Exception as err:
+                if not refused_values(err):
+                    raise
+                self._refused.append(RefusedRecord(record.id, record.updated_at.isoformat(), _refusal(err)))
+                continue
+            self._count(upserted, result)
+            awaiting.extend(upserted.live_awaiting_ids)
+        return awaiting
+
+    @staticmethod
+    def _count(upserted: UpsertResult, result: PullResult) -> None:
+        result.inserted += upserted.inserted
+        result.updated += upserted.updated
+        result.stale += upserted.skipped_stale
+
+    def _set_aside(self, refused: list[RefusedRecord], result: PullResult) -> None:
+        """Review items for the records the database refused (in the station's own tables, after the feed's commit)."""
+        result.set_aside += len(refused)
+        for record in refused:
+            log.warning(
+                "registration %s set aside for review, the database refused it: %s", record.id[:80], record.reason
+            )
+        now = utcnow()
+        with write_transaction(self._engine) as conn:
+            conn.execute(insert(_review), [record.review_row(now) for record in refused])
+
+    def _write_whole_page(self, conn: Connection, page: _PreparedPage, result: PullResult) -> list[str]:
         """New live registrations by the fast path; everything else through the store's upsert."""
         ids = page.ids
         if not ids:
@@ -681,8 +755,13 @@ class Puller:
             result.inserted += len(fresh_values) // _NCOLS
         if others:
             upserted = upsert_registrations(conn, page.records(others))
-            result.inserted += upserted.inserted
-            result.updated += upserted.updated
-            result.stale += upserted.skipped_stale
+            self._count(upserted, result)
             awaiting.extend(upserted.live_awaiting_ids)
         return awaiting
+
+
+def _refusal(err: BaseException) -> str:
+    """Why the database refused a record, in its own words (the first line; no statement, no values)."""
+    orig = err.orig if isinstance(err, DBAPIError) else err
+    first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+    return redact(first)[:300]

@@ -11,7 +11,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import MetaData, func, inspect, select, text
+from sqlalchemy import MetaData, func, inspect, select, text, update
 from sqlalchemy.engine import Engine
 
 from scanstation.receiving import Receiver, parcel_status
@@ -396,3 +396,20 @@ def test_backup_failure_stops_the_migration(tmp_path: Path) -> None:
 def test_postgres_stations_starting_at_once_migrate_once(pg_db_url: str) -> None:
     # Without the migration lock the racing CREATE TABLEs block each other: fail in seconds, not hang.
     _start_at_once(pg_db_url + quote(" -clock_timeout=20s"), 3, patience_s=60)
+
+
+def test_0003_widens_the_feed_columns_of_a_postgres_database_and_keeps_its_rows(pg_engine: Engine) -> None:
+    with write_transaction(pg_engine) as conn:
+        command.downgrade(alembic_config(conn), "0002")
+    with write_transaction(pg_engine) as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO registrations (id, tracking_typed, order_number, store, customer_id, customer_suite,"
+            " customer_name, services, status, deleted, updated_at) VALUES"
+            " ('p_1', 'TBA1', '', 'amazon.com', 'c_1', 'UN-1', 'Иван', '', 'awaiting', false, now())"
+        )
+    upgrade(pg_engine)
+    long_name = "Иван " * 60  # 300 characters: varchar(256) refused it before 0003
+    with write_transaction(pg_engine) as conn:
+        conn.execute(update(Registration).values(customer_name=long_name, id="p_" + "1" * 98))
+    with pg_engine.connect() as conn:
+        assert conn.execute(select(Registration.id, Registration.customer_name)).all() == [("p_" + "1" * 98, long_name)]
