@@ -181,6 +181,12 @@ class SyncLoop:
         with self._lock:
             return self._status
 
+    @property
+    def running(self) -> bool:
+        """Whether the loop's thread is alive (started and not stopped)."""
+        thread = self._thread
+        return thread is not None and thread.is_alive()
+
     def start(self) -> None:
         if self._thread is not None:
             raise RuntimeError("the sync loop is already running")

@@ -81,10 +81,10 @@ def test_the_loop_outlives_a_full_disk_and_pushes_what_waited_once_space_is_free
     loop.start()
     try:
         assert disk_full_seen.wait(30), statuses
-        assert loop._thread is not None and loop._thread.is_alive()
+        assert loop.running
         # Several cycles failed on the full disk, and the loop is still trying: the thread is alive.
         wait_until(lambda: sum("again" in r.getMessage() for r in caplog.records) >= 3, what="retries on the disk")
-        assert loop._thread is not None and loop._thread.is_alive()
+        assert loop.running
         told = [r for r in caplog.records if r.levelno >= logging.ERROR]
         assert len(told) == 1, [r.getMessage() for r in told]  # once, with what it was doing
         assert DISK_FULL in told[0].getMessage()
