@@ -332,8 +332,8 @@ class SyncLoop:
             return
         try:
             self._notify(self._resolver(None))
-        except Exception:
-            log.exception("checking open unknown parcels against the registrations failed")
+        except Exception as err:  # tried again next cycle; told (once) like any station-side failure
+            self._local_failure("checking open unknown parcels", err, CycleReport(), self._cycle_backoff)
             return
         self._catch_up = False
 
