@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import logging
 import os
 import queue
@@ -18,6 +17,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from scanstation.receiving import Receiver, UndoResult, Verdict, storable_text
 from scanstation.scan import Scan, rfc3339, utcnow
+from scanstation.store.errors import is_busy, is_disk_full
 
 log = logging.getLogger(__name__)
 
@@ -75,15 +75,6 @@ RETRY_MAX_S: Final = 5.0
 MAX_KEPT: Final = 100_000
 
 _BROKEN_SCHEMA_WORDS: Final = ("no such table", "no such column", "syntax error")
-_DISK_FULL_WORDS: Final = ("database or disk is full", "no space left", "disk full", "could not extend file")
-
-
-def is_disk_full(exc: BaseException) -> bool:
-    """Whether a failed write means the disk (or the database's quota) is full."""
-    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return True
-    text = str(exc).lower()
-    return any(words in text for words in _DISK_FULL_WORDS)
 
 
 def _refused_for_now(exc: BaseException) -> bool:
@@ -106,7 +97,7 @@ def _problem_words(exc: BaseException) -> str:
             "free space on the station's disk or call an administrator"
         )
     text = str(exc).lower()
-    if "locked" in text or "busy" in text:
+    if is_busy(exc):
         return "the database is busy (another program holds it): scans are kept in memory and retried"
     if "readonly" in text or "read-only" in text:
         return (

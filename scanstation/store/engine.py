@@ -132,6 +132,9 @@ def create_engine_for(url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, echo:
             raise StoreError("an in-memory SQLite database keeps nothing: give the station a file (sqlite:///path)")
         try:
             private_dir(path.parent)
+        except OSError as err:
+            raise StoreError(f"cannot create the database directory {path.parent}: {err.strerror}") from None
+        try:
             for db_file in (path, feed_path(path)):
                 # Owner-only before SQLite first opens them: their -wal and -shm files take the same mode.
                 private_file(db_file)

@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-import errno
 import logging
 import math
 import random
-import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Final
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
 
 from scanstation.config import Config
 from scanstation.scan import rfc3339, utcnow
 from scanstation.store.engine import write_transaction
+from scanstation.store.errors import is_busy, is_disk_full
 from scanstation.store.state import get_state, set_state
 from scanstation.sync.client import (
     CentralClient,
@@ -511,41 +509,15 @@ class SyncLoop:
                 log.exception("a status listener failed")
 
 
-_DISK_FULL_WORDS: Final = ("database or disk is full", "no space left", "disk full", "could not extend file")
 DISK_FULL: Final = "the disk is full: sync paused, retrying; free space on the station's disk"
 DATABASE_BUSY: Final = "the database is busy (another program holds it): sync paused, retrying"
 
 
-def _causes(err: BaseException) -> Iterator[BaseException]:
-    """The error, what it wraps (SQLAlchemy's DBAPI error), and what caused it."""
-    seen: set[int] = set()
-    pending: list[BaseException | None] = [err]
-    while pending:
-        current = pending.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        if isinstance(current, DBAPIError):
-            orig = current.orig
-            pending.append(orig if isinstance(orig, BaseException) else None)
-        pending += [current.__cause__, current.__context__]
-
-
-def _disk_full(err: BaseException) -> bool:
-    if isinstance(err, OSError) and err.errno in (errno.ENOSPC, errno.EDQUOT):
-        return True
-    # SQLite's fixed text for SQLITE_FULL; PostgreSQL's for SQLSTATE 53100 ("could not extend file").
-    text = str(err).lower()
-    return any(words in text for words in _DISK_FULL_WORDS)
-
-
 def local_failure_words(doing: str, err: BaseException) -> str:
     """What a failure on the station's side means, in the words a status shows."""
-    causes = list(_causes(err))
-    if any(_disk_full(cause) for cause in causes):
+    if is_disk_full(err):
         return DISK_FULL
-    if any(isinstance(cause, sqlite3.OperationalError) and "locked" in str(cause) for cause in causes):
+    if is_busy(err):
         return DATABASE_BUSY
     return redact(f"{doing} failed on the station: {type(err).__name__}: {err}")[:500]
 

@@ -196,12 +196,9 @@ def test_json_nested_past_any_depth_is_a_contract_error_in_words(
 
 
 # The puller reads a page's head (cursor, has_more) with its own decoder before the contract check.
-_PULL_HEAD_RECURSES = pytest.mark.xfail(
-    strict=True, reason="pull.py's prefetcher must pass RecursionError of its head decoder on to the full check"
-)
 
 
-@pytest.mark.parametrize("endpoint", [HEALTH, pytest.param(PARCELS, marks=_PULL_HEAD_RECURSES), EVENTS])
+@pytest.mark.parametrize("endpoint", [HEALTH, PARCELS, EVENTS])
 def test_the_loop_sets_a_deeply_nested_answer_aside_without_a_traceback(
     endpoint: str,
     engine: Engine,
