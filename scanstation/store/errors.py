@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import sqlite3
 from collections.abc import Iterator
 from typing import Final
 
@@ -42,5 +43,8 @@ def is_disk_full(err: BaseException) -> bool:
 
 
 def is_busy(err: BaseException) -> bool:
-    """Whether a failed write means another connection holds the database's lock."""
-    return any(any(words in str(cause).lower() for words in _BUSY_WORDS) for cause in causes(err))
+    """Whether a failed write means another connection holds the database's lock (the driver says so)."""
+    return any(
+        isinstance(cause, sqlite3.OperationalError | DBAPIError) and any(w in str(cause).lower() for w in _BUSY_WORDS)
+        for cause in causes(err)
+    )
