@@ -233,3 +233,43 @@ def remove_station_files(station_db: Path) -> None:
     for base in (station_db, feed_path(station_db)):
         for suffix in ("", "-wal", "-shm", "-journal", "-fill.lock"):
             Path(f"{base}{suffix}").unlink(missing_ok=True)
+
+
+def write_pty_station_config(
+    folder: Path,
+    *,
+    station_id: str,
+    server_url: str,
+    port: str,
+    operator: str = "conveyor",
+    scanner: str = "pty1",
+) -> Path:
+    """`folder/station.toml` for a headless station on one pty scanner, quick to sync and undo-free."""
+    path = folder / "station.toml"
+    # json.dumps: a TOML basic string, escaped as JSON escapes it.
+    path.write_text(
+        f"""[station]
+id = {json.dumps(station_id)}
+operator = {json.dumps(operator)}
+[database]
+url = {json.dumps(f"sqlite:///{folder / 'station.db'}")}
+[server]
+url = {json.dumps(server_url)}
+pull_interval_s = 1
+push_interval_s = 0.2
+backoff_initial_s = 0.1
+backoff_max_s = 1
+[receiving]
+undo_window_s = 0
+[logging]
+file = false
+[[scanners]]
+name = {json.dumps(scanner)}
+type = "serial"
+port = {json.dumps(port)}
+baudrate = 115200
+terminator = "CR"
+""",
+        encoding="utf-8",
+    )
+    return path

@@ -22,7 +22,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from scanstation.bench.common import add_json_option, emit_json, machine_info, progress
+from scanstation.bench.common import add_json_option, emit_json, machine_info, progress, write_pty_station_config
 
 TOKEN = "bench-crash-token-41d2"
 STATION = "bench-crash"  # and a suffix of its own each run: a kept --server-db holds earlier runs' events
@@ -343,37 +343,6 @@ def _outbox_waiting(station_db: Path) -> int:
         return -1  # not readable yet
 
 
-def _config(folder: Path, station_id: str, server_url: str, port: str) -> Path:
-    path = folder / "station.toml"
-    # json.dumps: a TOML basic string, escaped as JSON escapes it.
-    path.write_text(
-        f"""[station]
-id = "{station_id}"
-operator = "crash"
-[database]
-url = {json.dumps(f"sqlite:///{folder / 'station.db'}")}
-[server]
-url = {json.dumps(server_url)}
-pull_interval_s = 1
-push_interval_s = 0.2
-backoff_initial_s = 0.1
-backoff_max_s = 1
-[receiving]
-undo_window_s = 0
-[logging]
-file = false
-[[scanners]]
-name = "crash-pty"
-type = "serial"
-port = {json.dumps(port)}
-baudrate = 115200
-terminator = "CR"
-""",
-        encoding="utf-8",
-    )
-    return path
-
-
 # ---------------------------------------------------------------------------------------- the run
 
 
@@ -465,7 +434,9 @@ def _bench(
     master, slave = os.openpty()
     writer = _PtyWriter(master)
     station_id = f"{STATION}-{secrets.token_hex(3)}"
-    config = _config(folder, station_id, url, os.ttyname(slave))
+    config = write_pty_station_config(
+        folder, station_id=station_id, server_url=url, port=os.ttyname(slave), operator="crash", scanner="crash-pty"
+    )
     command = [sys.executable, "-m", "scanstation", "headless", "--config", str(config)]
     env = {**os.environ, "SCANSTATION_SERVER_TOKEN": TOKEN, "SCANSTATION_HOME": str(folder / "home")}
     output = _Output()

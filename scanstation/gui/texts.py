@@ -215,12 +215,13 @@ def banner_undone(number: str, message: str) -> BannerText:
     return BannerText("undone", word, number, action, (message,) if message else ())
 
 
-def banner_kept(raw: str, problem: str) -> BannerText:
+def banner_kept(raw: str) -> BannerText:
     word = QCoreApplication.translate("Verdict", "NOT RECORDED YET")
     action = QCoreApplication.translate(
         "Verdict", "put the box aside, do not scan it again: it is recorded once the disk takes writes"
     )
-    return BannerText("error", word, "", action, (raw.strip()[:40], problem))
+    # The problem itself is the bar above, in the screen's language; the banner names the read.
+    return BannerText("error", word, "", action, (raw.strip()[:40],))
 
 
 def banner_error(raw: str, message: str) -> BannerText:

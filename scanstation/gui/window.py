@@ -45,6 +45,18 @@ COUNTED = (
 )
 
 
+def _bar(name: str, points: float, style: str) -> qt.QLabel:
+    """A full-width bar of plain text in words, hidden until there is something to say."""
+    bar = plain_label()
+    bar.setObjectName(name)
+    bar.setFont(_font(points, bold=True))
+    bar.setWordWrap(True)
+    bar.setStyleSheet(style)
+    bar.setSizePolicy(qt.QSizePolicy.Policy.Ignored, qt.QSizePolicy.Policy.Minimum)
+    bar.setVisible(False)
+    return bar
+
+
 def _font(points: float, bold: bool = False) -> qt.QFont:
     font = qt.QFont()
     font.setPointSizeF(points)
@@ -143,22 +155,14 @@ class StationWindow(qt.QMainWindow):
         outer.setSpacing(10)
 
         # Recording trouble (a full disk) comes first and in the loudest colours: scans are not on disk.
-        self.problem_bar = plain_label()
-        self.problem_bar.setObjectName("receivingProblem")
-        self.problem_bar.setFont(_font(20 * s, bold=True))
-        self.problem_bar.setWordWrap(True)
-        self.problem_bar.setStyleSheet("background: #b71c1c; color: #ffffff; padding: 10px; border: 4px solid #ffeb3b;")
-        self.problem_bar.setSizePolicy(qt.QSizePolicy.Policy.Ignored, qt.QSizePolicy.Policy.Minimum)
-        self.problem_bar.setVisible(False)
+        self.problem_bar = _bar(
+            "receivingProblem", 20 * s, "background: #b71c1c; color: #ffffff; padding: 10px; border: 4px solid #ffeb3b;"
+        )
         outer.addWidget(self.problem_bar)
         # Settings that are allowed but risky, said at every start for as long as they are set.
-        self.warning_bar = plain_label()
-        self.warning_bar.setObjectName("configWarnings")
-        self.warning_bar.setFont(_font(15 * s, bold=True))
-        self.warning_bar.setWordWrap(True)
-        self.warning_bar.setStyleSheet("background: #ff6f00; color: #111; padding: 6px; border: 2px solid #111;")
-        self.warning_bar.setSizePolicy(qt.QSizePolicy.Policy.Ignored, qt.QSizePolicy.Policy.Minimum)
-        self.warning_bar.setVisible(False)
+        self.warning_bar = _bar(
+            "configWarnings", 15 * s, "background: #ff6f00; color: #111; padding: 6px; border: 2px solid #111;"
+        )
         outer.addWidget(self.warning_bar)
 
         top = qt.QHBoxLayout()
@@ -514,7 +518,8 @@ class StationWindow(qt.QMainWindow):
 
     def _on_kept(self, scan: Scan, problem: str) -> None:
         # Not "scan again": the read is kept and will be recorded; a second scan would be a duplicate later.
-        self._show(lambda: banner_kept(scan.raw, problem), feedback="invalid", payload=scan)
+        # The problem in words is the bar's (receiving_status); the banner names the read.
+        self._show(lambda: banner_kept(scan.raw), feedback="invalid", payload=scan)
 
     def _show(self, source: Callable[[], BannerText], feedback: str | None, payload: object = None) -> None:
         """Show a banner; feedback names the sound, which becomes a flash where sound is unavailable."""

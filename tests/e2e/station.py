@@ -10,6 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from scanstation.bench.common import write_pty_station_config
+
 UPS = "1Z999AA10123456784"
 TOKEN = "headless-test-token"
 
@@ -55,31 +57,5 @@ def until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
 
 
 def write_config(tmp_path: Path, server_url: str, port: str) -> Path:
-    path = tmp_path / "station.toml"
-    path.write_text(
-        f"""
-[station]
-id = "e2e-station"
-operator = "conveyor"
-[database]
-url = "sqlite:///{tmp_path / "station.db"}"
-[server]
-url = "{server_url}"
-pull_interval_s = 1
-push_interval_s = 0.2
-backoff_initial_s = 0.1
-backoff_max_s = 1
-[receiving]
-undo_window_s = 0
-[logging]
-file = false
-[[scanners]]
-name = "pty1"
-type = "serial"
-port = "{port}"
-baudrate = 115200
-terminator = "CR"
-""",
-        encoding="utf-8",
-    )
-    return path
+    """The e2e station's config: one pty scanner `pty1`, operator `conveyor`, database in tmp_path."""
+    return write_pty_station_config(tmp_path, station_id="e2e-station", server_url=server_url, port=port)
