@@ -18,6 +18,8 @@ from scanstation.gui.app import Station, gui_settings
 from scanstation.gui.demo import DemoEnvironment
 from scanstation.gui.demo_panel import add_demo_dock
 from scanstation.gui.sound import Sounds
+from scanstation.scan import Scan
+from scanstation.worker import ReceivingStatus
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZE = (1600, 1000)
@@ -109,6 +111,16 @@ def main() -> int:
         station.translations.set_language("en" if args.language == "ru" else "ru")
         scan("fedex34")
         shot(f"matched-{station.translations.language}")
+        station.translations.set_language(args.language)
+
+        # A full disk, as the receiving worker reports it (the tests make a real one on a small tmpfs).
+        kept = next(label for label in env.labels if label.key == "ups")
+        problem = "the disk is full: scans are kept in memory and recorded as soon as space is freed"
+        station.bridge.receiving_status.emit(ReceivingStatus(waiting=3, problem=problem, disk_full=True))
+        before = len(shown)
+        station.bridge.kept.emit(Scan(kept.scan, "dock-1"), problem)
+        wait(app, lambda: len(shown) > before, what="the kept scan's banner")
+        shot("disk-full")
         return 0
     finally:
         station.window.close()
