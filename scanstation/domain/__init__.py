@@ -1,6 +1,6 @@
 """The values every layer speaks (scans, verdicts, statuses) and their one JSON form; imports nothing of the project."""
 
-from scanstation.domain.json_form import Json, json_fields, json_form
+from scanstation.domain.json_form import Json, json_fields, json_form, json_text
 from scanstation.domain.scan import Scan, rfc3339, utcnow
 from scanstation.domain.status import (
     ReceivingStatus,
@@ -42,6 +42,7 @@ __all__ = [
     "Verdict",
     "json_fields",
     "json_form",
+    "json_text",
     "rfc3339",
     "storable_text",
     "utcnow",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import asdict, is_dataclass
 from datetime import datetime
@@ -14,7 +15,7 @@ from scanstation.domain.text import storable_text
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
-__all__ = ["Json", "json_fields", "json_form"]
+__all__ = ["Json", "json_fields", "json_form", "json_text"]
 
 Json: TypeAlias = "bool | int | float | str | list[Json] | dict[str, Json] | None"
 
@@ -50,3 +51,8 @@ def json_form(value: object) -> Json:
 def json_fields(value: DataclassInstance) -> dict[str, Json]:
     """A value's fields by name, each in its JSON form: the body of a headless line."""
     return {name: json_form(field) for name, field in asdict(value).items()}
+
+
+def json_text(value: object) -> str:
+    """The JSON form as one compact line of text, for a log message."""
+    return json.dumps(json_form(value), ensure_ascii=False, separators=(",", ":"))

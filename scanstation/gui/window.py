@@ -17,6 +17,7 @@ from scanstation.domain import (
     SyncStatus,
     UndoResult,
     Verdict,
+    json_text,
 )
 from scanstation.gui import qt
 from scanstation.gui.banner import VerdictBanner
@@ -739,7 +740,7 @@ class StationWindow(qt.QMainWindow):
 
     def _on_receiving_status(self, status: ReceivingStatus) -> None:
         if status != self._receiving:
-            log.info("receiving status: %s", status)
+            log.info("receiving status: %s", json_text(status))
         self._receiving = status
         self._update_receiving()
 

@@ -12,16 +12,8 @@ from PySide6.QtGui import Qt as QtGuiNamespace
 from PySide6.QtGui import QTextDocument
 
 from scanstation.commands import gui as gui_command
-from scanstation.domain import (
-    Outcome,
-    ReceivingStatus,
-    Scan,
-    ScannerState,
-    ScannerStatus,
-    SyncNotice,
-    SyncState,
-    SyncStatus,
-)
+from scanstation.domain import Outcome, Scan
+from scanstation.domain.status import ReceivingStatus, ScannerState, ScannerStatus, SyncNotice, SyncState, SyncStatus
 from scanstation.gui import qt
 from scanstation.gui.sound import Sounds
 from scanstation.gui.window import StationWindow
