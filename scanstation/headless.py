@@ -8,70 +8,50 @@ import signal
 import sys
 import threading
 from collections.abc import Mapping
-from dataclasses import fields, is_dataclass
-from datetime import datetime
-from enum import Enum
 from types import FrameType
 from typing import Any, TextIO
 
 from scanstation.config import Config
-from scanstation.receiving import Verdict, storable_text
+from scanstation.domain import (
+    ReceivingStatus,
+    Scan,
+    ScannerStatus,
+    SyncNotice,
+    SyncStatus,
+    Verdict,
+    json_fields,
+    json_form,
+    rfc3339,
+    storable_text,
+    utcnow,
+)
 from scanstation.runtime import Observers, StationRuntime
-from scanstation.scan import Scan, rfc3339, utcnow
-from scanstation.scanners import ScannerStatus
-from scanstation.sync import SyncNotice, SyncStatus
-from scanstation.worker import ReceivingStatus, ScanKeptError
+from scanstation.worker import ScanKeptError
 
 log = logging.getLogger(__name__)
 
 
-def _plain(value: Any) -> Any:
-    """JSON-ready form of a value, at any depth: timestamps in contract form, enums by value, sets sorted.
-
-    Nested values (a duplicate's first receipt) go through the same rules; `dataclasses.asdict` would
-    have copied them into dicts that still hold datetimes, which is how the duplicate line once broke.
-    """
-    if isinstance(value, datetime):
-        return rfc3339(value)
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, frozenset | set):
-        return sorted(_plain(v) for v in value)
-    if isinstance(value, tuple | list):
-        return [_plain(v) for v in value]
-    if isinstance(value, str):
-        return storable_text(value, limit=65536)  # lone surrogates from a garbage read must not break stdout
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
-    if value is None or isinstance(value, bool | int | float):
-        return value
-    return str(value)  # never a TypeError on stdout: an unexpected type is printed as its text
-
-
 def scan_line(verdict: Verdict) -> dict[str, Any]:
     """The `scan` line: every verdict field, with the names of the core issue (outcome, scan_id, ...)."""
-    return {"type": "scan", **_plain(verdict)}
+    return {"type": "scan", **json_fields(verdict)}
 
 
 def receiving_line(status: ReceivingStatus) -> dict[str, Any]:
     """Scans the database refused for now, kept in memory and retried: how many, and why in words."""
-    return {"type": "status", "component": "receiving", "at": rfc3339(utcnow()), **_plain(status)}
+    return {"type": "status", "component": "receiving", "at": rfc3339(utcnow()), **json_fields(status)}
 
 
 def scanner_line(status: ScannerStatus) -> dict[str, Any]:
-    return {"type": "status", "component": "scanner", "at": rfc3339(utcnow()), **_plain(status)}
+    return {"type": "status", "component": "scanner", "at": rfc3339(utcnow()), **json_fields(status)}
 
 
 def sync_line(status: SyncStatus) -> dict[str, Any]:
-    return {"type": "status", "component": "sync", "at": rfc3339(utcnow()), **_plain(status)}
+    return {"type": "status", "component": "sync", "at": rfc3339(utcnow()), **json_fields(status)}
 
 
 def notice_line(notice: SyncNotice) -> dict[str, Any]:
     line: dict[str, Any] = {"type": "notice", "kind": notice.kind, "message": notice.message, "at": rfc3339(utcnow())}
-    if isinstance(notice.verdict, Verdict):
-        line["scan"] = scan_line(notice.verdict)
+    line["scan"] = scan_line(notice.verdict)
     return line
 
 
@@ -89,7 +69,7 @@ class JsonLines:
         except (TypeError, ValueError):
             # A bug in a line's form must not cost the line: print it with every odd value as text.
             log.exception("a %s line did not serialise; printed with its values as text", obj.get("type"))
-            text = json.dumps(_plain(obj), ensure_ascii=False, separators=(",", ":"), default=str)
+            text = json.dumps(json_form(obj), ensure_ascii=False, separators=(",", ":"), default=str)
         with self._lock:
             if self._broken:
                 return

@@ -9,7 +9,6 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -30,14 +29,23 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.sql.elements import ColumnElement
 
-from scanstation.scan import Scan, rfc3339, utcnow
-from scanstation.store.engine import write_transaction
-from scanstation.store.models import (
+from scanstation.domain import (
     AT_WAREHOUSE,
     AWAITING,
+    NOTE_RESOLVED_LATER,
+    FirstReceipt,
+    Outcome,
+    Scan,
+    UndoResult,
+    Verdict,
+    rfc3339,
+    storable_text,
+    utcnow,
+)
+from scanstation.store.engine import write_transaction
+from scanstation.store.models import (
     EventState,
     OutboxEvent,
-    Outcome,
     Receipt,
     Registration,
     RegistrationKey,
@@ -49,18 +57,15 @@ from scanstation.store.models import (
 from scanstation.store.prepared import ByArity, Prepared, Row, in_params
 from scanstation.tracking import ParsedScan, parse_scan, parse_typed
 
-__all__ = ["FirstReceipt", "Outcome", "Receiver", "UndoResult", "Verdict", "parcel_status", "storable_text"]
+__all__ = ["Receiver", "parcel_status"]
 
 log = logging.getLogger(__name__)
 
 NOTE_DELETED = "the customer deleted this registration"
-NOTE_RESOLVED_LATER = "the customer registered it after it arrived"
 NOTE_ALREADY_FLAGGED = "already on the unknown shelf"
 NOTE_INCOMPLETE = "the scanner's read was cut off (no terminator): scan again"
 SYNC_SCANNER = "sync"
 
-# Longest raw text kept per scan: a 64 KB garbage read is logged, but not 64 KB of it.
-MAX_STORED_RAW = 4096
 # Undo must not race a push that is about to pick the event up: refuse it this close to the deadline.
 UNDO_SAFETY_S = 0.25
 
@@ -72,67 +77,6 @@ _unknown_keys = cast("Table", UnknownKey.__table__)
 _outbox = cast("Table", OutboxEvent.__table__)
 _review = cast("Table", ReviewItem.__table__)
 _receipts = cast("Table", Receipt.__table__)
-
-
-@dataclass(frozen=True, slots=True)
-class FirstReceipt:
-    """When, where and by whom a parcel was first received (for a duplicate verdict)."""
-
-    at: datetime | None
-    station_id: str | None
-    operator: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    """Everything the clerk (or the headless output) needs about one committed scan."""
-
-    scan_id: str
-    outcome: Outcome
-    raw: str
-    scanner: str
-    operator: str
-    station_id: str
-    at: datetime
-    typed: bool = False
-    tracking_number: str | None = None
-    carrier: str | None = None
-    symbology: str | None = None
-    keys: frozenset[str] = frozenset()
-    parcel_id: str | None = None
-    status: str | None = None
-    previous_status: str | None = None
-    customer_suite: str | None = None
-    customer_name: str | None = None
-    store: str | None = None
-    order_number: str | None = None
-    order_parcels_here: int | None = None
-    order_parcels_total: int | None = None
-    services: tuple[str, ...] = ()
-    first_receipt: FirstReceipt | None = None
-    unknown_id: str | None = None
-    candidates: tuple[str, ...] = ()  # registration ids, for ambiguous
-    note: str | None = None  # e.g. "the customer deleted this registration"
-    resolved_later: bool = False  # matched by sync after it arrived as unknown
-    latency_ms: float = 0.0
-    undo_deadline: datetime | None = None
-    events: tuple[str, ...] = field(default=())  # ids of the outbox events this verdict created
-
-
-@dataclass(frozen=True, slots=True)
-class UndoResult:
-    scan_id: str
-    undone: bool
-    compensated: bool  # True when the window had closed and a compensating event was queued
-    message: str
-
-
-def storable_text(text: str, limit: int = MAX_STORED_RAW) -> str:
-    """Text any database accepts: no NUL, no lone surrogates (escaped, not dropped), bounded length."""
-    safe = text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
-    if len(safe) > limit:
-        return f"{safe[:limit]}…(+{len(safe) - limit} chars)"
-    return safe
 
 
 def _new_id() -> str:

@@ -12,12 +12,12 @@ from pathlib import Path
 
 from scanstation import paths
 from scanstation.config import Config
-from scanstation.receiving import Receiver, Verdict
-from scanstation.scan import Scan
-from scanstation.scanners import ScannerSource, ScannerStatus, build_sources, stop_all
+from scanstation.domain import ReceivingStatus, Scan, ScannerStatus, SyncNotice, SyncStatus, Verdict
+from scanstation.receiving import Receiver
+from scanstation.scanners import ScannerSource, build_sources, stop_all
 from scanstation.store.engine import close_store, open_store
-from scanstation.sync import SyncLoop, SyncNotice, SyncStatus
-from scanstation.worker import ReceivingStatus, ReceivingWorker
+from scanstation.sync import SyncLoop
+from scanstation.worker import ReceivingWorker
 
 log = logging.getLogger(__name__)
 

@@ -15,20 +15,11 @@ from typing import Final
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from scanstation.receiving import Receiver, UndoResult, Verdict, storable_text
-from scanstation.scan import Scan, rfc3339, utcnow
+from scanstation.domain import ReceivingStatus, Scan, UndoResult, Verdict, rfc3339, storable_text, utcnow
+from scanstation.receiving import Receiver
 from scanstation.store.errors import is_busy, is_disk_full
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class ReceivingStatus:
-    """What the clerk must know about recording: scans read but not yet on disk, and why, in words."""
-
-    waiting: int = 0  # scans kept in memory because the database refused them; retried in order
-    problem: str | None = None  # e.g. "the disk is full: ..."; None while writes succeed
-    disk_full: bool = False
 
 
 class ScanKeptError(Exception):

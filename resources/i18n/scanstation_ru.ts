@@ -305,10 +305,6 @@
         <translation>подключён</translation>
     </message>
     <message>
-        <source>ready</source>
-        <translation>готов</translation>
-    </message>
-    <message>
         <source>starting</source>
         <translation>запуск</translation>
     </message>

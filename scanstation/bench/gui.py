@@ -79,9 +79,9 @@ def _scan_numbers(url: str, count: int) -> list[str]:
 def _bench(args: argparse.Namespace, url: str, tmp: Path) -> int:
     from scanstation.bench.common import Stats, emit_json, machine_info, peak_rss_mb, print_stats, progress
     from scanstation.config import parse_config
+    from scanstation.domain import Scan, Verdict
     from scanstation.gui import qt
     from scanstation.gui.app import Station, gui_settings
-    from scanstation.scan import Scan
 
     numbers = _scan_numbers(url, args.scans)
     config = parse_config(
@@ -133,18 +133,19 @@ def _bench(args: argparse.Namespace, url: str, tmp: Path) -> int:
     decided: dict[str, float] = {}  # scan_id -> when the worker emitted its verdict (on the worker thread)
     delivery_s: list[float] = []
 
-    def on_decided(verdict: object) -> None:
-        if getattr(verdict, "scanner", None) == BENCH_SCANNER:
-            decided[str(getattr(verdict, "scan_id", ""))] = time.perf_counter()
+    def on_decided(verdict: Verdict) -> None:
+        if verdict.scanner == BENCH_SCANNER:
+            decided[verdict.scan_id] = time.perf_counter()
 
     def on_banner(payload: object) -> None:
-        if getattr(payload, "scanner", None) == BENCH_SCANNER and sent:
+        # The banner also shows undo results, notices and plain texts; only the bench's verdicts count.
+        if isinstance(payload, Verdict) and payload.scanner == BENCH_SCANNER and sent:
             now = time.perf_counter()
             banner_s.append(now - sent.popleft())
-            emitted = decided.pop(str(getattr(payload, "scan_id", "")), None)
+            emitted = decided.pop(payload.scan_id, None)
             if emitted is not None:
                 delivery_s.append(now - emitted)
-            receive_s.append(float(getattr(payload, "latency_ms", 0.0)) / 1000)
+            receive_s.append(payload.latency_ms / 1000)
 
     # Runs on the worker thread as the verdict is emitted: splits the latency into deciding and showing.
     # Connected ahead of the window's slot, so the time is taken before the GUI thread can see the verdict.

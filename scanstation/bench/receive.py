@@ -172,7 +172,7 @@ def _run(args: argparse.Namespace, path: Path, floor_path: Path) -> int:
         receiver.hold_connection()  # as the station's receiving thread does
         floor = _Floor(floor_path)
         try:
-            from scanstation.scan import Scan
+            from scanstation.domain import Scan
 
             for item in warmup:
                 receiver.receive(Scan(raw=item.raw, scanner="bench"), OPERATOR)
@@ -279,7 +279,7 @@ def _registrations(
     from datetime import UTC, datetime, timedelta
     from itertools import accumulate
 
-    from scanstation.store.models import AT_WAREHOUSE, AWAITING
+    from scanstation.domain import AT_WAREHOUSE, AWAITING
     from scanstation.store.registrations import RegistrationRecord
     from scanstation.tracking.samples import sample_number, typed_variant
 
@@ -334,7 +334,7 @@ def _batch(seed: int, index: int, first: int, count: int, customers: int, keep: 
     """One batch of the build, the same for the same arguments in any process (the CPU-heavy half)."""
     import random
 
-    from scanstation.store.models import AT_WAREHOUSE, AWAITING
+    from scanstation.domain import AT_WAREHOUSE, AWAITING
     from scanstation.store.registrations import new_rows
 
     rng = random.Random(f"{seed}/{index}")  # str seeds hash deterministically (sha512)

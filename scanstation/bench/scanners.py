@@ -80,8 +80,9 @@ def _write_paced(
 
 def _run_transport(transport: str, raws: list[str], database_url: str, args: argparse.Namespace) -> _Run:
     from scanstation.config import ScannerConfig
-    from scanstation.receiving import Receiver, Verdict
-    from scanstation.scanners import ScannerState, ScannerStatus, StreamSource
+    from scanstation.domain import ScannerState, ScannerStatus, Verdict
+    from scanstation.receiving import Receiver
+    from scanstation.scanners import StreamSource
     from scanstation.store.engine import open_store
     from scanstation.worker import ReceivingWorker
 

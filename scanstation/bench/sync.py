@@ -81,7 +81,7 @@ class _Clerk:
     errors: list[BaseException] = field(default_factory=list)
 
     def run(self) -> None:
-        from scanstation.scan import Scan
+        from scanstation.domain import Scan
 
         n = 0
         next_at = time.perf_counter()
@@ -219,7 +219,7 @@ def _bench(args: argparse.Namespace, server: Simulator, station_db: Path, quiet:
     incremental_s = time.perf_counter() - started
 
     # 3. The push of E events: scans of registered parcels make them (two per matched parcel).
-    from scanstation.scan import Scan
+    from scanstation.domain import Scan
 
     progress(f"scanning to make {args.events} events ...", quiet=quiet)
     with engine.connect() as conn:

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from scanstation.gui.app import Station
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,9 +38,9 @@ def run(args: argparse.Namespace) -> int:
         from scanstation.gui.app import run_window
         from scanstation.gui.demo_panel import add_demo_dock
 
-        def extra(station: object) -> None:
+        def extra(station: Station) -> None:
             env.prepare_station(station)
-            add_demo_dock(station.window, env.labels, station.receiving.submit)  # type: ignore[attr-defined]
+            add_demo_dock(station.window, env.labels, station.receiving.submit)
             print(f"simulator: {env.server.url} (admin pages: {env.server.admin_url})")
             print(f"station:   {env.config_path}")
             print(f"operator:  {DEMO_OPERATOR}, PIN {DEMO_PIN}", flush=True)

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 from scanstation.commands.common import add_config_option, config_or_exit
 
 if TYPE_CHECKING:
-    from scanstation.sync.loop import CycleReport, SyncNotice, SyncStatus
+    from scanstation.domain import SyncNotice, SyncStatus
+    from scanstation.sync.loop import CycleReport
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -78,8 +79,8 @@ def run(args: argparse.Namespace) -> int:
 
     def notice(item: SyncNotice) -> None:
         verdict = item.verdict
-        number = getattr(verdict, "tracking_number", None) or getattr(verdict, "raw", "")
-        suite = getattr(verdict, "customer_suite", None) or "?"
+        number = verdict.tracking_number or verdict.raw
+        suite = verdict.customer_suite or "?"
         print(f"received {number} for {suite}: {item.message}", flush=True)
 
     try:

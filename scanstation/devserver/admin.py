@@ -11,7 +11,8 @@ import msgspec
 
 from scanstation.devserver.httpd import Request, Response, json_error
 from scanstation.devserver.store import FeedStore, NotFoundError
-from scanstation.devserver.wire import ADMIN_PATH, AT_WAREHOUSE, AWAITING, BASE_PATH, SERVICES, encode
+from scanstation.devserver.wire import ADMIN_PATH, BASE_PATH, SERVICES, encode
+from scanstation.domain import AT_WAREHOUSE, AWAITING
 
 if TYPE_CHECKING:
     from scanstation.devserver.httpd import ContractApp

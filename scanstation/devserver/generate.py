@@ -18,7 +18,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from scanstation.devserver.store import CustomerRow, RegistrationRow, customer_id, parcel_id
-from scanstation.devserver.wire import AWAITING, SERVICES, encode
+from scanstation.devserver.wire import SERVICES, encode
+from scanstation.domain import AWAITING
 from scanstation.tracking.samples import sample_number, typed_variant
 
 # Registrations are made in chunks, each from its own seeded generator, so the result depends only on

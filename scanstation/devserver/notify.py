@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Final
 
-from scanstation.devserver.wire import AT_WAREHOUSE
+from scanstation.domain import AT_WAREHOUSE
 
 SERVICE_NAMES_RU: Final = {
     "photo": "фото посылки",

@@ -11,7 +11,8 @@ from typing import Any
 from scanstation.devserver.admin import Admin
 from scanstation.devserver.httpd import ContractApp, DevHTTPServer
 from scanstation.devserver.store import FeedStore
-from scanstation.devserver.wire import ADMIN_PATH, AWAITING, BASE_PATH
+from scanstation.devserver.wire import ADMIN_PATH, BASE_PATH
+from scanstation.domain import AWAITING
 
 
 class DevServer:

@@ -16,7 +16,8 @@ import msgspec
 
 from scanstation.devserver import notify
 from scanstation.devserver.validate import event_problem
-from scanstation.devserver.wire import AWAITING, encode, make_cursor, parse_cursor, timestamp
+from scanstation.devserver.wire import encode, make_cursor, parse_cursor, timestamp
+from scanstation.domain import AWAITING
 
 SCHEMA_VERSION: Final = "1"
 

@@ -17,8 +17,6 @@ MAX_EVENTS: Final = 500
 # A full batch of 500 generous events is well under 1 MiB; anything past this is not a station talking.
 MAX_BODY_BYTES: Final = 16 * 1024 * 1024
 
-AWAITING: Final = "awaiting"
-AT_WAREHOUSE: Final = "at_warehouse"
 SERVICES: Final = ("photo", "photo_contents", "remove_invoice", "repack", "check_contents", "consolidate", "hold")
 
 _encoder: Final = msgspec.json.Encoder()

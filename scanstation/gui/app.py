@@ -8,7 +8,7 @@ import shlex
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from scanstation import paths
 from scanstation.config import Config, resolve_config_path
@@ -18,6 +18,9 @@ from scanstation.gui.i18n import LANGUAGES, Translations, qm_path
 from scanstation.gui.resources import icon_path
 from scanstation.gui.sound import Sounds
 from scanstation.gui.window import ADMIN_COMMAND, StationWindow
+
+if TYPE_CHECKING:
+    from scanstation.scanners.wedge import KeyboardWedge
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +93,7 @@ class Station:
                 qm_path(language)  # compiled now, so switching language later never waits on lrelease
         if not self.translations.set_language(config.gui.language):
             log.warning("%s", self.translations.problem)
-        self.wedge: Any = None
+        self.wedge: KeyboardWedge | None = None
         names = tuple(s.name for s in config.scanners if s.enabled)
         warnings = config.warnings()
         for warning in warnings:

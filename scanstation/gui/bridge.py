@@ -7,9 +7,9 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from scanstation.domain import Scan
 from scanstation.gui import qt
-from scanstation.receiving import Receiver, UndoResult
-from scanstation.scan import Scan
+from scanstation.receiving import Receiver
 from scanstation.store.operators import OperatorInfo
 from scanstation.worker import ReceivingWorker, ScanKeptError
 
@@ -31,7 +31,7 @@ class Bridge(qt.QObject):
     login_result = qt.Signal(str, bool, str)  # name, ok, display name (ok) or error message
     scanner_status = qt.Signal(object)  # ScannerStatus
     sync_status = qt.Signal(object)  # SyncStatus
-    notice = qt.Signal(object)  # Verdict of a parcel matched later by sync
+    notice = qt.Signal(object)  # SyncNotice: a parcel matched later by sync, with its Verdict
     receiving_status = qt.Signal(object)  # ReceivingStatus: scans waiting in memory and why (a full disk)
     active_admins = qt.Signal(int)  # how many active administrators the station has (0: nobody can set it up)
 
@@ -173,4 +173,4 @@ def _words(exc: BaseException) -> str:
     return text if len(text) <= 200 else text[:200] + "…"
 
 
-__all__ = ["Bridge", "GuiReceiving", "PinCheck", "UndoResult"]
+__all__ = ["Bridge", "GuiReceiving", "PinCheck"]

@@ -6,10 +6,13 @@ import logging
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from scanstation.config import Config, load_config
 from scanstation.labels.samples import DemoLabel, demo_labels, demo_registrations
+
+if TYPE_CHECKING:
+    from scanstation.gui.app import Station
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +93,7 @@ name = "wedge"
 type = "wedge"
 """
 
-    def prepare_station(self, station: Any) -> None:
+    def prepare_station(self, station: Station) -> None:
         """Create the demo operator and log them in, so a newcomer starts at the scan screen.
 
         The demo operator is the station's administrator: the demo is a station already set up, so its

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from scanstation.domain import Scan
 from scanstation.gui import qt
 from scanstation.labels.samples import DemoLabel
-from scanstation.scan import Scan
 
 DEMO_SCANNER = "demo-labels"
 

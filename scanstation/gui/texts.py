@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from scanstation.domain import Outcome, Verdict
 from scanstation.gui.qt import QCoreApplication
-from scanstation.receiving import Outcome, Verdict
 
 AWAITING_WORD = "ОЖИДАЕМ"
 AT_WAREHOUSE_WORD = "НА СКЛАДЕ"

@@ -6,6 +6,19 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from scanstation.domain import (
+    Outcome,
+    ReceivingStatus,
+    Scan,
+    ScannerState,
+    ScannerStatus,
+    SyncNotice,
+    SyncState,
+    SyncStatus,
+    UndoResult,
+    Verdict,
+    json_text,
+)
 from scanstation.gui import qt
 from scanstation.gui.banner import VerdictBanner
 from scanstation.gui.bridge import Bridge, GuiReceiving
@@ -23,11 +36,6 @@ from scanstation.gui.texts import (
     local_time,
     outcome_word,
 )
-from scanstation.receiving import Outcome, UndoResult, Verdict
-from scanstation.scan import Scan
-from scanstation.scanners.base import ScannerStatus
-from scanstation.sync.loop import SyncNotice, SyncStatus
-from scanstation.worker import ReceivingStatus
 
 log = logging.getLogger(__name__)
 
@@ -641,9 +649,8 @@ class StationWindow(qt.QMainWindow):
         parts = []
         details = []
         for name, status in self._scanner_states.items():
-            state = str(status.state) if status is not None else "starting"
-            ok = state in ("connected", "listening", "ready")
-            colour = "#1b8a2f" if ok else "#c62828"
+            state = status.state if status is not None else None
+            colour = "#1b8a2f" if state is ScannerState.CONNECTED else "#c62828"
             word = _scanner_state_word(state)
             parts.append(f'<span style="color:{colour}">● {escape(name)}: {escape(word)}</span>')
             detail = (status.message or status.device or "") if status is not None else ""
@@ -662,14 +669,14 @@ class StationWindow(qt.QMainWindow):
             self.sync_label.setText(self.tr("Sync: starting"))
             return
         state = st.state
-        colour = {"online": "#1b8a2f", "disabled": "#555"}.get(state, "#c62828")
+        colour = {SyncState.ONLINE: "#1b8a2f", SyncState.DISABLED: "#555"}.get(state, "#c62828")
         words = {
-            "online": self.tr("online"),
-            "offline": self.tr("OFFLINE"),
-            "token_rejected": self.tr("TOKEN REJECTED: call the administrator"),
-            "disabled": self.tr("off (no server configured)"),
+            SyncState.ONLINE: self.tr("online"),
+            SyncState.OFFLINE: self.tr("OFFLINE"),
+            SyncState.TOKEN_REJECTED: self.tr("TOKEN REJECTED: call the administrator"),
+            SyncState.DISABLED: self.tr("off (no server configured)"),
         }
-        parts = [self.tr("Sync: %1").replace("%1", words.get(state, state))]
+        parts = [self.tr("Sync: %1").replace("%1", words[state])]
         parts.append(self.tr("%1 events waiting").replace("%1", str(st.events_waiting)))
         if st.rejected_count:
             parts.append(self.tr("%1 rejected").replace("%1", str(st.rejected_count)))
@@ -686,13 +693,8 @@ class StationWindow(qt.QMainWindow):
             self.sound_label.setText(escape(self.tr("no sound: flashing")))
             self.sound_label.setToolTip(self._sounds.reason)
 
-    def _on_notice(self, notice: SyncNotice | Verdict) -> None:
-        # sync sends a SyncNotice wrapping the Verdict (sync does not import receiving); a bare Verdict is
-        # accepted too.
-        verdict = notice.verdict if isinstance(notice, SyncNotice) else notice
-        if not isinstance(verdict, Verdict):
-            log.warning("ignoring a notice without a verdict: %r", notice)
-            return
+    def _on_notice(self, notice: SyncNotice) -> None:
+        verdict = notice.verdict
         self._notices = [verdict, *(n for n in self._notices if n.unknown_id != verdict.unknown_id)][:3]
         if verdict.unknown_id:
             self._mark_resolved(verdict)
@@ -738,7 +740,7 @@ class StationWindow(qt.QMainWindow):
 
     def _on_receiving_status(self, status: ReceivingStatus) -> None:
         if status != self._receiving:
-            log.info("receiving status: %s", status)
+            log.info("receiving status: %s", json_text(status))
         self._receiving = status
         self._update_receiving()
 
@@ -814,15 +816,15 @@ class StationWindow(qt.QMainWindow):
         super().closeEvent(event)
 
 
-def _scanner_state_word(state: str) -> str:
+def _scanner_state_word(state: ScannerState | None) -> str:
+    """The state in the clerk's words; None is a scanner that has not reported yet."""
+    if state is None:
+        return qt.QCoreApplication.translate("StationWindow", "starting")
     words = {
-        "connected": qt.QCoreApplication.translate("StationWindow", "connected"),
-        "listening": qt.QCoreApplication.translate("StationWindow", "ready"),
-        "ready": qt.QCoreApplication.translate("StationWindow", "ready"),
-        "starting": qt.QCoreApplication.translate("StationWindow", "starting"),
-        "connecting": qt.QCoreApplication.translate("StationWindow", "connecting"),
-        "disconnected": qt.QCoreApplication.translate("StationWindow", "DISCONNECTED"),
-        "error": qt.QCoreApplication.translate("StationWindow", "ERROR"),
-        "stopped": qt.QCoreApplication.translate("StationWindow", "stopped"),
+        ScannerState.CONNECTED: qt.QCoreApplication.translate("StationWindow", "connected"),
+        ScannerState.CONNECTING: qt.QCoreApplication.translate("StationWindow", "connecting"),
+        ScannerState.DISCONNECTED: qt.QCoreApplication.translate("StationWindow", "DISCONNECTED"),
+        ScannerState.ERROR: qt.QCoreApplication.translate("StationWindow", "ERROR"),
+        ScannerState.STOPPED: qt.QCoreApplication.translate("StationWindow", "stopped"),
     }
-    return words.get(state, state)
+    return words[state]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from scanstation.config import ScannerConfig
-from scanstation.scanners.base import ScanCallback, ScannerSource, ScannerState, ScannerStatus, StatusCallback
+from scanstation.scanners.base import ScanCallback, ScannerSource, StatusCallback
 from scanstation.scanners.framing import Frame, FrameDecoder, FrameEnd
 from scanstation.scanners.stream import StreamSource
 
@@ -15,8 +15,6 @@ __all__ = [
     "FrameEnd",
     "ScanCallback",
     "ScannerSource",
-    "ScannerState",
-    "ScannerStatus",
     "StatusCallback",
     "StreamSource",
     "build_sources",

@@ -11,14 +11,8 @@ from typing import Final, Protocol, cast
 from urllib.parse import urlsplit
 
 from scanstation.config import ScannerConfig
-from scanstation.scan import Scan
-from scanstation.scanners.base import (
-    ScanCallback,
-    ScannerState,
-    ScannerStatus,
-    StatusCallback,
-    call_safely,
-)
+from scanstation.domain import Scan, ScannerState, ScannerStatus
+from scanstation.scanners.base import ScanCallback, StatusCallback, call_safely
 from scanstation.scanners.framing import Frame, FrameDecoder
 from scanstation.scanners.ports import (
     PORTS_HINT,

@@ -14,8 +14,8 @@ from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit, QTextEdit
 from shiboken6 import isValid
 
 from scanstation.config import ScannerConfig
-from scanstation.scan import Scan
-from scanstation.scanners.base import ScanCallback, ScannerState, ScannerStatus, StatusCallback, call_safely
+from scanstation.domain import Scan, ScannerState, ScannerStatus
+from scanstation.scanners.base import ScanCallback, StatusCallback, call_safely
 from scanstation.scanners.framing import envelope_open
 
 log = logging.getLogger(__name__)

@@ -21,6 +21,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from scanstation.domain import AWAITING
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes on both SQLite (which keeps no zone) and PostgreSQL."""
@@ -68,27 +70,12 @@ class FeedBase(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-class Outcome(StrEnum):
-    """A scan's verdict; the names are shared by the GUI, the headless output and the scan log."""
-
-    MATCHED = "matched"
-    DUPLICATE = "duplicate"
-    UNKNOWN = "unknown"
-    AMBIGUOUS = "ambiguous"
-    NOT_EXPECTED = "not_expected"
-    INVALID = "invalid"
-
-
 class EventState(StrEnum):
     HELD = "held"  # inside the undo window: not sent before `not_before`
     PENDING = "pending"  # to be pushed
     SENT = "sent"  # the server answered accepted or duplicate
     REJECTED = "rejected"  # the server will never apply it; kept for a supervisor
     CANCELLED = "cancelled"  # the scan was undone inside its window; never sent
-
-
-AWAITING = "awaiting"
-AT_WAREHOUSE = "at_warehouse"
 
 
 # The contract limits none of the feed's strings, so the feed's columns are text of any length: a

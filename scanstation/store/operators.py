@@ -13,7 +13,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from scanstation.scan import utcnow
+from scanstation.domain import utcnow
 from scanstation.store.engine import write_transaction
 from scanstation.store.models import Operator
 

@@ -9,7 +9,8 @@ from typing import Any, Final, cast
 
 from sqlalchemy import Connection, Table, bindparam, delete, exc, insert, select, update
 
-from scanstation.store.models import AWAITING, Registration, RegistrationKey
+from scanstation.domain import AWAITING
+from scanstation.store.models import Registration, RegistrationKey
 from scanstation.tracking import parse_typed
 
 _reg = cast("Table", Registration.__table__)

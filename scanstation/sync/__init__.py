@@ -2,7 +2,7 @@
 
 from scanstation.sync.client import CentralClient, SyncError, redact
 from scanstation.sync.contract import ContractError
-from scanstation.sync.loop import DISABLED, OFFLINE, ONLINE, TOKEN_REJECTED, SyncLoop, SyncNotice, SyncStatus
+from scanstation.sync.loop import DISABLED, OFFLINE, ONLINE, TOKEN_REJECTED, SyncLoop
 
 __all__ = [
     "DISABLED",
@@ -13,7 +13,5 @@ __all__ = [
     "ContractError",
     "SyncError",
     "SyncLoop",
-    "SyncNotice",
-    "SyncStatus",
     "redact",
 ]

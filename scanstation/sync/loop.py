@@ -15,7 +15,16 @@ from typing import Final
 from sqlalchemy.engine import Engine
 
 from scanstation.config import Config
-from scanstation.scan import rfc3339, utcnow
+from scanstation.domain import (
+    NOTE_RESOLVED_LATER,
+    Resolver,
+    SyncNotice,
+    SyncState,
+    SyncStatus,
+    Verdict,
+    rfc3339,
+    utcnow,
+)
 from scanstation.store.engine import write_transaction
 from scanstation.store.errors import is_busy, is_disk_full
 from scanstation.store.state import get_state, set_state
@@ -40,49 +49,21 @@ __all__ = [
     "Backoff",
     "CycleReport",
     "SyncLoop",
-    "SyncNotice",
-    "SyncStatus",
     "local_failure_words",
 ]
 
 log = logging.getLogger(__name__)
 
-ONLINE: Final = "online"
-OFFLINE: Final = "offline"
-TOKEN_REJECTED: Final = "token_rejected"
-DISABLED: Final = "disabled"
+ONLINE: Final = SyncState.ONLINE
+OFFLINE: Final = SyncState.OFFLINE
+TOKEN_REJECTED: Final = SyncState.TOKEN_REJECTED
+DISABLED: Final = SyncState.DISABLED
 
 LAST_PULL_KEY: Final = "last_pull_at"
 LAST_PUSH_KEY: Final = "last_push_at"
-NOTE_RESOLVED_LATER: Final = "the customer registered it after it arrived"
 
 # Full-jitter spread: a delay is drawn from [JITTER_LOW * d, d] so stations do not retry in step.
 JITTER_LOW: Final = 0.5
-
-
-@dataclass(frozen=True, slots=True)
-class SyncStatus:
-    """What a UI shows about sync; equal statuses are not published twice."""
-
-    state: str  # online | offline | token_rejected | disabled
-    events_waiting: int = 0
-    events_held: int = 0
-    rejected_count: int = 0
-    last_pull_at: datetime | None = None
-    last_push_at: datetime | None = None
-    clock_offset_s: float | None = None  # server minus station, rounded to 0.1 s
-    last_error: str | None = None
-    contract_errors: int = 0  # answers set aside because they broke the contract
-    registrations_set_aside: int = 0  # feed records the database refused, each a review item
-
-
-@dataclass(frozen=True, slots=True)
-class SyncNotice:
-    """Something to tell the clerk, e.g. an unknown parcel received because the customer registered it late."""
-
-    kind: str  # "unknown_resolved"
-    message: str
-    verdict: object  # a receiving.Verdict (sync does not import receiving: the layers are independent)
 
 
 @dataclass
@@ -116,9 +97,6 @@ class Backoff:
 
     def success(self) -> None:
         self.failures = 0
-
-
-Resolver = Callable[[list[str] | None], Sequence[object]]
 
 
 class SyncLoop:
@@ -475,13 +453,13 @@ class SyncLoop:
             state=ONLINE, last_error=f"the server's answer breaks the contract: {message[:200]}", contract_errors=count
         )
 
-    def _notify(self, verdicts: Sequence[object]) -> None:
+    def _notify(self, verdicts: Sequence[Verdict]) -> None:
         if self._on_notice is None:
             return
         for verdict in verdicts:
-            message = getattr(verdict, "note", None) or NOTE_RESOLVED_LATER
+            message = verdict.note or NOTE_RESOLVED_LATER
             try:
-                self._on_notice(SyncNotice(kind="unknown_resolved", message=str(message), verdict=verdict))
+                self._on_notice(SyncNotice(kind="unknown_resolved", message=message, verdict=verdict))
             except Exception:
                 log.exception("a notice listener failed")
 

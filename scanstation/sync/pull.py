@@ -25,9 +25,9 @@ from sqlalchemy import ARRAY, Select, String, Table, any_, bindparam, create_moc
 from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.exc import DBAPIError
 
-from scanstation.scan import utcnow
+from scanstation.domain import AWAITING, Resolver, Verdict, utcnow
 from scanstation.store.engine import feed_engine, feed_fill, write_transaction
-from scanstation.store.models import AWAITING, FeedState, Registration, RegistrationKey, ReviewItem
+from scanstation.store.models import FeedState, Registration, RegistrationKey, ReviewItem
 from scanstation.store.prepared import Prepared
 from scanstation.store.registrations import (
     REGISTRATION_COLUMNS,
@@ -52,7 +52,6 @@ __all__ = [
     "PullResult",
     "Puller",
     "RefusedRecord",
-    "Resolver",
     "die_with_parent",
     "to_record",
 ]
@@ -93,10 +92,6 @@ def _existing_ids(dialect: Dialect) -> Select[Any]:
     return select(_reg.c.id).where(_reg.c.id.in_(select(listed.c.value)))
 
 
-# Receives open unknown parcels that match the given registrations; returns what it decided (verdicts).
-Resolver = Callable[[list[str]], Sequence[object]]
-
-
 @dataclass
 class PullResult:
     """What one pull did; `resolved` are the verdicts of unknown parcels received after the fact."""
@@ -108,7 +103,7 @@ class PullResult:
     stale: int = 0
     restarted: bool = False  # the server answered 410 and the feed was read again from the beginning
     completed: bool = False  # reached a page with has_more = false
-    resolved: list[object] = field(default_factory=list)
+    resolved: list[Verdict] = field(default_factory=list)
     longest_write_ms: float = 0.0  # a write transaction from BEGIN to the end of its commit
     set_aside: int = 0  # records the database refused: each is a review item, the rest of its page is stored
 
@@ -551,7 +546,7 @@ class Puller:
         with self._writer.connect() as conn:
             return get_state(conn, CURSOR_KEY, FeedState)
 
-    def pull(self, on_resolved: Callable[[Sequence[object]], None] | None = None) -> PullResult:
+    def pull(self, on_resolved: Callable[[Sequence[Verdict]], None] | None = None) -> PullResult:
         """Pull until has_more is false (or stop is set). 410 restarts once from the beginning."""
         result = PullResult()
         cursor = self.stored_cursor()
@@ -575,7 +570,7 @@ class Puller:
         conn: Connection,
         cursor: str | None,
         result: PullResult,
-        on_resolved: Callable[[Sequence[object]], None] | None,
+        on_resolved: Callable[[Sequence[Verdict]], None] | None,
     ) -> None:
         try:
             self._run(conn, cursor, result, on_resolved)
@@ -592,7 +587,7 @@ class Puller:
         conn: Connection,
         cursor: str | None,
         result: PullResult,
-        on_resolved: Callable[[Sequence[object]], None] | None,
+        on_resolved: Callable[[Sequence[Verdict]], None] | None,
     ) -> None:
         if cursor is not None:
             self._apply_pages(conn, cursor, result, on_resolved)
@@ -611,7 +606,7 @@ class Puller:
         conn: Connection,
         cursor: str | None,
         result: PullResult,
-        on_resolved: Callable[[Sequence[object]], None] | None,
+        on_resolved: Callable[[Sequence[Verdict]], None] | None,
     ) -> None:
         prefetch = _Prefetch(self._fetch, self._prepare_body, self._worker, cursor, self._stop)
         pages = iter(prefetch)

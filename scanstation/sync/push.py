@@ -11,7 +11,7 @@ from typing import Final, cast
 from sqlalchemy import Table, bindparam, case, func, insert, select, update
 from sqlalchemy.engine import Engine
 
-from scanstation.scan import utcnow
+from scanstation.domain import utcnow
 from scanstation.store.engine import write_transaction
 from scanstation.store.models import EventState, OutboxEvent, ReviewItem
 from scanstation.sync.client import CentralClient, SyncError, redact

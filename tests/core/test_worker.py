@@ -8,8 +8,8 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from scanstation.receiving import Outcome, Receiver, UndoResult, Verdict
-from scanstation.scan import Scan
+from scanstation.domain import Outcome, Scan, UndoResult, Verdict
+from scanstation.receiving import Receiver
 from scanstation.worker import ReceivingWorker
 
 

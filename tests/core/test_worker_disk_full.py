@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
-from scanstation.receiving import Outcome, Receiver, Verdict
-from scanstation.scan import Scan
+from scanstation.domain import Outcome, ReceivingStatus, Scan, Verdict
+from scanstation.receiving import Receiver
 from scanstation.store.engine import close_store, open_store
-from scanstation.worker import ReceivingStatus, ReceivingWorker, ScanKeptError
+from scanstation.worker import ReceivingWorker, ScanKeptError
 from tests.dbfixtures import registrar
 from tests.diskfull import fill, free, small_filesystem
 

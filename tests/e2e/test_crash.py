@@ -43,9 +43,9 @@ def test_the_check_finds_what_is_lost_twice_or_unknown(tmp_path: Path) -> None:
 
     from scanstation.bench.crash import STATION, _check, _Output
     from scanstation.devserver.store import FeedStore
+    from scanstation.domain import Scan
     from scanstation.headless import scan_line
     from scanstation.receiving import Receiver
-    from scanstation.scan import Scan
     from scanstation.store.engine import close_store, open_store
 
     station_db, server_db = tmp_path / "station.db", tmp_path / "central.db"

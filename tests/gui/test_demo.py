@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
+from scanstation.domain import Outcome
 from scanstation.gui import qt
 from scanstation.gui.app import Station, gui_settings
 from scanstation.gui.demo import DEMO_OPERATOR, DemoEnvironment
 from scanstation.gui.demo_panel import DemoPanel, add_demo_dock
 from scanstation.gui.sound import Sounds
-from scanstation.receiving import Outcome
 
 from .conftest import stopped_by_sigterm
 

@@ -12,15 +12,13 @@ from PySide6.QtGui import Qt as QtGuiNamespace
 from PySide6.QtGui import QTextDocument
 
 from scanstation.commands import gui as gui_command
+from scanstation.domain import Outcome, Scan
+from scanstation.domain.status import ReceivingStatus, ScannerState, ScannerStatus, SyncNotice, SyncState, SyncStatus
 from scanstation.gui import qt
 from scanstation.gui.sound import Sounds
 from scanstation.gui.window import StationWindow
-from scanstation.receiving import Outcome, Receiver
-from scanstation.scan import Scan
-from scanstation.scanners.base import ScannerState, ScannerStatus
+from scanstation.receiving import Receiver
 from scanstation.store.operators import add_operator
-from scanstation.sync.loop import SyncNotice, SyncStatus
-from scanstation.worker import ReceivingStatus
 
 from .conftest import PIN, STATION, Station
 
@@ -179,7 +177,7 @@ def scanner_and_server_status(station: Station, register: Register, tmp_path: Pa
     with station.qtbot.waitSignal(bridge.scanner_status):
         bridge.scanner_status.emit(ScannerStatus(SCANNER, ScannerState.ERROR, SCANNER_MESSAGE, "/dev/ttyACM0"))
     with station.qtbot.waitSignal(bridge.sync_status):
-        bridge.sync_status.emit(SyncStatus(state="offline", last_error=SERVER_ERROR))
+        bridge.sync_status.emit(SyncStatus(state=SyncState.OFFLINE, last_error=SERVER_ERROR))
     return (SCANNER, SCANNER_MESSAGE, SERVER_ERROR)
 
 

@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from scanstation.domain import Outcome, UndoResult, Verdict
 from scanstation.gui import qt
 from scanstation.gui.sound import Sounds
-from scanstation.receiving import Outcome, UndoResult, Verdict, parcel_status
+from scanstation.receiving import parcel_status
 from scanstation.store.models import ScanLog
 
 from .conftest import OPERATOR, STATION, Station
@@ -162,7 +163,7 @@ def test_after_log_out_a_scan_is_still_recorded_but_under_nobody(
     assert station.banner()[0] == "LOG IN"
     assert not station.window.entry_row.isVisible()
 
-    from scanstation.scan import Scan
+    from scanstation.domain import Scan
 
     verdict = station.wait_banner(lambda: station.window.submit(Scan(UPS, "dock-1")))
     assert verdict.operator == "conveyor"
@@ -212,8 +213,7 @@ def test_language_switch_keeps_status_words(station: Station, register: Callable
 
 
 def test_status_bar_shows_scanners_sync_and_operator(station: Station) -> None:
-    from scanstation.scanners.base import ScannerState, ScannerStatus
-    from scanstation.sync.loop import SyncStatus
+    from scanstation.domain import ScannerState, ScannerStatus, SyncState, SyncStatus
 
     w = station.window
     assert "dock-1: starting" in w.scanners_label.text()
@@ -223,12 +223,12 @@ def test_status_bar_shows_scanners_sync_and_operator(station: Station) -> None:
         )
     assert "dock-1: DISCONNECTED" in w.scanners_label.text()
     with station.qtbot.waitSignal(station.bridge.sync_status):
-        station.bridge.sync_status.emit(SyncStatus(state="offline", events_waiting=7))
+        station.bridge.sync_status.emit(SyncStatus(state=SyncState.OFFLINE, events_waiting=7))
     text = w.sync_label.text()
     assert "Sync: OFFLINE" in text
     assert "7 events waiting" in text
     assert "last sync never" in text
-    station.bridge.sync_status.emit(SyncStatus(state="token_rejected"))
+    station.bridge.sync_status.emit(SyncStatus(state=SyncState.TOKEN_REJECTED))
     station.qtbot.waitUntil(lambda: "TOKEN REJECTED" in w.sync_label.text())
     assert "nobody logged in" in w.operator_label.text()
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from scanstation.config import ScannerConfig
+from scanstation.domain import Outcome, Verdict
 from scanstation.gui import qt
-from scanstation.receiving import Outcome, Verdict
 from scanstation.scanners.stream import StreamSource
 from scanstation.scanners.wedge import KeyboardWedge
 

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from scanstation.receiving import NOTE_DELETED, NOTE_RESOLVED_LATER, Outcome, Receiver, parcel_status
-from scanstation.scan import Scan
+from scanstation.domain import NOTE_RESOLVED_LATER, Outcome, Scan
+from scanstation.receiving import NOTE_DELETED, Receiver, parcel_status
 from scanstation.store.models import OutboxEvent, ReviewItem, ScanLog, UnknownParcel
 from scanstation.tracking.samples import sample_number
 

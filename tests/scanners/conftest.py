@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 
 from scanstation.config import ScannerConfig
-from scanstation.scan import Scan
-from scanstation.scanners import ScannerState, ScannerStatus
+from scanstation.domain import Scan, ScannerState, ScannerStatus
 
 WAIT_S = 5.0
 

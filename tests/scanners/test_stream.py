@@ -12,7 +12,8 @@ import serial
 from serial.tools.list_ports_common import ListPortInfo
 
 from scanstation.config import ScannerConfig
-from scanstation.scanners import ScannerState, StreamSource, build_sources, stop_all
+from scanstation.domain import ScannerState
+from scanstation.scanners import StreamSource, build_sources, stop_all
 from scanstation.scanners.ports import PortInfo
 from scanstation.scanners.stream import backoff
 from tests.scanners.conftest import (

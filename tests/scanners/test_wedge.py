@@ -12,8 +12,7 @@ from PySide6.QtWidgets import QApplication, QFrame, QLineEdit, QPlainTextEdit, Q
 from pytestqt.qtbot import QtBot
 
 from scanstation.config import ScannerConfig
-from scanstation.scan import Scan
-from scanstation.scanners import ScannerState, ScannerStatus
+from scanstation.domain import Scan, ScannerState, ScannerStatus
 from scanstation.scanners.wedge import KeyboardWedge, build_wedge
 
 pytestmark = pytest.mark.gui

@@ -14,8 +14,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import MetaData, func, inspect, select, text, update
 from sqlalchemy.engine import Engine
 
+from scanstation.domain import Scan
 from scanstation.receiving import Receiver, parcel_status
-from scanstation.scan import Scan
 from scanstation.store.engine import (
     FEED_FILLING_KEY,
     FEED_SCHEMA_KEY,

@@ -13,8 +13,8 @@ from sqlalchemy.engine import Engine
 
 from scanstation.config import Config, parse_config
 from scanstation.devserver import DevServer
+from scanstation.domain import Scan
 from scanstation.receiving import Receiver
-from scanstation.scan import Scan
 from scanstation.store.models import OutboxEvent, Receipt, Registration
 from tests.sync.faultproxy import FaultProxy
 

@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from scanstation.devserver import DevServer
+from scanstation.domain import Scan
 from scanstation.logs import redactor
 from scanstation.receiving import Receiver
-from scanstation.scan import Scan
 from scanstation.sync.client import AnswerTooLargeError, CentralClient, ContractError, ServerBusyError
 from scanstation.sync.loop import SyncLoop
 

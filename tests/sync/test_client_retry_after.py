@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from scanstation.devserver import DevServer
+from scanstation.domain import SyncStatus
 from scanstation.sync.client import _retry_after
-from scanstation.sync.loop import JITTER_LOW, Backoff, SyncLoop, SyncStatus
+from scanstation.sync.loop import JITTER_LOW, Backoff, SyncLoop
 
 from .conftest import MakeConfig
 from .faultproxy import FaultProxy

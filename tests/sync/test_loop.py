@@ -9,7 +9,7 @@ import random
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -19,8 +19,8 @@ from sqlalchemy.exc import OperationalError
 
 from scanstation.cli import main
 from scanstation.devserver import DevServer
-from scanstation.receiving import Outcome, Receiver
-from scanstation.scan import Scan
+from scanstation.domain import Outcome, Scan, SyncNotice, SyncStatus, Verdict
+from scanstation.receiving import Receiver
 from scanstation.store.models import Registration
 from scanstation.sync.client import CentralClient, HealthReading
 from scanstation.sync.loop import (
@@ -30,8 +30,6 @@ from scanstation.sync.loop import (
     ONLINE,
     Backoff,
     SyncLoop,
-    SyncNotice,
-    SyncStatus,
     local_failure_words,
 )
 
@@ -182,9 +180,9 @@ def test_a_failure_on_the_station_side_does_not_end_the_loop(
     engine: Engine, devserver: DevServer, make_config: MakeConfig
 ) -> None:
     receiver = Receiver(engine, station_id=STATION, undo_window_s=0)
-    calls: list[list[str] | None] = []
+    calls: list[Sequence[str] | None] = []
 
-    def flaky(ids: list[str] | None) -> list[object]:
+    def flaky(ids: Sequence[str] | None) -> list[Verdict]:
         calls.append(ids)
         if len(calls) == 2:  # the first check after a page: as if the database were locked
             raise RuntimeError("database is locked")

@@ -12,11 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from scanstation.devserver import DevServer
-from scanstation.receiving import Outcome, Receiver
-from scanstation.scan import Scan
+from scanstation.domain import Outcome, Scan, SyncStatus
+from scanstation.receiving import Receiver
 from scanstation.store.engine import close_store, feed_engine, open_store
 from scanstation.store.models import EventState, Registration
-from scanstation.sync.loop import DISK_FULL, SyncLoop, SyncStatus
+from scanstation.sync.loop import DISK_FULL, SyncLoop
 from tests.diskfull import fill, free, free_bytes, small_filesystem
 
 from .conftest import STATION, MakeConfig, live_numbers, outbox_rows

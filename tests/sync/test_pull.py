@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from scanstation.devserver import DevServer
-from scanstation.receiving import NOTE_RESOLVED_LATER, Outcome, Receiver, parcel_status
-from scanstation.scan import Scan
+from scanstation.domain import NOTE_RESOLVED_LATER, Outcome, Scan
+from scanstation.receiving import Receiver, parcel_status
 from scanstation.store.models import FeedState, Receipt, Registration, RegistrationKey
 from scanstation.store.state import get_state
 from scanstation.sync.client import CentralClient
@@ -211,8 +211,8 @@ def test_a_late_registration_receives_the_unknown_parcel_and_notifies(
     assert len(result.resolved) == 1
     assert seen == result.resolved
     verdict = result.resolved[0]
-    assert verdict.note == NOTE_RESOLVED_LATER  # type: ignore[attr-defined]
-    assert verdict.customer_suite == "UN-9999"  # type: ignore[attr-defined]
+    assert verdict.note == NOTE_RESOLVED_LATER
+    assert verdict.customer_suite == "UN-9999"
 
 
 def test_pages_checked_and_parsed_in_a_worker_process_give_the_same_database(

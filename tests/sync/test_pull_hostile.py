@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from scanstation.receiving import Outcome, Receiver
-from scanstation.scan import Scan
+from scanstation.domain import Outcome, Scan
+from scanstation.receiving import Receiver
 from scanstation.store.models import Registration, ReviewItem
 from scanstation.sync.client import CentralClient
 from scanstation.sync.loop import SyncLoop

@@ -13,11 +13,11 @@ from sqlalchemy.engine import Engine
 
 from scanstation.config import Config
 from scanstation.devserver import DevServer
-from scanstation.receiving import Outcome, Receiver
-from scanstation.scan import Scan
+from scanstation.domain import Outcome, Scan, SyncStatus
+from scanstation.receiving import Receiver
 from scanstation.store.models import OutboxEvent, ReviewItem
 from scanstation.sync.client import CentralClient
-from scanstation.sync.loop import OFFLINE, ONLINE, TOKEN_REJECTED, SyncLoop, SyncStatus
+from scanstation.sync.loop import OFFLINE, ONLINE, TOKEN_REJECTED, SyncLoop
 from scanstation.sync.pull import Puller
 
 from .conftest import STATION, MakeConfig, ScanningThread, live_numbers, outbox_rows
@@ -145,7 +145,7 @@ def test_401_stops_pushing_until_the_token_changes(
     loop.reconfigure(config)
     fixed = loop.run_once()
     assert not fixed.token_rejected
-    assert loop.status.state == ONLINE
+    assert loop.status.state == ONLINE  # type: ignore[comparison-overlap]  # mypy keeps the narrowing from before
     assert fixed.push.sent == 10
     _all_delivered_once(engine, devserver)
 

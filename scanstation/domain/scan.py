@@ -1,4 +1,4 @@
-"""The one value every scanner source produces and the receiving rules consume."""
+"""The one value every scanner source produces and the receiving rules consume, and the station's clock."""
 
 from __future__ import annotations
 
