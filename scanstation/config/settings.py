@@ -12,24 +12,8 @@ from typing import Any, Final, Literal
 from urllib.parse import urlsplit
 
 from scanstation import paths
-from scanstation.config.model import (
-    DEFAULT_TOKEN_ENV,
-    LANGUAGES,
-    LOG_LEVELS,
-    PARITIES,
-    SCANNER_TYPES,
-    TERMINATORS,
-    ConfigError,
-    DatabaseConfig,
-    GuiConfig,
-    LoggingConfig,
-    ReceivingConfig,
-    ScannerConfig,
-    ServerConfig,
-    StationConfig,
-    is_loopback_host,
-    token_problem,
-)
+from scanstation.config import model
+from scanstation.config.model import DEFAULT_TOKEN_ENV, PARITIES, ConfigError, is_loopback_host, token_problem
 from scanstation.config.reader import REQUIRED, Section, kind_of, read_regular_file, shown
 
 # How a value is written and read: "name" is text stored with every scan (1 to 64 printable characters);
@@ -441,7 +425,7 @@ STATION: Final = SectionSpec(
             "conveyor",
         ),
     ),
-    StationConfig,
+    model.StationConfig,
 )
 
 DATABASE: Final = SectionSpec(
@@ -466,7 +450,7 @@ DATABASE: Final = SectionSpec(
             ),
         ),
     ),
-    DatabaseConfig,
+    model.DatabaseConfig,
 )
 
 SERVER: Final = SectionSpec(
@@ -570,7 +554,7 @@ SERVER: Final = SectionSpec(
             ),
         ),
     ),
-    ServerConfig,
+    model.ServerConfig,
     check=_backoff_order,
 )
 
@@ -610,7 +594,7 @@ RECEIVING: Final = SectionSpec(
             hi=3600,
         ),
     ),
-    ReceivingConfig,
+    model.ReceivingConfig,
 )
 
 SCANNERS: Final = SectionSpec(
@@ -618,7 +602,7 @@ SCANNERS: Final = SectionSpec(
     "One [[scanners]] block per scanner; several may run at once. The name goes into the scan log.",
     (
         Setting("name", "name", "The scanner's name, recorded with every scan it reads.", check=_unique_name),
-        Setting("type", "text", "What kind of scanner it is.", choices=SCANNER_TYPES),
+        Setting("type", "text", "What kind of scanner it is.", choices=model.SCANNER_TYPES),
         Setting("enabled", "flag", "false keeps the block but does not open the scanner.", True),
         Setting("port", "text", "A device path (not empty) ...", None, nonempty=True, scanner_types=_SERIAL),
         _usb("usb_vid", "0c2e", "... or the scanner's USB vendor id (hexadecimal, as `scanstation ports` shows it),"),
@@ -650,7 +634,7 @@ SCANNERS: Final = SectionSpec(
             "text",
             "What ends one scan (NONE: an idle gap of idle_gap_ms ends it).",
             "CR",
-            choices=TERMINATORS,
+            choices=model.TERMINATORS,
         ),
         Setting(
             "stx_prefix",
@@ -717,7 +701,7 @@ SCANNERS: Final = SectionSpec(
             scanner_types=("wedge",),
         ),
     ),
-    ScannerConfig,
+    model.ScannerConfig,
     many=True,
     check=_scanner_source,
     check_after_unknown_keys=True,
@@ -728,7 +712,9 @@ GUI: Final = SectionSpec(
     "gui",
     "The scan screen.",
     (
-        Setting("language", "text", "Language of the scan screen (switchable in the window).", "ru", choices=LANGUAGES),
+        Setting(
+            "language", "text", "Language of the scan screen (switchable in the window).", "ru", choices=model.LANGUAGES
+        ),
         Setting("sound", "flag", "Play a sound per verdict; without a sound device the banner flashes instead.", True),
         Setting("fullscreen", "flag", "Start full screen (kiosk).", False),
         Setting(
@@ -740,14 +726,14 @@ GUI: Final = SectionSpec(
             hi=4.0,
         ),
     ),
-    GuiConfig,
+    model.GuiConfig,
 )
 
 LOGGING: Final = SectionSpec(
     "logging",
     "What is logged and where.",
     (
-        Setting("level", "text", "The least severe messages logged.", "INFO", choices=LOG_LEVELS),
+        Setting("level", "text", "The least severe messages logged.", "INFO", choices=model.LOG_LEVELS),
         Setting(
             "file",
             "flag",
@@ -756,7 +742,7 @@ LOGGING: Final = SectionSpec(
             notes=("Linux: ~/.local/state/scanstation/log/.",),
         ),
     ),
-    LoggingConfig,
+    model.LoggingConfig,
 )
 
 # In the order the file is read and its mistakes are named.
