@@ -13,14 +13,12 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("SCANSTATION_HOME", tempfile.mkdtemp(prefix="scanstation-shots-home-"))
 
-from scanstation.scan import Scan
-
+from scanstation.domain import ReceivingStatus, Scan
 from scanstation.gui import qt
 from scanstation.gui.app import Station, gui_settings
 from scanstation.gui.demo import DemoEnvironment
 from scanstation.gui.demo_panel import add_demo_dock
 from scanstation.gui.sound import Sounds
-from scanstation.worker import ReceivingStatus
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZE = (1600, 1000)

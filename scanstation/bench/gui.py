@@ -45,7 +45,9 @@ def run(args: argparse.Namespace) -> int:
     # Measured offscreen unless a display is asked for: the figures are about the event loop, not the GPU.
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from scanstation.bench.common import running_simulator
+    from scanstation.process import share_the_gil_quickly
 
+    share_the_gil_quickly()  # as run_window does
     with tempfile.TemporaryDirectory(prefix="scanstation-bench-gui-") as tmp:
         os.environ["SCANSTATION_HOME"] = str(Path(tmp) / "home")
         server_db = Path(args.server_db) if args.server_db else Path(tmp) / "central.db"
@@ -82,6 +84,7 @@ def _bench(args: argparse.Namespace, url: str, tmp: Path) -> int:
     from scanstation.domain import Scan, Verdict
     from scanstation.gui import qt
     from scanstation.gui.app import Station, gui_settings
+    from scanstation.process import freeze_startup_objects
 
     numbers = _scan_numbers(url, args.scans)
     config = parse_config(
@@ -185,6 +188,7 @@ def _bench(args: argparse.Namespace, url: str, tmp: Path) -> int:
 
     gc.callbacks.append(on_gc)
     progress("station started: initial sync running", quiet=args.quiet)
+    freeze_startup_objects()  # as run_window does
     station.start()
     timer.start()
     thread = threading.Thread(target=clerk, name="bench-clerk", daemon=True)

@@ -101,7 +101,9 @@ class _Clerk:
 
 def run(args: argparse.Namespace) -> int:
     from scanstation.bench.common import remove_station_files, running_simulator
+    from scanstation.process import share_the_gil_quickly
 
+    share_the_gil_quickly()  # as the station's processes do: the clerk's scans wait behind the pull
     with tempfile.TemporaryDirectory(prefix="scanstation-bench-sync-") as tmp:
         server_db = Path(args.server_db) if args.server_db else Path(tmp) / "central.db"
         station_db = Path(args.db) if args.db else Path(tmp) / "station.db"

@@ -16,8 +16,10 @@ def run(args: argparse.Namespace) -> int:
     config = config_or_exit(args)
     from scanstation.headless import run_headless
     from scanstation.logs import setup_logging
+    from scanstation.process import share_the_gil_quickly
     from scanstation.store.engine import StoreError
 
+    share_the_gil_quickly()  # scans are decided on their threads while a feed page is written on another
     setup_logging(config.logging, secrets=[t for t in (config.server_token(),) if t], log_file="headless.log")
     token_error = config.token_error()
     if token_error is not None:  # scanning goes on offline; the events wait in the outbox for a token

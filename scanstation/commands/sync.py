@@ -57,10 +57,12 @@ def run(args: argparse.Namespace) -> int:
     # Without a token the server could only answer 401, which would read as a wrong token: say it is missing.
     config = config_or_exit(args, require_token=True)
     from scanstation.logs import setup_logging
+    from scanstation.process import share_the_gil_quickly
     from scanstation.receiving import Receiver
     from scanstation.store.engine import StoreError, close_store, open_store
     from scanstation.sync.loop import DISABLED, TOKEN_REJECTED, SyncLoop
 
+    share_the_gil_quickly()  # as the station would, so a pull here runs as it does beside scans
     setup_logging(config.logging, secrets=[t for t in [config.server_token()] if t], log_file="sync.log")
     if not config.server.enabled:
         print("scanstation sync: no [server] url in the config: sync is disabled", file=sys.stderr)

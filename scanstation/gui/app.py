@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 import shlex
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,8 +21,6 @@ if TYPE_CHECKING:
     from scanstation.scanners.wedge import KeyboardWedge
 
 log = logging.getLogger(__name__)
-
-GIL_SWITCH_S = 0.001
 
 
 def gui_settings(folder: Path | None = None) -> qt.QSettings:
@@ -58,9 +54,6 @@ class Station:
 
         self.config = config
         self.app = app
-        # The GUI thread shares the GIL with the receiving, sync and scanner threads. Python hands the GIL
-        # over every 5 ms by default; at 1 ms a queued verdict or a key press waits far less behind a sync page.
-        sys.setswitchinterval(GIL_SWITCH_S)
         self.bridge = Bridge()
         # The PIN check and the administrators' count read the database the runtime opens below; both
         # lambdas run on the receiving thread, after start.
@@ -115,11 +108,6 @@ class Station:
     def start(self) -> None:
         from scanstation.scanners.wedge import build_wedge
 
-        # A full collection stops every thread, the GUI's too, for as long as it walks all live objects.
-        # What exists now (modules, Qt wrappers, the engine) lives as long as the station: freezing it
-        # keeps later collections short (measured by `scanstation bench gui`: gc pauses).
-        gc.collect()
-        gc.freeze()
         self.runtime.start()
         self.receiving.check_admins()  # the log-in screen of a fresh station says how to create the first one
         self.wedge = build_wedge(self.config.scanners, self.app)
@@ -147,8 +135,11 @@ def run_window(config: Config, argv: list[str], *, extra: Callable[[Station], No
     """Run the station window until it is closed; `extra` adds to it (the demo's label panel)."""
     from scanstation.gui.startup_error import show_error
     from scanstation.logs import setup_logging
+    from scanstation.process import freeze_startup_objects, share_the_gil_quickly
     from scanstation.store.engine import StoreError
 
+    # The GUI thread shares the GIL with the receiving, sync and scanner threads.
+    share_the_gil_quickly()
     setup_logging(config.logging, secrets=[t for t in (config.server_token(),) if t])
     app = qt.QApplication.instance() or qt.QApplication(argv)
     assert isinstance(app, qt.QApplication)
@@ -166,6 +157,7 @@ def run_window(config: Config, argv: list[str], *, extra: Callable[[Station], No
             language=config.gui.language,
         )
         return 1
+    freeze_startup_objects()
     station.start()
     if extra is not None:
         extra(station)

@@ -72,8 +72,6 @@ DEFAULT_BATCH_ROWS: Final = 50_000
 PARSE_WORKERS: Final = 2
 BIG_PULL_ITEMS: Final = 20_000  # a pull asking for more items than this is big: start the workers
 FULL_SIZE_PAGE: Final = 1000  # config server.page_limit's default; the contract allows up to 5000
-# GIL switch interval while a pull runs (Python's default is 5 ms); see Puller.pull.
-SWITCH_INTERVAL_S: Final = 0.001
 
 _reg = cast(Table, Registration.__table__)
 _keys = cast(Table, RegistrationKey.__table__)
@@ -550,11 +548,8 @@ class Puller:
         """Pull until has_more is false (or stop is set). 410 restarts once from the beginning."""
         result = PullResult()
         cursor = self.stored_cursor()
-        # The writing and fetching threads hold the GIL until the interpreter makes them let go; a scan on
-        # another thread waits that long at every database call it makes. 1 ms keeps scans quick; 0.1 ms
-        # cost the pull a tenth of its CPU in thread switches (`bench sync`).
-        switch = sys.getswitchinterval()
-        sys.setswitchinterval(min(switch, SWITCH_INTERVAL_S))
+        # The writing and fetching threads hold the GIL until the interpreter makes them let go: the
+        # processes that pull beside scans hand it over quickly (scanstation.process, set by their commands).
         try:
             with self._writer.connect() as conn:
                 self._pull(conn, cursor, result, on_resolved)
@@ -562,7 +557,6 @@ class Puller:
             if self._executor is not None:
                 self._executor.shutdown(wait=False, cancel_futures=True)
                 self._executor = None
-            sys.setswitchinterval(switch)
         return result
 
     def _pull(
