@@ -10,7 +10,6 @@ import select
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from scanstation.cli import main
 from scanstation.commands.operators import ROLE_HELP
 from scanstation.store.engine import close_store, open_store
 from scanstation.store.operators import NAME_MAX, ROLES, OperatorInfo, get_operator, list_operators, verify_pin
+from tests.waiting import Deadline
 
 REPO = Path(__file__).resolve().parents[2]
 TERMINAL_TIMEOUT_S = 60.0
@@ -206,16 +206,16 @@ def _at_terminal(argv: list[str], answers: list[tuple[bytes, bytes]]) -> tuple[i
             os._exit(127)
     shown = b""
     pending = list(answers)
-    deadline = time.monotonic() + TERMINAL_TIMEOUT_S
+    deadline = Deadline(TERMINAL_TIMEOUT_S, "the command to finish")
     try:
         while True:
             if pending and pending[0][0] in shown:
                 os.write(fd, pending.pop(0)[1])
                 shown += b"<typed>"  # so the next prompt is looked for after this point only
                 continue
-            remaining = deadline - time.monotonic()
-            assert remaining > 0, f"the command did not finish; the terminal showed {shown!r}"
-            ready, _, _ = select.select([fd], [], [], remaining)
+            if deadline.passed():
+                raise deadline.missed(f"the terminal showed {shown!r}")
+            ready, _, _ = select.select([fd], [], [], deadline.left())
             if not ready:
                 continue
             try:

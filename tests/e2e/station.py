@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import queue
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from scanstation.bench.common import write_pty_station_config
+from tests.waiting import TIMEOUT_S, Deadline
 
 UPS = "1Z999AA10123456784"
 TOKEN = "headless-test-token"
@@ -30,30 +30,23 @@ class Lines:
             self._queue.put(json.loads(raw))
         self._queue.put(None)
 
-    def wait_for(self, match: Callable[[dict[str, Any]], bool], timeout: float = 20.0) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
+    def wait_for(
+        self, match: Callable[[dict[str, Any]], bool], timeout: float = TIMEOUT_S, what: str = "a matching line"
+    ) -> dict[str, Any]:
         for line in self.seen:
             if match(line):
                 return line
-        while (left := deadline - time.monotonic()) > 0:
+        deadline = Deadline(timeout, what)
+        while True:
             try:
-                item = self._queue.get(timeout=left)
+                item = self._queue.get(timeout=deadline.left())
             except queue.Empty:
-                break
+                raise deadline.missed(f"lines so far: {self.seen}") from None
             if item is None:
                 raise AssertionError(f"stdout ended; lines so far: {self.seen}")
             self.seen.append(item)
             if match(item):
                 return item
-        raise AssertionError(f"no matching line within {timeout} s; lines so far: {self.seen}")
-
-
-def until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.05)
 
 
 def write_config(tmp_path: Path, server_url: str, port: str) -> Path:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from scanstation.devserver import DevServer
 from scanstation.tracking.samples import sample_number
-from tests.e2e.station import TOKEN, UPS, Lines, until, write_config
+from tests.e2e.station import TOKEN, UPS, Lines, write_config
+from tests.waiting import wait_until
 
 UNREGISTERED = sample_number(random.Random(3), "ups").tracking_number
 
@@ -58,7 +59,7 @@ def test_headless_station_end_to_end(tmp_path: Path, devserver: DevServer, pty_p
                 ("parcel.unknown", "accepted"),
             } <= types
 
-        until(server_has_all)
+        wait_until(server_has_all, what="the server to have every event")
         assert devserver.registration(parcel["id"])["status"] == "at_warehouse"  # type: ignore[index]
         assert len(devserver.notifications()) == 1
         assert all(devserver.applied_count(e["id"]) == 1 for e in devserver.events())

@@ -7,13 +7,13 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from scanstation.labels.samples import demo_labels
+from tests.waiting import wait_until
 
 from .conftest import stopped_by_sigterm
 
@@ -42,13 +42,6 @@ def display() -> Iterator[str]:
     finally:
         xvfb.terminate()
         xvfb.wait(10)
-
-
-def _poll(condition: object, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.1)
 
 
 def test_keyboard_wedge_scan_typed_into_the_demo_window(display: str, tmp_path: Path) -> None:
@@ -94,7 +87,7 @@ def test_keyboard_wedge_scan_typed_into_the_demo_window(display: str, tmp_path: 
             focus = subprocess.run(["xdotool", "windowfocus", "--sync", window], env=env, capture_output=True)
             return focus.returncode == 0
 
-        _poll(focused, 30, "the demo window to take the keyboard focus")
+        wait_until(focused, timeout=30, what="the demo window to take the keyboard focus")
         # A scanner's pace: 4 ms between keys, then its Enter terminator.
         subprocess.run(["xdotool", "type", "--delay", "4", amazon.scan], env=env, check=True)
         subprocess.run(["xdotool", "key", "Return"], env=env, check=True)
@@ -103,7 +96,7 @@ def test_keyboard_wedge_scan_typed_into_the_demo_window(display: str, tmp_path: 
             with sqlite3.connect(demo_dir / "station.db") as conn:
                 return bool(conn.execute("SELECT 1 FROM scan_log").fetchall())
 
-        _poll(scanned, 30, "the scan to be recorded")
+        wait_until(scanned, timeout=30, what="the scan to be recorded")
         with sqlite3.connect(demo_dir / "station.db") as conn:
             rows = conn.execute("SELECT scanner, raw, outcome, operator, typed FROM scan_log").fetchall()
         assert rows == [("wedge", amazon.scan, "matched", "demo", 0)]

@@ -8,7 +8,6 @@ import signal
 import socket
 import subprocess
 import threading
-import time
 import tty
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -18,17 +17,9 @@ import pytest
 
 from scanstation.config import ScannerConfig
 from scanstation.domain import Scan, ScannerState, ScannerStatus
+from tests.waiting import wait_until
 
 WAIT_S = 5.0
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = WAIT_S, what: str = "condition") -> None:
-    """Poll a condition with a deadline (for things no event announces, such as a symlink appearing)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.005)
 
 
 class Recorder:
@@ -154,7 +145,7 @@ class Socat:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        wait_for(lambda: self.link.exists() and self.feeder_link.exists(), what="socat's pty links")
+        wait_until(lambda: self.link.exists() and self.feeder_link.exists(), what="socat's pty links")
         self._feeder = os.open(self.feeder_link, os.O_RDWR | os.O_NOCTTY)
         return os.path.realpath(self.link)
 
@@ -170,7 +161,7 @@ class Socat:
             self._proc.send_signal(signal.SIGTERM)
             self._proc.wait(timeout=WAIT_S)
             self._proc = None
-        wait_for(lambda: not self.link.exists(), what="socat's links to go")
+        wait_until(lambda: not self.link.exists(), what="socat's links to go")
 
 
 @pytest.fixture

@@ -24,8 +24,8 @@ from tests.scanners.conftest import (
     TcpScanner,
     fds_open_on,
     serial_config,
-    wait_for,
 )
+from tests.waiting import wait_until
 
 UPS = "1Z3F141E8695861181"
 USPS = "9400111899223100012345"
@@ -69,7 +69,7 @@ def test_two_scans_in_one_write_and_one_scan_split_across_writes(
     pty.write(f"{UPS}\r{USPS}\r".encode())
     assert recorder.wait_scans(2) == [UPS, USPS]
     pty.write(b"1Z3F14")
-    wait_for(lambda: sources[0].decoder.pending == 6, what="the first half to be read")
+    wait_until(lambda: sources[0].decoder.pending == 6, what="the first half to be read")
     pty.write(b"1E8695861181\r")
     assert recorder.wait_scans(3) == [UPS, USPS, UPS]
 
@@ -104,7 +104,7 @@ def test_garbage_is_delivered_as_reads_and_never_stops_the_reader(
     assert len(raws[1]) == 8192
     assert recorder.scans[1].incomplete, "an overflow read is marked incomplete, so it is never matched"
     assert not recorder.scans[0].incomplete
-    wait_for(lambda: source.decoder.dropped_bytes == 65536 - 8192, what="the rest of the noise to be dropped")
+    wait_until(lambda: source.decoder.dropped_bytes == 65536 - 8192, what="the rest of the noise to be dropped")
     assert source.decoder.pending == 0
     # The noise's tail ends at the next terminator; the good scan after it arrives intact.
     pty.write(f"tail\r{UPS}\r".encode())
@@ -133,7 +133,7 @@ def test_several_scanners_at_once_each_named(
     a, b = pty_factory(), pty_factory()
     start(sources, serial_config(a.path, name="left"), recorder)
     start(sources, serial_config(b.path, name="right"), recorder)
-    wait_for(lambda: all(s.status.state is ScannerState.CONNECTED for s in sources), what="both connected")
+    wait_until(lambda: all(s.status.state is ScannerState.CONNECTED for s in sources), what="both connected")
     a.write(f"{UPS}\r".encode())
     b.write(f"{USPS}\r".encode())
     recorder.wait_scans(2)
@@ -148,7 +148,7 @@ def test_unplugging_reports_disconnected_and_closes_the_port_at_once(
     recorder.wait_state(ScannerState.CONNECTED)
     assert len(fds_open_on(path)) == 2  # the test's own slave fd and the source's
     pty.write(b"1Z3F")  # a read cut short by the unplug
-    wait_for(lambda: sources[0].decoder.pending == 4, what="the partial read")
+    wait_until(lambda: sources[0].decoder.pending == 4, what="the partial read")
     pty.unplug()
     status = recorder.wait_state(ScannerState.DISCONNECTED)
     assert status.device == path
@@ -363,9 +363,9 @@ def test_stop_all_stops_every_source_and_closes_every_port(
     for source in sources:
         source.start(recorder.on_scan, recorder.on_status)
     tcp_scanner.accept()
-    wait_for(lambda: all(s.status.state is ScannerState.CONNECTED for s in sources), what="all connected")
+    wait_until(lambda: all(s.status.state is ScannerState.CONNECTED for s in sources), what="all connected")
     ptys[0].write(b"1Z3F")  # pending when the station stops: delivered, not lost
-    wait_for(lambda: sources[0].decoder.pending == 4, what="the partial read")
+    wait_until(lambda: sources[0].decoder.pending == 4, what="the partial read")
     stop_all(sources)
     assert all(s.status.state is ScannerState.STOPPED for s in sources)
     assert all(len(fds_open_on(p.path)) == 1 for p in ptys)

@@ -32,9 +32,9 @@ from scanstation.sync.loop import (
     SyncLoop,
     local_failure_words,
 )
+from tests.waiting import wait_until
 
 from .conftest import FEED_SIZE, STATION, TOKEN, MakeConfig
-from .test_push import wait_until
 
 
 def _registered(engine: Engine, rid: str) -> bool:

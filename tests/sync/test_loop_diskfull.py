@@ -18,9 +18,9 @@ from scanstation.store.engine import close_store, feed_engine, open_store
 from scanstation.store.models import EventState, Registration
 from scanstation.sync.loop import DISK_FULL, SyncLoop
 from tests.diskfull import fill, free, free_bytes, small_filesystem
+from tests.waiting import wait_until
 
 from .conftest import STATION, MakeConfig, live_numbers, outbox_rows
-from .test_push import wait_until
 
 SCANS = 12
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .test_push import wait_until
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads child processes from /proc")
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -19,20 +17,13 @@ from scanstation.store.models import OutboxEvent, ReviewItem
 from scanstation.sync.client import CentralClient
 from scanstation.sync.loop import OFFLINE, ONLINE, TOKEN_REJECTED, SyncLoop
 from scanstation.sync.pull import Puller
+from tests.waiting import wait_until
 
 from .conftest import STATION, MakeConfig, ScanningThread, live_numbers, outbox_rows
 from .faultproxy import FaultProxy
 
 BASE = "/api/station/v1"
 EVENTS = f"{BASE}/events"
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 30.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
 
 
 def _pull(engine: Engine, config: Config) -> None:
