@@ -6,7 +6,6 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-
 from sqlalchemy.engine import Engine
 
 from scanstation.domain import utcnow
