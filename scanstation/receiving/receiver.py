@@ -124,7 +124,7 @@ class Receiver:
                     break
                 # Another station on the same PostgreSQL database received it a moment ago: look again.
             else:
-                raise RuntimeError(f"the receipt of {decision.registration} kept changing under the scan")
+                raise RuntimeError(f"scan {observed.scan_id}: the parcel's receipt kept changing under it")
         undoable = decision.outcome in (Outcome.MATCHED, Outcome.UNKNOWN)
         result = verdict(
             observed,
