@@ -26,7 +26,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.elements import ColumnElement
 
 from scanstation.domain import (
@@ -42,6 +42,7 @@ from scanstation.domain import (
     storable_text,
     utcnow,
 )
+from scanstation.store.connection import Store
 from scanstation.store.engine import write_transaction
 from scanstation.store.models import (
     EventState,
@@ -290,17 +291,17 @@ class Receiver:
 
     def __init__(
         self,
-        engine: Engine,
+        store: Store,
         *,
         station_id: str,
         undo_window_s: float = 10.0,
         fnc1_substitutes: tuple[str, ...] = (),
     ) -> None:
-        self.engine = engine
+        self.engine = store.engine
         self.station_id = station_id
         self.undo_window_s = undo_window_s
         self.fnc1_substitutes = fnc1_substitutes
-        self._sql = _Statements(engine.dialect)
+        self._sql = _Statements(store.dialect)
         self._held = threading.local()
 
     def hold_connection(self) -> None:

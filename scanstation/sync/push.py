@@ -9,9 +9,9 @@ from datetime import datetime
 from typing import Final, cast
 
 from sqlalchemy import Table, bindparam, case, func, insert, select, update
-from sqlalchemy.engine import Engine
 
 from scanstation.domain import utcnow
+from scanstation.store.connection import Store
 from scanstation.store.engine import write_transaction
 from scanstation.store.models import EventState, OutboxEvent, ReviewItem
 from scanstation.sync.client import CentralClient, SyncError, redact
@@ -63,9 +63,9 @@ class OutboxCounts:
     rejected: int
 
 
-def outbox_counts(engine: Engine, now: datetime | None = None) -> OutboxCounts:
+def outbox_counts(store: Store, now: datetime | None = None) -> OutboxCounts:
     now = now or utcnow()
-    with engine.connect() as conn:
+    with store.connect() as conn:
         due = func.sum(case((_outbox.c.not_before <= now, 1), else_=0))
         pending = conn.execute(select(func.count(), due).where(_outbox.c.state == _PENDING)).one()
         rejected = conn.execute(select(func.count()).where(_outbox.c.state == EventState.REJECTED.value)).scalar_one()
@@ -80,15 +80,15 @@ class Pusher:
     a later sync must not arrive before the `parcel.unknown` still inside its undo window.
     """
 
-    def __init__(self, engine: Engine, client: CentralClient, *, batch_size: int = MAX_EVENTS_PER_REQUEST) -> None:
-        self._engine = engine
+    def __init__(self, store: Store, client: CentralClient, *, batch_size: int = MAX_EVENTS_PER_REQUEST) -> None:
+        self._store = store
         self._client = client
         self._batch = max(1, min(batch_size, MAX_EVENTS_PER_REQUEST))
 
     def due_batch(self, now: datetime | None = None) -> list[tuple[str, str]]:
         """(id, payload) of the next request: the longest due prefix of the pending events."""
         now = now or utcnow()
-        with self._engine.connect() as conn:
+        with self._store.connect() as conn:
             rows = conn.execute(_SELECT_BATCH, {"n": self._batch}).all()
         batch: list[tuple[str, str]] = []
         for row in rows:
@@ -136,7 +136,7 @@ class Pusher:
                 else:
                     result.duplicate += 1
         result.rejected = len(rejected)
-        with write_transaction(self._engine) as conn:
+        with write_transaction(self._store) as conn:
             if sent:
                 conn.execute(_MARK_SENT, sent)
             if rejected:
@@ -147,5 +147,5 @@ class Pusher:
         return result
 
     def _record_failure(self, ids: list[str], error: str) -> None:
-        with write_transaction(self._engine) as conn:
+        with write_transaction(self._store) as conn:
             conn.execute(_MARK_FAILED, {"ids": ids, "error": error[:2000]})
