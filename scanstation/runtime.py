@@ -15,7 +15,7 @@ from scanstation.config import Config
 from scanstation.domain import ReceivingStatus, Scan, ScannerStatus, SyncNotice, SyncStatus, Verdict
 from scanstation.receiving import Receiver
 from scanstation.scanners import ScannerSource, build_sources, stop_all
-from scanstation.store.engine import close_store, open_store
+from scanstation.store.connection import close_store, open_store
 from scanstation.sync import SyncLoop
 from scanstation.worker import ReceivingWorker
 
@@ -69,9 +69,9 @@ class StationRuntime:
         environ: Mapping[str, str] | None = None,
     ) -> None:
         self.config = config
-        self.engine = open_store(config.database.url)  # migrations run here, before any scan
+        self.store = open_store(config.database.url)  # migrations run here, before any scan
         self.receiver = Receiver(
-            self.engine,
+            self.store,
             station_id=config.station.id,
             undo_window_s=config.receiving.undo_window_s,
             fnc1_substitutes=config.receiving.fnc1_substitutes,
@@ -87,7 +87,7 @@ class StationRuntime:
         )
         self.sync = SyncLoop(
             config,
-            self.engine,
+            self.store,
             resolver=self.receiver.resolve_unknowns,
             on_status=observers.sync_status,
             on_notice=observers.notice,
@@ -109,7 +109,7 @@ class StationRuntime:
     def stop(self, timeout: float = 10.0) -> bool:
         """Stop reading, decide every scan already read, stop sync, close the database. True when clean."""
         if not self._started:
-            close_store(self.engine)
+            close_store(self.store)
             return True
         self._started = False
         stop_all(self.sources)
@@ -119,5 +119,5 @@ class StationRuntime:
         if not self.sync.stop(timeout=min(timeout, 5.0)):
             log.warning("the sync thread did not stop in time; its work resumes at the next start")
             clean = False
-        close_store(self.engine)
+        close_store(self.store)
         return clean

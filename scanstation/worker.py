@@ -13,11 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from sqlalchemy.exc import DBAPIError, OperationalError
-
 from scanstation.domain import ReceivingStatus, Scan, UndoResult, Verdict, rfc3339, storable_text, utcnow
 from scanstation.receiving import Receiver
-from scanstation.store.errors import is_busy, is_disk_full
+from scanstation.store.errors import KnownError, Trouble, known_error
 
 log = logging.getLogger(__name__)
 
@@ -65,40 +63,26 @@ RETRY_MAX_S: Final = 5.0
 # Far more than a shift of scans at one every two seconds; past it the oldest are still in the journal.
 MAX_KEPT: Final = 100_000
 
-_BROKEN_SCHEMA_WORDS: Final = ("no such table", "no such column", "syntax error")
+# What each trouble means for the scans, after its cause (store.errors.known_error) is said.
+_CONSEQUENCE: Final = {
+    Trouble.DISK_FULL: (
+        "scans are kept in memory and recorded as soon as space is freed; "
+        "free space on the station's disk or call an administrator"
+    ),
+    Trouble.BUSY: "scans are kept in memory and retried",
+    Trouble.READ_ONLY: "scans are kept in memory; call an administrator",
+    Trouble.CONNECTION_LOST: "scans are kept in memory and retried; call an administrator",
+    Trouble.REFUSED: "scans are kept in memory and retried; call an administrator",
+}
 
 
 def _refused_for_now(exc: BaseException) -> bool:
-    """A write the database may take later (disk full, I/O error, locked, server gone), not a bad scan.
-
-    SQLite reports a broken schema ("no such table") as an OperationalError too; waiting does not mend
-    that, so such a scan is journalled as not recorded rather than kept.
-    """
-    if isinstance(exc, OperationalError):
-        return not any(words in str(exc.orig) for words in _BROKEN_SCHEMA_WORDS)
-    if isinstance(exc, OSError):
-        return True
-    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+    """A write the database may take later (the environment's fault: store.errors), not a bad scan."""
+    return known_error(exc) is not None
 
 
-def _problem_words(exc: BaseException) -> str:
-    if is_disk_full(exc):
-        return (
-            "the disk is full: scans are kept in memory and recorded as soon as space is freed; "
-            "free space on the station's disk or call an administrator"
-        )
-    text = str(exc).lower()
-    if is_busy(exc):
-        return "the database is busy (another program holds it): scans are kept in memory and retried"
-    if "readonly" in text or "read-only" in text:
-        return (
-            "the database cannot be written (read-only disk or permissions): "
-            "scans are kept in memory; call an administrator"
-        )
-    first_line = (str(exc).splitlines() or [type(exc).__name__])[0]
-    return (
-        f"the database refuses writes ({first_line[:160]}): scans are kept in memory and retried; call an administrator"
-    )
+def _problem_words(known: KnownError) -> str:
+    return f"{known.words}: {_CONSEQUENCE[known.trouble]}"
 
 
 class ReceivingWorker:
@@ -284,7 +268,9 @@ class ReceivingWorker:
         self._emit()
 
     def _problem(self, exc: BaseException) -> None:
-        self._status = ReceivingStatus(len(self._kept), _problem_words(exc), is_disk_full(exc))
+        known = known_error(exc)
+        assert known is not None, "only errors sorted as the environment's are kept for later"
+        self._status = ReceivingStatus(len(self._kept), _problem_words(known), known.trouble is Trouble.DISK_FULL)
         self._emit()
 
     def _publish(self) -> None:

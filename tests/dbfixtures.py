@@ -1,4 +1,4 @@
-"""Database fixtures for every test folder: migrated engines on a fresh SQLite file or PostgreSQL schema."""
+"""Database fixtures for every test folder: migrated Stores on a fresh SQLite file or PostgreSQL schema."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from sqlalchemy.engine import Engine
 
-from scanstation.store.engine import feed_engine, write_transaction
+from scanstation.store.connection import Store
+from scanstation.store.engine import write_transaction
 from scanstation.store.registrations import RegistrationRecord, upsert_registrations
 
 PG_HOST = "127.0.0.1"
@@ -84,8 +84,8 @@ def _url_for(backend: str, tmp_path: Path) -> Iterator[str]:
         yield from _pg_fresh_url()
 
 
-def _migrated(url: str) -> Iterator[Engine]:
-    from scanstation.store.engine import close_store, open_store
+def _migrated(url: str) -> Iterator[Store]:
+    from scanstation.store.connection import close_store, open_store
 
     engine = open_store(url)
     try:
@@ -121,8 +121,8 @@ def db_url(backend: str, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    """A migrated Engine on each backend, fresh per test."""
+def engine(db_url: str) -> Iterator[Store]:
+    """A migrated Store on each backend, fresh per test."""
     yield from _migrated(db_url)
 
 
@@ -133,8 +133,8 @@ def sqlite_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def sqlite_engine(sqlite_url: str) -> Iterator[Engine]:
-    """A migrated Engine on a fresh SQLite file."""
+def sqlite_engine(sqlite_url: str) -> Iterator[Store]:
+    """A migrated Store on a fresh SQLite file."""
     yield from _migrated(sqlite_url)
 
 
@@ -145,12 +145,12 @@ def pg_db_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def pg_engine(pg_db_url: str) -> Iterator[Engine]:
-    """A migrated Engine on a fresh PostgreSQL schema."""
+def pg_engine(pg_db_url: str) -> Iterator[Store]:
+    """A migrated Store on a fresh PostgreSQL schema."""
     yield from _migrated(pg_db_url)
 
 
-def registrar(engine: Engine) -> Callable[..., RegistrationRecord]:
+def registrar(engine: Store) -> Callable[..., RegistrationRecord]:
     """Registers parcels exactly as the sync puller would (store.registrations), with a customer's defaults."""
     counter = iter(range(1, 1_000_000))
 
@@ -167,7 +167,7 @@ def registrar(engine: Engine) -> Callable[..., RegistrationRecord]:
         }
         values.update(fields)
         record = RegistrationRecord(**values)
-        with write_transaction(feed_engine(engine)) as conn:
+        with write_transaction(engine.feed) as conn:
             upsert_registrations(conn, [record])
         return record
 

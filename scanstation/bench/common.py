@@ -228,7 +228,7 @@ def running_simulator(
 
 def remove_station_files(station_db: Path) -> None:
     """A station's SQLite database and the feed file beside it, with their journals and the feed's fill lock."""
-    from scanstation.store.engine import feed_path
+    from scanstation.store.feedfile import feed_path
 
     for base in (station_db, feed_path(station_db)):
         for suffix in ("", "-wal", "-shm", "-journal", "-fill.lock"):

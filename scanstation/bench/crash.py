@@ -318,7 +318,7 @@ def _integrity(path: Path) -> str:
 
 def _fill_cut(feed_file: Path) -> bool:
     """Whether the feed file carries the marker of a fill that was running when the station died."""
-    from scanstation.store.engine import FEED_FILLING_KEY
+    from scanstation.store.feedfile import FEED_FILLING_KEY
 
     if not feed_file.exists():
         return False
@@ -418,7 +418,7 @@ def _bench(
     import requests
 
     from scanstation.bench.common import remove_station_files
-    from scanstation.store.engine import feed_path
+    from scanstation.store.feedfile import feed_path
 
     quiet = args.quiet
     started = time.monotonic()

@@ -15,8 +15,7 @@ if TYPE_CHECKING:
     import random
     from collections.abc import Iterator
 
-    from sqlalchemy.engine import Engine
-
+    from scanstation.store.connection import Store
     from scanstation.store.registrations import NewRows, RegistrationRecord
     from scanstation.tracking.samples import SampleNumber
 
@@ -144,7 +143,8 @@ def _run(args: argparse.Namespace, path: Path, floor_path: Path) -> int:
         stopwatch,
     )
     from scanstation.receiving import Receiver
-    from scanstation.store.engine import create_engine_for, feed_path
+    from scanstation.store.connection import create_store
+    from scanstation.store.feedfile import feed_path
 
     quiet: bool = args.quiet
     url = f"sqlite:///{path}"
@@ -158,9 +158,9 @@ def _run(args: argparse.Namespace, path: Path, floor_path: Path) -> int:
         quiet=quiet,
     )
 
-    engine = create_engine_for(url)
+    store = create_store(url)
     try:
-        plan, warmup = _plan_scans(engine, built, args.scans, args.warmup, random.Random(args.seed + 1))
+        plan, warmup = _plan_scans(store, built, args.scans, args.warmup, random.Random(args.seed + 1))
         with stopwatch() as copy_time:
             _copy_database(path, floor_path)
         progress(f"copied the database for the floor in {copy_time[0]:.1f} s", quiet=quiet)
@@ -168,7 +168,7 @@ def _run(args: argparse.Namespace, path: Path, floor_path: Path) -> int:
         gc.collect()
         gc.freeze()
 
-        receiver = Receiver(engine, station_id=STATION, undo_window_s=10.0)
+        receiver = Receiver(store, station_id=STATION, undo_window_s=10.0)
         receiver.hold_connection()  # as the station's receiving thread does
         floor = _Floor(floor_path)
         try:
@@ -206,7 +206,7 @@ def _run(args: argparse.Namespace, path: Path, floor_path: Path) -> int:
             floor.close()
             receiver.close()
     finally:
-        engine.dispose()
+        store.close()
 
     rec = Stats.of(receiver_times)
     flo = Stats.of(floor_times)
@@ -398,7 +398,7 @@ def _build(url: str, n: int, seed: int, *, keep: int, workers: int, quiet: bool)
     import time
 
     from scanstation.bench.common import progress
-    from scanstation.store.engine import feed_engine, open_store
+    from scanstation.store.connection import open_store
     from scanstation.store.registrations import insert_rows
 
     started = time.perf_counter()
@@ -406,11 +406,11 @@ def _build(url: str, n: int, seed: int, *, keep: int, workers: int, quiet: bool)
     awaiting: list[_Target] = []
     elsewhere: list[_Target] = []
     with _batches(n, seed, keep, workers) as batches:
-        engine = open_store(url)
-        engine.dispose()  # no station connection may have the feed file open while its journal is off
+        store = open_store(url)
+        store.engine.dispose()  # no station connection may have the feed file open while its journal is off
         try:
-            # The feed's own file (store.engine.feed_engine): where the puller would write these rows.
-            with feed_engine(engine).connect() as conn:
+            # The feed's own file (Store.feed): where the puller would write these rows.
+            with store.feed.connect() as conn:
                 raw = conn.connection.dbapi_connection
                 assert raw is not None
                 raw.execute("PRAGMA journal_mode = OFF")
@@ -442,8 +442,7 @@ def _build(url: str, n: int, seed: int, *, keep: int, workers: int, quiet: bool)
                 registrations = raw.execute("SELECT count(*) FROM registrations").fetchone()[0]
                 keys = raw.execute("SELECT count(*) FROM registration_keys").fetchone()[0]
         finally:
-            feed_engine(engine).dispose()
-            engine.dispose()
+            store.close()
     return _Built(
         time.perf_counter() - started, time.process_time() - cpu_started, awaiting, elsewhere, registrations, keys
     )
@@ -453,7 +452,7 @@ def _copy_database(source: Path, target: Path) -> None:
     """The floor's own copy of the built files (after a checkpoint each file alone is its database)."""
     import shutil
 
-    from scanstation.store.engine import feed_path
+    from scanstation.store.feedfile import feed_path
 
     remove_station_files(target)
     shutil.copyfile(source, target)
@@ -464,7 +463,7 @@ def _copy_database(source: Path, target: Path) -> None:
 
 
 def _plan_scans(
-    engine: Engine, built: _Built, m: int, warmup: int, rng: random.Random
+    store: Store, built: _Built, m: int, warmup: int, rng: random.Random
 ) -> tuple[list[_Planned], list[_Planned]]:
     """The timed scans in the issue's mix, and a few untimed ones to warm up with (all different parcels)."""
     from sqlalchemy import select
@@ -498,7 +497,7 @@ def _plan_scans(
 
     # Unknown: numbers nobody registered (checked against the keys, not assumed).
     unknown: list[_Planned] = []
-    with engine.connect() as conn:
+    with store.connect() as conn:
         while len(unknown) < n_unknown + w_other:
             raw = label(sample_number(rng).label_scans)
             keys = sorted(parse_scan(raw).keys)
@@ -556,7 +555,8 @@ class _Floor:
     def __init__(self, path: Path) -> None:
         import sqlite3
 
-        from scanstation.store.engine import feed_path, read_only_uri
+        from scanstation.store.engine import read_only_uri
+        from scanstation.store.feedfile import feed_path
 
         self._conn: sqlite3.Connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False, uri=True)
         for pragma in ("busy_timeout = 5000", "journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON"):

@@ -83,10 +83,10 @@ def _run_transport(transport: str, raws: list[str], database_url: str, args: arg
     from scanstation.domain import ScannerState, ScannerStatus, Verdict
     from scanstation.receiving import Receiver
     from scanstation.scanners import StreamSource
-    from scanstation.store.engine import open_store
+    from scanstation.store.connection import open_store
     from scanstation.worker import ReceivingWorker
 
-    engine = open_store(database_url)
+    store = open_store(database_url)
     verdicts: dict[str, float] = {}
     extra: list[str] = []
     wanted = set(raws)
@@ -105,7 +105,7 @@ def _run_transport(transport: str, raws: list[str], database_url: str, args: arg
         if status.state is ScannerState.CONNECTED:
             connected.set()
 
-    worker = ReceivingWorker(Receiver(engine, station_id="bench"), operator=lambda: "bench", on_verdict=on_verdict)
+    worker = ReceivingWorker(Receiver(store, station_id="bench"), operator=lambda: "bench", on_verdict=on_verdict)
     worker.start()
     written: dict[str, float] = {}
     cleanup: list[Callable[[], None]] = []
@@ -145,12 +145,13 @@ def _run_transport(transport: str, raws: list[str], database_url: str, args: arg
         for step in cleanup:
             step()
         worker.stop(60)
-        engine.dispose()
+        store.close()
     return _Run(transport, written, verdicts, extra, seconds)
 
 
 def run(args: argparse.Namespace) -> int:
-    from scanstation.store.engine import feed_engine, open_store, write_transaction
+    from scanstation.store.connection import open_store
+    from scanstation.store.engine import write_transaction
     from scanstation.store.registrations import insert_new_registrations
 
     raws, records = _scans(args.scans, args.seed)
@@ -158,10 +159,10 @@ def run(args: argparse.Namespace) -> int:
     failures: list[str] = []
     with tempfile.TemporaryDirectory(prefix="scanstation-bench-") as folder:
         url = f"sqlite:///{Path(folder) / 'bench.db'}"
-        engine = open_store(url)
-        with write_transaction(feed_engine(engine)) as conn:
+        store = open_store(url)
+        with write_transaction(store.feed) as conn:
             insert_new_registrations(conn, records)
-        engine.dispose()
+        store.close()
         for transport in ("pty", "socket"):
             progress(f"{transport}: writing {len(raws)} scans", quiet=args.json)
             result = _run_transport(transport, raws, url, args)

@@ -122,7 +122,7 @@ def _bench(args: argparse.Namespace, server: Simulator, station_db: Path, quiet:
     from scanstation.bench.common import Stats, emit_json, machine_info, peak_rss_mb, print_stats, progress
     from scanstation.config import ServerConfig
     from scanstation.receiving import Receiver
-    from scanstation.store.engine import open_store
+    from scanstation.store.connection import open_store
     from scanstation.store.models import Receipt, Registration
     from scanstation.store.registrations import REGISTRATION_COLUMNS
     from scanstation.sync.client import CentralClient
@@ -130,10 +130,10 @@ def _bench(args: argparse.Namespace, server: Simulator, station_db: Path, quiet:
     from scanstation.sync.push import Pusher, outbox_counts
 
     url, port = server.url, server.port
-    engine = open_store(f"sqlite:///{station_db}")
+    store = open_store(f"sqlite:///{station_db}")
     server_cfg = ServerConfig(url=url, token=TOKEN, page_limit=args.page_limit, read_timeout_s=120)
     batch_rows = args.batch_rows or DEFAULT_BATCH_ROWS
-    receiver = Receiver(engine, station_id=STATION, undo_window_s=0)
+    receiver = Receiver(store, station_id=STATION, undo_window_s=0)
 
     class TimedClient(CentralClient):
         """Splits the wall time of a request into waiting for the server and decoding its answer."""
@@ -174,7 +174,7 @@ def _bench(args: argparse.Namespace, server: Simulator, station_db: Path, quiet:
     clerk_thread.start()
     started = time.perf_counter()
     puller = TimedPuller(
-        engine,
+        store,
         client,
         page_limit=args.page_limit,
         batch_rows=batch_rows,
@@ -202,7 +202,7 @@ def _bench(args: argparse.Namespace, server: Simulator, station_db: Path, quiet:
     idle_stats = Stats.of(idle.latencies)
 
     # 2. The incremental pull of C changes made on the server.
-    with engine.connect() as conn:
+    with store.connect() as conn:
         ids = list(
             conn.execute(
                 select(Registration.id)
@@ -224,7 +224,7 @@ def _bench(args: argparse.Namespace, server: Simulator, station_db: Path, quiet:
     from scanstation.domain import Scan
 
     progress(f"scanning to make {args.events} events ...", quiet=quiet)
-    with engine.connect() as conn:
+    with store.connect() as conn:
         numbers = list(
             conn.execute(
                 select(Registration.tracking_number)
@@ -234,11 +234,11 @@ def _bench(args: argparse.Namespace, server: Simulator, station_db: Path, quiet:
                 .limit(args.events)
             ).scalars()
         )
-    missing = max(0, args.events - outbox_counts(engine).waiting)
+    missing = max(0, args.events - outbox_counts(store).waiting)
     for number in numbers[: (missing + 1) // 2]:  # a matched scan makes two events
         receiver.receive(Scan(raw=str(number), scanner="bench"), "bench")
-    waiting = outbox_counts(engine).waiting
-    pusher = Pusher(engine, client)
+    waiting = outbox_counts(store).waiting
+    pusher = Pusher(store, client)
     pushed = requests_made = 0
     started = time.perf_counter()
     while True:
@@ -251,7 +251,7 @@ def _bench(args: argparse.Namespace, server: Simulator, station_db: Path, quiet:
 
     station_rss = peak_rss_mb()
     server_rss = _proc_peak_rss_mb(server.process.pid)
-    engine.dispose()
+    store.close()
 
     result: dict[str, Any] = {
         "benchmark": "sync",

@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
     # Heavy imports here, not at module top: the CLI imports every command module to build --help.
     from sqlalchemy.exc import DBAPIError
 
-    from scanstation.store.engine import StoreError
+    from scanstation.store.errors import StoreError
 
     try:
         if args.db_command == "upgrade":
@@ -38,15 +38,16 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _upgrade(url: str) -> int:
-    from scanstation.store.engine import close_store, create_engine_for, current_revision, head_revision, upgrade
+    from scanstation.store.connection import create_store
+    from scanstation.store.migrate import current_revision, head_revision, upgrade
 
-    engine = create_engine_for(url)
+    store = create_store(url)
     try:
-        with engine.connect() as conn:
+        with store.connect() as conn:
             before = current_revision(conn)
-        backup = upgrade(engine)
+        backup = upgrade(store)
     finally:
-        close_store(engine)
+        store.close()
     head = head_revision()
     if before == head:
         print(f"database {_redact(url)} is up to date (revision {head})")
@@ -62,23 +63,18 @@ def _upgrade(url: str) -> int:
 def _status(url: str) -> int:
     from sqlalchemy import func, inspect, select
 
-    from scanstation.store.engine import (
-        FEED_ALIAS,
-        close_store,
-        create_engine_for,
-        current_revision,
-        head_revision,
-        sqlite_path,
-    )
+    from scanstation.store.connection import create_store
+    from scanstation.store.engine import FEED_ALIAS, sqlite_path
+    from scanstation.store.migrate import current_revision, head_revision
     from scanstation.store.models import Base, FeedBase
 
     path = sqlite_path(url)
     if path is not None and not path.exists():
         print(f"no database at {path} yet: `scanstation db upgrade` (or starting the station) creates it")
         return EXIT_STORE
-    engine = create_engine_for(url)
+    store = create_store(url)
     try:
-        with engine.connect() as conn:
+        with store.connect() as conn:
             current = current_revision(conn)
             inspector = inspect(conn)
             present = set(inspector.get_table_names())
@@ -91,7 +87,7 @@ def _status(url: str) -> int:
                 if name in present
             }
     finally:
-        close_store(engine)
+        store.close()
     head = head_revision()
     print(f"database  {_redact(url)}")
     state = "up to date" if current == head else "needs `scanstation db upgrade`"

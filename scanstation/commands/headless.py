@@ -17,7 +17,7 @@ def run(args: argparse.Namespace) -> int:
     from scanstation.headless import run_headless
     from scanstation.logs import setup_logging
     from scanstation.process import share_the_gil_quickly
-    from scanstation.store.engine import StoreError
+    from scanstation.store.errors import StoreError
 
     share_the_gil_quickly()  # scans are decided on their threads while a feed page is written on another
     setup_logging(config.logging, secrets=[t for t in (config.server_token(),) if t], log_file="headless.log")

@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING
 from scanstation.commands.common import add_config_option, config_or_exit, redact_url
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
-
+    from scanstation.store.connection import Store
     from scanstation.store.operators import OperatorInfo
 
 EXIT_STORE = 1
@@ -81,7 +80,8 @@ def run(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import DBAPIError
 
     from scanstation.logs import setup_logging
-    from scanstation.store.engine import StoreError, close_store, open_store
+    from scanstation.store.connection import close_store, open_store
+    from scanstation.store.errors import StoreError
     from scanstation.store.operators import LastAdminError, OperatorError
 
     setup_logging(config.logging, log_file="operators.log")
@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     # what was done; the station's own migration and backup messages still show.
     logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
-        engine = open_store(config.database.url)
+        store = open_store(config.database.url)
     except StoreError as err:
         print(f"scanstation operators: {err}", file=sys.stderr)
         return EXIT_STORE
@@ -98,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"scanstation operators: {url} is not a usable database: {err.orig}", file=sys.stderr)
         return EXIT_STORE
     try:
-        done = _ACTIONS[args.operators_command](engine, args)
+        done = _ACTIONS[args.operators_command](store, args)
     except LastAdminError as err:
         print(f"scanstation operators: {err} (or add --force)", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -110,66 +110,66 @@ def run(args: argparse.Namespace) -> int:
         print(f"scanstation operators: the database {url} refused the change: {err.orig}", file=sys.stderr)
         return EXIT_STORE
     finally:
-        close_store(engine)
+        close_store(store)
     if done:
         print(done)
     return 0
 
 
-def _add(engine: Engine, args: argparse.Namespace) -> str:
+def _add(store: Store, args: argparse.Namespace) -> str:
     from scanstation.store.operators import add_operator, check_new_operator
 
     # Everything that can be refused is checked before the PIN is asked, so nobody types it for nothing.
-    check_new_operator(engine, args.name, args.role, args.display_name)
+    check_new_operator(store, args.name, args.role, args.display_name)
     pin = _read_pin(args, f"PIN for {args.name.strip()}")
-    added = add_operator(engine, args.name, pin, role=args.role, display_name=args.display_name)
+    added = add_operator(store, args.name, pin, role=args.role, display_name=args.display_name)
     return f"added operator {added.name!r} ({added.display_name}) as {added.role}: they can log in now"
 
 
-def _list(engine: Engine, args: argparse.Namespace) -> str:
+def _list(store: Store, args: argparse.Namespace) -> str:
     from scanstation.store.operators import active_admin_count, list_operators
 
-    operators = list_operators(engine, include_inactive=args.all)
+    operators = list_operators(store, include_inactive=args.all)
     if args.json:
         print(json.dumps([_as_json(o) for o in operators], ensure_ascii=False))
     elif operators:
         _print_table(operators)
     else:
         print("no operators" if args.all else "no active operators")
-    if active_admin_count(engine) == 0:
+    if active_admin_count(store) == 0:
         print(f"no active admin: nobody can set up this station; add one with `{FIRST_ADMIN}`", file=sys.stderr)
     return ""
 
 
-def _set_pin(engine: Engine, args: argparse.Namespace) -> str:
+def _set_pin(store: Store, args: argparse.Namespace) -> str:
     from scanstation.store.operators import require_operator, set_pin
 
-    operator = require_operator(engine, args.name)  # before the PIN is asked
-    changed = set_pin(engine, operator.name, _read_pin(args, f"new PIN for {operator.name}"))
+    operator = require_operator(store, args.name)  # before the PIN is asked
+    changed = set_pin(store, operator.name, _read_pin(args, f"new PIN for {operator.name}"))
     inactive = "" if changed.active else " (still deactivated: `scanstation operators activate` lets them in)"
     return f"new PIN set for {changed.name!r}{inactive}"
 
 
-def _set_role(engine: Engine, args: argparse.Namespace) -> str:
+def _set_role(store: Store, args: argparse.Namespace) -> str:
     from scanstation.store.operators import set_role
 
-    changed = set_role(engine, args.name, args.role, force=args.force)
-    _warn_if_no_admin(engine)
+    changed = set_role(store, args.name, args.role, force=args.force)
+    _warn_if_no_admin(store)
     return f"{changed.name!r} is now {changed.role}"
 
 
-def _deactivate(engine: Engine, args: argparse.Namespace) -> str:
+def _deactivate(store: Store, args: argparse.Namespace) -> str:
     from scanstation.store.operators import deactivate_operator
 
-    changed = deactivate_operator(engine, args.name, force=args.force)
-    _warn_if_no_admin(engine)
+    changed = deactivate_operator(store, args.name, force=args.force)
+    _warn_if_no_admin(store)
     return f"{changed.name!r} is deactivated: they cannot log in (their scans keep their name)"
 
 
-def _activate(engine: Engine, args: argparse.Namespace) -> str:
+def _activate(store: Store, args: argparse.Namespace) -> str:
     from scanstation.store.operators import activate_operator
 
-    changed = activate_operator(engine, args.name)
+    changed = activate_operator(store, args.name)
     return f"{changed.name!r} is active: they can log in as {changed.role}"
 
 
@@ -183,10 +183,10 @@ _ACTIONS = {
 }
 
 
-def _warn_if_no_admin(engine: Engine) -> None:
+def _warn_if_no_admin(store: Store) -> None:
     from scanstation.store.operators import active_admin_count
 
-    if active_admin_count(engine) == 0:
+    if active_admin_count(store) == 0:
         print(f"warning: no active admin is left; `{FIRST_ADMIN}` adds one", file=sys.stderr)
 
 

@@ -59,7 +59,8 @@ def run(args: argparse.Namespace) -> int:
     from scanstation.logs import setup_logging
     from scanstation.process import share_the_gil_quickly
     from scanstation.receiving import Receiver
-    from scanstation.store.engine import StoreError, close_store, open_store
+    from scanstation.store.connection import close_store, open_store
+    from scanstation.store.errors import StoreError
     from scanstation.sync.loop import DISABLED, TOKEN_REJECTED, SyncLoop
 
     share_the_gil_quickly()  # as the station would, so a pull here runs as it does beside scans
@@ -68,12 +69,12 @@ def run(args: argparse.Namespace) -> int:
         print("scanstation sync: no [server] url in the config: sync is disabled", file=sys.stderr)
         return 1
     try:
-        engine = open_store(config.database.url)
+        store = open_store(config.database.url)
     except StoreError as err:
         print(f"scanstation sync: {err}", file=sys.stderr)
         return 1
     receiver = Receiver(
-        engine,
+        store,
         station_id=config.station.id,
         undo_window_s=config.receiving.undo_window_s,
         fnc1_substitutes=config.receiving.fnc1_substitutes,
@@ -87,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         if args.once:
-            loop = SyncLoop(config, engine, resolver=receiver.resolve_unknowns, on_notice=notice)
+            loop = SyncLoop(config, store, resolver=receiver.resolve_unknowns, on_notice=notice)
             report = loop.run_once()
             print(describe_cycle(report), flush=True)
             print(describe_status(loop.status), flush=True)
@@ -108,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
                 print(describe_cycle(item), flush=True)
 
         loop = SyncLoop(
-            config, engine, resolver=receiver.resolve_unknowns, on_status=status, on_notice=notice, on_cycle=cycle
+            config, store, resolver=receiver.resolve_unknowns, on_status=status, on_notice=notice, on_cycle=cycle
         )
         loop.start()
         print("syncing; Ctrl-C stops", file=sys.stderr, flush=True)
@@ -120,4 +121,4 @@ def run(args: argparse.Namespace) -> int:
             loop.stop()
         return 0
     finally:
-        close_store(engine)
+        close_store(store)

@@ -59,9 +59,9 @@ class Station:
         # lambdas run on the receiving thread, after start.
         self.receiving = GuiReceiving(
             self.bridge,
-            lambda name, pin: verify_pin(self.engine, name, pin),
+            lambda name, pin: verify_pin(self.store, name, pin),
             nobody=config.station.operator,
-            count_admins=lambda: active_admin_count(self.engine),
+            count_admins=lambda: active_admin_count(self.store),
         )
         self.runtime = StationRuntime(
             config,
@@ -76,7 +76,7 @@ class Station:
             operator=self.receiving.current_operator,
             environ=environ,
         )
-        self.engine = self.runtime.engine
+        self.store = self.runtime.store
         self.receiver = self.runtime.receiver
         self.sync = self.runtime.sync
         self.receiving.attach(self.runtime.worker)
@@ -136,7 +136,7 @@ def run_window(config: Config, argv: list[str], *, extra: Callable[[Station], No
     from scanstation.gui.startup_error import show_error
     from scanstation.logs import setup_logging
     from scanstation.process import freeze_startup_objects, share_the_gil_quickly
-    from scanstation.store.engine import StoreError
+    from scanstation.store.errors import StoreError
 
     # The GUI thread shares the GIL with the receiving, sync and scanner threads.
     share_the_gil_quickly()
@@ -162,7 +162,7 @@ def run_window(config: Config, argv: list[str], *, extra: Callable[[Station], No
     if extra is not None:
         extra(station)
     station.show()
-    log.info("scan screen ready: station %s, database %s", config.station.id, station.engine.url.render_as_string())
+    log.info("scan screen ready: station %s, database %s", config.station.id, station.store.url.render_as_string())
     try:
         return int(app.exec())
     finally:

@@ -102,7 +102,7 @@ type = "wedge"
         from scanstation.store.operators import OperatorError, add_operator
 
         try:
-            add_operator(station.engine, DEMO_OPERATOR, DEMO_PIN, role="admin", display_name="Demo")
+            add_operator(station.store, DEMO_OPERATOR, DEMO_PIN, role="admin", display_name="Demo")
         except OperatorError:
             pass  # a kept demo folder already has the operator
         station.receiving.check_admins()

@@ -10,7 +10,6 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
-from sqlalchemy.engine import Engine
 
 from scanstation.domain import (
     AT_WAREHOUSE,
@@ -25,6 +24,7 @@ from scanstation.domain import (
 from scanstation.receiving.decide import Candidate, Decision, OpenUnknown, decide, decide_late_match, needs_open_unknown
 from scanstation.receiving.record import Observed, Recorder, verdict
 from scanstation.receiving.statements import Statements
+from scanstation.store.connection import Store
 from scanstation.store.engine import write_transaction
 from scanstation.store.outbox import EventBatch
 from scanstation.store.prepared import Row
@@ -52,17 +52,17 @@ class Receiver:
 
     def __init__(
         self,
-        engine: Engine,
+        store: Store,
         *,
         station_id: str,
         undo_window_s: float = 10.0,
         fnc1_substitutes: tuple[str, ...] = (),
     ) -> None:
-        self.engine = engine
+        self.engine = store.engine
         self.station_id = station_id
         self.undo_window_s = undo_window_s
         self.fnc1_substitutes = fnc1_substitutes
-        self._sql = Statements(engine.dialect)
+        self._sql = Statements(store.dialect)
         self._recorder = Recorder(self._sql, station_id)
         self._held = threading.local()
 

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from typing import Final
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from scanstation.domain import utcnow
+from scanstation.store.connection import Store
 from scanstation.store.engine import write_transaction
 from scanstation.store.models import Operator
 
@@ -145,14 +146,14 @@ def pin_matches(pin: str, stored: str) -> bool:
 _COLUMNS: Final = (Operator.name, Operator.display_name, Operator.role, Operator.active)
 
 
-def add_operator(engine: Engine, name: str, pin: str, role: str = "clerk", display_name: str = "") -> OperatorInfo:
+def add_operator(store: Store, name: str, pin: str, role: str = "clerk", display_name: str = "") -> OperatorInfo:
     """Create an operator; OperatorError when the name is taken or the name, PIN or role is not acceptable."""
     name = clean_name(name)
     display_name = clean_display_name(display_name, name)
     check_role(role)
     pin_hash = hash_pin(pin)
     try:
-        with write_transaction(engine) as conn:
+        with write_transaction(store) as conn:
             conn.execute(
                 insert(Operator).values(
                     name=name,
@@ -168,12 +169,12 @@ def add_operator(engine: Engine, name: str, pin: str, role: str = "clerk", displ
     return OperatorInfo(name=name, display_name=display_name, role=role, active=True)
 
 
-def check_new_operator(engine: Engine, name: str, role: str, display_name: str = "") -> None:
+def check_new_operator(store: Store, name: str, role: str, display_name: str = "") -> None:
     """What add_operator would refuse before the PIN (name, display name, role, name taken), as OperatorError."""
     name = clean_name(name)
     clean_display_name(display_name, name)
     check_role(role)
-    if get_operator(engine, name) is not None:
+    if get_operator(store, name) is not None:
         raise _name_taken(name)
 
 
@@ -185,23 +186,23 @@ def _unknown(name: str) -> OperatorError:
     return OperatorError(f"there is no operator named {name!r}")
 
 
-def get_operator(engine: Engine, name: str) -> OperatorInfo | None:
-    with engine.connect() as conn:
+def get_operator(store: Store, name: str) -> OperatorInfo | None:
+    with store.connect() as conn:
         row = conn.execute(select(*_COLUMNS).where(Operator.name == name.strip())).one_or_none()
     return None if row is None else OperatorInfo(row.name, row.display_name, row.role, row.active)
 
 
-def require_operator(engine: Engine, name: str) -> OperatorInfo:
+def require_operator(store: Store, name: str) -> OperatorInfo:
     """The operator named `name`, active or not; OperatorError when there is none."""
-    operator = get_operator(engine, name)
+    operator = get_operator(store, name)
     if operator is None:
         raise _unknown(name.strip())
     return operator
 
 
-def verify_pin(engine: Engine, name: str, pin: str) -> OperatorInfo | None:
+def verify_pin(store: Store, name: str, pin: str) -> OperatorInfo | None:
     """The operator when `name` is active and `pin` is theirs; None otherwise (same time either way)."""
-    with engine.connect() as conn:
+    with store.connect() as conn:
         row = conn.execute(select(*_COLUMNS, Operator.pin_hash).where(Operator.name == name.strip())).one_or_none()
     stored = row.pin_hash if row is not None else _DUMMY_HASH
     ok = pin_matches(pin, stored)
@@ -210,20 +211,20 @@ def verify_pin(engine: Engine, name: str, pin: str) -> OperatorInfo | None:
     return OperatorInfo(name=row.name, display_name=row.display_name, role=row.role, active=row.active)
 
 
-def list_operators(engine: Engine, *, include_inactive: bool = False) -> list[OperatorInfo]:
+def list_operators(store: Store, *, include_inactive: bool = False) -> list[OperatorInfo]:
     query = select(*_COLUMNS).order_by(Operator.name)
     if not include_inactive:
         query = query.where(Operator.active.is_(True))
-    with engine.connect() as conn:
+    with store.connect() as conn:
         return [OperatorInfo(r.name, r.display_name, r.role, r.active) for r in conn.execute(query)]
 
 
 def _change(
-    engine: Engine, name: str, values: dict[str, object], *, removes_admin: str | None = None, force: bool = False
+    store: Store, name: str, values: dict[str, object], *, removes_admin: str | None = None, force: bool = False
 ) -> OperatorInfo:
     """Update `name`'s row; `removes_admin` says how the change would take an admin away (None: it does not)."""
     name = name.strip()
-    with write_transaction(engine) as conn:
+    with write_transaction(store) as conn:
         # FOR UPDATE (PostgreSQL; SQLite's write transaction already excludes other writers) so two
         # admins demoting each other at once cannot both pass the last-admin check below.
         row = conn.execute(select(*_COLUMNS).where(Operator.name == name).with_for_update()).one_or_none()
@@ -245,37 +246,37 @@ def _lock_active_admins(conn: Connection) -> int:
     return len(conn.execute(query).all())
 
 
-def deactivate_operator(engine: Engine, name: str, *, force: bool = False) -> OperatorInfo:
+def deactivate_operator(store: Store, name: str, *, force: bool = False) -> OperatorInfo:
     """Stop `name` from logging in (the row stays: scans keep naming who made them).
 
     OperatorError when there is no such operator; LastAdminError when `name` is the only active admin,
     unless `force`.
     """
-    return _change(engine, name, {"active": False}, removes_admin="deactivating them", force=force)
+    return _change(store, name, {"active": False}, removes_admin="deactivating them", force=force)
 
 
-def activate_operator(engine: Engine, name: str) -> OperatorInfo:
+def activate_operator(store: Store, name: str) -> OperatorInfo:
     """Let a deactivated operator log in again; OperatorError when there is no such operator."""
-    return _change(engine, name, {"active": True})
+    return _change(store, name, {"active": True})
 
 
-def set_role(engine: Engine, name: str, role: str, *, force: bool = False) -> OperatorInfo:
+def set_role(store: Store, name: str, role: str, *, force: bool = False) -> OperatorInfo:
     """Give `name` another role; OperatorError for an unknown operator or role.
 
     LastAdminError when this takes the admin role from the only active admin, unless `force`.
     """
     check_role(role)
     removes_admin = None if role == "admin" else f"making them {role}"
-    return _change(engine, name, {"role": role}, removes_admin=removes_admin, force=force)
+    return _change(store, name, {"role": role}, removes_admin=removes_admin, force=force)
 
 
-def set_pin(engine: Engine, name: str, pin: str) -> OperatorInfo:
+def set_pin(store: Store, name: str, pin: str) -> OperatorInfo:
     """Give `name` a new PIN; OperatorError when the PIN is not acceptable or there is no such operator."""
-    return _change(engine, name, {"pin_hash": hash_pin(pin)})
+    return _change(store, name, {"pin_hash": hash_pin(pin)})
 
 
-def active_admin_count(engine: Engine) -> int:
+def active_admin_count(store: Store) -> int:
     """How many active admins can log in: zero means a fresh station that nobody can set up yet."""
     query = select(func.count()).select_from(Operator).where(Operator.active.is_(True), Operator.role == "admin")
-    with engine.connect() as conn:
+    with store.connect() as conn:
         return int(conn.execute(query).scalar_one())

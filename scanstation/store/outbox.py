@@ -10,9 +10,10 @@ from datetime import datetime
 from typing import Any, Final, cast
 
 from sqlalchemy import Connection, Table, bindparam, case, func, insert, select, update
-from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.engine import Dialect
 
 from scanstation.domain import rfc3339, utcnow
+from scanstation.store.connection import Store
 from scanstation.store.models import EventState, OutboxEvent, ReviewItem
 from scanstation.store.prepared import Prepared
 
@@ -188,9 +189,9 @@ class OutboxCounts:
     rejected: int
 
 
-def outbox_counts(engine: Engine, now: datetime | None = None) -> OutboxCounts:
+def outbox_counts(store: Store, now: datetime | None = None) -> OutboxCounts:
     now = now or utcnow()
-    with engine.connect() as conn:
+    with store.connect() as conn:
         due = func.sum(case((_outbox.c.not_before <= now, 1), else_=0))
         pending = conn.execute(select(func.count(), due).where(_outbox.c.state == _PENDING)).one()
         rejected = conn.execute(select(func.count()).where(_outbox.c.state == EventState.REJECTED.value)).scalar_one()

@@ -12,8 +12,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy.engine import Engine
-
 from scanstation.config import Config
 from scanstation.domain import (
     NOTE_RESOLVED_LATER,
@@ -25,8 +23,9 @@ from scanstation.domain import (
     rfc3339,
     utcnow,
 )
+from scanstation.store.connection import Store
 from scanstation.store.engine import write_transaction
-from scanstation.store.errors import is_busy, is_disk_full
+from scanstation.store.errors import Trouble, known_error
 from scanstation.store.state import get_state, set_state
 from scanstation.sync.client import (
     CentralClient,
@@ -110,7 +109,7 @@ class SyncLoop:
     def __init__(
         self,
         config: Config,
-        engine: Engine,
+        store: Store,
         *,
         resolver: Resolver | None = None,
         on_status: Callable[[SyncStatus], None] | None = None,
@@ -120,7 +119,7 @@ class SyncLoop:
         batch_rows: int = DEFAULT_BATCH_ROWS,
         rng: random.Random | None = None,
     ) -> None:
-        self._engine = engine
+        self._store = store
         self._resolver = resolver
         self._on_status = on_status
         self._on_notice = on_notice
@@ -297,7 +296,7 @@ class SyncLoop:
             self._apply_config(config)
 
     def _load_times(self) -> None:
-        with self._engine.connect() as conn:
+        with self._store.connect() as conn:
             pulled = get_state(conn, LAST_PULL_KEY)
             pushed = get_state(conn, LAST_PUSH_KEY)
         self._set(last_pull_at=_parse_time(pulled), last_push_at=_parse_time(pushed))
@@ -329,7 +328,7 @@ class SyncLoop:
         """Returns the back-off delay after a failure, None after success."""
         assert self._client is not None
         puller = Puller(
-            self._engine,
+            self._store,
             self._client,
             page_limit=self._config.server.page_limit,
             batch_rows=self._batch_rows,
@@ -355,7 +354,7 @@ class SyncLoop:
         if result.completed:
             now = utcnow()
             try:
-                with write_transaction(self._engine) as conn:
+                with write_transaction(self._store) as conn:
                     set_state(conn, LAST_PULL_KEY, rfc3339(now))
             except Exception as err:
                 return self._local_failure("recording the pull's time", err, report, self._pull_backoff)
@@ -375,7 +374,7 @@ class SyncLoop:
 
     def _push_all(self, report: CycleReport) -> float | None:
         assert self._client is not None
-        pusher = Pusher(self._engine, self._client)
+        pusher = Pusher(self._store, self._client)
         while not self._stop.is_set():
             try:
                 step = pusher.push_once()
@@ -395,7 +394,7 @@ class SyncLoop:
             report.push.requests += 1
             now = utcnow()
             try:
-                with write_transaction(self._engine) as conn:
+                with write_transaction(self._store) as conn:
                     set_state(conn, LAST_PUSH_KEY, rfc3339(now))
             except Exception as err:
                 return self._local_failure("recording the push's time", err, report, self._push_backoff)
@@ -471,7 +470,7 @@ class SyncLoop:
 
     def _publish(self) -> None:
         try:
-            counts = outbox_counts(self._engine)
+            counts = outbox_counts(self._store)
         except Exception:
             log.exception("counting the outbox failed")
         else:
@@ -489,15 +488,22 @@ class SyncLoop:
 
 DISK_FULL: Final = "the disk is full: sync paused, retrying; free space on the station's disk"
 DATABASE_BUSY: Final = "the database is busy (another program holds it): sync paused, retrying"
+# What the sync loop says for each trouble of the environment (store.errors.known_error); None: the
+# failure's own text, as for a bug.
+_TOLD: Final[dict[Trouble, str | None]] = {
+    Trouble.DISK_FULL: DISK_FULL,
+    Trouble.BUSY: DATABASE_BUSY,
+    Trouble.READ_ONLY: f"{Trouble.READ_ONLY.value}: sync paused, retrying; call an administrator",
+    Trouble.CONNECTION_LOST: f"{Trouble.CONNECTION_LOST.value}: sync paused, retrying",
+    Trouble.REFUSED: None,
+}
 
 
 def local_failure_words(doing: str, err: BaseException) -> str:
     """What a failure on the station's side means, in the words a status shows."""
-    if is_disk_full(err):
-        return DISK_FULL
-    if is_busy(err):
-        return DATABASE_BUSY
-    return redact(f"{doing} failed on the station: {type(err).__name__}: {err}")[:500]
+    known = known_error(err)
+    told = _TOLD[known.trouble] if known is not None else None
+    return told or redact(f"{doing} failed on the station: {type(err).__name__}: {err}")[:500]
 
 
 def _parse_time(value: str | None) -> datetime | None:

@@ -22,11 +22,13 @@ from typing import Any, Final, cast
 
 import msgspec
 from sqlalchemy import ARRAY, Select, String, Table, any_, bindparam, create_mock_engine, func, insert, select
-from sqlalchemy.engine import Connection, Dialect, Engine
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 
 from scanstation.domain import AWAITING, Resolver, Verdict, utcnow
-from scanstation.store.engine import feed_engine, feed_fill, write_transaction
+from scanstation.store.connection import Store
+from scanstation.store.engine import write_transaction
+from scanstation.store.feedfile import feed_fill
 from scanstation.store.models import FeedState, Registration, RegistrationKey, ReviewItem
 from scanstation.store.prepared import Prepared
 from scanstation.store.registrations import (
@@ -60,7 +62,7 @@ log = logging.getLogger(__name__)
 
 CURSOR_KEY: Final = "feed_cursor"
 REFUSED_REGISTRATION: Final = "refused_registration"  # the review item's kind
-# Most rows per write transaction. A scan never waits for the feed's writes (store.engine.feed_engine),
+# Most rows per write transaction. A scan never waits for the feed's writes (Store.feed),
 # so a transaction can take many pages: with 1M registrations, 50k-row commits write a third of the index
 # pages that 5k-row commits do (plain sqlite3: ~35 s against ~80 s for the same million rows).
 DEFAULT_BATCH_ROWS: Final = 50_000
@@ -497,7 +499,7 @@ class _Prefetch:
 class Puller:
     """Reads the feed from the stored cursor to its end and applies it; safe to interrupt anywhere.
 
-    Pages are written through the feed's own engine (store.engine.feed_engine), whole, each with its
+    Pages are written through the feed's own engine (Store.feed), whole, each with its
     cursor, several to a transaction while more are already waiting (up to `batch_rows` rows): a
     million-row first pull is bound by how many index pages each commit rewrites. A crash leaves the
     last committed cursor, so the pages after it are read again; applying a page again is harmless
@@ -506,7 +508,7 @@ class Puller:
 
     def __init__(
         self,
-        engine: Engine,
+        store: Store,
         client: CentralClient,
         *,
         page_limit: int,
@@ -521,24 +523,24 @@ class Puller:
         A pull turns big once `workers_after_items` items were asked for; smaller pulls parse on the
         spot. 0 workers parses everything on the spot.
         """
-        self._engine = engine
+        self._store = store
         self._client = client
         self._limit = page_limit
         self._batch_rows = max(1, batch_rows)
         self._resolver = resolver
         self._stop = stop or threading.Event()
-        self._writer = feed_engine(engine)
-        self._fast = _FastInsert(engine.dialect)
-        self._existing = Prepared(_existing_ids(engine.dialect), engine.dialect)
+        self._writer = store.feed
+        self._fast = _FastInsert(store.dialect)
+        self._existing = Prepared(_existing_ids(store.dialect), store.dialect)
         self._ids_param: Callable[[list[str]], object] = (
-            list if engine.dialect.name == "postgresql" else functools.partial(json.dumps, separators=(",", ":"))
+            list if store.dialect.name == "postgresql" else functools.partial(json.dumps, separators=(",", ":"))
         )
         self._workers = max(0, parse_workers)
         self._workers_after = max(0, workers_after_items)
         self._items_asked = 0  # by the prefetch thread, which alone calls _worker
         self._refused: list[RefusedRecord] = []  # by the transaction being written, reviewed after its commit
         self._executor: ParsingProcesses | None = None
-        self._prepare_body = functools.partial(prepare_page, limit=page_limit, drivername=engine.url.drivername)
+        self._prepare_body = functools.partial(prepare_page, limit=page_limit, drivername=store.url.drivername)
 
     def stored_cursor(self) -> str | None:
         with self._writer.connect() as conn:
@@ -704,7 +706,7 @@ class Puller:
                 "registration %s set aside for review, the database refused it: %s", record.id[:80], record.reason
             )
         now = utcnow()
-        with write_transaction(self._engine) as conn:
+        with write_transaction(self._store) as conn:
             conn.execute(insert(_review), [record.review_row(now) for record in refused])
 
     def _write_whole_page(self, conn: Connection, page: _PreparedPage, result: PullResult) -> list[str]:

@@ -6,9 +6,8 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.engine import Engine
-
 from scanstation.domain import utcnow
+from scanstation.store.connection import Store
 from scanstation.store.engine import write_transaction
 from scanstation.store.outbox import (
     OutboxCounts,
@@ -41,14 +40,14 @@ class Pusher:
     a later sync must not arrive before the `parcel.unknown` still inside its undo window.
     """
 
-    def __init__(self, engine: Engine, client: CentralClient, *, batch_size: int = MAX_EVENTS_PER_REQUEST) -> None:
-        self._engine = engine
+    def __init__(self, store: Store, client: CentralClient, *, batch_size: int = MAX_EVENTS_PER_REQUEST) -> None:
+        self._store = store
         self._client = client
         self._batch = max(1, min(batch_size, MAX_EVENTS_PER_REQUEST))
 
     def due_batch(self, now: datetime | None = None) -> list[tuple[str, str]]:
         """(id, payload) of the next request: the longest due prefix of the pending events."""
-        with self._engine.connect() as conn:
+        with self._store.connect() as conn:
             return [(e.id, e.payload) for e in due_events(conn, self._batch, now or utcnow())]
 
     def push_once(self) -> PushResult:
@@ -79,12 +78,12 @@ class Pusher:
                 else:
                     result.duplicate += 1
         result.rejected = len(rejected)
-        with write_transaction(self._engine) as conn:
+        with write_transaction(self._store) as conn:
             mark_sent_and_rejected(conn, sent, rejected, now)
         for item in rejected:
             log.warning("the server rejected event %s: %s", item.event_id, item.error)
         return result
 
     def _record_failure(self, ids: list[str], error: str) -> None:
-        with write_transaction(self._engine) as conn:
+        with write_transaction(self._store) as conn:
             mark_failed(conn, ids, error)

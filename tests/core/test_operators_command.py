@@ -14,11 +14,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy.engine import Engine
 
 from scanstation.cli import main
 from scanstation.commands.operators import ROLE_HELP
-from scanstation.store.engine import close_store, open_store
+from scanstation.store.connection import Store, close_store, open_store
 from scanstation.store.operators import NAME_MAX, ROLES, OperatorInfo, get_operator, list_operators, verify_pin
 from tests.waiting import Deadline
 
@@ -40,7 +39,7 @@ def config(sqlite_url: str, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def opened(sqlite_url: str) -> Iterator[Engine]:
+def opened(sqlite_url: str) -> Iterator[Store]:
     """The same database the commands write, opened by the test to look at what they did."""
     engine = open_store(sqlite_url)
     try:
@@ -98,7 +97,7 @@ def test_add_then_list_and_log_in(
 
 
 def test_each_change_says_what_was_done(
-    config: str, opened: Engine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    config: str, opened: Store, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _add(monkeypatch, config, "anna", "admin", "4821")
     _add(monkeypatch, config, "gleb", "clerk", "1111")
@@ -147,7 +146,7 @@ def test_each_change_says_what_was_done(
 )
 def test_bad_input_is_refused_in_words_and_changes_nothing(
     config: str,
-    opened: Engine,
+    opened: Store,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     argv: list[str],
@@ -169,7 +168,7 @@ def test_bad_input_is_refused_in_words_and_changes_nothing(
 
 
 def test_the_last_admin_stays_unless_forced(
-    config: str, opened: Engine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    config: str, opened: Store, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _add(monkeypatch, config, "anna", "admin", "4821")
     capsys.readouterr()
@@ -235,7 +234,7 @@ def _at_terminal(argv: list[str], answers: list[tuple[bytes, bytes]]) -> tuple[i
     return os.waitstatus_to_exitcode(status), shown.decode(errors="replace")
 
 
-def test_pin_typed_twice_at_a_terminal_is_not_echoed(config: str, opened: Engine) -> None:
+def test_pin_typed_twice_at_a_terminal_is_not_echoed(config: str, opened: Store) -> None:
     argv = ["operators", "add", "anna", "--role", "admin", "--display-name", "Anna K.", "--config", config]
     status, shown = _at_terminal(argv, [(b"PIN for anna (4-12 digits): ", b"4821\n"), (b"again: ", b"4821\n")])
     assert status == 0, shown
@@ -254,7 +253,7 @@ def test_pin_typed_twice_at_a_terminal_is_not_echoed(config: str, opened: Engine
     assert verify_pin(opened, "anna", "4821") is None
 
 
-def test_pins_that_differ_at_a_terminal_change_nothing(config: str, opened: Engine) -> None:
+def test_pins_that_differ_at_a_terminal_change_nothing(config: str, opened: Store) -> None:
     argv = ["operators", "add", "anna", "--role", "admin", "--config", config]
     status, shown = _at_terminal(argv, [(b"digits): ", b"4821\n"), (b"again: ", b"4822\n")])
     assert status == 2, shown
@@ -262,7 +261,7 @@ def test_pins_that_differ_at_a_terminal_change_nothing(config: str, opened: Engi
     assert get_operator(opened, "anna") is None
 
 
-def test_a_wrong_pin_at_a_terminal_is_refused_before_the_second_prompt(config: str, opened: Engine) -> None:
+def test_a_wrong_pin_at_a_terminal_is_refused_before_the_second_prompt(config: str, opened: Store) -> None:
     argv = ["operators", "add", "anna", "--role", "admin", "--config", config]
     status, shown = _at_terminal(argv, [(b"digits): ", b"48\n")])
     assert status == 2, shown
@@ -271,7 +270,7 @@ def test_a_wrong_pin_at_a_terminal_is_refused_before_the_second_prompt(config: s
     assert get_operator(opened, "anna") is None
 
 
-def test_no_terminal_and_no_pin_stdin_is_refused_not_echoed(config: str, opened: Engine) -> None:
+def test_no_terminal_and_no_pin_stdin_is_refused_not_echoed(config: str, opened: Store) -> None:
     # A new session has no controlling terminal, so getpass could only read stdin with echo.
     result = subprocess.run(
         [sys.executable, "-m", "scanstation", "operators", "add", "anna", "--role", "admin", "--config", config],

@@ -6,14 +6,14 @@ import threading
 from pathlib import Path
 
 from sqlalchemy import text
-from sqlalchemy.engine import Engine
 
 from scanstation.domain import Outcome, Scan, UndoResult, Verdict
 from scanstation.receiving import Receiver
+from scanstation.store.connection import Store
 from scanstation.worker import ReceivingWorker
 
 
-def test_scans_from_several_threads_are_all_decided(sqlite_engine: Engine) -> None:
+def test_scans_from_several_threads_are_all_decided(sqlite_engine: Store) -> None:
     verdicts: list[Verdict] = []
     worker = ReceivingWorker(
         Receiver(sqlite_engine, station_id="st"), operator=lambda: "anna", on_verdict=verdicts.append
@@ -37,7 +37,7 @@ def test_scans_from_several_threads_are_all_decided(sqlite_engine: Engine) -> No
     assert {v.operator for v in verdicts} == {"anna"}
 
 
-def test_undo_is_queued_behind_the_scan(sqlite_engine: Engine) -> None:
+def test_undo_is_queued_behind_the_scan(sqlite_engine: Store) -> None:
     verdicts: list[Verdict] = []
     undone: list[UndoResult] = []
     worker = ReceivingWorker(
@@ -56,7 +56,7 @@ def test_undo_is_queued_behind_the_scan(sqlite_engine: Engine) -> None:
     assert undone and undone[0].undone
 
 
-def test_a_scan_the_database_refuses_is_journalled_and_reported(sqlite_engine: Engine, tmp_path: Path) -> None:
+def test_a_scan_the_database_refuses_is_journalled_and_reported(sqlite_engine: Store, tmp_path: Path) -> None:
     errors: list[tuple[Scan, Exception]] = []
     journal = tmp_path / "unrecorded.log"
     worker = ReceivingWorker(
@@ -78,7 +78,7 @@ def test_a_scan_the_database_refuses_is_journalled_and_reported(sqlite_engine: E
 
 
 def test_feedback_failing_after_the_commit_is_not_reported_as_not_recorded(
-    sqlite_engine: Engine, tmp_path: Path
+    sqlite_engine: Store, tmp_path: Path
 ) -> None:
     errors: list[tuple[Scan, Exception]] = []
     told: list[str] = []

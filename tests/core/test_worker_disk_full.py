@@ -9,11 +9,10 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event, text
-from sqlalchemy.engine import Engine
 
 from scanstation.domain import Outcome, ReceivingStatus, Scan, Verdict
 from scanstation.receiving import Receiver
-from scanstation.store.engine import close_store, open_store
+from scanstation.store.connection import Store, close_store, open_store
 from scanstation.worker import ReceivingWorker, ScanKeptError
 from tests.dbfixtures import registrar
 from tests.diskfull import fill, free, small_filesystem
@@ -57,18 +56,18 @@ def disk() -> Iterator[Path]:
 
 
 @pytest.fixture
-def engine(disk: Path) -> Iterator[Engine]:
+def engine(disk: Path) -> Iterator[Store]:
     engine = open_store(f"sqlite:///{disk / 'station.db'}")
     yield engine
     close_store(engine)
 
 
 def test_scans_on_a_full_disk_are_kept_told_and_recorded_in_order_once_space_is_freed(
-    engine: Engine, disk: Path, tmp_path: Path
+    engine: Store, disk: Path, tmp_path: Path
 ) -> None:
     registrar(engine)(UPS)
     database_errors: list[BaseException] = []
-    event.listen(engine, "handle_error", lambda ctx: database_errors.append(ctx.original_exception))
+    event.listen(engine.engine, "handle_error", lambda ctx: database_errors.append(ctx.original_exception))
     seen = Seen()
     primary, fallback = disk / "unrecorded-scans.tsv", tmp_path / "logs" / "unrecorded-scans.tsv"
     worker = ReceivingWorker(
@@ -122,7 +121,7 @@ def test_scans_on_a_full_disk_are_kept_told_and_recorded_in_order_once_space_is_
 
 
 def test_a_scan_kept_in_memory_is_in_the_journal_when_the_station_stops_before_space_is_freed(
-    engine: Engine, disk: Path, tmp_path: Path
+    engine: Store, disk: Path, tmp_path: Path
 ) -> None:
     seen = Seen()
     fallback = tmp_path / "tmp" / "unrecorded-scans.tsv"

@@ -46,7 +46,7 @@ def test_the_check_finds_what_is_lost_twice_or_unknown(tmp_path: Path) -> None:
     from scanstation.domain import Scan
     from scanstation.headless import scan_line
     from scanstation.receiving import Receiver
-    from scanstation.store.engine import close_store, open_store
+    from scanstation.store.connection import close_store, open_store
 
     station_db, server_db = tmp_path / "station.db", tmp_path / "central.db"
     engine = open_store(f"sqlite:///{station_db}")

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy.engine import Engine
 
 from scanstation.gui import qt
 from scanstation.gui.bridge import Bridge, GuiReceiving
@@ -19,6 +18,7 @@ from scanstation.gui.i18n import Translations
 from scanstation.gui.sound import Sounds
 from scanstation.gui.window import StationWindow
 from scanstation.receiving import Receiver
+from scanstation.store.connection import Store
 from scanstation.store.operators import add_operator, verify_pin
 from scanstation.store.registrations import RegistrationRecord
 from tests.dbfixtures import registrar
@@ -52,7 +52,7 @@ class Station:
     window: StationWindow
     bridge: Bridge
     receiving: GuiReceiving
-    engine: Engine
+    engine: Store
     qtbot: Any
     settings: qt.QSettings
 
@@ -88,7 +88,7 @@ class Station:
 
 
 @pytest.fixture
-def register(sqlite_engine: Engine) -> Callable[..., RegistrationRecord]:
+def register(sqlite_engine: Store) -> Callable[..., RegistrationRecord]:
     """Put a registration into the database exactly as the sync puller would."""
     return registrar(sqlite_engine)
 
@@ -99,7 +99,7 @@ def settings(tmp_path: Path) -> qt.QSettings:
 
 
 @pytest.fixture
-def station(qtbot: Any, qapp: Any, sqlite_engine: Engine, settings: qt.QSettings, tmp_path: Path) -> Iterator[Station]:
+def station(qtbot: Any, qapp: Any, sqlite_engine: Store, settings: qt.QSettings, tmp_path: Path) -> Iterator[Station]:
     add_operator(sqlite_engine, OPERATOR, PIN, display_name="Anna K.")
     bridge = Bridge()
     receiver = Receiver(sqlite_engine, station_id=STATION, undo_window_s=10)

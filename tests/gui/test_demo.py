@@ -141,7 +141,7 @@ def test_the_demo_operator_is_the_administrator_so_no_set_up_message_shows(
     from scanstation.store.operators import active_admin_count
 
     _env, station, _panel = demo
-    assert active_admin_count(station.engine) == 1
+    assert active_admin_count(station.store) == 1
     with qtbot.waitSignal(station.bridge.active_admins, timeout=10_000) as counted:
         station.receiving.check_admins()
     assert counted.args == [1]

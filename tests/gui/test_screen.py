@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.engine import Engine
 
 from scanstation.domain import Outcome, UndoResult, Verdict
 from scanstation.gui import qt
 from scanstation.gui.sound import Sounds
 from scanstation.receiving import parcel_status
+from scanstation.store.connection import Store
 from scanstation.store.models import ScanLog
 
 from .conftest import OPERATOR, STATION, Station
@@ -23,7 +23,7 @@ UPS_UNREGISTERED = "1Z0715X10190647079"
 pytestmark = pytest.mark.gui
 
 
-def _status(engine: Engine, parcel_id: str) -> str:
+def _status(engine: Store, parcel_id: str) -> str:
     with engine.connect() as conn:
         return str(parcel_status(conn, parcel_id))
 

@@ -82,7 +82,7 @@ def test_a_station_without_an_administrator_says_so_and_names_the_command(
     assert w.no_admin_bar.textFormat() == qt.Qt.TextFormat.PlainText
 
     # A clerk is not an administrator: the message stays on the log-in screen.
-    add_operator(whole_station.engine, "clerk1", "1111", role="clerk")
+    add_operator(whole_station.store, "clerk1", "1111", role="clerk")
     _log_in(qtbot, whole_station, "clerk1", "1111")
     assert w.operator == "clerk1"
     assert not w.no_admin_bar.isVisible()  # not on the scan screen
@@ -90,7 +90,7 @@ def test_a_station_without_an_administrator_says_so_and_names_the_command(
     assert w.no_admin_bar.isVisible()
 
     # Someone runs the command meanwhile; the next log-in attempt counts again and the message goes.
-    add_operator(whole_station.engine, "boss", "2222", role="admin")
+    add_operator(whole_station.store, "boss", "2222", role="admin")
     _log_in(qtbot, whole_station, "boss", "0000")  # even a wrong PIN
     assert w.operator is None
     assert not w.no_admin_bar.isVisible()
@@ -111,7 +111,7 @@ def test_a_station_with_an_administrator_says_nothing_about_it(
     monkeypatch.setenv("SCANSTATION_HOME", str(tmp_path / "home"))
     config = load_config(_config(tmp_path))
     station = Station(config, qapp, settings=gui_settings(tmp_path / "state"), sounds=Sounds(enabled=False))
-    add_operator(station.engine, "boss", "2222", role="admin")
+    add_operator(station.store, "boss", "2222", role="admin")
     qtbot.addWidget(station.window)
     try:
         with qtbot.waitSignal(station.bridge.active_admins, timeout=10_000) as counted:
@@ -157,7 +157,7 @@ def test_a_full_disk_under_the_station_is_a_bar_in_words_until_the_scans_are_rec
             free(disk)  # the administrator frees space: the kept scans are recorded, the bar goes
             qtbot.waitUntil(lambda: not w.problem_bar.isVisible(), timeout=30_000)
             assert not w.waiting_label.isVisible()
-            with station.engine.connect() as conn:
+            with station.store.connect() as conn:
                 logged = conn.execute(select(ScanLog.raw)).scalars().all()
             assert sorted(logged) == sorted(["warm-up read", UPS, "unknown-01-1234567890"])
         finally:

@@ -11,7 +11,7 @@ import pytest
 
 from scanstation.commands.bench import BENCHMARKS
 from scanstation.gui import resources
-from scanstation.store.engine import MIGRATIONS_DIR
+from scanstation.store.migrate import MIGRATIONS_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "installer" / "scanstation.spec"

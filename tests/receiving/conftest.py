@@ -6,9 +6,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy.engine import Engine
 
 from scanstation.receiving import Receiver
+from scanstation.store.connection import Store
 from scanstation.store.registrations import RegistrationRecord
 from tests.dbfixtures import registrar
 
@@ -16,7 +16,7 @@ Register = Callable[..., RegistrationRecord]
 
 
 @pytest.fixture
-def make_receiver(engine: Engine) -> Iterator[Callable[..., Receiver]]:
+def make_receiver(engine: Store) -> Iterator[Callable[..., Receiver]]:
     made: list[Receiver] = []
 
     def _make(**options: Any) -> Receiver:
@@ -35,5 +35,5 @@ def receiver(make_receiver: Callable[..., Receiver]) -> Receiver:
 
 
 @pytest.fixture
-def register(engine: Engine) -> Register:
+def register(engine: Store) -> Register:
     return registrar(engine)

@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.engine import Engine
 
 from scanstation.domain import NOTE_RESOLVED_LATER, Outcome, Scan
 from scanstation.receiving import NOTE_DELETED, Receiver, parcel_status
+from scanstation.store.connection import Store
 from scanstation.store.models import OutboxEvent, ReviewItem, ScanLog, UnknownParcel
 from scanstation.tracking.samples import sample_number
 
@@ -25,24 +25,24 @@ def _number(carrier: str, seed: int) -> str:
     return sample_number(random.Random(seed), carrier).tracking_number
 
 
-def _events(engine: Engine, state: str | None = None) -> list[dict[str, object]]:
+def _events(engine: Store, state: str | None = None) -> list[dict[str, object]]:
     query = select(OutboxEvent.payload, OutboxEvent.state).order_by(OutboxEvent.seq)
     with engine.connect() as conn:
         rows = conn.execute(query).all()
     return [json.loads(p) for p, s in rows if state is None or s == state]
 
 
-def _count(engine: Engine, model: type) -> int:
+def _count(engine: Store, model: type) -> int:
     with engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(model)).scalar_one())
 
 
-def _status(engine: Engine, parcel_id: str) -> str:
+def _status(engine: Store, parcel_id: str) -> str:
     with engine.connect() as conn:
         return str(parcel_status(conn, parcel_id))
 
 
-def test_matched_records_status_scan_and_two_events(engine: Engine, receiver: Receiver, register: Register) -> None:
+def test_matched_records_status_scan_and_two_events(engine: Store, receiver: Receiver, register: Register) -> None:
     reg = register(UPS, services=("photo", "remove_invoice"))
     verdict = receiver.receive(Scan(f"]C0{UPS}\r", "dock1"), "anna")
 
@@ -102,7 +102,7 @@ def test_split_order_progress(receiver: Receiver, register: Register) -> None:
     assert (second.order_parcels_here, second.order_parcels_total) == (2, 3)
 
 
-def test_second_scan_is_duplicate_and_says_who_and_when(engine: Engine, receiver: Receiver, register: Register) -> None:
+def test_second_scan_is_duplicate_and_says_who_and_when(engine: Store, receiver: Receiver, register: Register) -> None:
     register(UPS)
     first = receiver.receive(Scan(UPS, "dock1", at=datetime(2026, 11, 27, 10, 32, tzinfo=UTC)), "anna")
     events_before = _count(engine, OutboxEvent)
@@ -121,7 +121,7 @@ def test_parcel_received_by_another_station_is_duplicate(receiver: Receiver, reg
     assert verdict.note == "received by another station"
 
 
-def test_unknown_flags_once_then_duplicate(engine: Engine, receiver: Receiver) -> None:
+def test_unknown_flags_once_then_duplicate(engine: Store, receiver: Receiver) -> None:
     verdict = receiver.receive(Scan(f"{UPS}\r\n", "dock1"), "anna")
     assert verdict.outcome is Outcome.UNKNOWN
     assert verdict.unknown_id is not None
@@ -138,21 +138,19 @@ def test_unknown_flags_once_then_duplicate(engine: Engine, receiver: Receiver) -
     assert len(_events(engine)) == 1
 
 
-def test_deleted_registration_counts_as_none_and_says_so(
-    receiver: Receiver, register: Register, engine: Engine
-) -> None:
-    from scanstation.store.engine import feed_engine, write_transaction
+def test_deleted_registration_counts_as_none_and_says_so(receiver: Receiver, register: Register, engine: Store) -> None:
+    from scanstation.store.engine import write_transaction
     from scanstation.store.registrations import RegistrationRecord, upsert_registrations
 
     reg = register(UPS)
-    with write_transaction(feed_engine(engine)) as conn:
+    with write_transaction(engine.feed) as conn:
         upsert_registrations(conn, [RegistrationRecord(id=reg.id, updated_at=datetime.now(UTC), deleted=True)])
     verdict = receiver.receive(Scan(UPS, "dock1"), "anna")
     assert verdict.outcome is Outcome.UNKNOWN
     assert verdict.note == NOTE_DELETED
 
 
-def test_two_customers_with_one_number_is_ambiguous(engine: Engine, receiver: Receiver, register: Register) -> None:
+def test_two_customers_with_one_number_is_ambiguous(engine: Store, receiver: Receiver, register: Register) -> None:
     a = register(UPS, customer_id="c_1", customer_suite="UN-1")
     b = register(UPS.lower(), customer_id="c_2", customer_suite="UN-2")
     verdict = receiver.receive(Scan(UPS, "dock1"), "anna")
@@ -164,7 +162,7 @@ def test_two_customers_with_one_number_is_ambiguous(engine: Engine, receiver: Re
     assert _count(engine, ReviewItem) == 1, "the same case is put before a supervisor once"
 
 
-def test_parcel_past_the_warehouse_is_not_expected(engine: Engine, receiver: Receiver, register: Register) -> None:
+def test_parcel_past_the_warehouse_is_not_expected(engine: Store, receiver: Receiver, register: Register) -> None:
     reg = register(UPS, status="shipped")
     verdict = receiver.receive(Scan(UPS, "dock1"), "anna")
     assert verdict.outcome is Outcome.NOT_EXPECTED
@@ -177,7 +175,7 @@ def test_parcel_past_the_warehouse_is_not_expected(engine: Engine, receiver: Rec
     ["hello", "", "\x00\x01\x02", "\udcff\udcfe broken utf-8", "4207874", "x" * 65536],
     ids=["word", "empty", "binary", "surrogates", "routing-only", "64k"],
 )
-def test_garbage_is_invalid_and_logged(engine: Engine, receiver: Receiver, raw: str) -> None:
+def test_garbage_is_invalid_and_logged(engine: Store, receiver: Receiver, raw: str) -> None:
     verdict = receiver.receive(Scan(raw, "dock1"), "anna")
     assert verdict.outcome is Outcome.INVALID
     with engine.connect() as conn:
@@ -187,7 +185,7 @@ def test_garbage_is_invalid_and_logged(engine: Engine, receiver: Receiver, raw: 
     assert _events(engine) == []
 
 
-def test_typed_entry_goes_through_the_same_rules(engine: Engine, receiver: Receiver, register: Register) -> None:
+def test_typed_entry_goes_through_the_same_rules(engine: Store, receiver: Receiver, register: Register) -> None:
     register(UPS)
     verdict = receiver.receive(Scan("1Z 999 AA1 01 2345 6784", "keyboard", typed=True), "anna")
     assert verdict.outcome is Outcome.MATCHED
@@ -195,7 +193,7 @@ def test_typed_entry_goes_through_the_same_rules(engine: Engine, receiver: Recei
         assert conn.execute(select(ScanLog.typed).where(ScanLog.id == verdict.scan_id)).scalar_one() is True
 
 
-def test_undo_inside_window_reverts_and_sends_nothing(engine: Engine, receiver: Receiver, register: Register) -> None:
+def test_undo_inside_window_reverts_and_sends_nothing(engine: Store, receiver: Receiver, register: Register) -> None:
     reg = register(UPS)
     verdict = receiver.receive(Scan(UPS, "dock1"), "anna")
     result = receiver.undo(verdict.scan_id, "anna")
@@ -206,7 +204,7 @@ def test_undo_inside_window_reverts_and_sends_nothing(engine: Engine, receiver: 
     assert not receiver.undo(verdict.scan_id, "anna").undone, "a scan is undone once"
 
 
-def test_undo_of_unknown_inside_window_forgets_it(engine: Engine, receiver: Receiver) -> None:
+def test_undo_of_unknown_inside_window_forgets_it(engine: Store, receiver: Receiver) -> None:
     verdict = receiver.receive(Scan(UPS, "dock1"), "anna")
     assert receiver.undo(verdict.scan_id, "anna").undone
     assert _count(engine, UnknownParcel) == 0
@@ -215,7 +213,7 @@ def test_undo_of_unknown_inside_window_forgets_it(engine: Engine, receiver: Rece
 
 
 def test_undo_after_window_sends_a_compensating_event(
-    engine: Engine, make_receiver: Callable[..., Receiver], register: Register
+    engine: Store, make_receiver: Callable[..., Receiver], register: Register
 ) -> None:
     receiver = make_receiver(undo_window_s=0)
     reg = register(UPS)
@@ -233,7 +231,7 @@ def test_undo_after_window_sends_a_compensating_event(
     assert len(_events(engine, "pending")) == 3
 
 
-def test_late_registration_resolves_the_unknown_parcel(engine: Engine, receiver: Receiver, register: Register) -> None:
+def test_late_registration_resolves_the_unknown_parcel(engine: Store, receiver: Receiver, register: Register) -> None:
     unknown = receiver.receive(Scan(UPS, "dock1"), "anna")
     assert receiver.resolve_unknowns() == []
     reg = register(f"{UPS} - sneakers")
@@ -255,7 +253,7 @@ def test_late_registration_resolves_the_unknown_parcel(engine: Engine, receiver:
 
 
 def test_an_incomplete_read_is_invalid_even_when_it_looks_like_a_number(
-    engine: Engine, receiver: Receiver, register: Register
+    engine: Store, receiver: Receiver, register: Register
 ) -> None:
     register(UPS)
     verdict = receiver.receive(Scan(UPS, "dock1", incomplete=True), "anna")

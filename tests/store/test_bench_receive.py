@@ -10,7 +10,7 @@ import pytest
 
 from scanstation.bench.common import Stats, emit_json, percentile
 from scanstation.cli import main
-from scanstation.store.engine import feed_path
+from scanstation.store.feedfile import feed_path
 
 REQUIRED = ("p50_ms", "p99_ms", "floor_p50_ms", "ratio_p50", "build_s", "peak_rss_mb")
 

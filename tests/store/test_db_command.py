@@ -9,7 +9,9 @@ import pytest
 from alembic import command
 
 from scanstation.cli import main
-from scanstation.store.engine import alembic_config, head_revision, open_store, write_transaction
+from scanstation.store.connection import open_store
+from scanstation.store.engine import write_transaction
+from scanstation.store.migrate import alembic_config, head_revision
 
 
 def _config(tmp_path: Path, url: str) -> Path:
@@ -36,7 +38,7 @@ def test_status_counts_rows(sqlite_url: str, tmp_path: Path, capsys: pytest.Capt
     engine = open_store(sqlite_url)
     with write_transaction(engine) as conn:
         conn.exec_driver_sql("INSERT INTO sync_state (key, value) VALUES ('a', '1'), ('b', '2'), ('c', '3')")
-    engine.dispose()
+    engine.close()
     assert main(["db", "status", "--config", str(_config(tmp_path, sqlite_url))]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert any(line.split() == ["sync_state", "3"] for line in lines)
@@ -47,7 +49,7 @@ def test_upgrade_reports_the_backup(sqlite_url: str, tmp_path: Path, capsys: pyt
     engine = open_store(sqlite_url)
     with write_transaction(engine) as conn:
         command.downgrade(alembic_config(conn), "base")
-    engine.dispose()
+    engine.close()
     assert main(["db", "upgrade", "--config", str(_config(tmp_path, sqlite_url))]) == 0
     out = capsys.readouterr().out
     line = next(line for line in out.splitlines() if line.startswith("backup of the previous database: "))

@@ -11,23 +11,17 @@ from pathlib import Path
 import psycopg
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from scanstation.store.engine import (
-    BUSY_TIMEOUT_MS,
-    StoreError,
-    create_engine_for,
-    feed_engine,
-    feed_path,
-    open_store,
-    sqlite_path,
-    write_transaction,
-)
+from scanstation.store.connection import Store, create_store, open_store
+from scanstation.store.engine import BUSY_TIMEOUT_MS, write_transaction
+from scanstation.store.errors import StoreError
+from scanstation.store.feedfile import feed_path
 from tests.dbfixtures import PG_ADMIN_DSN
 
 
-def _pragmas(engine: Engine) -> tuple[str, int, int, int]:
+def _pragmas(engine: Store) -> tuple[str, int, int, int]:
     with engine.connect() as conn:
         return (
             conn.exec_driver_sql("PRAGMA journal_mode").scalar_one(),
@@ -37,7 +31,7 @@ def _pragmas(engine: Engine) -> tuple[str, int, int, int]:
         )
 
 
-def test_sqlite_pragmas_on_every_connection(sqlite_engine: Engine) -> None:
+def test_sqlite_pragmas_on_every_connection(sqlite_engine: Store) -> None:
     assert _pragmas(sqlite_engine) == ("wal", 2, 1, BUSY_TIMEOUT_MS)
     # A second connection open at the same time is a new DBAPI connection: it must be set up too.
     with sqlite_engine.connect() as first, sqlite_engine.connect() as second:
@@ -46,8 +40,8 @@ def test_sqlite_pragmas_on_every_connection(sqlite_engine: Engine) -> None:
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
 
 
-def test_wal_mode_is_in_the_file(sqlite_engine: Engine) -> None:
-    path = sqlite_path(sqlite_engine)
+def test_wal_mode_is_in_the_file(sqlite_engine: Store) -> None:
+    path = sqlite_engine.station_file
     assert path is not None
     plain = sqlite3.connect(path)
     try:
@@ -57,22 +51,22 @@ def test_wal_mode_is_in_the_file(sqlite_engine: Engine) -> None:
 
 
 @pytest.mark.parametrize("file", ["station", "feed"])
-def test_foreign_keys_are_enforced(sqlite_engine: Engine, file: str) -> None:
+def test_foreign_keys_are_enforced(sqlite_engine: Store, file: str) -> None:
     bind, table = (
         (sqlite_engine, "unknown_keys (key, unknown_id)")
         if file == "station"
-        else (feed_engine(sqlite_engine), "registration_keys (key, registration_id)")
+        else (sqlite_engine.feed, "registration_keys (key, registration_id)")
     )
     with pytest.raises(IntegrityError, match="FOREIGN KEY"), bind.begin() as conn:
         conn.execute(text(f"INSERT INTO {table} VALUES ('K1', 'no-such')"))
 
 
-def test_the_station_reads_the_feed_file_but_cannot_write_it(sqlite_engine: Engine, tmp_path: Path) -> None:
+def test_the_station_reads_the_feed_file_but_cannot_write_it(sqlite_engine: Store, tmp_path: Path) -> None:
     """Scans' connections see the feed (attached read-only), and BEGIN IMMEDIATE never waits on its writer."""
-    path = sqlite_path(sqlite_engine)
+    path = sqlite_engine.station_file
     assert path is not None and feed_path(path).exists()
-    feed = feed_engine(sqlite_engine)
-    assert feed is not sqlite_engine
+    feed = sqlite_engine.feed
+    assert feed is not sqlite_engine.engine
     with write_transaction(feed) as writer:
         writer.execute(text("INSERT INTO feed_state (key, value) VALUES ('probe', '1')"))
         # The feed's write lock is held here: a station write transaction still starts and commits.
@@ -91,24 +85,24 @@ def test_parent_directory_is_created(tmp_path: Path) -> None:
     try:
         assert (tmp_path / "a" / "b" / "station.db").is_file()
     finally:
-        engine.dispose()
+        engine.close()
 
 
 def test_unwritable_directory_is_a_store_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
     with pytest.raises(StoreError, match="cannot create the database directory"):
-        create_engine_for(f"sqlite:///{blocker / 'sub' / 'station.db'}")
+        create_store(f"sqlite:///{blocker / 'sub' / 'station.db'}")
 
 
 def test_other_backends_are_refused() -> None:
     with pytest.raises(StoreError, match="neither SQLite nor PostgreSQL"):
-        create_engine_for("mysql://localhost/x")
+        create_store("mysql://localhost/x")
     with pytest.raises(StoreError, match="postgresql\\+psycopg"):
-        create_engine_for("postgresql+pg8000://localhost/x")
+        create_store("postgresql+pg8000://localhost/x")
 
 
-def test_select_begins_a_real_transaction(sqlite_engine: Engine) -> None:
+def test_select_begins_a_real_transaction(sqlite_engine: Store) -> None:
     """pysqlite alone would not BEGIN before a SELECT, so a concurrent commit would show up mid-transaction."""
     with sqlite_engine.begin() as writer:
         writer.execute(text("INSERT INTO sync_state (key, value) VALUES ('a', '1')"))
@@ -128,7 +122,7 @@ def _then_fail(transaction: AbstractContextManager[Connection], sql: str) -> Non
         raise RuntimeError("roll back")
 
 
-def test_ddl_is_transactional(sqlite_engine: Engine) -> None:
+def test_ddl_is_transactional(sqlite_engine: Store) -> None:
     with pytest.raises(RuntimeError):
         _then_fail(sqlite_engine.begin(), "CREATE TABLE scratch (x INTEGER)")
     with sqlite_engine.connect() as conn:
@@ -150,8 +144,8 @@ def _other_writer_refused(path: Path) -> bool:
         other.close()
 
 
-def test_write_transaction_takes_the_write_lock_at_begin(sqlite_engine: Engine) -> None:
-    path = sqlite_path(sqlite_engine)
+def test_write_transaction_takes_the_write_lock_at_begin(sqlite_engine: Store) -> None:
+    path = sqlite_engine.station_file
     assert path is not None
     with sqlite_engine.begin() as conn:
         conn.execute(text("SELECT 1"))
@@ -167,7 +161,7 @@ def test_write_transaction_takes_the_write_lock_at_begin(sqlite_engine: Engine) 
     assert not _other_writer_refused(path)
 
 
-def test_write_transaction_commits_and_rolls_back(engine: Engine) -> None:
+def test_write_transaction_commits_and_rolls_back(engine: Store) -> None:
     with write_transaction(engine) as conn:
         conn.execute(text("INSERT INTO sync_state (key, value) VALUES ('kept', '1')"))
     with pytest.raises(RuntimeError):
@@ -176,7 +170,7 @@ def test_write_transaction_commits_and_rolls_back(engine: Engine) -> None:
         assert conn.execute(text("SELECT key FROM sync_state")).scalars().all() == ["kept"]
 
 
-def test_write_transaction_on_a_held_connection(engine: Engine) -> None:
+def test_write_transaction_on_a_held_connection(engine: Store) -> None:
     with engine.connect() as held:
         for value in ("1", "2"):
             with write_transaction(held) as conn:
@@ -189,8 +183,8 @@ def test_write_transaction_on_a_held_connection(engine: Engine) -> None:
         assert sorted(conn.execute(text("SELECT key FROM sync_state")).scalars()) == ["1", "2"]
 
 
-def test_held_connection_takes_the_write_lock_at_begin(sqlite_engine: Engine) -> None:
-    path = sqlite_path(sqlite_engine)
+def test_held_connection_takes_the_write_lock_at_begin(sqlite_engine: Store) -> None:
+    path = sqlite_engine.station_file
     assert path is not None
     with sqlite_engine.connect() as held:
         with write_transaction(held):
@@ -198,7 +192,7 @@ def test_held_connection_takes_the_write_lock_at_begin(sqlite_engine: Engine) ->
         assert not _other_writer_refused(path)
 
 
-def _hold_lock_then_write(engine: Engine, *, deferred: bool = False) -> tuple[float, BaseException | None]:
+def _hold_lock_then_write(engine: Store, *, deferred: bool = False) -> tuple[float, BaseException | None]:
     """Writer A writes and holds its transaction open while writer B (reads, then writes) starts.
 
     Returns how long B took and what it raised. A holds on for a fixed 0.4 s after B has started:
@@ -233,7 +227,7 @@ def _hold_lock_then_write(engine: Engine, *, deferred: bool = False) -> tuple[fl
     return elapsed[0], outcome[0]
 
 
-def test_second_writer_waits_for_the_first(sqlite_engine: Engine) -> None:
+def test_second_writer_waits_for_the_first(sqlite_engine: Store) -> None:
     elapsed, error = _hold_lock_then_write(sqlite_engine)
     assert error is None
     assert elapsed >= 0.3  # it waited for A's commit (busy timeout) instead of failing
@@ -243,17 +237,17 @@ def test_second_writer_waits_for_the_first(sqlite_engine: Engine) -> None:
 
 def test_without_busy_timeout_the_second_writer_fails(tmp_path: Path) -> None:
     """The control for the test above: the same race with no busy timeout is refused at once."""
-    open_store(f"sqlite:///{tmp_path / 'x.db'}").dispose()
-    impatient = create_engine_for(f"sqlite:///{tmp_path / 'x.db'}", busy_timeout_ms=0)
+    open_store(f"sqlite:///{tmp_path / 'x.db'}").close()
+    impatient = create_store(f"sqlite:///{tmp_path / 'x.db'}", busy_timeout_ms=0)
     try:
         _elapsed, error = _hold_lock_then_write(impatient)
     finally:
-        impatient.dispose()
+        impatient.close()
     assert isinstance(error, OperationalError)
     assert "locked" in str(error)
 
 
-def test_deferred_writer_that_read_first_is_refused(sqlite_engine: Engine) -> None:
+def test_deferred_writer_that_read_first_is_refused(sqlite_engine: Store) -> None:
     """Why writes need write_transaction: a plain transaction that read before A committed cannot
     upgrade to a writer afterwards (its snapshot is stale), however long the busy timeout."""
     _elapsed, error = _hold_lock_then_write(sqlite_engine, deferred=True)
@@ -261,7 +255,7 @@ def test_deferred_writer_that_read_first_is_refused(sqlite_engine: Engine) -> No
     assert "locked" in str(error)
 
 
-def test_postgres_pool_survives_a_dropped_connection(pg_engine: Engine) -> None:
+def test_postgres_pool_survives_a_dropped_connection(pg_engine: Store) -> None:
     """pool_pre_ping: a pooled connection the server killed is replaced, not handed to a scan."""
     with pg_engine.connect() as conn:
         pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()

@@ -12,59 +12,45 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import MetaData, func, inspect, select, text, update
-from sqlalchemy.engine import Engine
 
 from scanstation.domain import Scan
 from scanstation.receiving import Receiver, parcel_status
-from scanstation.store.engine import (
-    FEED_FILLING_KEY,
-    FEED_SCHEMA_KEY,
-    FEED_SCHEMA_VERSION,
-    StoreError,
-    alembic_config,
-    close_store,
-    create_engine_for,
-    current_revision,
-    feed_engine,
-    feed_fill,
-    feed_path,
-    head_revision,
-    open_store,
-    sqlite_path,
-    upgrade,
-    write_transaction,
-)
+from scanstation.store.connection import Store, close_store, create_store, open_store
+from scanstation.store.engine import Connectable, write_transaction
+from scanstation.store.errors import StoreError
+from scanstation.store.feedfile import FEED_FILLING_KEY, FEED_SCHEMA_KEY, FEED_SCHEMA_VERSION, feed_fill, feed_path
+from scanstation.store.migrate import alembic_config, current_revision, head_revision, upgrade
 from scanstation.store.models import Base, FeedBase, FeedState, Receipt, Registration, RegistrationKey
 from scanstation.store.state import get_state, set_state
 
 
-def _diff(engine: Engine, metadata: MetaData) -> list[object]:
+def _diff(engine: Connectable, metadata: MetaData) -> list[object]:
     with engine.connect() as conn:
         return list(compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata))
 
 
-def test_models_and_migrations_agree(engine: Engine) -> None:
-    if feed_engine(engine) is engine:  # PostgreSQL: one database holds both
+def test_models_and_migrations_agree(engine: Store) -> None:
+    if engine.feed is engine.engine:  # PostgreSQL: one database holds both
         both = MetaData()
         for table in (*Base.metadata.tables.values(), *FeedBase.metadata.tables.values()):
             table.to_metadata(both)
         assert _diff(engine, both) == []
     else:  # SQLite: the station's file, and the feed's own file (created by store.engine, not Alembic)
         assert _diff(engine, Base.metadata) == []
-        assert _diff(feed_engine(engine), FeedBase.metadata) == []
+        assert _diff(engine.feed, FeedBase.metadata) == []
 
 
-def test_every_model_table_exists_at_head(engine: Engine) -> None:
+def test_every_model_table_exists_at_head(engine: Store) -> None:
     with engine.connect() as conn:
         assert current_revision(conn) == head_revision()
         assert set(Base.metadata.tables) <= set(inspect(conn).get_table_names())
-    with feed_engine(engine).connect() as conn:
+    with engine.feed.connect() as conn:
         assert set(FeedBase.metadata.tables) <= set(inspect(conn).get_table_names())
 
 
 def test_upgrade_from_0001_keeps_the_feed_its_cursor_and_the_receipts(db_url: str, tmp_path: Path) -> None:
     """0001 kept receipts in the feed's rows (and, on SQLite, the feed in the station's file)."""
-    engine = create_engine_for(db_url)
+    engine = create_store(db_url)
     try:
         with write_transaction(engine) as conn:
             command.upgrade(alembic_config(conn), "0001")
@@ -100,18 +86,18 @@ def test_upgrade_from_0001_keeps_the_feed_its_cursor_and_the_receipts(db_url: st
             assert (receipt.registration_id, receipt.scan_id, receipt.received_by) == ("p_1", "scan-1", "anna")
             assert get_state(conn, "x") == "kept"
             assert get_state(conn, "feed_cursor") is None
-        with feed_engine(engine).connect() as conn:
+        with engine.feed.connect() as conn:
             assert get_state(conn, "feed_cursor", FeedState) == "c:42"
             keys = conn.execute(select(RegistrationKey.key, RegistrationKey.registration_id)).all()
             assert sorted(keys) == [("1Z999AA10123456784", "p_1"), ("9400111899223333444455", "p_2")]
-        if feed_engine(engine) is not engine:
+        if engine.feed is not engine.engine:
             with engine.connect() as conn:
                 assert "registrations" not in inspect(conn).get_table_names()  # main: only the station's own
     finally:
-        engine.dispose()
+        engine.close()
 
 
-def _feed_rows(engine: Engine) -> int:
+def _feed_rows(engine: Store) -> int:
     with engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(Registration)).scalar_one())
 
@@ -123,21 +109,21 @@ def test_a_deleted_feed_file_is_made_again_and_the_receipts_stay(sqlite_url: str
     register = registrar(engine)
     reg = register("1Z999AA10123456784")
     Receiver(engine, station_id="st").receive(Scan("1Z999AA10123456784", "dock"), "anna")
-    path = sqlite_path(engine)
+    path = engine.station_file
     assert path is not None
-    feed_engine(engine).dispose()
-    engine.dispose()
+    engine.feed.dispose()
+    engine.close()
     for suffix in ("", "-wal", "-shm"):
         Path(f"{feed_path(path)}{suffix}").unlink(missing_ok=True)
     engine = open_store(sqlite_url)
     try:
         assert _feed_rows(engine) == 0  # pulled again from the beginning: no cursor either
-        with feed_engine(engine).connect() as conn:
+        with engine.feed.connect() as conn:
             assert get_state(conn, "feed_cursor", FeedState) is None
         with engine.connect() as conn:
             assert conn.execute(select(Receipt.registration_id)).scalar_one() == reg.id
     finally:
-        engine.dispose()
+        engine.close()
 
 
 @pytest.mark.parametrize(
@@ -161,7 +147,7 @@ def test_a_feed_file_that_cannot_be_trusted_is_emptied(
 
     engine = open_store(sqlite_url)
     registrar(engine)("1Z999AA10123456784")
-    with write_transaction(feed_engine(engine)) as conn:
+    with write_transaction(engine.feed) as conn:
         set_state(conn, key, value, FeedState)
     close_store(engine)
     engine = open_store(sqlite_url)
@@ -181,11 +167,11 @@ def test_opening_the_store_while_a_fill_runs_leaves_the_fill_alone(sqlite_url: s
     engine = open_store(sqlite_url)
     registrar(engine)("1Z999AA10123456784")
     try:
-        with feed_engine(engine).connect() as conn, feed_fill(conn):
+        with engine.feed.connect() as conn, feed_fill(conn):
             other = open_store(sqlite_url)  # as `scanstation db status` would, beside the running station
             try:
                 assert _feed_rows(other) == 1
-                with feed_engine(other).connect() as check:
+                with other.feed.connect() as check:
                     assert get_state(check, FEED_FILLING_KEY, FeedState) is not None
             finally:
                 close_store(other)
@@ -197,7 +183,7 @@ def test_a_finished_fill_leaves_no_marker_and_survives_reopening(sqlite_url: str
     from tests.dbfixtures import registrar
 
     engine = open_store(sqlite_url)
-    feed = feed_engine(engine)
+    feed = engine.feed
 
     def marker() -> str | None:
         with feed.connect() as other:
@@ -213,15 +199,15 @@ def test_a_finished_fill_leaves_no_marker_and_survives_reopening(sqlite_url: str
         assert marker() is None
     registrar(engine)("1Z999AA10123456784")
     feed.dispose()
-    engine.dispose()
+    engine.close()
     engine = open_store(sqlite_url)
     try:
         assert _feed_rows(engine) == 1
     finally:
-        engine.dispose()
+        engine.close()
 
 
-def test_downgrade_to_base_and_back(engine: Engine) -> None:
+def test_downgrade_to_base_and_back(engine: Store) -> None:
     with write_transaction(engine) as conn:
         command.downgrade(alembic_config(conn), "base")
     with engine.connect() as conn:
@@ -232,17 +218,17 @@ def test_downgrade_to_base_and_back(engine: Engine) -> None:
         assert current_revision(conn) == head_revision()
 
 
-def test_upgrade_at_head_does_nothing(engine: Engine, tmp_path: Path) -> None:
+def test_upgrade_at_head_does_nothing(engine: Store, tmp_path: Path) -> None:
     assert upgrade(engine, backup_dir=tmp_path / "backups") is None
     assert not (tmp_path / "backups").exists()
 
 
 def test_fresh_file_needs_no_backup(tmp_path: Path) -> None:
-    engine = create_engine_for(f"sqlite:///{tmp_path / 'new.db'}")
+    engine = create_store(f"sqlite:///{tmp_path / 'new.db'}")
     try:
         assert upgrade(engine, backup_dir=tmp_path / "backups") is None
     finally:
-        engine.dispose()
+        engine.close()
     assert not (tmp_path / "backups").exists()
 
 
@@ -255,19 +241,19 @@ def _old_database(path: Path) -> None:
             conn.execute(text("CREATE TABLE legacy_note (body TEXT)"))
             conn.execute(text("INSERT INTO legacy_note (body) VALUES ('kept by the backup')"))
     finally:
-        engine.dispose()
+        engine.close()
 
 
 def test_existing_file_is_backed_up_before_migrating(tmp_path: Path) -> None:
     db = tmp_path / "station.db"
     _old_database(db)
-    engine = create_engine_for(f"sqlite:///{db}")
+    engine = create_store(f"sqlite:///{db}")
     try:
         backup = upgrade(engine, backup_dir=tmp_path / "backups")
         with engine.connect() as conn:
             assert current_revision(conn) == head_revision()
     finally:
-        engine.dispose()
+        engine.close()
     assert backup is not None
     assert backup.parent == tmp_path / "backups"
     assert backup.name.startswith("station-")
@@ -290,7 +276,7 @@ def test_backup_goes_to_the_data_dir_by_default(tmp_path: Path) -> None:
     db = tmp_path / "station.db"
     _old_database(db)
     engine = open_store(f"sqlite:///{db}")
-    engine.dispose()
+    engine.close()
     backups = list((paths.data_dir() / "backups").glob("station-*-rev-none*.db"))
     assert backups, "open_store made no backup in the data directory"
 
@@ -301,11 +287,11 @@ def test_two_backups_in_one_second_do_not_overwrite(tmp_path: Path) -> None:
         db = tmp_path / "station.db"
         db.unlink(missing_ok=True)
         _old_database(db)
-        engine = create_engine_for(f"sqlite:///{db}")
+        engine = create_store(f"sqlite:///{db}")
         try:
             made.append(upgrade(engine, backup_dir=tmp_path / "backups"))
         finally:
-            engine.dispose()
+            engine.close()
     assert made[0] is not None
     assert made[1] is not None
     assert made[0] != made[1]
@@ -313,7 +299,7 @@ def test_two_backups_in_one_second_do_not_overwrite(tmp_path: Path) -> None:
     assert made[1].exists()
 
 
-def test_database_from_a_newer_version_is_refused(sqlite_engine: Engine) -> None:
+def test_database_from_a_newer_version_is_refused(sqlite_engine: Store) -> None:
     with sqlite_engine.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = 'ffff9999'"))
     with pytest.raises(StoreError, match="newer version"):
@@ -323,8 +309,8 @@ def test_database_from_a_newer_version_is_refused(sqlite_engine: Engine) -> None
 def test_open_without_migrating_names_the_fix(sqlite_url: str) -> None:
     with pytest.raises(StoreError, match="scanstation db upgrade"):
         open_store(sqlite_url, migrate=False)
-    open_store(sqlite_url).dispose()
-    open_store(sqlite_url, migrate=False).dispose()
+    open_store(sqlite_url).close()
+    open_store(sqlite_url, migrate=False).close()
 
 
 def test_a_file_that_is_not_a_database(tmp_path: Path) -> None:
@@ -367,13 +353,13 @@ def test_two_stations_starting_at_once_migrate_once(sqlite_url: str) -> None:
 
 def test_migrating_keeps_foreign_keys_on_afterwards(sqlite_url: str) -> None:
     """upgrade() turns foreign keys off for batch migrations; the pooled connection must get them back."""
-    engine = create_engine_for(sqlite_url)
+    engine = create_store(sqlite_url)
     try:
         upgrade(engine)
         with engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
     finally:
-        engine.dispose()
+        engine.close()
 
 
 def test_backup_failure_stops_the_migration(tmp_path: Path) -> None:
@@ -381,7 +367,7 @@ def test_backup_failure_stops_the_migration(tmp_path: Path) -> None:
     _old_database(db)
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("a file where the backup directory should be")
-    engine = create_engine_for(f"sqlite:///{db}")
+    engine = create_store(f"sqlite:///{db}")
     try:
         with pytest.raises(StoreError, match=r"cannot back up .* nothing was changed"):
             upgrade(engine, backup_dir=blocker / "backups")
@@ -389,7 +375,7 @@ def test_backup_failure_stops_the_migration(tmp_path: Path) -> None:
             assert current_revision(conn) is None  # not migrated without its backup
             assert conn.execute(text("SELECT body FROM legacy_note")).scalar_one() == "kept by the backup"
     finally:
-        engine.dispose()
+        engine.close()
 
 
 @pytest.mark.postgres
@@ -398,7 +384,7 @@ def test_postgres_stations_starting_at_once_migrate_once(pg_db_url: str) -> None
     _start_at_once(pg_db_url + quote(" -clock_timeout=20s"), 3, patience_s=60)
 
 
-def test_0003_widens_the_feed_columns_of_a_postgres_database_and_keeps_its_rows(pg_engine: Engine) -> None:
+def test_0003_widens_the_feed_columns_of_a_postgres_database_and_keeps_its_rows(pg_engine: Store) -> None:
     with write_transaction(pg_engine) as conn:
         command.downgrade(alembic_config(conn), "0002")
     with write_transaction(pg_engine) as conn:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import Engine
 
+from scanstation.store.connection import Store
 from scanstation.store.operators import (
     DISPLAY_NAME_MAX,
     NAME_MAX,
@@ -27,7 +27,7 @@ from scanstation.store.operators import (
 )
 
 
-def test_add_and_verify(engine: Engine) -> None:
+def test_add_and_verify(engine: Store) -> None:
     added = add_operator(engine, "anna", "4821", role="supervisor", display_name="Анна К.")
     assert (added.name, added.role, added.display_name, added.active) == ("anna", "supervisor", "Анна К.", True)
     info = verify_pin(engine, "anna", "4821")
@@ -36,7 +36,7 @@ def test_add_and_verify(engine: Engine) -> None:
     assert info.is_supervisor
 
 
-def test_wrong_pin_unknown_name_and_inactive_are_refused(engine: Engine) -> None:
+def test_wrong_pin_unknown_name_and_inactive_are_refused(engine: Store) -> None:
     add_operator(engine, "boris", "1234")
     assert verify_pin(engine, "boris", "1235") is None
     assert verify_pin(engine, "nobody", "1234") is None
@@ -47,7 +47,7 @@ def test_wrong_pin_unknown_name_and_inactive_are_refused(engine: Engine) -> None
         deactivate_operator(engine, "nobody")
 
 
-def test_pin_is_stored_only_as_salted_scrypt(engine: Engine) -> None:
+def test_pin_is_stored_only_as_salted_scrypt(engine: Store) -> None:
     add_operator(engine, "a", "123456")
     add_operator(engine, "b", "123456")
     with engine.connect() as conn:
@@ -68,13 +68,13 @@ def test_hash_round_trip_and_tampering() -> None:
 
 
 @pytest.mark.parametrize("pin", ["123", "1234567890123", "12a4", "", "١٢٣٤"])
-def test_bad_pins_are_refused(engine: Engine, pin: str) -> None:
+def test_bad_pins_are_refused(engine: Store, pin: str) -> None:
     with pytest.raises(OperatorError, match="PIN"):
         add_operator(engine, "c", pin)
     assert get_operator(engine, "c") is None
 
 
-def test_bad_role_duplicate_and_empty_name(engine: Engine) -> None:
+def test_bad_role_duplicate_and_empty_name(engine: Store) -> None:
     with pytest.raises(OperatorError, match="role"):
         add_operator(engine, "d", "1234", role="boss")
     add_operator(engine, "d", "1234")
@@ -85,7 +85,7 @@ def test_bad_role_duplicate_and_empty_name(engine: Engine) -> None:
     assert verify_pin(engine, "d", "1234") is not None  # the refused duplicate changed nothing
 
 
-def test_list_and_set_pin(engine: Engine) -> None:
+def test_list_and_set_pin(engine: Store) -> None:
     add_operator(engine, "zoe", "1111", role="supervisor")
     add_operator(engine, "ann", "2222")
     deactivate_operator(engine, "zoe")
@@ -104,7 +104,7 @@ def test_list_and_set_pin(engine: Engine) -> None:
     assert verify_pin(engine, "ann", "3333") is not None
 
 
-def test_names_are_stripped_and_limited(engine: Engine) -> None:
+def test_names_are_stripped_and_limited(engine: Store) -> None:
     added = add_operator(engine, "  vera ", "1234", display_name="  Вера С.  ")
     assert (added.name, added.display_name) == ("vera", "Вера С.")
     assert get_operator(engine, "vera") == added
@@ -118,7 +118,7 @@ def test_names_are_stripped_and_limited(engine: Engine) -> None:
 
 
 @pytest.mark.parametrize("bad", ["an\x00na", "an\nna", "anna\tk", "an\x1b[31mna", "an\u2028na", "\u202eanna"])
-def test_control_characters_are_refused(engine: Engine, bad: str) -> None:
+def test_control_characters_are_refused(engine: Store, bad: str) -> None:
     with pytest.raises(OperatorError, match="control character"):
         add_operator(engine, bad, "1234")
     with pytest.raises(OperatorError, match="control character"):
@@ -126,7 +126,7 @@ def test_control_characters_are_refused(engine: Engine, bad: str) -> None:
     assert list_operators(engine, include_inactive=True) == []
 
 
-def test_set_role_and_activate(engine: Engine) -> None:
+def test_set_role_and_activate(engine: Store) -> None:
     add_operator(engine, "gleb", "1234")
     assert set_role(engine, "gleb", "supervisor").role == "supervisor"
     assert get_operator(engine, "gleb") == set_role(engine, " gleb ", "supervisor")
@@ -141,7 +141,7 @@ def test_set_role_and_activate(engine: Engine) -> None:
         activate_operator(engine, "ghost")
 
 
-def test_the_last_active_admin_stays_unless_forced(engine: Engine) -> None:
+def test_the_last_active_admin_stays_unless_forced(engine: Store) -> None:
     add_operator(engine, "root", "1234", role="admin")
     add_operator(engine, "clerk", "1234")
     with pytest.raises(LastAdminError, match="'root' is the only active admin"):
@@ -164,7 +164,7 @@ def test_the_last_active_admin_stays_unless_forced(engine: Engine) -> None:
     assert set_role(engine, "second", "clerk").role == "clerk"
 
 
-def test_checks_before_the_pin_is_asked(engine: Engine) -> None:
+def test_checks_before_the_pin_is_asked(engine: Store) -> None:
     add_operator(engine, "anna", "1234")
     check_new_operator(engine, "vera", "clerk", "Вера")
     with pytest.raises(OperatorError, match="'anna' already exists"):

@@ -7,8 +7,8 @@ from typing import cast
 
 import pytest
 from sqlalchemy import Table, bindparam, insert, select, update
-from sqlalchemy.engine import Engine
 
+from scanstation.store.connection import Store
 from scanstation.store.engine import write_transaction
 from scanstation.store.models import ScanLog
 from scanstation.store.prepared import ByArity, Prepared, in_params
@@ -34,7 +34,7 @@ def _row(n: int, **over: object) -> dict[str, object]:
     return row
 
 
-def test_insert_and_select_round_trip_like_sqlalchemy(engine: Engine) -> None:
+def test_insert_and_select_round_trip_like_sqlalchemy(engine: Store) -> None:
     insert_scan = Prepared(insert(_scans), engine.dialect, column_keys=COLUMNS)
     by_ids = ByArity(
         lambda n: select(_scans).where(_scans.c.id.in_([bindparam(f"k{i}") for i in range(n)])), engine.dialect
@@ -51,7 +51,7 @@ def test_insert_and_select_round_trip_like_sqlalchemy(engine: Engine) -> None:
     assert ours[2]["latency_ms"] is None
 
 
-def test_update_counts_rows_and_literal_values_are_bound(engine: Engine) -> None:
+def test_update_counts_rows_and_literal_values_are_bound(engine: Store) -> None:
     insert_scan = Prepared(insert(_scans), engine.dialect, column_keys=COLUMNS)
     mark = Prepared(
         update(_scans)
@@ -67,7 +67,7 @@ def test_update_counts_rows_and_literal_values_are_bound(engine: Engine) -> None
         assert conn.execute(select(_scans.c.outcome)).scalar_one() == "duplicate"
 
 
-def test_a_failed_statement_rolls_back_the_whole_transaction(engine: Engine) -> None:
+def test_a_failed_statement_rolls_back_the_whole_transaction(engine: Store) -> None:
     insert_scan = Prepared(insert(_scans), engine.dialect, column_keys=COLUMNS)
 
     def insert_twice() -> None:
@@ -81,7 +81,7 @@ def test_a_failed_statement_rolls_back_the_whole_transaction(engine: Engine) -> 
         assert conn.execute(select(_scans.c.id)).all() == []
 
 
-def test_expanding_parameters_and_bare_inserts_are_refused(engine: Engine) -> None:
+def test_expanding_parameters_and_bare_inserts_are_refused(engine: Store) -> None:
     with pytest.raises(ValueError, match="arity"):
         Prepared(select(_scans).where(_scans.c.id.in_(bindparam("ids", expanding=True))), engine.dialect)
     with pytest.raises(ValueError, match="column_keys"):

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from scanstation.store.engine import close_store, feed_path, open_store
+from scanstation.store.connection import close_store, open_store
+from scanstation.store.feedfile import feed_path
 
 
 def _mode(path: Path) -> int:

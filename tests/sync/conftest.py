@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.engine import Engine
 
 from scanstation.config import Config, parse_config
 from scanstation.devserver import DevServer
 from scanstation.domain import Scan
 from scanstation.receiving import Receiver
+from scanstation.store.connection import Store
 from scanstation.store.models import OutboxEvent, Receipt, Registration
 from tests.sync.faultproxy import FaultProxy
 
@@ -50,7 +50,7 @@ def proxy(devserver: DevServer) -> Iterator[FaultProxy]:
 
 
 @pytest.fixture
-def make_config(engine: Engine) -> MakeConfig:
+def make_config(engine: Store) -> MakeConfig:
     """A validated Config pointing at `url`, on the test's database, fast timings for tests."""
     db_url = engine.url.render_as_string(hide_password=False)
 
@@ -80,7 +80,7 @@ def make_config(engine: Engine) -> MakeConfig:
     return _make
 
 
-def live_numbers(engine: Engine, limit: int = 1000) -> list[tuple[str, str]]:
+def live_numbers(engine: Store, limit: int = 1000) -> list[tuple[str, str]]:
     """(id, tracking_number) of awaiting live registrations the station knows, for scans."""
     query = (
         select(Registration.id, Registration.tracking_number)
@@ -94,7 +94,7 @@ def live_numbers(engine: Engine, limit: int = 1000) -> list[tuple[str, str]]:
         return [(rid, number) for rid, number in conn.execute(query) if number is not None]
 
 
-def outbox_rows(engine: Engine) -> list[tuple[str, str, str]]:
+def outbox_rows(engine: Store) -> list[tuple[str, str, str]]:
     with engine.connect() as conn:
         return [(r.id, r.type, r.state) for r in conn.execute(select(OutboxEvent).order_by(OutboxEvent.seq))]
 

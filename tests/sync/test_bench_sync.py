@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from scanstation.store.engine import feed_path
+from scanstation.store.feedfile import feed_path
 
 pytestmark = pytest.mark.slow
 

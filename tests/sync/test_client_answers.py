@@ -11,12 +11,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy.engine import Engine
 
 from scanstation.devserver import DevServer
 from scanstation.domain import Scan
 from scanstation.logs import redactor
 from scanstation.receiving import Receiver
+from scanstation.store.connection import Store
 from scanstation.sync.client import AnswerTooLargeError, CentralClient, ContractError, ServerBusyError
 from scanstation.sync.loop import SyncLoop
 
@@ -47,7 +47,7 @@ def bombs() -> dict[str, bytes]:
 
 
 @pytest.fixture
-def engine(sqlite_engine: Engine) -> Engine:
+def engine(sqlite_engine: Store) -> Store:
     """What an answer does to the station's memory does not depend on the database: one backend here."""
     return sqlite_engine
 
@@ -160,7 +160,7 @@ def test_a_plain_answer_past_its_cap_is_set_aside_and_one_under_it_is_read(
 
 def test_the_loop_sets_a_bomb_aside_and_pulls_the_page_again(
     bombs: dict[str, bytes],
-    engine: Engine,
+    engine: Store,
     devserver: DevServer,
     proxy: FaultProxy,
     make_config: MakeConfig,
@@ -201,7 +201,7 @@ def test_json_nested_past_any_depth_is_a_contract_error_in_words(
 @pytest.mark.parametrize("endpoint", [HEALTH, PARCELS, EVENTS])
 def test_the_loop_sets_a_deeply_nested_answer_aside_without_a_traceback(
     endpoint: str,
-    engine: Engine,
+    engine: Store,
     devserver: DevServer,
     proxy: FaultProxy,
     make_config: MakeConfig,

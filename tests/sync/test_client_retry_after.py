@@ -7,10 +7,10 @@ import random
 import threading
 
 import pytest
-from sqlalchemy.engine import Engine
 
 from scanstation.devserver import DevServer
 from scanstation.domain import SyncStatus
+from scanstation.store.connection import Store
 from scanstation.sync.client import _retry_after
 from scanstation.sync.loop import JITTER_LOW, Backoff, SyncLoop
 
@@ -23,7 +23,7 @@ BACKOFF_MAX_S = 1.0
 
 
 @pytest.fixture
-def engine(sqlite_engine: Engine) -> Engine:
+def engine(sqlite_engine: Store) -> Store:
     """The back-off does not depend on the database: one backend is enough here."""
     return sqlite_engine
 
@@ -65,7 +65,7 @@ def test_retry_after_forms(header: str | None, seconds: float | None) -> None:
     assert _retry_after(header) == seconds
 
 
-def _gaps_between_pulls(engine: Engine, proxy: FaultProxy, make_config: MakeConfig, *, first: int) -> list[float]:
+def _gaps_between_pulls(engine: Store, proxy: FaultProxy, make_config: MakeConfig, *, first: int) -> list[float]:
     """Run the loop until a pull gets through the busy answers; the seconds between its first requests."""
     pulled = threading.Event()
 
@@ -88,7 +88,7 @@ def _gaps_between_pulls(engine: Engine, proxy: FaultProxy, make_config: MakeConf
 
 @pytest.mark.parametrize("header", ["0", "-1", "nan", "1e999", "Wed, 21 Oct 2015 07:28:00 GMT"])
 def test_a_busy_server_saying_come_back_now_gets_no_faster_retries(
-    header: str, engine: Engine, devserver: DevServer, proxy: FaultProxy, make_config: MakeConfig
+    header: str, engine: Store, devserver: DevServer, proxy: FaultProxy, make_config: MakeConfig
 ) -> None:
     proxy.add(PARCELS, "answer", count=3, status=503, headers={"Retry-After": header})
     gaps = _gaps_between_pulls(engine, proxy, make_config, first=4)
@@ -97,7 +97,7 @@ def test_a_busy_server_saying_come_back_now_gets_no_faster_retries(
 
 
 def test_a_busy_server_asking_for_a_day_is_asked_again_within_backoff_max(
-    engine: Engine, devserver: DevServer, proxy: FaultProxy, make_config: MakeConfig
+    engine: Store, devserver: DevServer, proxy: FaultProxy, make_config: MakeConfig
 ) -> None:
     proxy.add(PARCELS, "answer", status=503, headers={"Retry-After": "86400"})
     proxy.add(PARCELS, "answer", status=429, headers={"Retry-After": "Fri, 31 Dec 9999 23:59:59 GMT"})

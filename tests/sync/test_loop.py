@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
 from scanstation.cli import main
 from scanstation.devserver import DevServer
 from scanstation.domain import Outcome, Scan, SyncNotice, SyncStatus, Verdict
 from scanstation.receiving import Receiver
+from scanstation.store.connection import Store
 from scanstation.store.models import Registration
 from scanstation.sync.client import CentralClient, HealthReading
 from scanstation.sync.loop import (
@@ -37,7 +37,7 @@ from tests.waiting import wait_until
 from .conftest import FEED_SIZE, STATION, TOKEN, MakeConfig
 
 
-def _registered(engine: Engine, rid: str) -> bool:
+def _registered(engine: Store, rid: str) -> bool:
     with engine.connect() as conn:
         return conn.execute(select(Registration.id).where(Registration.id == rid)).first() is not None
 
@@ -54,7 +54,7 @@ def test_backoff_grows_with_jitter_up_to_the_cap() -> None:
 
 
 def test_the_loop_publishes_status_pulls_on_sync_now_and_stops_quickly(
-    engine: Engine, devserver: DevServer, make_config: MakeConfig
+    engine: Store, devserver: DevServer, make_config: MakeConfig
 ) -> None:
     statuses: list[SyncStatus] = []
     seen = threading.Event()
@@ -82,7 +82,7 @@ def test_the_loop_publishes_status_pulls_on_sync_now_and_stops_quickly(
 
 
 def test_a_late_registration_is_received_and_noticed_by_the_running_loop(
-    engine: Engine, devserver: DevServer, make_config: MakeConfig
+    engine: Store, devserver: DevServer, make_config: MakeConfig
 ) -> None:
     receiver = Receiver(engine, station_id=STATION, undo_window_s=0)
     notices: list[SyncNotice] = []
@@ -113,7 +113,7 @@ def test_a_late_registration_is_received_and_noticed_by_the_running_loop(
     assert getattr(notices[0].verdict, "customer_suite", None) == "UN-5555"
 
 
-def test_without_a_server_url_sync_is_disabled(engine: Engine, make_config: MakeConfig) -> None:
+def test_without_a_server_url_sync_is_disabled(engine: Store, make_config: MakeConfig) -> None:
     loop = SyncLoop(make_config(None), engine)
     assert loop.status.state == DISABLED
     report = loop.run_once()
@@ -152,7 +152,7 @@ def keep_root_logging() -> Iterator[None]:
 
 @pytest.mark.usefixtures("keep_root_logging")
 def test_the_command_prints_what_it_did(
-    tmp_path: Path, engine: Engine, devserver: DevServer, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, engine: Store, devserver: DevServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db_url = engine.url.render_as_string(hide_password=False)
     config = _config_file(tmp_path, devserver.url, db_url)
@@ -177,7 +177,7 @@ def test_the_command_prints_what_it_did(
 
 
 def test_a_failure_on_the_station_side_does_not_end_the_loop(
-    engine: Engine, devserver: DevServer, make_config: MakeConfig
+    engine: Store, devserver: DevServer, make_config: MakeConfig
 ) -> None:
     receiver = Receiver(engine, station_id=STATION, undo_window_s=0)
     calls: list[Sequence[str] | None] = []
@@ -203,7 +203,7 @@ def test_a_failure_on_the_station_side_does_not_end_the_loop(
 
 
 def test_a_bug_anywhere_in_a_cycle_is_told_once_and_the_loop_goes_on(
-    engine: Engine, devserver: DevServer, make_config: MakeConfig, monkeypatch: pytest.MonkeyPatch
+    engine: Store, devserver: DevServer, make_config: MakeConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A bug outside the pull's and the push's own handling (here: in checking the server) used to end the thread.
     real_health = CentralClient.health

@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.engine import Engine
 
 from scanstation.devserver import DevServer
 from scanstation.domain import Outcome, Scan, SyncStatus
 from scanstation.receiving import Receiver
-from scanstation.store.engine import close_store, feed_engine, open_store
+from scanstation.store.connection import Store, close_store, open_store
 from scanstation.store.models import EventState, Registration
 from scanstation.sync.loop import DISK_FULL, SyncLoop
 from tests.diskfull import fill, free, free_bytes, small_filesystem
@@ -32,7 +31,7 @@ def small_disk() -> Iterator[Path]:
 
 
 @pytest.fixture
-def engine(small_disk: Path) -> Iterator[Engine]:
+def engine(small_disk: Path) -> Iterator[Store]:
     """The station's database and its feed file, both on the small filesystem (overrides the backend engine)."""
     store = open_store(f"sqlite:///{small_disk / 'station.db'}")
     try:
@@ -41,20 +40,20 @@ def engine(small_disk: Path) -> Iterator[Engine]:
         close_store(store)
 
 
-def _truncate_wals(engine: Engine) -> None:
+def _truncate_wals(engine: Store) -> None:
     """Empty both WAL files into their databases: a WAL keeps its size and would take writes on a full disk."""
-    for target in (engine, feed_engine(engine)):
+    for target in (engine, engine.feed):
         with target.connect() as conn:
             conn.exec_driver_sql("PRAGMA main.wal_checkpoint(TRUNCATE)")
 
 
-def _registered(engine: Engine, rid: str) -> bool:
+def _registered(engine: Store, rid: str) -> bool:
     with engine.connect() as conn:
         return conn.execute(select(Registration.id).where(Registration.id == rid)).first() is not None
 
 
 def test_the_loop_outlives_a_full_disk_and_pushes_what_waited_once_space_is_freed(
-    small_disk: Path, engine: Engine, devserver: DevServer, make_config: MakeConfig, caplog: pytest.LogCaptureFixture
+    small_disk: Path, engine: Store, devserver: DevServer, make_config: MakeConfig, caplog: pytest.LogCaptureFixture
 ) -> None:
     config = make_config(devserver.url)
     statuses: list[SyncStatus] = []

@@ -6,11 +6,11 @@ import threading
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.engine import Engine
 
 from scanstation.devserver import DevServer
 from scanstation.domain import NOTE_RESOLVED_LATER, Outcome, Scan
 from scanstation.receiving import Receiver, parcel_status
+from scanstation.store.connection import Store
 from scanstation.store.models import FeedState, Receipt, Registration, RegistrationKey
 from scanstation.store.state import get_state
 from scanstation.sync.client import CentralClient
@@ -22,33 +22,33 @@ from .conftest import STATION, MakeConfig
 from .faultproxy import FaultProxy
 
 
-def _puller(engine: Engine, config: object, **kw: object) -> Puller:
+def _puller(engine: Store, config: object, **kw: object) -> Puller:
     client = CentralClient(config.server, config.server_token(), STATION)  # type: ignore[attr-defined]
     return Puller(engine, client, page_limit=config.server.page_limit, **kw)  # type: ignore[attr-defined,arg-type]
 
 
-def _count(engine: Engine, model: type, *where: object) -> int:
+def _count(engine: Store, model: type, *where: object) -> int:
     with engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(model).where(*where)).scalar_one())  # type: ignore[arg-type]
 
 
-def _cursor(engine: Engine) -> str | None:
+def _cursor(engine: Store) -> str | None:
     with engine.connect() as conn:
         return get_state(conn, CURSOR_KEY, FeedState)
 
 
-def _reg(engine: Engine, rid: str) -> Registration:
+def _reg(engine: Store, rid: str) -> Registration:
     with engine.connect() as conn:
         row = conn.execute(select(Registration).where(Registration.id == rid)).one()
     return row[0] if not hasattr(row, "id") else row  # type: ignore[return-value]
 
 
-def _row(engine: Engine, rid: str) -> dict[str, object]:
+def _row(engine: Store, rid: str) -> dict[str, object]:
     with engine.connect() as conn:
         return dict(conn.execute(select(Registration.__table__).where(Registration.id == rid)).mappings().one())
 
 
-def _keys(engine: Engine, rid: str) -> set[str]:
+def _keys(engine: Store, rid: str) -> set[str]:
     with engine.connect() as conn:
         return set(conn.execute(select(RegistrationKey.key).where(RegistrationKey.registration_id == rid)).scalars())
 
@@ -58,7 +58,7 @@ def _server_ids(devserver: DevServer) -> set[str]:
 
 
 def test_initial_pull_takes_every_registration_page_by_page_with_its_keys(
-    engine: Engine, devserver: DevServer, make_config: MakeConfig
+    engine: Store, devserver: DevServer, make_config: MakeConfig
 ) -> None:
     config = make_config(devserver.url, page_limit=25)
     result = _puller(engine, config, batch_rows=10).pull()
@@ -82,7 +82,7 @@ def test_initial_pull_takes_every_registration_page_by_page_with_its_keys(
 
 
 def test_edits_rekey_and_deletions_keep_a_tombstone_with_its_keys(
-    engine: Engine, devserver: DevServer, make_config: MakeConfig
+    engine: Store, devserver: DevServer, make_config: MakeConfig
 ) -> None:
     config = make_config(devserver.url)
     _puller(engine, config).pull()
@@ -103,7 +103,7 @@ def test_edits_rekey_and_deletions_keep_a_tombstone_with_its_keys(
 
 
 def test_410_starts_again_from_the_beginning_and_keeps_the_receipt(
-    engine: Engine, devserver: DevServer, make_config: MakeConfig
+    engine: Store, devserver: DevServer, make_config: MakeConfig
 ) -> None:
     config = make_config(devserver.url)
     _puller(engine, config).pull()
@@ -131,7 +131,7 @@ def test_410_starts_again_from_the_beginning_and_keeps_the_receipt(
 
 @pytest.mark.parametrize("in_worker", [False, True], ids=["inline", "worker-process"])
 def test_a_contract_breaking_page_is_set_aside_and_nothing_is_written(
-    engine: Engine, devserver: DevServer, proxy: FaultProxy, make_config: MakeConfig, in_worker: bool
+    engine: Store, devserver: DevServer, proxy: FaultProxy, make_config: MakeConfig, in_worker: bool
 ) -> None:
     config = make_config(proxy.url + "/api/station/v1")
     # has_more sends the first page of a big pull to the worker process; its error must come back here.
@@ -150,7 +150,7 @@ def test_a_contract_breaking_page_is_set_aside_and_nothing_is_written(
 
 
 def test_stop_commits_the_pages_written_with_their_cursor(
-    engine: Engine, devserver: DevServer, make_config: MakeConfig
+    engine: Store, devserver: DevServer, make_config: MakeConfig
 ) -> None:
     config = make_config(devserver.url, page_limit=50)
     stop = threading.Event()
@@ -172,7 +172,7 @@ def test_stop_commits_the_pages_written_with_their_cursor(
 
 
 def test_a_crash_while_writing_rolls_back_the_pages_with_their_cursor(
-    engine: Engine, devserver: DevServer, make_config: MakeConfig
+    engine: Store, devserver: DevServer, make_config: MakeConfig
 ) -> None:
     config = make_config(devserver.url, page_limit=50)
     written = 0
@@ -198,7 +198,7 @@ def test_a_crash_while_writing_rolls_back_the_pages_with_their_cursor(
 
 
 def test_a_late_registration_receives_the_unknown_parcel_and_notifies(
-    engine: Engine, devserver: DevServer, make_config: MakeConfig
+    engine: Store, devserver: DevServer, make_config: MakeConfig
 ) -> None:
     config = make_config(devserver.url)
     _puller(engine, config).pull()
@@ -216,7 +216,7 @@ def test_a_late_registration_receives_the_unknown_parcel_and_notifies(
 
 
 def test_pages_checked_and_parsed_in_a_worker_process_give_the_same_database(
-    engine: Engine, devserver: DevServer, make_config: MakeConfig
+    engine: Store, devserver: DevServer, make_config: MakeConfig
 ) -> None:
     config = make_config(devserver.url, page_limit=40)
     result = _puller(engine, config, workers_after_items=0).pull()

@@ -8,10 +8,10 @@ import string
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.engine import Engine
 
 from scanstation.domain import Outcome, Scan
 from scanstation.receiving import Receiver
+from scanstation.store.connection import Store
 from scanstation.store.models import Registration, ReviewItem
 from scanstation.sync.client import CentralClient
 from scanstation.sync.loop import SyncLoop
@@ -65,13 +65,13 @@ def _page(items: list[dict[str, Any]]) -> bytes:
     return json.dumps({"items": items, "next_cursor": "c:hostile", "has_more": False}).encode()
 
 
-def _stored(engine: Engine) -> dict[str, Any]:
+def _stored(engine: Store) -> dict[str, Any]:
     with engine.connect() as conn:
         return {row.id: row for row in conn.execute(select(Registration))}
 
 
 def test_every_registration_a_database_can_hold_is_stored_and_scans_as_matched(
-    engine: Engine, proxy: FaultProxy, make_config: MakeConfig
+    engine: Store, proxy: FaultProxy, make_config: MakeConfig
 ) -> None:
     proxy.add(PARCELS, "answer", status=200, body=_page(HOSTILE))
     config = make_config(proxy.url + "/api/station/v1", page_limit=40)

@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.engine import Engine
 
 from scanstation.config import Config
 from scanstation.devserver import DevServer
 from scanstation.domain import Outcome, Scan, SyncStatus
 from scanstation.receiving import Receiver
+from scanstation.store.connection import Store
 from scanstation.store.models import OutboxEvent, ReviewItem
 from scanstation.sync.client import CentralClient
 from scanstation.sync.loop import OFFLINE, ONLINE, TOKEN_REJECTED, SyncLoop
@@ -26,12 +26,12 @@ BASE = "/api/station/v1"
 EVENTS = f"{BASE}/events"
 
 
-def _pull(engine: Engine, config: Config) -> None:
+def _pull(engine: Store, config: Config) -> None:
     client = CentralClient(config.server, config.server_token(), STATION)
     assert Puller(engine, client, page_limit=config.server.page_limit).pull().completed
 
 
-def _all_delivered_once(engine: Engine, devserver: DevServer) -> None:
+def _all_delivered_once(engine: Store, devserver: DevServer) -> None:
     rows = outbox_rows(engine)
     assert rows, "the test made no events"
     assert all(state == "sent" for _id, _type, state in rows), [r for r in rows if r[2] != "sent"][:5]
@@ -39,7 +39,7 @@ def _all_delivered_once(engine: Engine, devserver: DevServer) -> None:
     assert set(counts.values()) == {1}, {k: v for k, v in counts.items() if v != 1}
 
 
-def _sent(engine: Engine) -> bool:
+def _sent(engine: Store) -> bool:
     return all(state == "sent" for _i, _t, state in outbox_rows(engine))
 
 
@@ -56,7 +56,7 @@ FAULTS: dict[str, dict[str, Any]] = {
 
 @pytest.mark.parametrize("fault", list(FAULTS))
 def test_every_event_arrives_exactly_once_whatever_the_network_does(
-    fault: str, engine: Engine, devserver: DevServer, proxy: FaultProxy, make_config: MakeConfig
+    fault: str, engine: Store, devserver: DevServer, proxy: FaultProxy, make_config: MakeConfig
 ) -> None:
     # backoff_max_s above the proxy's Retry-After: 1, which a shorter cap would cut back to it.
     config = make_config(proxy.url + BASE, read_timeout_s=1.0, backoff_max_s=2.0)
@@ -91,7 +91,7 @@ def test_every_event_arrives_exactly_once_whatever_the_network_does(
 
 
 def test_a_server_restart_mid_run(
-    engine: Engine, devserver: DevServer, proxy: FaultProxy, make_config: MakeConfig
+    engine: Store, devserver: DevServer, proxy: FaultProxy, make_config: MakeConfig
 ) -> None:
     config = make_config(proxy.url + BASE)
     _pull(engine, config)
@@ -116,7 +116,7 @@ def test_a_server_restart_mid_run(
 
 
 def test_401_stops_pushing_until_the_token_changes(
-    engine: Engine, devserver: DevServer, proxy: FaultProxy, make_config: MakeConfig
+    engine: Store, devserver: DevServer, proxy: FaultProxy, make_config: MakeConfig
 ) -> None:
     config = make_config(proxy.url + BASE)
     _pull(engine, config)
@@ -142,7 +142,7 @@ def test_401_stops_pushing_until_the_token_changes(
 
 
 def test_a_rejected_event_goes_to_a_supervisor_and_is_never_sent_again(
-    engine: Engine, devserver: DevServer, make_config: MakeConfig
+    engine: Store, devserver: DevServer, make_config: MakeConfig
 ) -> None:
     config = make_config(devserver.url)
     _pull(engine, config)
@@ -170,7 +170,7 @@ def test_a_rejected_event_goes_to_a_supervisor_and_is_never_sent_again(
 
 
 def test_events_inside_the_undo_window_wait_and_hold_back_later_ones(
-    engine: Engine, devserver: DevServer, make_config: MakeConfig
+    engine: Store, devserver: DevServer, make_config: MakeConfig
 ) -> None:
     config = make_config(devserver.url)
     _pull(engine, config)

@@ -38,11 +38,11 @@ if context.is_offline_mode():
 _connection = config.attributes.get("connection")
 if _connection is None:
     # Developer use (`alembic -c scanstation/store/alembic.ini revision --autogenerate`): a URL in the ini.
-    from scanstation.store.engine import create_engine_for
+    from scanstation.store.connection import create_store
 
-    _engine = create_engine_for(config.get_main_option("sqlalchemy.url") or "")
-    with _engine.begin() as _conn:
+    _store = create_store(config.get_main_option("sqlalchemy.url") or "")
+    with _store.begin() as _conn:
         _run(_conn)
-    _engine.dispose()
+    _store.close()
 else:
     _run(_connection)
