@@ -153,6 +153,11 @@ class ReceivingWorker:
         self._queue.put(_Call(work))
 
     @property
+    def receiver(self) -> Receiver:
+        """The receiver this thread holds; call it only from work run on this thread (`call`)."""
+        return self._receiver
+
+    @property
     def status(self) -> ReceivingStatus:
         return self._status
 

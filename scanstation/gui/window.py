@@ -21,9 +21,10 @@ from scanstation.domain import (
 )
 from scanstation.gui import qt
 from scanstation.gui.banner import VerdictBanner
-from scanstation.gui.bridge import Bridge, GuiReceiving
+from scanstation.gui.bridge import Bridge, GuiReceiving, in_words
 from scanstation.gui.i18n import Translations
 from scanstation.gui.plain import escape, plain_label, plain_tooltip
+from scanstation.gui.session import Login, Session
 from scanstation.gui.sound import Sounds
 from scanstation.gui.texts import (
     COLOURS,
@@ -115,8 +116,8 @@ class StationWindow(qt.QMainWindow):
         self._translations = translations
         self._settings = settings
         self._scale = font_scale
-        self._operator: str | None = None
-        self._operator_display = ""
+        # The one owner of who is logged in: the receiving side reads it for every scan it is handed.
+        self._session = worker.session if worker is not None else Session()
         self._login_pending = False
         self._undo_target: Verdict | None = None
         self._undo_pending = False
@@ -330,10 +331,8 @@ class StationWindow(qt.QMainWindow):
     def _connect(self) -> None:
         b = self._bridge
         b.verdict.connect(self._on_verdict)
-        b.undo_result.connect(self._on_undo_result)
         b.failed.connect(self._on_failed)
         b.kept.connect(self._on_kept)
-        b.login_result.connect(self._on_login_result)
         b.scanner_status.connect(self._on_scanner_status)
         b.sync_status.connect(self._on_sync_status)
         b.notice.connect(self._on_notice)
@@ -415,7 +414,7 @@ class StationWindow(qt.QMainWindow):
 
     @property
     def operator(self) -> str | None:
-        return self._operator
+        return self._session.operator
 
     def _login(self) -> None:
         name = self.name_edit.text().strip()
@@ -423,33 +422,44 @@ class StationWindow(qt.QMainWindow):
         if not name or not pin:
             self._set_login_error(self.tr("enter your name and PIN"))
             return
-        if self._worker is None or self._login_pending:
+        receiving = self._worker
+        if receiving is None or self._login_pending:
             return
         self._login_pending = True
         self.login_button.setEnabled(False)
-        self._worker.login(name, pin)
+        receiving.op(lambda: receiving.check_pin(name, pin)).success(self._on_login).failure(
+            self._on_login_failed
+        ).run_in_background()
+        receiving.check_admins()
 
     def _set_login_error(self, text: str) -> None:
         self._login_error = text
         self.login_error_label.setText(text)
 
-    def _on_login_result(self, name: str, ok: bool, message: str) -> None:
+    def _on_login(self, login: Login | None) -> None:
+        self._login_answered()
+        if login is None:
+            self._set_login_error(self.tr("wrong name or PIN"))
+            self.pin_edit.setFocus()
+            return
+        self.log_in(login.name, login.display_name)
+
+    def _on_login_failed(self, exc: Exception) -> None:
+        # A database problem is told to the clerk in its own words.
+        log.error("log-in check failed", exc_info=exc)
+        self._login_answered()
+        self._set_login_error(in_words(exc))
+        self.pin_edit.setFocus()
+
+    def _login_answered(self) -> None:
         self._login_pending = False
         self.login_button.setEnabled(True)
         self.pin_edit.clear()
-        if not ok:
-            self._set_login_error(message or self.tr("wrong name or PIN"))
-            self.pin_edit.setFocus()
-            return
-        self.log_in(name, message or name)
 
     def log_in(self, name: str, display_name: str = "") -> None:
         """Start this operator's session (after verify_pin said yes)."""
-        self._operator = name
-        self._operator_display = display_name or name
+        self._session.log_in(Login(name, display_name or name))
         self._set_login_error("")
-        if self._worker is not None:
-            self._worker.set_operator(name)
         self.login_row.setVisible(False)
         self.entry_row.setVisible(True)
         self._update_no_admin()
@@ -458,12 +468,9 @@ class StationWindow(qt.QMainWindow):
         self.entry.setFocus()
 
     def log_out(self) -> None:
-        if self._operator is None:
+        if self._session.login is None:
             return
-        if self._worker is not None:
-            self._worker.set_operator(None)
-        self._operator = None
-        self._operator_display = ""
+        self._session.log_out()
         self._undo_target = None
         self._update_undo()
         self._notices = []
@@ -478,11 +485,12 @@ class StationWindow(qt.QMainWindow):
         self.name_edit.setFocus()
 
     def _update_operator_label(self) -> None:
-        if self._operator is None:
+        login = self._session.login
+        if login is None:
             self.operator_label.setText(self.tr("nobody logged in"))
             self.logout_button.setVisible(False)
         else:
-            self.operator_label.setText(self.tr("Operator: %1").replace("%1", escape(self._operator_display)))
+            self.operator_label.setText(self.tr("Operator: %1").replace("%1", escape(login.display_name)))
             self.logout_button.setVisible(True)
 
     # ----- scans ----------------------------------------------------------------------------------------------
@@ -493,7 +501,7 @@ class StationWindow(qt.QMainWindow):
             self._worker.submit(scan)
 
     def _focus_entry(self) -> None:
-        if self._operator is not None:
+        if self.operator is not None:
             self.entry.setFocus()
             self.entry.selectAll()
 
@@ -518,7 +526,7 @@ class StationWindow(qt.QMainWindow):
         if verdict.undo_deadline is not None:
             self._undo_target = verdict
             self._update_undo()
-        logged_in = self._operator is not None
+        logged_in = self.operator is not None
         self._show(lambda: banner_for(verdict, logged_in), feedback=outcome, payload=verdict)
 
     def _on_failed(self, scan: Scan, message: str) -> None:
@@ -584,16 +592,27 @@ class StationWindow(qt.QMainWindow):
 
     def undo_seconds_left(self) -> float:
         target = self._undo_target
-        if target is None or target.undo_deadline is None or self._operator is None:
+        if target is None or target.undo_deadline is None or self.operator is None:
             return 0.0
         return max(0.0, (target.undo_deadline - datetime.now(UTC)).total_seconds())
 
     def undo_last(self) -> None:
-        target = self._undo_target
-        if target is None or self._worker is None or self._undo_pending or self.undo_seconds_left() <= 0:
+        target, receiving, operator = self._undo_target, self._worker, self.operator
+        if target is None or receiving is None or operator is None or self._undo_pending:
+            return
+        if self.undo_seconds_left() <= 0:
             return
         self._undo_pending = True
-        self._worker.undo(target.scan_id)
+        scan_id = target.scan_id
+        receiving.op(lambda: receiving.undo_scan(scan_id, operator)).success(self._on_undo_result).failure(
+            self._on_undo_failed
+        ).run_in_background()
+        self._update_undo()
+
+    def _on_undo_failed(self, exc: Exception) -> None:
+        log.error("undo failed", exc_info=exc)
+        self._undo_pending = False
+        self.statusBar().showMessage(self.tr("Undo refused: %1").replace("%1", in_words(exc)), 10000)
         self._update_undo()
 
     def _update_undo(self) -> None:
@@ -791,7 +810,7 @@ class StationWindow(qt.QMainWindow):
 
     def _update_no_admin(self) -> None:
         """On the log-in screen of a station without an active administrator: say so, and the command."""
-        show = self._active_admins == 0 and self._operator is None
+        show = self._active_admins == 0 and self.operator is None
         if show:
             self.no_admin_bar.setText(
                 "\n".join(

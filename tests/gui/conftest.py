@@ -71,7 +71,7 @@ class Station:
         assert w.pin_edit.hasFocus()
         self.qtbot.keyClicks(w.pin_edit, pin)
         # The answer comes back from the receiving thread; the window's slot runs before the blocker's.
-        with self.qtbot.waitSignal(self.bridge.login_result, timeout=10_000):
+        with self.qtbot.waitSignal(self.receiving.runner.answered, timeout=10_000):
             self.qtbot.keyClick(w.pin_edit, qt.Qt.Key.Key_Return)
 
     def type_number(self, text: str) -> Any:
