@@ -12,8 +12,8 @@ import pytest
 from scanstation.config import ScannerConfig
 from scanstation.domain import Outcome, Verdict
 from scanstation.gui import qt
+from scanstation.gui.wedge import KeyboardWedge
 from scanstation.scanners.stream import StreamSource
-from scanstation.scanners.wedge import KeyboardWedge
 
 from .conftest import Station
 
