@@ -12,10 +12,10 @@ from scanstation import paths
 from scanstation.config import Config, resolve_config_path
 from scanstation.gui import qt
 from scanstation.gui.bridge import Bridge, GuiReceiving
+from scanstation.gui.clerk.window import ADMIN_COMMAND, StationWindow
 from scanstation.gui.i18n import LANGUAGES, Translations, qm_path
 from scanstation.gui.resources import icon_path
 from scanstation.gui.sound import Sounds
-from scanstation.gui.window import ADMIN_COMMAND, StationWindow
 
 if TYPE_CHECKING:
     from scanstation.gui.wedge import KeyboardWedge

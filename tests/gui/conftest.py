@@ -15,9 +15,9 @@ from sqlalchemy.engine import Engine
 
 from scanstation.gui import qt
 from scanstation.gui.bridge import Bridge, GuiReceiving
+from scanstation.gui.clerk.window import StationWindow
 from scanstation.gui.i18n import Translations
 from scanstation.gui.sound import Sounds
-from scanstation.gui.window import StationWindow
 from scanstation.receiving import Receiver
 from scanstation.store.operators import add_operator, verify_pin
 from scanstation.store.registrations import RegistrationRecord
