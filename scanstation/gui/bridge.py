@@ -122,7 +122,8 @@ class GuiReceiving:
         return self.worker.stop(timeout)
 
     def submit(self, scan: Scan) -> None:
-        self.worker.submit(scan, self.current_operator())
+        """The same path as the runtime's serial and socket readers: the worker binds the session's operator."""
+        self.worker.submit(scan)
 
     # ----- work for operations: each runs on the receiving thread ------------------------------------------
 
