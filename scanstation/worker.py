@@ -31,7 +31,7 @@ class ScanKeptError(Exception):
 @dataclass(frozen=True, slots=True)
 class _Receive:
     scan: Scan
-    operator: str | None
+    operator: str  # whoever was logged in when the scan was read
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,8 +125,12 @@ class ReceivingWorker:
         self._thread.start()
 
     def submit(self, scan: Scan, operator: str | None = None) -> None:
-        """Queue a scan; `operator` overrides the logged-in one (None: whoever is logged in when decided)."""
-        self._queue.put(_Receive(scan, operator))
+        """Queue a scan under `operator`, else whoever is logged in now (any thread, never blocks).
+
+        The operator is taken when the scan is read, whatever its source: a scan decided after the next
+        clerk logged in (the thread was busy, or the disk full) is still the one who scanned it.
+        """
+        self._queue.put(_Receive(scan, operator if operator is not None else self._operator()))
 
     def undo(self, scan_id: str, operator: str, done: Callable[[UndoResult], None]) -> None:
         """Queue an undo behind the scans already read, so it never overtakes the scan it reverts."""
@@ -135,6 +139,11 @@ class ReceivingWorker:
     def call(self, work: Callable[[], None]) -> None:
         """Run other database work (e.g. a supervisor's resolution) on the writer thread, in order."""
         self._queue.put(_Call(work))
+
+    @property
+    def receiver(self) -> Receiver:
+        """The receiver this thread holds; call it only from work run on this thread (`call`)."""
+        return self._receiver
 
     @property
     def status(self) -> ReceivingStatus:
@@ -189,7 +198,7 @@ class ReceivingWorker:
 
     def _handle(self, item: object) -> None:
         if isinstance(item, _Receive):
-            kept = _Kept(item.scan, item.operator or self._operator())
+            kept = _Kept(item.scan, item.operator)
             if self._kept:
                 # Order first: the older scans are decided before this one, and a dead disk is not
                 # retried for every scan (that is what held verdicts 10 s behind their scans).

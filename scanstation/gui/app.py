@@ -12,13 +12,13 @@ from scanstation import paths
 from scanstation.config import Config, resolve_config_path
 from scanstation.gui import qt
 from scanstation.gui.bridge import Bridge, GuiReceiving
+from scanstation.gui.clerk.window import ADMIN_COMMAND, StationWindow
 from scanstation.gui.i18n import LANGUAGES, Translations, qm_path
 from scanstation.gui.resources import icon_path
 from scanstation.gui.sound import Sounds
-from scanstation.gui.window import ADMIN_COMMAND, StationWindow
 
 if TYPE_CHECKING:
-    from scanstation.scanners.wedge import KeyboardWedge
+    from scanstation.gui.wedge import KeyboardWedge
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ class Station:
         self._started = False
 
     def start(self) -> None:
-        from scanstation.scanners.wedge import build_wedge
+        from scanstation.gui.wedge import build_wedge
 
         self.runtime.start()
         self.receiving.check_admins()  # the log-in screen of a fresh station says how to create the first one

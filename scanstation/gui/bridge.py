@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
-from scanstation.domain import Scan
+from scanstation.domain import Scan, UndoResult
 from scanstation.gui import qt
+from scanstation.gui.operations import Operation, OperationRunner
+from scanstation.gui.session import Login, Session
 from scanstation.receiving import Receiver
 from scanstation.store.operators import OperatorInfo
 from scanstation.worker import ReceivingWorker, ScanKeptError
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 # verify_pin(name, pin) -> the OperatorInfo when the PIN is right, else None; bound to the engine by the caller.
 PinCheck = Callable[[str, str], OperatorInfo | None]
@@ -25,24 +29,25 @@ class Bridge(qt.QObject):
     """Signals emitted from any thread and delivered on the GUI thread (Qt queues cross-thread emits)."""
 
     verdict = qt.Signal(object)  # Verdict, already committed
-    undo_result = qt.Signal(object)  # UndoResult
     failed = qt.Signal(object, str)  # Scan, message: NOT recorded (journalled), a supervisor replays it
     kept = qt.Signal(object, str)  # Scan, problem: not recorded yet, kept in memory and recorded once it can be
-    login_result = qt.Signal(str, bool, str)  # name, ok, display name (ok) or error message
     scanner_status = qt.Signal(object)  # ScannerStatus
     sync_status = qt.Signal(object)  # SyncStatus
     notice = qt.Signal(object)  # SyncNotice: a parcel matched later by sync, with its Verdict
     receiving_status = qt.Signal(object)  # ReceivingStatus: scans waiting in memory and why (a full disk)
-    active_admins = qt.Signal(int)  # how many active administrators the station has (0: nobody can set it up)
+    # How many active administrators the station has (0: nobody can set it up); announced on the GUI thread
+    # by `GuiReceiving.check_admins`, whoever asked (the start, a log-in, the demo).
+    active_admins = qt.Signal(int)
 
 
 class GuiReceiving:
-    """What the window calls: scans, undo and log-in go to the one receiving thread; answers come as signals.
+    """What the window calls: scans go to the one receiving thread, requests through its operation runner.
 
     `submit` is safe from any thread (scanner reader threads, the wedge filter, the typed entry) and never
-    blocks. The operator is fixed when the scan arrives, so a scan belongs to whoever was logged in then;
-    a scan read while nobody is logged in is still recorded (a scan read is a scan decided), under
-    `nobody`, the station's configured operator.
+    blocks. The operator comes from the session when the scan arrives, so a scan belongs to whoever was
+    logged in when it was read. Log-in, undo and the administrators' count are operations
+    (`op(work).success(...).failure(...).run_in_background()`): the work runs on the receiving thread, in
+    order with the scans, and the answer on the GUI thread.
     """
 
     def __init__(
@@ -56,10 +61,9 @@ class GuiReceiving:
         self._bridge = bridge
         self._verify_pin = verify_pin
         self._count_admins = count_admins
-        self._nobody = nobody
-        self._operator: str | None = None
-        self._lock = threading.Lock()
+        self.session = Session(nobody)
         self._worker: ReceivingWorker | None = None
+        self.runner = OperationRunner(lambda work: self.worker.call(work))
 
     @classmethod
     def with_worker(
@@ -95,25 +99,20 @@ class GuiReceiving:
             raise RuntimeError("no receiving worker attached")
         return self._worker
 
+    def op(self, work: Callable[[], T]) -> Operation[T]:
+        """An operation whose work runs on the receiving thread, behind the scans already read."""
+        return self.runner.op(work)
+
     def current_operator(self) -> str:
-        """Who a scan is recorded under when it is decided (the worker asks; any thread)."""
-        return self.operator or self._nobody
+        """Who a scan read now is recorded under (any thread)."""
+        return self.session.current_operator()
 
     def scan_failed(self, scan: Scan, exc: Exception) -> None:
         """The worker could not record a scan (kept in memory and retried, or journalled): tell the clerk."""
         if isinstance(exc, ScanKeptError):
-            self._bridge.kept.emit(scan, _words(RuntimeError(exc.problem)))
+            self._bridge.kept.emit(scan, in_words(RuntimeError(exc.problem)))
         else:
-            self._bridge.failed.emit(scan, _words(exc))
-
-    @property
-    def operator(self) -> str | None:
-        with self._lock:
-            return self._operator
-
-    def set_operator(self, name: str | None) -> None:
-        with self._lock:
-            self._operator = name
+            self._bridge.failed.emit(scan, in_words(exc))
 
     def start(self) -> None:
         self.worker.start()
@@ -123,54 +122,48 @@ class GuiReceiving:
         return self.worker.stop(timeout)
 
     def submit(self, scan: Scan) -> None:
-        self.worker.submit(scan, self.current_operator())
+        """The same path as the runtime's serial and socket readers: the worker binds the session's operator."""
+        self.worker.submit(scan)
 
-    def undo(self, scan_id: str) -> None:
-        operator = self.operator
-        if operator is not None:
-            self.worker.undo(scan_id, operator, self._bridge.undo_result.emit)
+    # ----- work for operations: each runs on the receiving thread ------------------------------------------
 
-    def login(self, name: str, pin: str) -> None:
-        """Check the PIN on the writer thread (it reads the database and hashes for ~30 ms)."""
-        self.worker.call(lambda: self._check_login(name, pin))
-        # Counted again at every log-in: an administrator created meanwhile (`scanstation operators add`)
-        # makes the log-in screen's "no administrator" message go away without a restart.
-        self.check_admins()
+    def check_pin(self, name: str, pin: str) -> Login | None:
+        """The operator these credentials log in (under the canonical name), or None for a wrong name or PIN.
+
+        It reads the database and hashes for ~30 ms, so it is an operation, never run on the GUI thread.
+        """
+        if self._verify_pin is None:
+            return Login(name, name)
+        info = self._verify_pin(name, pin)
+        if info is None:
+            return None
+        # verify_pin answers with the canonical name: scans are logged under it.
+        return Login(info.name, info.display_name or info.name)
+
+    def undo_scan(self, scan_id: str, operator: str) -> UndoResult:
+        return self.worker.receiver.undo(scan_id, operator)
 
     def check_admins(self) -> None:
-        """Count the active administrators on the writer thread; the answer comes as `active_admins`."""
+        """Count the active administrators; the answer is announced as `Bridge.active_admins`.
+
+        Counted at start and again at every log-in: an administrator created meanwhile (`scanstation
+        operators add`) makes the log-in screen's "no administrator" message go away without a restart.
+        """
         if self._count_admins is not None:
-            self.worker.call(self._report_admins)
-
-    def _report_admins(self) -> None:
-        assert self._count_admins is not None
-        try:
-            count = self._count_admins()
-        except Exception:  # the log-in screen keeps working; the database problem is in the log
-            log.exception("counting the station's administrators failed")
-            return
-        self._bridge.active_admins.emit(count)
-
-    def _check_login(self, name: str, pin: str) -> None:
-        if self._verify_pin is None:
-            self._bridge.login_result.emit(name, True, name)
-            return
-        try:
-            info = self._verify_pin(name, pin)
-        except Exception as exc:  # a database problem is told to the clerk, not raised into the worker
-            log.exception("log-in check failed")
-            self._bridge.login_result.emit(name, False, _words(exc))
-            return
-        if info is None:
-            self._bridge.login_result.emit(name, False, "")
-            return
-        # verify_pin answers with the canonical name: scans are logged under it.
-        self._bridge.login_result.emit(info.name, True, info.display_name or info.name)
+            self.op(self._count_admins).success(self._bridge.active_admins.emit).failure(
+                _admins_failed
+            ).run_in_background()
 
 
-def _words(exc: BaseException) -> str:
+def _admins_failed(exc: Exception) -> None:
+    # The log-in screen keeps working; the database problem is in the log.
+    log.error("counting the station's administrators failed", exc_info=exc)
+
+
+def in_words(exc: BaseException) -> str:
+    """An exception as the clerk reads it: its message, cut at 200 characters."""
     text = str(exc) or type(exc).__name__
     return text if len(text) <= 200 else text[:200] + "…"
 
 
-__all__ = ["Bridge", "GuiReceiving", "PinCheck"]
+__all__ = ["Bridge", "GuiReceiving", "PinCheck", "in_words"]

@@ -1,4 +1,4 @@
-"""Scanner sources (serial, socket, keyboard wedge): each turns a scanner's output into Scan values."""
+"""Scanner sources without Qt (serial, socket): each turns a scanner's output into Scan values."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ __all__ = [
 
 
 def build_sources(configs: Sequence[ScannerConfig]) -> list[ScannerSource]:
-    """The enabled serial and socket scanners; the keyboard wedge is built on the Qt side (wedge.build_wedge)."""
+    """The enabled serial and socket scanners; the keyboard wedge is built by the GUI (gui.wedge.build_wedge)."""
     return [StreamSource(c) for c in configs if c.enabled and c.type in ("serial", "socket")]
 
 

@@ -14,9 +14,9 @@ import pytest
 
 from scanstation.gui import qt
 from scanstation.gui.bridge import Bridge, GuiReceiving
+from scanstation.gui.clerk.window import StationWindow
 from scanstation.gui.i18n import Translations
 from scanstation.gui.sound import Sounds
-from scanstation.gui.window import StationWindow
 from scanstation.receiving import Receiver
 from scanstation.store.connection import Store
 from scanstation.store.operators import add_operator, verify_pin
@@ -71,7 +71,7 @@ class Station:
         assert w.pin_edit.hasFocus()
         self.qtbot.keyClicks(w.pin_edit, pin)
         # The answer comes back from the receiving thread; the window's slot runs before the blocker's.
-        with self.qtbot.waitSignal(self.bridge.login_result, timeout=10_000):
+        with self.qtbot.waitSignal(self.receiving.runner.answered, timeout=10_000):
             self.qtbot.keyClick(w.pin_edit, qt.Qt.Key.Key_Return)
 
     def type_number(self, text: str) -> Any:

@@ -22,7 +22,7 @@ def test_every_string_on_screen_has_a_russian_translation(tmp_path: Path) -> Non
     lrelease = lrelease_command()
     assert lrelease is not None
     lupdate = Path(lrelease[0]).with_name("lupdate")
-    sources = sorted(str(p) for p in (ROOT / "scanstation" / "gui").glob("*.py"))
+    sources = sorted(str(p) for p in (ROOT / "scanstation" / "gui").rglob("*.py"))
     out = subprocess.run(
         [str(lupdate), *sources, "-ts", str(ts), "-no-obsolete", "-locations", "none"],
         capture_output=True,

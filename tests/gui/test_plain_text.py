@@ -15,8 +15,8 @@ from scanstation.commands import gui as gui_command
 from scanstation.domain import Outcome, Scan
 from scanstation.domain.status import ReceivingStatus, ScannerState, ScannerStatus, SyncNotice, SyncState, SyncStatus
 from scanstation.gui import qt
+from scanstation.gui.clerk.window import StationWindow
 from scanstation.gui.sound import Sounds
-from scanstation.gui.window import StationWindow
 from scanstation.receiving import Receiver
 from scanstation.store.operators import add_operator
 
@@ -193,6 +193,8 @@ def settings_warnings(station: Station, register: Register, tmp_path: Path) -> t
         station.bridge, None, station_id=STATION, sounds=Sounds(enabled=False), config_warnings=(WARNING,)
     )
     station.qtbot.addWidget(window)
+    # pytest-qt holds its widgets weakly: a top-level window owned by the station's stays until the walk.
+    window.setParent(station.window, qt.Qt.WindowType.Window)
     window.show()
     return (WARNING,)
 

@@ -239,7 +239,7 @@ def test_window_geometry_is_remembered(station: Station) -> None:
     w = station.window
     w.resize(720, 610)
     w.close()
-    from scanstation.gui.window import StationWindow
+    from scanstation.gui.clerk.window import StationWindow
 
     again = StationWindow(
         station.bridge, None, station_id=STATION, sounds=Sounds(enabled=False), settings=station.settings

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import tty
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -10,10 +11,11 @@ from typing import Any
 import pytest
 
 from scanstation.config import ScannerConfig
-from scanstation.domain import Outcome, Verdict
+from scanstation.domain import Outcome, Scan, ScannerState, ScannerStatus, Verdict
 from scanstation.gui import qt
+from scanstation.gui.wedge import KeyboardWedge
 from scanstation.scanners.stream import StreamSource
-from scanstation.scanners.wedge import KeyboardWedge
+from scanstation.store.operators import add_operator
 
 from .conftest import Station
 
@@ -113,3 +115,50 @@ def test_serial_scanner_scans_reach_the_banner_in_order(
     assert {v.scanner for v in shown} == {"dock-1"}
     assert station.banner()[:2] == ("ALREADY RECEIVED", "UN-7788")
     assert [row[2] for row in station.window.recent_rows()] == ["DUPLICATE", "UNREADABLE", "НА СКЛАДЕ"]
+
+
+def test_a_serial_scan_is_the_operator_s_who_was_logged_in_when_it_was_read(
+    station: Station, register: Callable[..., Any]
+) -> None:
+    add_operator(station.engine, "boris", "5555")
+    register(UPS)
+    station.log_in()  # anna
+    worker = station.receiving.worker
+    busy = threading.Event()
+
+    def hold_the_receiving_thread() -> None:
+        busy.wait(30)  # the scan waits in the queue and is decided after the next clerk logged in
+
+    worker.call(hold_the_receiving_thread)
+    read = threading.Event()
+
+    def as_the_runtime_hands_it(scan: Scan) -> None:
+        worker.submit(scan)  # what StationRuntime.start gives every serial and socket source
+        read.set()
+
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    source = StreamSource(ScannerConfig(name="dock-1", type="serial", port=os.ttyname(slave), terminator="CR"))
+    connected = threading.Event()
+
+    def on_status(status: ScannerStatus) -> None:
+        if status.state is ScannerState.CONNECTED:
+            connected.set()
+
+    source.start(as_the_runtime_hands_it, on_status)
+    try:
+        assert connected.wait(10), "the serial port did not open"
+        os.write(master, f"{UPS}\r".encode())
+        assert read.wait(10), "the serial scan was not read"
+        station.window.log_out()
+        station.window.log_in("boris", "Boris")
+        verdict = station.wait_banner(busy.set)
+    finally:
+        busy.set()
+        source.stop()
+        os.close(master)
+        os.close(slave)
+
+    assert isinstance(verdict, Verdict)
+    assert (verdict.scanner, verdict.operator) == ("dock-1", "anna")
+    assert station.window.operator == "boris"

@@ -17,9 +17,9 @@ from scanstation.config import load_config
 from scanstation.domain import ReceivingStatus, Scan
 from scanstation.gui import qt
 from scanstation.gui.app import Station, gui_settings
+from scanstation.gui.clerk.window import ADMIN_COMMAND, StationWindow
 from scanstation.gui.sound import Sounds
 from scanstation.gui.startup_error import can_show_windows
-from scanstation.gui.window import ADMIN_COMMAND, StationWindow
 from scanstation.store.models import ScanLog
 from scanstation.store.operators import add_operator
 from tests.diskfull import fill, free, small_filesystem

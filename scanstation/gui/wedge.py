@@ -1,4 +1,4 @@
-"""Keyboard-wedge scanners (Qt): an application-wide key filter that tells a scanner's burst from a person typing."""
+"""Keyboard-wedge scanners: an application-wide Qt key filter that tells a scanner's burst from a person typing."""
 
 from __future__ import annotations
 

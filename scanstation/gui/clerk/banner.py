@@ -5,15 +5,14 @@ from __future__ import annotations
 from scanstation.gui import qt
 from scanstation.gui.plain import plain_label
 from scanstation.gui.texts import COLOURS, BannerText, Service
+from scanstation.gui.widgets import font
 
 BADGE_COLOUR = "#0d47a1"
 
 
 def _font(points: float, bold: bool = True) -> qt.QFont:
-    font = qt.QFont()
-    font.setPointSizeF(points)
-    font.setBold(bold)
-    return font
+    """The banner's type is bold unless said otherwise."""
+    return font(points, bold)
 
 
 def _set_colour(widget: qt.QWidget, role: qt.QPalette.ColorRole, colour: str) -> None:

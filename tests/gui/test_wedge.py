@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from scanstation.config import ScannerConfig
 from scanstation.domain import Scan, ScannerState, ScannerStatus
-from scanstation.scanners.wedge import KeyboardWedge, build_wedge
+from scanstation.gui.wedge import KeyboardWedge, build_wedge
 
 pytestmark = pytest.mark.gui
 

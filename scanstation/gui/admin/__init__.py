@@ -1,0 +1,1 @@
+"""The administrator's screens: operators and roles, settings, the audit trail."""

@@ -1,0 +1,1 @@
+"""The clerk's scan screen: the window and its panels (banner, counters, recent scans, entry, status bar)."""

@@ -1,0 +1,102 @@
+"""The screen's bottom row: the log-in form, or the typed entry with the undo button once someone is logged in."""
+
+from __future__ import annotations
+
+from scanstation.gui import qt
+from scanstation.gui.plain import plain_label
+from scanstation.gui.widgets import font
+
+
+class EntryLine(qt.QLineEdit):
+    """A line edit that hands Ctrl+Z to the station (undo last scan) instead of undoing its own text."""
+
+    undo_requested = qt.Signal()
+
+    def keyPressEvent(self, event: qt.QKeyEvent) -> None:  # noqa: N802 - Qt override
+        if event.matches(qt.QKeySequence.StandardKey.Undo):
+            self.undo_requested.emit()
+            event.accept()
+            return
+        if event.key() == qt.Qt.Key.Key_Escape:
+            self.clear()
+            return
+        super().keyPressEvent(event)
+
+
+class LoginForm(qt.QWidget):
+    """Name, PIN, the log-in button and the answer's words (which may carry a database's own message)."""
+
+    def __init__(self, scale: float) -> None:
+        super().__init__()
+        row = qt.QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.name_label = plain_label()
+        self.name_edit = qt.QLineEdit()
+        self.name_edit.setObjectName("operatorName")
+        self.pin_label = plain_label()
+        self.pin_edit = qt.QLineEdit()
+        self.pin_edit.setObjectName("operatorPin")
+        self.pin_edit.setEchoMode(qt.QLineEdit.EchoMode.Password)
+        self.button = qt.QPushButton()
+        self.error_label = plain_label()
+        self.error_label.setStyleSheet("color: #c62828; font-weight: bold;")
+        for w in (self.name_label, self.name_edit, self.pin_label, self.pin_edit, self.button):
+            w.setFont(font(18 * scale))
+        self.error_label.setFont(font(16 * scale))
+        row.addWidget(self.name_label)
+        row.addWidget(self.name_edit, 2)
+        row.addWidget(self.pin_label)
+        row.addWidget(self.pin_edit, 1)
+        row.addWidget(self.button)
+        row.addWidget(self.error_label, 2)
+        self.name_edit.returnPressed.connect(self.pin_edit.setFocus)
+
+    def retranslate(self) -> None:
+        self.name_label.setText(qt.QCoreApplication.translate("StationWindow", "Name:"))
+        self.pin_label.setText(qt.QCoreApplication.translate("StationWindow", "PIN:"))
+        self.button.setText(qt.QCoreApplication.translate("StationWindow", "Log in"))
+
+
+class EntryPanel(qt.QWidget):
+    """The typed entry for a number from a torn label, its Enter button, and undo of the last scan."""
+
+    def __init__(self, scale: float) -> None:
+        super().__init__()
+        row = qt.QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.label = plain_label()
+        self.entry = EntryLine()
+        self.entry.setObjectName("typedEntry")
+        self.entry.setMaxLength(200)
+        self.enter_button = qt.QPushButton()
+        self.undo_button = qt.QPushButton()
+        self.undo_button.setObjectName("undoButton")
+        for w in (self.label, self.entry, self.enter_button, self.undo_button):
+            w.setFont(font(18 * scale))
+        row.addWidget(self.label)
+        row.addWidget(self.entry, 3)
+        row.addWidget(self.enter_button)
+        row.addWidget(self.undo_button, 2)
+
+    def retranslate(self) -> None:
+        self.label.setText(qt.QCoreApplication.translate("StationWindow", "Number (F2):"))
+        self.entry.setPlaceholderText(
+            qt.QCoreApplication.translate("StationWindow", "type the number from a torn label, then Enter")
+        )
+        self.enter_button.setText(qt.QCoreApplication.translate("StationWindow", "Enter"))
+
+    def show_undo(self, seconds_left: int | None) -> None:
+        """The undo button with the seconds left, or disabled (None)."""
+        if seconds_left is not None:
+            self.undo_button.setEnabled(True)
+            self.undo_button.setText(
+                qt.QCoreApplication.translate("StationWindow", "Undo last scan (Ctrl+Z): %1 s").replace(
+                    "%1", str(seconds_left)
+                )
+            )
+        else:
+            self.undo_button.setEnabled(False)
+            self.undo_button.setText(qt.QCoreApplication.translate("StationWindow", "Undo last scan (Ctrl+Z)"))
+
+
+__all__ = ["EntryLine", "EntryPanel", "LoginForm"]

@@ -1,0 +1,52 @@
+"""Who is logged in at the station: the one owner, read by the GUI and by every thread that takes a scan."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Login:
+    """An operator the PIN check let in: the canonical name scans are logged under, and the name shown."""
+
+    name: str
+    display_name: str
+
+
+class Session:
+    """The logged-in operator; safe to read from any thread (scanner readers, the wedge, the typed entry).
+
+    A scan is bound to `current_operator()` when it is read, whatever its source; a scan read while nobody
+    is logged in is still recorded (a scan read is a scan decided), under `nobody`, the configured operator.
+    """
+
+    def __init__(self, nobody: str = "conveyor") -> None:
+        self._nobody = nobody
+        self._login: Login | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def login(self) -> Login | None:
+        with self._lock:
+            return self._login
+
+    @property
+    def operator(self) -> str | None:
+        login = self.login
+        return login.name if login is not None else None
+
+    def current_operator(self) -> str:
+        """Who a scan read now is recorded under (any thread)."""
+        return self.operator or self._nobody
+
+    def log_in(self, login: Login) -> None:
+        with self._lock:
+            self._login = login
+
+    def log_out(self) -> None:
+        with self._lock:
+            self._login = None
+
+
+__all__ = ["Login", "Session"]

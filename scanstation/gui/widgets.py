@@ -1,0 +1,28 @@
+"""Small widgets every screen uses: fonts by point size, and bars of plain text that say what is wrong."""
+
+from __future__ import annotations
+
+from scanstation.gui import qt
+from scanstation.gui.plain import plain_label
+
+
+def font(points: float, bold: bool = False) -> qt.QFont:
+    result = qt.QFont()
+    result.setPointSizeF(points)
+    result.setBold(bold)
+    return result
+
+
+def message_bar(name: str, points: float, style: str) -> qt.QLabel:
+    """A full-width bar of plain text in words, hidden until there is something to say."""
+    bar = plain_label()
+    bar.setObjectName(name)
+    bar.setFont(font(points, bold=True))
+    bar.setWordWrap(True)
+    bar.setStyleSheet(style)
+    bar.setSizePolicy(qt.QSizePolicy.Policy.Ignored, qt.QSizePolicy.Policy.Minimum)
+    bar.setVisible(False)
+    return bar
+
+
+__all__ = ["font", "message_bar"]
