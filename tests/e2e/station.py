@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
+import subprocess
+import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from subprocess import Popen
+from typing import IO, Any
 
 from scanstation.bench.common import write_pty_station_config
 from tests.waiting import TIMEOUT_S, Deadline
@@ -52,3 +56,24 @@ class Lines:
 def write_config(tmp_path: Path, server_url: str, port: str) -> Path:
     """The e2e station's config: one pty scanner `pty1`, operator `conveyor`, database in tmp_path."""
     return write_pty_station_config(tmp_path, station_id="e2e-station", server_url=server_url, port=port)
+
+
+@contextlib.contextmanager
+def headless_process(config: Path, env: Mapping[str, str], stderr: IO[str]) -> Iterator[tuple[Popen[str], Lines]]:
+    """`scanstation headless --config CONFIG` as a process and a reader of its lines; killed if still running."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "scanstation", "headless", "--config", str(config)],
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        text=True,
+        env=dict(env),
+    )
+    try:
+        assert proc.stdout is not None
+        yield proc, Lines(proc.stdout)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()

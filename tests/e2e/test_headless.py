@@ -12,7 +12,7 @@ from pathlib import Path
 
 from scanstation.devserver import DevServer
 from scanstation.tracking.samples import sample_number
-from tests.e2e.station import TOKEN, UPS, Lines, write_config
+from tests.e2e.station import TOKEN, UPS, headless_process, write_config
 from tests.waiting import wait_until
 
 UNREGISTERED = sample_number(random.Random(3), "ups").tracking_number
@@ -24,16 +24,8 @@ def test_headless_station_end_to_end(tmp_path: Path, devserver: DevServer, pty_p
     )
     master, port = pty_port
     env = {**os.environ, "SCANSTATION_SERVER_TOKEN": TOKEN, "SCANSTATION_HOME": str(tmp_path / "home")}
-    stderr = (tmp_path / "stderr.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "scanstation", "headless", "--config", str(write_config(tmp_path, devserver.url, port))],
-        stdout=subprocess.PIPE,
-        stderr=stderr,
-        text=True,
-        env=env,
-    )
-    try:
-        lines = Lines(proc.stdout)
+    config = write_config(tmp_path, devserver.url, port)
+    with (tmp_path / "stderr.log").open("w") as stderr, headless_process(config, env, stderr) as (proc, lines):
         lines.wait_for(lambda line: line.get("component") == "scanner" and line["state"] == "connected")
         lines.wait_for(
             lambda line: line.get("component") == "sync" and line["state"] == "online" and line["last_pull_at"]
@@ -74,13 +66,6 @@ def test_headless_station_end_to_end(tmp_path: Path, devserver: DevServer, pty_p
         assert time.monotonic() - started < 5
         stopped = lines.wait_for(lambda line: line.get("component") == "station" and line["state"] == "stopped")
         assert stopped["clean"] is True
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
-        stderr.close()
     assert "Traceback" not in (tmp_path / "stderr.log").read_text()
     assert TOKEN not in (tmp_path / "stderr.log").read_text()
 

@@ -5,13 +5,11 @@ from __future__ import annotations
 import os
 import random
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 from scanstation.devserver import DevServer
 from scanstation.tracking.samples import sample_number
-from tests.e2e.station import TOKEN, UPS, Lines, write_config
+from tests.e2e.station import TOKEN, UPS, headless_process, write_config
 
 _rng = random.Random(9)
 AMBIGUOUS = sample_number(_rng, "ups").tracking_number
@@ -28,38 +26,16 @@ def test_every_outcome_prints_one_complete_json_line(
     devserver.add_registration(SHIPPED, suite="UN-4", name="Глеб", status="shipped")
     master, port = pty_port
     env = {**os.environ, "SCANSTATION_SERVER_TOKEN": TOKEN, "SCANSTATION_HOME": str(tmp_path / "home")}
-    with (tmp_path / "stderr.log").open("w") as stderr:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "scanstation",
-                "headless",
-                "--config",
-                str(write_config(tmp_path, devserver.url, port)),
-            ],
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-            text=True,
-            env=env,
-        )
-        try:
-            assert proc.stdout is not None
-            lines = Lines(proc.stdout)
-            lines.wait_for(lambda line: line.get("component") == "scanner" and line["state"] == "connected")
-            lines.wait_for(lambda line: line.get("component") == "sync" and bool(line["last_pull_at"]))
-            reads = [UPS, UPS, UNREGISTERED, UNREGISTERED, AMBIGUOUS, SHIPPED, "!!garbage!!"]
-            os.write(master, "".join(f"{read}\r" for read in reads).encode())
-            lines.wait_for(lambda line: line["type"] == "scan" and line["raw"] == reads[-1])
-            scans = [line for line in lines.seen if line["type"] == "scan"]
-            proc.terminate()
-            assert proc.wait(timeout=15) == 0
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-            if proc.stdout is not None:
-                proc.stdout.close()
+    config = write_config(tmp_path, devserver.url, port)
+    with (tmp_path / "stderr.log").open("w") as stderr, headless_process(config, env, stderr) as (proc, lines):
+        lines.wait_for(lambda line: line.get("component") == "scanner" and line["state"] == "connected")
+        lines.wait_for(lambda line: line.get("component") == "sync" and bool(line["last_pull_at"]))
+        reads = [UPS, UPS, UNREGISTERED, UNREGISTERED, AMBIGUOUS, SHIPPED, "!!garbage!!"]
+        os.write(master, "".join(f"{read}\r" for read in reads).encode())
+        lines.wait_for(lambda line: line["type"] == "scan" and line["raw"] == reads[-1])
+        scans = [line for line in lines.seen if line["type"] == "scan"]
+        proc.terminate()
+        assert proc.wait(timeout=15) == 0
     assert not [line for line in lines.seen if line["type"] == "error"], "no verdict is reported as not recorded"
     assert [(s["raw"], s["outcome"]) for s in scans] == [
         (UPS, "matched"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,6 +15,7 @@ from sqlalchemy import select
 from scanstation.config import Config, parse_config
 from scanstation.devserver import DevServer
 from scanstation.domain import Scan
+from scanstation.logs import redactor
 from scanstation.receiving import Receiver
 from scanstation.store.connection import Store
 from scanstation.store.models import OutboxEvent, Receipt, Registration
@@ -126,3 +129,22 @@ class ScanningThread:
     def join(self, timeout: float = 60) -> None:
         assert self.done.wait(timeout), "the clerk's scans did not finish"
         assert not self.errors, self.errors
+
+
+@pytest.fixture
+def captured_logs() -> Iterator[io.StringIO]:
+    """Every log record at DEBUG, with tracebacks, through the station's redacting filter (as setup_logging sets it)."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setLevel(logging.DEBUG)
+    handler.addFilter(redactor())
+    handler.setFormatter(logging.Formatter("%(name)s %(message)s"))
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield stream
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)

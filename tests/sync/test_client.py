@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import io
-import logging
-from collections.abc import Iterator
 
 import pytest
 
 from scanstation.config import ServerConfig
 from scanstation.devserver import DevServer
-from scanstation.logs import redactor
 from scanstation.sync.client import (
     BadRequestError,
     CentralClient,
@@ -26,25 +23,6 @@ from .faultproxy import FaultProxy
 
 EVENTS = "/api/station/v1/events"
 PARCELS = "/api/station/v1/parcels"
-
-
-@pytest.fixture
-def captured_logs() -> Iterator[io.StringIO]:
-    """Every log record at DEBUG, through the station's redacting filter, as setup_logging installs it."""
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setLevel(logging.DEBUG)
-    handler.addFilter(redactor())
-    handler.setFormatter(logging.Formatter("%(name)s %(message)s"))
-    root = logging.getLogger()
-    old_level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    try:
-        yield stream
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(old_level)
 
 
 def test_plain_http_to_another_host_is_refused_even_if_the_config_let_it_through() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import logging
 import re
 import uuid
 import zlib
@@ -14,7 +13,6 @@ import pytest
 
 from scanstation.devserver import DevServer
 from scanstation.domain import Scan
-from scanstation.logs import redactor
 from scanstation.receiving import Receiver
 from scanstation.store.connection import Store
 from scanstation.sync.client import AnswerTooLargeError, CentralClient, ContractError, ServerBusyError
@@ -59,24 +57,6 @@ def client(devserver: DevServer, proxy: FaultProxy, make_config: MakeConfig) -> 
         yield central
     finally:
         central.close()
-
-
-@pytest.fixture
-def captured_logs() -> Iterator[io.StringIO]:
-    """Every log record at DEBUG, with tracebacks, through the station's redacting filter."""
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setLevel(logging.DEBUG)
-    handler.addFilter(redactor())
-    root = logging.getLogger()
-    old_level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    try:
-        yield stream
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(old_level)
 
 
 def _status_kib(field: str) -> int:
