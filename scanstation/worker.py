@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Final
 
 from scanstation.domain import ReceivingStatus, Scan, UndoResult, Verdict, rfc3339, storable_text, utcnow
+from scanstation.private import FILE_MODE, private_dir
 from scanstation.receiving import Receiver
 from scanstation.store.errors import KnownError, Trouble, known_error
 
@@ -74,11 +75,6 @@ _CONSEQUENCE: Final = {
     Trouble.CONNECTION_LOST: "scans are kept in memory and retried; call an administrator",
     Trouble.REFUSED: "scans are kept in memory and retried; call an administrator",
 }
-
-
-def _refused_for_now(exc: BaseException) -> bool:
-    """A write the database may take later (the environment's fault: store.errors), not a bad scan."""
-    return known_error(exc) is not None
 
 
 def _problem_words(known: KnownError) -> str:
@@ -215,12 +211,13 @@ class ReceivingWorker:
         try:
             verdict = self._receiver.receive(kept.scan, kept.operator)
         except Exception as exc:
-            if _refused_for_now(exc):
+            known = known_error(exc)  # the environment's fault (store.errors): the database may take it later
+            if known is not None:
                 if not late:
                     log.warning("the database refused a scan, kept in memory: %s", exc)
-                    self._keep(kept, exc)
+                    self._keep(kept, exc, known)
                 else:
-                    self._problem(exc)
+                    self._problem(known)
                 return False
             # Not a passing database state: this scan itself cannot be recorded. Set it aside, go on.
             log.exception("scan from %s NOT recorded", kept.scan.scanner)
@@ -247,7 +244,7 @@ class ReceivingWorker:
         except Exception:
             log.exception("reporting an unrecorded scan failed")
 
-    def _keep(self, kept: _Kept, exc: Exception | None) -> None:
+    def _keep(self, kept: _Kept, exc: Exception | None, known: KnownError | None = None) -> None:
         if len(self._kept) >= MAX_KEPT:
             dropped = self._kept.popleft()
             log.error("more than %d scans waiting: the oldest is only in the journal now (%s)", MAX_KEPT, dropped.scan)
@@ -258,8 +255,8 @@ class ReceivingWorker:
         kept.journal = self._write_journal(
             kept.scan, "kept in memory", type(exc).__name__ if exc is not None else "behind others"
         )
-        if exc is not None:
-            self._problem(exc)
+        if known is not None:
+            self._problem(known)
         else:
             self._publish()
         self._report_error(kept.scan, ScanKeptError(self._status.problem or "waiting behind earlier scans"))
@@ -276,9 +273,7 @@ class ReceivingWorker:
         self._status = ReceivingStatus()
         self._emit()
 
-    def _problem(self, exc: BaseException) -> None:
-        known = known_error(exc)
-        assert known is not None, "only errors sorted as the environment's are kept for later"
+    def _problem(self, known: KnownError) -> None:
         self._status = ReceivingStatus(len(self._kept), _problem_words(known), known.trouble is Trouble.DISK_FULL)
         self._emit()
 
@@ -307,8 +302,8 @@ class ReceivingWorker:
         places = [first] if first is not None else []
         for path in [*places, *(p for p in self._journals if p != first)]:
             try:
-                path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-                fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                private_dir(path.parent)
+                fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
                 with os.fdopen(fd, "a", encoding="utf-8") as out:
                     out.write(line)
                     out.flush()
