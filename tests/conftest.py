@@ -14,7 +14,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["SCANSTATION_HOME"] = tempfile.mkdtemp(prefix="scanstation-test-home-")
 os.environ.pop("SCANSTATION_CONFIG", None)
 
-pytest_plugins = ["tests.dbfixtures"]
+pytest_plugins = ["tests.dbfixtures", "tests.diskfull"]
 
 
 # Test tiers (`pytest -m unit`, `-m integration`, `-m e2e`), given here so a new test gets its tier without asking.

@@ -14,10 +14,13 @@ from typing import Final
 
 import pytest
 
-__all__ = ["FILLER_NAME", "fill", "free", "free_bytes", "small_disk", "small_filesystem"]
+from scanstation.store.connection import Store, close_store, open_store
+
+__all__ = ["FILLER_NAME", "STORE_DISK_SIZE", "fill", "free", "free_bytes", "small_disk", "small_disk_store", "small_filesystem"]
 
 FILLER_NAME: Final = "filler.bin"
 DEFAULT_SIZE: Final = 4 * 1024 * 1024
+STORE_DISK_SIZE: Final = 8 * 1024 * 1024
 _CHUNKS: Final = (1024 * 1024, 64 * 1024, 4096, 512, 1)  # large first, then down to the last byte
 
 
@@ -97,6 +100,16 @@ def free_bytes(path: Path) -> int:
 
 @pytest.fixture
 def small_disk() -> Iterator[Path]:
-    """A 4 MiB tmpfs for one test (use `fill` / `free` on it); register with pytest_plugins to share it."""
-    with small_filesystem(DEFAULT_SIZE) as point:
+    """An 8 MiB tmpfs for one test (use `fill` / `free` on it): room for a migrated station and its feed."""
+    with small_filesystem(STORE_DISK_SIZE) as point:
         yield point
+
+
+@pytest.fixture
+def small_disk_store(small_disk: Path) -> Iterator[Store]:
+    """A migrated station, its database and feed files on `small_disk`."""
+    store = open_store(f"sqlite:///{small_disk / 'station.db'}")
+    try:
+        yield store
+    finally:
+        close_store(store)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +11,10 @@ from sqlalchemy import event, text
 
 from scanstation.domain import Outcome, ReceivingStatus, Scan, Verdict
 from scanstation.receiving import Receiver
-from scanstation.store.connection import Store, close_store, open_store
+from scanstation.store.connection import Store
 from scanstation.worker import ReceivingWorker, ScanKeptError
 from tests.dbfixtures import registrar
-from tests.diskfull import fill, free, small_filesystem
+from tests.diskfull import fill, free
 
 UPS = "1Z999AA10123456784"
 
@@ -50,26 +49,18 @@ class Seen:
 
 
 @pytest.fixture
-def disk() -> Iterator[Path]:
-    with small_filesystem(8 * 1024 * 1024) as point:
-        yield point
-
-
-@pytest.fixture
-def engine(disk: Path) -> Iterator[Store]:
-    engine = open_store(f"sqlite:///{disk / 'station.db'}")
-    yield engine
-    close_store(engine)
+def engine(small_disk_store: Store) -> Store:
+    return small_disk_store
 
 
 def test_scans_on_a_full_disk_are_kept_told_and_recorded_in_order_once_space_is_freed(
-    engine: Store, disk: Path, tmp_path: Path
+    engine: Store, small_disk: Path, tmp_path: Path
 ) -> None:
     registrar(engine)(UPS)
     database_errors: list[BaseException] = []
     event.listen(engine.engine, "handle_error", lambda ctx: database_errors.append(ctx.original_exception))
     seen = Seen()
-    primary, fallback = disk / "unrecorded-scans.tsv", tmp_path / "logs" / "unrecorded-scans.tsv"
+    primary, fallback = small_disk / "unrecorded-scans.tsv", tmp_path / "logs" / "unrecorded-scans.tsv"
     worker = ReceivingWorker(
         Receiver(engine, station_id="st"),
         operator=lambda: "anna",
@@ -83,7 +74,7 @@ def test_scans_on_a_full_disk_are_kept_told_and_recorded_in_order_once_space_is_
     try:
         worker.submit(Scan("warm-up read", "dock1"))
         seen.wait(lambda: len(seen.verdicts) == 1)
-        fill(disk)
+        fill(small_disk)
         reads = [UPS, *(f"unknown-{i:02d}-1234567890" for i in range(20))]
         for raw in reads:
             worker.submit(Scan(raw, "dock1"))
@@ -103,12 +94,12 @@ def test_scans_on_a_full_disk_are_kept_told_and_recorded_in_order_once_space_is_
         assert oct(fallback.stat().st_mode & 0o777) == "0o600"
         assert len(seen.verdicts) == 1, "nothing is told as recorded while the disk is full"
 
-        free(disk)
+        free(small_disk)
         seen.wait(lambda: len(seen.verdicts) == 1 + len(reads))
         seen.wait(lambda: seen.statuses[-1] == ReceivingStatus())
     finally:
         assert worker.stop(timeout=30)
-        free(disk)
+        free(small_disk)
 
     late = seen.verdicts[1:]
     assert [v.raw for v in late] == reads, "kept scans are recorded in the order they were read"
@@ -121,7 +112,7 @@ def test_scans_on_a_full_disk_are_kept_told_and_recorded_in_order_once_space_is_
 
 
 def test_a_scan_kept_in_memory_is_in_the_journal_when_the_station_stops_before_space_is_freed(
-    engine: Store, disk: Path, tmp_path: Path
+    engine: Store, small_disk: Path, tmp_path: Path
 ) -> None:
     seen = Seen()
     fallback = tmp_path / "tmp" / "unrecorded-scans.tsv"
@@ -130,16 +121,16 @@ def test_a_scan_kept_in_memory_is_in_the_journal_when_the_station_stops_before_s
         operator=lambda: "anna",
         on_verdict=seen.verdict,
         on_error=seen.error,
-        journal=disk / "unrecorded-scans.tsv",
+        journal=small_disk / "unrecorded-scans.tsv",
         fallback_journals=[fallback],
     )
     worker.start()
     try:
-        fill(disk)
+        fill(small_disk)
         worker.submit(Scan(UPS, "dock1"))
         seen.wait(lambda: len(seen.errors) == 1)
     finally:
         assert worker.stop(timeout=30)
-        free(disk)
+        free(small_disk)
     assert seen.verdicts == []
     assert UPS in fallback.read_text(encoding="utf-8")

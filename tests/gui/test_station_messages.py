@@ -22,7 +22,7 @@ from scanstation.gui.sound import Sounds
 from scanstation.gui.startup_error import can_show_windows
 from scanstation.store.models import ScanLog
 from scanstation.store.operators import add_operator
-from tests.diskfull import fill, free, small_filesystem
+from tests.diskfull import STORE_DISK_SIZE, fill, free, small_filesystem
 
 from .conftest import STATION
 from .conftest import Station as ScreenStation
@@ -127,7 +127,7 @@ def test_a_full_disk_under_the_station_is_a_bar_in_words_until_the_scans_are_rec
 ) -> None:
     # The whole station with its database on a real small filesystem that fills up while scanning.
     monkeypatch.setenv("SCANSTATION_HOME", str(tmp_path / "home"))
-    with small_filesystem(8 * 1024 * 1024) as disk:
+    with small_filesystem(STORE_DISK_SIZE) as disk:
         config = load_config(_config(tmp_path, database=disk / "station.db"))
         station = Station(config, qapp, settings=gui_settings(tmp_path / "state"), sounds=Sounds(enabled=False))
         qtbot.addWidget(station.window)

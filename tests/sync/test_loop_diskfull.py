@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,10 +12,10 @@ from sqlalchemy import select
 from scanstation.devserver import DevServer
 from scanstation.domain import Outcome, Scan, SyncStatus
 from scanstation.receiving import Receiver
-from scanstation.store.connection import Store, close_store, open_store
+from scanstation.store.connection import Store
 from scanstation.store.models import EventState, Registration
 from scanstation.sync.loop import DISK_FULL, SyncLoop
-from tests.diskfull import fill, free, free_bytes, small_filesystem
+from tests.diskfull import fill, free, free_bytes
 from tests.waiting import wait_until
 
 from .conftest import STATION, MakeConfig, live_numbers, outbox_rows
@@ -25,19 +24,9 @@ SCANS = 12
 
 
 @pytest.fixture
-def small_disk() -> Iterator[Path]:
-    with small_filesystem(8 * 1024 * 1024) as point:
-        yield point
-
-
-@pytest.fixture
-def engine(small_disk: Path) -> Iterator[Store]:
+def engine(small_disk_store: Store) -> Store:
     """The station's database and its feed file, both on the small filesystem (overrides the backend engine)."""
-    store = open_store(f"sqlite:///{small_disk / 'station.db'}")
-    try:
-        yield store
-    finally:
-        close_store(store)
+    return small_disk_store
 
 
 def _truncate_wals(engine: Store) -> None:
