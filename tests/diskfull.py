@@ -16,7 +16,16 @@ import pytest
 
 from scanstation.store.connection import Store, close_store, open_store
 
-__all__ = ["FILLER_NAME", "STORE_DISK_SIZE", "fill", "free", "free_bytes", "small_disk", "small_disk_store", "small_filesystem"]
+__all__ = [
+    "FILLER_NAME",
+    "STORE_DISK_SIZE",
+    "fill",
+    "free",
+    "free_bytes",
+    "small_disk",
+    "small_disk_store",
+    "small_filesystem",
+]
 
 FILLER_NAME: Final = "filler.bin"
 DEFAULT_SIZE: Final = 4 * 1024 * 1024
