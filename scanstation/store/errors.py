@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Final
 
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError, StatementError
 
-__all__ = ["KnownError", "StoreError", "Trouble", "causes", "is_busy", "is_disk_full", "known_error"]
+__all__ = ["KnownError", "StoreError", "Trouble", "causes", "is_busy", "is_disk_full", "known_error", "refused_values"]
 
 
 class StoreError(Exception):
@@ -142,3 +142,24 @@ def is_disk_full(err: BaseException) -> bool:
 def is_busy(err: BaseException) -> bool:
     """Whether a failed write means another connection holds the database's lock (the driver says so)."""
     return _says(err, _BUSY_WORDS)
+
+
+# PostgreSQL's SQLSTATE for a value past a limit of the server's own, e.g. an index entry over ~2700 bytes.
+_PROGRAM_LIMIT_EXCEEDED: Final = "54000"
+
+
+def refused_values(err: BaseException) -> bool:
+    """Whether the database refused a record's values, not the write itself.
+
+    Values: too long, a character or number it cannot hold, past an index's size limit, a driver that
+    cannot bind them. Not the record's fault, and never set aside: a full disk, a lock, a lost connection.
+    """
+    if isinstance(err, DataError | IntegrityError):
+        return True
+    if isinstance(err, StatementError) and not isinstance(err, DBAPIError):
+        return True  # raised while binding a value, before the database saw the statement
+    if isinstance(err, OperationalError):
+        import psycopg  # only a PostgreSQL station gets here with a psycopg error
+
+        return isinstance(err.orig, psycopg.Error) and err.orig.sqlstate == _PROGRAM_LIMIT_EXCEEDED
+    return isinstance(err, UnicodeError | ValueError | OverflowError)

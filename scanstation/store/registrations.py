@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, cast
 
-from sqlalchemy import Connection, Table, bindparam, delete, exc, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
 
 from scanstation.domain import AWAITING
 from scanstation.store.models import Registration, RegistrationKey
@@ -102,27 +102,6 @@ def storable(value: str) -> str:
     PostgreSQL, so both stations show the same text.
     """
     return value.replace("\x00", "\ufffd") if "\x00" in value else value
-
-
-# PostgreSQL's SQLSTATE for a value past a limit of the server's own, e.g. an index entry over ~2700 bytes.
-_PROGRAM_LIMIT_EXCEEDED: Final = "54000"
-
-
-def refused_values(err: BaseException) -> bool:
-    """Whether the database refused a record's values, not the write itself.
-
-    Values: too long, a character or number it cannot hold, past an index's size limit, a driver that
-    cannot bind them. Not the record's fault, and never set aside: a full disk, a lock, a lost connection.
-    """
-    if isinstance(err, exc.DataError | exc.IntegrityError):
-        return True
-    if isinstance(err, exc.StatementError) and not isinstance(err, exc.DBAPIError):
-        return True  # raised while binding a value, before the database saw the statement
-    if isinstance(err, exc.OperationalError):
-        import psycopg  # only a PostgreSQL station gets here with a psycopg error
-
-        return isinstance(err.orig, psycopg.Error) and err.orig.sqlstate == _PROGRAM_LIMIT_EXCEEDED
-    return isinstance(err, UnicodeError | ValueError | OverflowError)
 
 
 def registration_row(record: RegistrationRecord) -> tuple[dict[str, Any], frozenset[str]]:

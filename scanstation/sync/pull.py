@@ -28,6 +28,7 @@ from sqlalchemy.exc import DBAPIError
 from scanstation.domain import AWAITING, Resolver, Verdict, utcnow
 from scanstation.store.connection import Store
 from scanstation.store.engine import write_transaction
+from scanstation.store.errors import refused_values
 from scanstation.store.feedfile import feed_fill
 from scanstation.store.models import FeedState, Registration, RegistrationKey, ReviewItem
 from scanstation.store.prepared import Prepared
@@ -35,7 +36,6 @@ from scanstation.store.registrations import (
     REGISTRATION_COLUMNS,
     RegistrationRecord,
     UpsertResult,
-    refused_values,
     registration_values,
     storable,
     upsert_registrations,
