@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from scanstation.commands.common import EXIT_CONFIG, add_config_option
+from scanstation.commands.common import EXIT_CONFIG, add_config_option, print_config_errors
 from scanstation.config import ConfigError, config_search_paths, load_config
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ def run(args: argparse.Namespace, *, show_dialog: ShowDialog | None = None) -> i
     try:
         config = load_config(args.config)
     except ConfigError as exc:
-        print(f"scanstation: configuration error: {exc}", file=sys.stderr)
+        print_config_errors(exc.errors)
         from scanstation.gui.startup_error import show_config_error
 
         show_config_error(exc, config_search_paths(args.config), show=show_dialog)
