@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import grp
+import io
 import os
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import pytest
 import serial
 from serial.tools.list_ports_common import ListPortInfo
 
+from scanstation.commands.ports import watch
 from scanstation.config import ScannerConfig
 from scanstation.domain import ScannerState, ScannerStatus, new_badge_secret
 from scanstation.scanners import MonitorEvent, PortMonitor, StreamSource, explain_read, visible_controls
@@ -353,3 +355,48 @@ def test_a_failing_lister_is_retried(tmp_path: Path, caplog: pytest.LogCaptureFi
 def test_build_config_of_a_monitor_is_a_serial_or_socket_scanner() -> None:
     with pytest.raises(ValueError, match="not serial or socket"):
         PortMonitor(ScannerConfig(name="w", type="wedge"), lambda e: None, lambda s: None)
+
+
+def test_ports_watch_prints_a_line_per_port_plugged_in_and_pulled_out(socat: Socat, tmp_path: Path) -> None:
+    out = Lines()
+    stop = threading.Event()
+
+    def ports_in_tmp() -> list[PortInfo]:
+        return [ListPortInfo(str(p)) for p in sorted(tmp_path.glob("scanner*"))]
+
+    thread = threading.Thread(target=watch, args=(out, stop, ports_in_tmp, 0.05))
+    thread.start()
+    try:
+        out.wait_for("Watching for ports")
+        assert out.text().startswith("No serial ports found.")
+        device = socat.start()
+        out.wait_for(f"plugged in: {socat.link}  link to {device}\n")
+        socat.stop()
+        out.wait_for(f"pulled out: {socat.link}\n")
+    finally:
+        stop.set()
+        thread.join(WAIT_S)
+    assert not thread.is_alive()
+
+
+class Lines(io.StringIO):
+    """Output written by another thread; the test waits for a line to appear in it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._cond = threading.Condition()
+
+    def write(self, text: str) -> int:
+        with self._cond:
+            written = super().write(text)
+            self._cond.notify_all()
+            return written
+
+    def text(self) -> str:
+        with self._cond:
+            return self.getvalue()
+
+    def wait_for(self, piece: str) -> None:
+        with self._cond:
+            if not self._cond.wait_for(lambda: piece in self.getvalue(), WAIT_S):
+                raise AssertionError(f"timed out waiting for {piece!r}; got {self.getvalue()!r}")
