@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -17,6 +18,7 @@ from scanstation.config import ScannerConfig
 from scanstation.domain import Scan, ScannerState, ScannerStatus
 from scanstation.scanners.base import ScanCallback, StatusCallback, call_safely
 from scanstation.scanners.framing import envelope_open
+from scanstation.scanners.monitor import gap_words, visible_controls
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +29,8 @@ PREFIX_IDLE_MS: Final = 1000
 # The idle timer only finishes a burst nobody continues; timing itself comes from the events' own
 # timestamps, so a busy GUI thread that delivers a person's queued keys at once is not taken for a scanner.
 IDLE_SLACK_MS: Final = 100
+# For the observers only: a person's keys with pauses shorter than this are shown as one run of typing.
+PERSON_PAUSE_MS: Final = 1000
 
 _TERMINATOR_CHARS: Final[dict[str, frozenset[str]]] = {
     "CR": frozenset("\r\n"),
@@ -107,6 +111,24 @@ class _FieldSnapshot:
                 cursor.removeSelectedText()
 
 
+@dataclass(frozen=True, slots=True)
+class WedgeBurst:
+    """One finished burst of keys as an observer sees it: what was typed, how fast, and what the wedge made of it.
+
+    `text` holds every character pressed (a prefix and the terminator included), `gaps_ms` the time between
+    each key and the one before it (one fewer than the keys), `scanner` the scanner it was taken for.
+    """
+
+    text: str
+    gaps_ms: tuple[float, ...]
+    taken_for_scanner: bool
+    reason: str
+    scanner: str | None = None
+
+
+WedgeObserver = Callable[[WedgeBurst], None]
+
+
 @dataclass(slots=True)
 class _Burst:
     """Keys that came fast enough after each other to perhaps be one scan."""
@@ -117,6 +139,8 @@ class _Burst:
     captured: bool  # recognised as a scanner: its keys are swallowed
     snapshot: _FieldSnapshot | None = None
     chars: list[str] = field(default_factory=list)
+    pressed: list[tuple[str, int]] = field(default_factory=list)  # every key with its time, for observers
+    terminated: bool = False
 
     @property
     def gap_ms(self) -> int:
@@ -169,6 +193,20 @@ class KeyboardWedge(QObject):
         self._idle = QTimer(self)
         self._idle.setSingleShot(True)
         self._idle.timeout.connect(self._on_idle)
+        self._observers: tuple[WedgeObserver, ...] = ()
+        self._person: list[tuple[str, int]] = []  # a person's keys not yet shown to the observers
+        self._person_idle = QTimer(self)
+        self._person_idle.setSingleShot(True)
+        self._person_idle.timeout.connect(self._show_person)
+
+    def add_observer(self, callback: WedgeObserver) -> Callable[[], None]:
+        """Show `callback` every finished burst, a scanner's or a person's, with why (GUI thread); returns remove."""
+        self._observers = (*self._observers, callback)
+
+        def remove() -> None:
+            self._observers = tuple(o for o in self._observers if o is not callback)
+
+        return remove
 
     # -- ScannerSource ---------------------------------------------------------------------------
 
@@ -198,6 +236,7 @@ class KeyboardWedge(QObject):
         self._idle.stop()
         if self._burst is not None:
             self._finish()
+        self._show_person()
         for config in self._configs:
             self._set_status(config, ScannerState.STOPPED, "stopped")
 
@@ -252,23 +291,27 @@ class KeyboardWedge(QObject):
         if burst is None:
             prefixed = self._prefixes.get(char)
             if prefixed is not None:
-                self._burst = _Burst(prefixed, by_prefix=True, last_ms=now, captured=True)
+                self._burst = _Burst(prefixed, by_prefix=True, last_ms=now, captured=True, pressed=[(char, now)])
                 self._arm_idle()
                 return True
             if self._timed is None:
+                self._typed_by_person([(char, now)], end=char == "\r")
                 return False
             focus = QApplication.focusWidget()
             snapshot = _FieldSnapshot(focus) if focus is not None else None
             burst = self._burst = _Burst(self._timed, by_prefix=False, last_ms=now, captured=False, snapshot=snapshot)
         burst.last_ms = now
+        burst.pressed.append((char, now))
         config = burst.config
         if char in _TERMINATOR_CHARS[config.terminator] and not envelope_open("".join(burst.chars)):
             if burst.captured or len(burst.chars) >= config.min_length:
                 self._recognise(burst)
+                burst.terminated = True
                 self._finish()
                 return True
             self._burst = None  # a person pressed Enter after typing: theirs
             self._idle.stop()
+            self._typed_by_person(burst.pressed, end=True)
             return False
         burst.chars.append(char)
         self._arm_idle()
@@ -298,7 +341,13 @@ class KeyboardWedge(QObject):
         """End the burst: a captured one is a scan (terminated or not: nothing a scanner sent is lost)."""
         burst, self._burst = self._burst, None
         self._idle.stop()
-        if burst is None or not burst.captured or not burst.chars:
+        if burst is None:
+            return
+        if not burst.captured:
+            self._typed_by_person(burst.pressed, end=False)
+            return
+        self._show_scanner(burst)
+        if not burst.chars:
             return
         raw = "".join(burst.chars)
         scan = Scan(raw, burst.config.name)
@@ -306,12 +355,74 @@ class KeyboardWedge(QObject):
         if self._on_scan is not None:
             call_safely(self._on_scan, scan, f"{burst.config.name} scan")
 
+    # -- observers -------------------------------------------------------------------------------
+
+    def _typed_by_person(self, pressed: Sequence[tuple[str, int]], *, end: bool) -> None:
+        """Keys left to the widgets join the person's run; Enter or a pause shows the run to the observers."""
+        if not self._observers or not pressed:
+            return
+        if self._person and pressed[0][1] - self._person[-1][1] > PERSON_PAUSE_MS:
+            self._show_person()
+        self._person.extend(pressed)
+        if end:
+            self._show_person()
+        else:
+            self._person_idle.start(PERSON_PAUSE_MS)
+
+    def _show_person(self) -> None:
+        self._person_idle.stop()
+        pressed, self._person = self._person, []
+        if not pressed or not self._observers:
+            return
+        gaps = _gaps(pressed)
+        config = self._timed
+        chars = len([c for c, _ in pressed if c not in "\r\n"])
+        if config is None:
+            prefixes = " or ".join(visible_controls(p) for p in self._prefixes)
+            why = f"no prefix {prefixes} came first"
+        elif not gaps:
+            why = "1 key"
+        elif max(gaps) > config.max_key_gap_ms:
+            why = f"{gap_words(gaps)} (a scanner's keys come within {config.max_key_gap_ms} ms)"
+        else:
+            why = f"{gap_words(gaps)} but only {chars} characters (a scan has at least {config.min_length})"
+        self._tell(WedgeBurst("".join(c for c, _ in pressed), gaps, False, f"{why}: typed by a person, left as typed"))
+
+    def _show_scanner(self, burst: _Burst) -> None:
+        if not self._observers:
+            return
+        self._show_person()  # a person's keys before the scan come first
+        gaps = _gaps(burst.pressed)
+        count = len(burst.chars)
+        words = f"{gap_words(gaps)}, {count} characters"
+        if not burst.terminated:
+            words += ", no terminator (ended by a pause or another key)"
+        if burst.by_prefix:
+            prefix = visible_controls(burst.config.prefix or "")
+            why = f"prefix {prefix} came first, {words}: scanner {burst.config.name!r}"
+        else:
+            why = f"{words}: a scanner"
+        text = "".join(c for c, _ in burst.pressed)
+        self._tell(WedgeBurst(text, gaps, True, why, burst.config.name))
+
+    def _tell(self, burst: WedgeBurst) -> None:
+        for observer in self._observers:
+            call_safely(observer, burst, "keyboard wedge burst")
+
     def _set_status(self, config: ScannerConfig, state: ScannerState, message: str) -> None:
         status = ScannerStatus(config.name, state, message, DEVICE)
         self._status = status
         self.status_changed.emit(status)
         if self._on_status is not None:
             call_safely(self._on_status, status, f"{config.name} status")
+
+
+def _gaps(pressed: Sequence[tuple[str, int]]) -> tuple[float, ...]:
+    return tuple(float(b[1] - a[1]) for a, b in itertools.pairwise(pressed))
+
+
+# The name issue 11's interface spec gives the application-wide key filter.
+WedgeFilter = KeyboardWedge
 
 
 def build_wedge(configs: Sequence[ScannerConfig], parent: QObject | None = None) -> KeyboardWedge | None:

@@ -7,18 +7,24 @@ from collections.abc import Sequence
 from scanstation.config import ScannerConfig
 from scanstation.scanners.base import ScanCallback, ScannerSource, StatusCallback
 from scanstation.scanners.framing import Frame, FrameDecoder, FrameEnd
-from scanstation.scanners.stream import StreamSource
+from scanstation.scanners.monitor import MonitorEvent, ReadExplanation, explain_read, visible_controls
+from scanstation.scanners.stream import PortMonitor, StreamSource
 
 __all__ = [
     "Frame",
     "FrameDecoder",
     "FrameEnd",
+    "MonitorEvent",
+    "PortMonitor",
+    "ReadExplanation",
     "ScanCallback",
     "ScannerSource",
     "StatusCallback",
     "StreamSource",
     "build_sources",
+    "explain_read",
     "stop_all",
+    "visible_controls",
 ]
 
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from scanstation.config import ScannerConfig
 
-PORTS_HINT = "`scanstation ports` lists ports"
+log = logging.getLogger(__name__)
+
+PORTS_HINT = "`scanstation ports` lists the serial ports this machine has"
 
 
 class PortInfo(Protocol):
@@ -96,3 +100,71 @@ def matching_ports(ports: Sequence[PortInfo], config: ScannerConfig) -> list[Por
             continue  # a /dev/serial/by-id link: the real node is listed too
         found.setdefault(info.device, info)
     return list(found.values())
+
+
+class PortWatcher:
+    """Notices serial ports being plugged in and pulled out: `on_change(rows)` on its own thread.
+
+    It polls: the OS's plug events (udev on Linux, WM_DEVICECHANGE on Windows, IOKit on macOS) would
+    need a native binding per platform, while listing the ports takes milliseconds, so a look every
+    `interval_s` is cheap and works wherever pyserial does. The first look always reports, then each
+    change of the list. A failing lister is logged and tried again at the next look.
+    """
+
+    def __init__(
+        self,
+        on_change: Callable[[list[PortRow]], None],
+        interval_s: float = 2.0,
+        list_ports: PortLister = system_ports,
+    ) -> None:
+        self._on_change = on_change
+        self._interval_s = interval_s
+        self._list_ports = list_ports
+        self._stop_event = threading.Event()
+        self._look_now = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._rows: list[PortRow] | None = None
+
+    @property
+    def rows(self) -> list[PortRow]:
+        """The ports at the last look (empty before the first)."""
+        return list(self._rows or [])
+
+    def start(self) -> None:
+        if self._thread is not None:
+            raise RuntimeError("the port watcher is already started")
+        self._stop_event.clear()
+        self._thread = threading.Thread(target=self._run, name="port-watcher", daemon=True)
+        self._thread.start()
+
+    def look_now(self) -> None:
+        """Look again without waiting for the interval (an admin pressed refresh)."""
+        self._look_now.set()
+
+    def stop(self) -> None:
+        thread, self._thread = self._thread, None
+        if thread is None:
+            return
+        self._stop_event.set()
+        self._look_now.set()
+        thread.join()
+
+    def _run(self) -> None:
+        while not self._stop_event.is_set():
+            self._look()
+            self._look_now.wait(self._interval_s)
+            self._look_now.clear()
+
+    def _look(self) -> None:
+        try:
+            rows = [PortRow.of(info) for info in self._list_ports()]
+        except Exception:
+            log.exception("listing the serial ports failed")
+            return
+        if rows == self._rows:
+            return
+        self._rows = rows
+        try:
+            self._on_change(list(rows))
+        except Exception:
+            log.exception("port watcher observer failed")

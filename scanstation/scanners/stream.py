@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import errno
 import logging
+import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Final, Protocol, cast
 from urllib.parse import urlsplit
 
@@ -14,6 +16,7 @@ from scanstation.config import ScannerConfig
 from scanstation.domain import Scan, ScannerState, ScannerStatus
 from scanstation.scanners.base import ScanCallback, StatusCallback, call_safely
 from scanstation.scanners.framing import Frame, FrameDecoder
+from scanstation.scanners.monitor import MonitorCallback, MonitorEvent, explain_read
 from scanstation.scanners.ports import (
     PORTS_HINT,
     PortLister,
@@ -76,6 +79,63 @@ def _errno_of(exc: BaseException) -> int | None:
     return None
 
 
+def holders_of(device: str) -> list[tuple[int, str]]:
+    """Processes (pid, command name) with `device` open, as far as /proc lets this user see (Linux only)."""
+    try:
+        real = os.path.realpath(device)
+        pids = [entry for entry in os.listdir("/proc") if entry.isdigit()]
+    except OSError:
+        return []
+    found = []
+    for pid in pids:
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+            if any(os.readlink(f"/proc/{pid}/fd/{fd}") == real for fd in fds):
+                found.append((int(pid), Path(f"/proc/{pid}/comm").read_text().strip()))
+        except OSError:
+            continue  # gone meanwhile, or another user's process
+    return found
+
+
+# Devices the readers of this process have open now: a monitor refused such a port is told to watch the scanner.
+_OPEN_HERE: set[str] = set()
+_OPEN_HERE_LOCK: Final = threading.Lock()
+
+
+def _holder_words(device: str) -> str:
+    real = os.path.realpath(device)
+    with _OPEN_HERE_LOCK:
+        here = real in _OPEN_HERE
+    if here:
+        return "this station holds it itself (a running scanner reads it: watch that scanner instead)"
+    own = os.getpid()
+    holders = [(pid, name) for pid, name in holders_of(device) if pid != own]
+    if holders:
+        named = ", ".join(f"{name} pid {pid}" for pid, name in holders[:3])
+        return f"held by {named}: close that program, or set the other station to another port"
+    return "a terminal program, ModemManager or a second station? close it and the station takes the port"
+
+
+def _permission_words(device: str) -> str:
+    try:
+        import grp  # Unix only; elsewhere the usual group's name is the advice
+
+        info = os.stat(device)
+        group = grp.getgrgid(info.st_gid).gr_name
+    except (ImportError, OSError, KeyError):
+        return f"no permission to open {device}: add the station's user to the 'dialout' group and log in again"
+    if info.st_gid != 0 and info.st_mode & 0o060 == 0o060:
+        return (
+            f"no permission to open {device} (it belongs to the group {group!r}): add the station's user to it "
+            f"(sudo usermod -aG {group} $USER) and log in again"
+        )
+    # No group may open it: joining a group would not help; the device node's own mode must change.
+    return (
+        f"no permission to open {device} (mode {info.st_mode & 0o777:o}, group {group!r}): give serial devices "
+        "the group 'dialout' and mode 660 (a udev rule), put the station's user in 'dialout' and log in again"
+    )
+
+
 def explain_open_error(target: str, exc: BaseException, *, is_socket: bool) -> PortOpenError:
     """Turn pyserial's open failure into a sentence an admin can act on."""
     number = _errno_of(exc)
@@ -83,26 +143,27 @@ def explain_open_error(target: str, exc: BaseException, *, is_socket: bool) -> P
         where = urlsplit(target).netloc or target
         if number == errno.ECONNREFUSED:
             return PortOpenError(
-                f"cannot connect to {where}: connection refused — is the scanner on and listening on that port?",
+                f"cannot connect to {where}: connection refused: is the scanner on and listening on that port? "
+                "Check the url of the scanner's block",
                 target,
                 missing=True,
+            )
+        if number in (errno.ETIMEDOUT, errno.EHOSTUNREACH, errno.ENETUNREACH):
+            return PortOpenError(
+                f"cannot connect to {where}: no answer: is the scanner on, and on this network?", target, missing=True
             )
         reason = getattr(exc.__context__, "strerror", None) or str(exc)
         return PortOpenError(f"cannot connect to {where}: {reason}", target, missing=True)
     if number in _MISSING_ERRNOS:
-        return PortOpenError(f"{target} does not exist — is the scanner plugged in? {PORTS_HINT}", target, missing=True)
+        return PortOpenError(f"{target} does not exist: is the scanner plugged in? {PORTS_HINT}", target, missing=True)
     if number in _BUSY_ERRNOS or "exclusively lock" in str(exc):
         return PortOpenError(
-            f"{target} is in use by another program (a terminal, ModemManager or a second station?)",
+            f"{target} is in use by another program: {_holder_words(target)}",
             target,
             missing=False,
         )
     if number in (errno.EACCES, errno.EPERM):
-        return PortOpenError(
-            f"no permission to open {target} — add the station's user to the 'dialout' group (then log in again)",
-            target,
-            missing=False,
-        )
+        return PortOpenError(_permission_words(target), target, missing=False)
     return PortOpenError(f"cannot open {target}: {exc}", target, missing=False)
 
 
@@ -129,6 +190,9 @@ class StreamSource:
         self._status: ScannerStatus = ScannerStatus(self.name, ScannerState.STOPPED, "not started", None)
         idle_gap_s = config.idle_gap_ms / 1000
         self._read_wait_s: float = min(MAX_READ_WAIT_S, max(0.005, idle_gap_s / 4))
+        # Copied on change and read without the lock: the reader pays nothing when nobody watches.
+        self._open_device: str | None = None  # the real path of the serial device open now
+        self._taps: tuple[tuple[MonitorCallback, tuple[str, ...]], ...] = ()
         self.decoder: FrameDecoder = FrameDecoder(
             config.terminator,
             stx_prefix=config.stx_prefix,
@@ -194,8 +258,11 @@ class StreamSource:
                     reason = self._pump(port)
                 finally:
                     self._close(port)
-                for frame in self.decoder.flush():
+                left = self.decoder.flush()
+                for frame in left:
                     self._deliver(frame)
+                if left and self._taps:
+                    self._tell_taps(b"", left)
                 if reason is None:
                     break
                 lost = f"lost {device} ({reason})"
@@ -231,6 +298,10 @@ class StreamSource:
         except Exception as exc:  # e.g. ValueError for settings the port refuses; keep retrying, say why
             log.debug("%s: opening %s failed", self.name, target, exc_info=True)
             raise PortOpenError(f"cannot open {target}: {exc}", target, missing=False) from None
+        if not self._is_socket:
+            self._open_device = os.path.realpath(target)
+            with _OPEN_HERE_LOCK:
+                _OPEN_HERE.add(self._open_device)
         return cast(_Port, port), target
 
     def _resolve_device(self) -> str:
@@ -247,7 +318,7 @@ class StreamSource:
         if len(found) > 1:
             names = ", ".join(p.device for p in found)
             raise PortOpenError(
-                f"{len(found)} serial ports match {usb_match_text(config)} ({names}) — add usb_serial or "
+                f"{len(found)} serial ports match {usb_match_text(config)} ({names}): add usb_serial or "
                 f"usb_location to say which one; {PORTS_HINT}",
                 None,
                 missing=False,
@@ -255,7 +326,7 @@ class StreamSource:
         if config.port is not None:
             return config.port  # no USB match: fall back to the configured path
         raise PortOpenError(
-            f"no serial port matches {usb_match_text(config)} — is the scanner plugged in? {PORTS_HINT}",
+            f"no serial port matches {usb_match_text(config)}: is the scanner plugged in? {PORTS_HINT}",
             None,
             missing=True,
         )
@@ -281,6 +352,8 @@ class StreamSource:
             frames = decoder.feed(data, now) if data else decoder.tick(now)
             for frame in frames:
                 self._deliver(frame)
+            if self._taps and (data or frames):
+                self._tell_taps(data, frames)
         return None
 
     def _close(self, port: _Port) -> None:
@@ -288,8 +361,39 @@ class StreamSource:
             port.close()
         except Exception as exc:  # a vanished device may fail to close; it is gone either way
             log.debug("%s: closing failed: %s", self.name, exc)
+        device, self._open_device = self._open_device, None
+        if device is not None:
+            with _OPEN_HERE_LOCK:
+                _OPEN_HERE.discard(device)
 
     # -- observers -------------------------------------------------------------------------------
+
+    def add_tap(self, callback: MonitorCallback, *, fnc1_substitutes: Sequence[str] = ()) -> Callable[[], None]:
+        """Also show every chunk read and every read framed to `callback` (on the reader thread); returns remove.
+
+        The scan callback hears each read first: a tap never delays a scan, and its errors are logged.
+        `fnc1_substitutes` are the receiver's, so the explanation is the receiver's reading.
+        """
+        entry = (callback, tuple(fnc1_substitutes))
+        with self._lock:
+            self._taps = (*self._taps, entry)
+
+        def remove() -> None:
+            with self._lock:
+                self._taps = tuple(t for t in self._taps if t is not entry)
+
+        return remove
+
+    def _tell_taps(self, chunk: bytes, frames: Sequence[Frame]) -> None:
+        at = time.time()
+        for callback, fnc1 in self._taps:
+            if chunk:
+                call_safely(callback, MonitorEvent(at, chunk, None, None, False), f"{self.name} tap")
+            for frame in frames:
+                raw = frame.text()
+                explanation = explain_read(raw, fnc1, end=None if frame.complete else frame.end)
+                event = MonitorEvent(at, None, raw, explanation, frame.complete, frame.data)
+                call_safely(callback, event, f"{self.name} tap")
 
     def _deliver(self, frame: Frame) -> None:
         scan = Scan(frame.text(), self.name, incomplete=not frame.complete)
@@ -327,3 +431,48 @@ class StreamSource:
         if uses_usb_match(config):
             return usb_match_text(config) + (f" (else {config.port})" if config.port else "")
         return str(config.port)
+
+
+class PortMonitor:
+    """A port opened for the live view only: its reads go to `on_event`, never to a receiver.
+
+    Meant for a port no running scanner holds; a running scanner is watched through its own
+    StreamSource.add_tap (a monitor would find the port locked and say so). Callbacks run on the reader thread.
+    """
+
+    def __init__(
+        self,
+        config: ScannerConfig,
+        on_event: MonitorCallback,
+        on_status: StatusCallback,
+        *,
+        fnc1_substitutes: Sequence[str] = (),
+        list_ports: PortLister | None = None,
+    ) -> None:
+        self.name: str = config.name
+        self._source: StreamSource = StreamSource(config, list_ports=list_ports)
+        self._on_event: MonitorCallback = on_event
+        self._on_status: StatusCallback = on_status
+        self._fnc1: tuple[str, ...] = tuple(fnc1_substitutes)
+        self._remove_tap: Callable[[], None] | None = None
+
+    @property
+    def status(self) -> ScannerStatus:
+        return self._source.status
+
+    def start(self) -> None:
+        if self._remove_tap is not None:
+            raise RuntimeError(f"the monitor of {self.name!r} is already started")
+        self._remove_tap = self._source.add_tap(self._on_event, fnc1_substitutes=self._fnc1)
+        self._source.start(_shown_only, self._on_status)
+
+    def stop(self) -> None:
+        """Close the port; returns after the last callback, like StreamSource.stop()."""
+        self._source.stop()
+        remove, self._remove_tap = self._remove_tap, None
+        if remove is not None:
+            remove()
+
+
+def _shown_only(scan: Scan) -> None:
+    """A monitored read has no receiver: the tap has shown it, and here it ends."""

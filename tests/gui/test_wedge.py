@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from scanstation.config import ScannerConfig
 from scanstation.domain import Scan, ScannerState, ScannerStatus
-from scanstation.gui.wedge import KeyboardWedge, build_wedge
+from scanstation.gui.wedge import KeyboardWedge, WedgeBurst, WedgeFilter, build_wedge
 
 pytestmark = pytest.mark.gui
 
@@ -286,3 +286,117 @@ def test_status_and_stop(station: Station, keyboard: Keyboard) -> None:
     assert seen.scans == []
     assert station.field.text() == UPS  # no filter any more: the keys are the field's
     assert build_wedge([ScannerConfig(name="s", type="serial", port="x")]) is None
+
+
+# -- the observer the admin's live view of a wedge scanner listens to ------------------------------
+
+
+def observe(wedge: KeyboardWedge) -> list[WedgeBurst]:
+    bursts: list[WedgeBurst] = []
+    wedge.add_observer(bursts.append)
+    return bursts
+
+
+def test_a_scanners_burst_is_shown_with_its_key_timing_and_why(
+    station: Station, keyboard: Keyboard, make_wedge: MakeWedge
+) -> None:
+    wedge, seen = make_wedge()
+    bursts = observe(wedge)
+    keyboard.type(GS1 + "\r", gap_ms=4)
+    assert seen.raws() == [GS1]
+    [burst] = bursts
+    assert burst.text == GS1 + "\r"  # the terminator shown too: an admin sees what the scanner sends
+    assert burst.gaps_ms == (4.0,) * len(GS1)
+    assert burst.taken_for_scanner
+    assert burst.scanner == "wedge"
+    assert burst.reason == f"keys 4 ms apart, {len(GS1)} characters: a scanner"
+
+
+def test_a_person_typing_is_shown_as_one_run_left_as_typed(
+    station: Station, keyboard: Keyboard, make_wedge: MakeWedge
+) -> None:
+    wedge, seen = make_wedge()
+    bursts = observe(wedge)
+    keyboard.type("94001118\r", gap_ms=180)
+    assert seen.scans == []
+    assert station.field.text() == "94001118"
+    [burst] = bursts
+    assert burst.text == "94001118\r"
+    assert burst.gaps_ms == (180.0,) * 8
+    assert not burst.taken_for_scanner
+    assert burst.scanner is None
+    assert burst.reason == "keys 180 ms apart (a scanner's keys come within 35 ms): typed by a person, left as typed"
+
+
+def test_a_fast_but_short_burst_says_it_was_too_short(
+    station: Station, keyboard: Keyboard, make_wedge: MakeWedge
+) -> None:
+    wedge, _ = make_wedge()
+    bursts = observe(wedge)
+    keyboard.type("1234\r", gap_ms=5)
+    assert [b.reason for b in bursts] == [
+        "keys 5 ms apart but only 4 characters (a scan has at least 8): typed by a person, left as typed"
+    ]
+
+
+def test_a_persons_pause_ends_their_run_and_a_scan_after_it_is_shown_apart(
+    station: Station, keyboard: Keyboard, make_wedge: MakeWedge, qtbot: QtBot
+) -> None:
+    wedge, seen = make_wedge()
+    bursts = observe(wedge)
+    keyboard.type("note", gap_ms=200)
+    keyboard.pause(1500)
+    keyboard.type(UPS + "\r", gap_ms=3)
+    assert seen.raws() == [UPS]
+    assert [(b.text, b.taken_for_scanner) for b in bursts] == [("note", False), (UPS + "\r", True)]
+    assert bursts[0].gaps_ms == (200.0,) * 3
+    # Typing then a pause with no Enter: the run is shown when the pause has lasted.
+    keyboard.pause(1500)
+    keyboard.type("ab", gap_ms=300)
+    qtbot.waitUntil(lambda: len(bursts) == 3)
+    assert bursts[2].text == "ab" and not bursts[2].taken_for_scanner
+
+
+def test_a_prefixed_scan_and_a_scan_without_terminator_say_so(
+    station: Station, keyboard: Keyboard, make_wedge: MakeWedge, qtbot: QtBot
+) -> None:
+    wedge, seen = make_wedge(
+        ScannerConfig(name="handheld", type="wedge", prefix="\x02", terminator="TAB"),
+        ScannerConfig(name="presentation", type="wedge", terminator="NONE"),
+    )
+    bursts = observe(wedge)
+    keyboard.key("\x02", gap_ms=500)
+    keyboard.type("420787459400", gap_ms=60)
+    keyboard.key("\t", gap_ms=60)
+    assert bursts[0].reason == "prefix <STX> came first, keys 60 ms apart, 12 characters: scanner 'handheld'"
+    assert bursts[0].text == "\x02420787459400\t"
+    keyboard.pause(1500)
+    keyboard.type(UPS, gap_ms=4)
+    qtbot.waitUntil(lambda: len(bursts) == 2)
+    assert bursts[1].reason == (
+        f"keys 4 ms apart, {len(UPS)} characters, no terminator (ended by a pause or another key): a scanner"
+    )
+    assert seen.raws() == ["420787459400", UPS]
+
+
+def test_a_removed_observer_hears_nothing_and_a_failing_one_does_not_stop_scans(
+    station: Station, keyboard: Keyboard, make_wedge: MakeWedge, caplog: pytest.LogCaptureFixture
+) -> None:
+    wedge, seen = make_wedge()
+    assert isinstance(wedge, WedgeFilter)
+
+    def broken(burst: WedgeBurst) -> None:
+        raise RuntimeError("observer bug")
+
+    wedge.add_observer(broken)
+    bursts: list[WedgeBurst] = []
+    remove = wedge.add_observer(bursts.append)
+    keyboard.type(UPS + "\r", gap_ms=4)
+    assert seen.raws() == [UPS]
+    assert len(bursts) == 1
+    assert "keyboard wedge burst observer failed" in caplog.text
+    remove()
+    keyboard.pause(1500)
+    keyboard.type(UPS + "\r", gap_ms=4)
+    assert seen.raws() == [UPS, UPS]
+    assert len(bursts) == 1

@@ -236,7 +236,8 @@ def test_no_usb_match_says_so_and_names_the_ports_command(recorder: Recorder, so
     start(sources, config, recorder, list_ports=lambda: [ListPortInfo("/dev/ttyS0", skip_link_detection=True)])
     status = recorder.wait_state(ScannerState.ERROR)
     assert status.message == (
-        "no serial port matches USB 0c2e:0b61 — is the scanner plugged in? `scanstation ports` lists ports"
+        "no serial port matches USB 0c2e:0b61: is the scanner plugged in? "
+        "`scanstation ports` lists the serial ports this machine has"
     )
 
 
@@ -261,7 +262,8 @@ def test_missing_port_is_explained_and_found_when_it_appears(
     start(sources, serial_config(str(socat.link)), recorder)
     status = recorder.wait_state(ScannerState.ERROR)
     assert status.message == (
-        f"{socat.link} does not exist — is the scanner plugged in? `scanstation ports` lists ports"
+        f"{socat.link} does not exist: is the scanner plugged in? "
+        "`scanstation ports` lists the serial ports this machine has"
     )
     socat.start()
     recorder.wait_state(ScannerState.CONNECTED)
