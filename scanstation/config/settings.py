@@ -738,9 +738,7 @@ LOGGING: Final = SectionSpec(
     "logging",
     "What is logged and where.",
     (
-        Setting(
-            "level", "text", "The least severe messages logged.", "INFO", choices=model.LOG_LEVELS, restart=True
-        ),
+        Setting("level", "text", "The least severe messages logged.", "INFO", choices=model.LOG_LEVELS, restart=True),
         Setting(
             "file",
             "flag",
