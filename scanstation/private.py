@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+import tempfile
 from pathlib import Path
 from typing import Final
 
@@ -51,3 +52,40 @@ def tighten(path: Path) -> None:
         mode = stat.S_IMODE(path.stat().st_mode)
         if mode & 0o077:
             os.chmod(path, mode & 0o700)
+
+
+def write_private_atomically(path: Path, data: bytes) -> None:
+    """Replace `path` with `data`, owner-only: a crash at any moment leaves the old file or the new, never a mix.
+
+    The bytes go to a temporary file in the same directory (a rename only stays atomic within one file
+    system), reach the disk (fsync) before the rename, and the directory is synced after it so the rename
+    itself survives a power cut. A symlink is followed: the file it points to is replaced, the link kept.
+    """
+    target = Path(os.path.realpath(path))
+    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        try:
+            if hasattr(os, "fchmod"):
+                os.fchmod(fd, FILE_MODE)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    _sync_directory(target.parent)
+
+
+def _sync_directory(folder: Path) -> None:
+    if os.name != "posix":  # Windows cannot open a directory; its rename is flushed with the file system's journal
+        return
+    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -22,7 +22,11 @@ def run(args: argparse.Namespace) -> int:
     print(f"  station   {config.station.id} (headless operator {config.station.operator!r})")
     print(f"  database  {redact_url(config.database.url)}")
     if config.server.url:
-        where = "set in the file" if config.server.token else f"from ${config.server.token_env}"
+        if config.token_from_environment():
+            overridden = ", which wins over the one in the file" if config.server.token else ""
+            where = f"from ${config.server.token_env}{overridden}"
+        else:
+            where = "set in the file"
         print(f"  server    {redact_url(config.server.url)} (token {where})")
     else:
         print("  server    none configured: the station works offline and keeps every event")

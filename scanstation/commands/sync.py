@@ -1,4 +1,4 @@
-"""`scanstation sync [--once]`: the sync loop from the command line, printing what it did."""
+"""`scanstation sync [--once | --test]`: the sync loop from the command line, or a test of the connection."""
 
 from __future__ import annotations
 
@@ -16,7 +16,30 @@ if TYPE_CHECKING:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_config_option(parser)
-    parser.add_argument("--once", action="store_true", help="one cycle (health, pull to the end, push), then exit")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--once", action="store_true", help="one cycle (health, pull to the end, push), then exit")
+    mode.add_argument(
+        "--test",
+        action="store_true",
+        help="test the connection (reachable, clocks, token) without syncing; one line per step, exit 1 on a problem",
+    )
+
+
+def probe_connection(args: argparse.Namespace) -> int:
+    """`sync --test`: the probe's steps, one line each; 0 when every one passed."""
+    # A missing token is one of the steps here, not a reason to refuse the config.
+    config = config_or_exit(args)
+    from scanstation.logs import setup_logging
+    from scanstation.sync.probe import probe_server
+
+    token = config.server_token()
+    setup_logging(config.logging, secrets=[t for t in [token] if t], log_file="sync.log")
+    for warning in config.warnings():
+        print(warning, file=sys.stderr)
+    report = probe_server(config.server, token, config.station.id)
+    for step in report.steps:
+        print(f"{'ok  ' if step.ok else 'FAIL'}  {step.name:<9}  {step.words}", flush=True)
+    return 0 if report.ok else 1
 
 
 def describe_cycle(report: CycleReport) -> str:
@@ -54,6 +77,8 @@ def describe_status(status: SyncStatus) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.test:
+        return probe_connection(args)
     # Without a token the server could only answer 401, which would read as a wrong token: say it is missing.
     config = config_or_exit(args, require_token=True)
     from scanstation.logs import setup_logging

@@ -65,6 +65,8 @@ def allowed(setting: Setting) -> str:
 def _comment(setting: Setting) -> list[str]:
     words = allowed(setting)
     first = setting.description if not words else f"{setting.description} [{words}]"
+    if setting.restart:
+        first += " (A change takes effect at the next start.)"
     return [f"# {line}" if line else "#" for line in (first, *setting.notes)]
 
 

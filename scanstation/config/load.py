@@ -91,14 +91,20 @@ def load_config(
     """
     candidates = config_search_paths(explicit, environ)
     path = resolve_config_path(explicit, environ)
-    source = str(path)
+    looked = " nor ".join(str(candidate) for candidate in candidates)
+    text = read_config_text(path, missing=f"no config file: neither {looked} exists" if len(candidates) > 1 else "")
+    token_environ = (os.environ if environ is None else environ) if require_token else None
+    return parse_config_text(text, str(path), token_environ=token_environ)
+
+
+def read_config_text(path: Path, *, missing: str = "") -> str:
+    """The text of the config file at `path`, or a ConfigError saying why it cannot be read (`missing`: when absent)."""
     try:
-        text = read_regular_file(path, MAX_FILE_BYTES)
+        data = read_regular_file(path, MAX_FILE_BYTES)
     except FileNotFoundError:
-        looked = " nor ".join(str(candidate) for candidate in candidates)
         raise ConfigError(
             "(file)",
-            f"no config file: neither {looked} exists" if len(candidates) > 1 else f"{path} does not exist",
+            missing or f"{path} does not exist",
             "copy config.example.toml there, or pass --config PATH or set SCANSTATION_CONFIG",
         ) from None
     except OSError as exc:
@@ -108,18 +114,27 @@ def load_config(
     except ValueError as exc:
         raise ConfigError("(file)", f"{path} {exc}", "give the path of the config.toml file itself") from None
     try:
-        data = tomllib.loads(text.decode("utf-8"))
+        return data.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError("(file)", f"{path} is not UTF-8 text", "save it as UTF-8") from None
+
+
+def parse_config_text(text: str, source: str, *, token_environ: Mapping[str, str] | None = None) -> Config:
+    """Validate the text of a config file (as load_config reads one, with its messages) into a Config."""
+    return parse_config(read_toml(text, source), source, token_environ=token_environ)
+
+
+def read_toml(text: str, source: str) -> dict[str, Any]:
+    """The TOML document in `text` as plain values, or a ConfigError naming the line that is not TOML."""
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
-            "(syntax)", f"{path} is not valid TOML ({exc})", "correct the line named; strings need double quotes"
+            "(syntax)", f"{source} is not valid TOML ({exc})", "correct the line named; strings need double quotes"
         ) from None
     except RecursionError:
         raise ConfigError(
             "(syntax)",
-            f"{path} nests arrays or inline tables too deeply to read",
+            f"{source} nests arrays or inline tables too deeply to read",
             "no setting nests more than two levels: correct the brackets",
         ) from None
-    token_environ = (os.environ if environ is None else environ) if require_token else None
-    return parse_config(data, source, token_environ=token_environ)

@@ -136,8 +136,17 @@ class ScannerConfig:
 class GuiConfig:
     language: str = "ru"
     sound: bool = True
+    volume: int = 80  # percent
     fullscreen: bool = False
     font_scale: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class LoginConfig:
+    max_wrong_pins: int = 5
+    lockout_min: float = 5.0
+    idle_logout_min: float = 15.0  # 0: never (headless never logs anybody out)
+    badge_pin_for_privileged: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +164,7 @@ class Config:
     scanners: tuple[ScannerConfig, ...]
     gui: GuiConfig
     logging: LoggingConfig
+    login: LoginConfig = LoginConfig()
     source: str = ""
 
     def warnings(self) -> tuple[str, ...]:
@@ -174,8 +184,12 @@ class Config:
         return tuple(found)
 
     def server_token(self, environ: Mapping[str, str] | None = None) -> str | None:
-        """The bearer token: the config's own, else the environment variable it names."""
+        """The bearer token: the environment variable `token_env` names when it is set, else the file's own."""
         return _token_of(self.server, os.environ if environ is None else environ)
+
+    def token_from_environment(self, environ: Mapping[str, str] | None = None) -> bool:
+        """True when the token sync uses comes from the environment variable (it wins over the file's)."""
+        return bool((os.environ if environ is None else environ).get(self.server.token_env))
 
     def token_error(self, environ: Mapping[str, str] | None = None) -> ConfigError | None:
         """Why sync has no usable token (missing, or unusable in the environment); None when it has one."""
@@ -183,7 +197,8 @@ class Config:
 
 
 def _token_of(server: ServerConfig, environ: Mapping[str, str]) -> str | None:
-    return server.token or environ.get(server.token_env) or None
+    # The environment wins: an operator rotates a token there without editing (or even reading) the file.
+    return environ.get(server.token_env) or server.token or None
 
 
 def token_error_of(server: ServerConfig, environ: Mapping[str, str], source: str) -> ConfigError | None:
@@ -192,9 +207,9 @@ def token_error_of(server: ServerConfig, environ: Mapping[str, str], source: str
     A token in the file is checked as the file is read; one in the environment only here, because the
     environment is the running station's (load_config(require_token=True) and Config.token_error ask).
     """
-    if not server.enabled or server.token:
-        return None
     name = server.token_env
+    if not server.enabled or (server.token and not environ.get(name)):
+        return None
     value = _token_of(server, environ)
     if value is None:
         return ConfigError(

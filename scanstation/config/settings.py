@@ -78,6 +78,7 @@ class Setting:
     scanner_types: tuple[str, ...] = ()  # [[scanners]] only: the types it applies to (empty: all)
     default_factory: Callable[[], object] | None = None  # a default that depends on the machine
     label: str = ""
+    restart: bool = False  # the running station cannot apply a change: it takes effect at the next start
 
     @property
     def title(self) -> str:
@@ -417,6 +418,7 @@ STATION: Final = SectionSpec(
                 "names).",
             ),
             example="nj-receiving-1",
+            restart=True,
         ),
         Setting(
             "operator",
@@ -440,6 +442,7 @@ DATABASE: Final = SectionSpec(
             check=_database_url,
             default_factory=paths.default_database_url,
             example="sqlite:////var/lib/scanstation/scanstation.db",
+            restart=True,
             notes=(
                 "(Linux: ~/.local/share/scanstation/). PostgreSQL also works:",
                 '  url = "postgresql+psycopg://scanstation@127.0.0.1/scanstation"',
@@ -487,14 +490,15 @@ SERVER: Final = SectionSpec(
             example="...",
             notes=(
                 "Better kept out of this file: leave `token` unset and put it in the environment variable",
-                'named by token_env. With a url and no token in either place, `config check` and `sync` say "no',
-                'token" (and exit 2). A token is visible ASCII only: no spaces, line breaks or control characters.',
+                "named by token_env, which wins over this line whenever it is set. With a url and no token in",
+                'either place, `config check` and `sync` say "no token" (and exit 2). A token is visible ASCII',
+                "only: no spaces, line breaks or control characters.",
             ),
         ),
         Setting(
             "token_env",
             "text",
-            "The name of the environment variable that holds the token (letters, digits and _).",
+            "The environment variable that holds the token (letters, digits and _); when set, it wins over token.",
             DEFAULT_TOKEN_ENV,
             nonempty=True,
             check=_token_env,
@@ -716,7 +720,8 @@ GUI: Final = SectionSpec(
             "language", "text", "Language of the scan screen (switchable in the window).", "ru", choices=model.LANGUAGES
         ),
         Setting("sound", "flag", "Play a sound per verdict; without a sound device the banner flashes instead.", True),
-        Setting("fullscreen", "flag", "Start full screen (kiosk).", False),
+        Setting("volume", "integer", "Loudness of the verdict sounds, in percent.", 80, lo=0, hi=100),
+        Setting("fullscreen", "flag", "Start full screen (kiosk).", False, restart=True),
         Setting(
             "font_scale",
             "number",
@@ -733,17 +738,58 @@ LOGGING: Final = SectionSpec(
     "logging",
     "What is logged and where.",
     (
-        Setting("level", "text", "The least severe messages logged.", "INFO", choices=model.LOG_LEVELS),
+        Setting("level", "text", "The least severe messages logged.", "INFO", choices=model.LOG_LEVELS, restart=True),
         Setting(
             "file",
             "flag",
             "Besides stderr, log to rotating files in the platform log directory.",
             True,
             notes=("Linux: ~/.local/state/scanstation/log/.",),
+            restart=True,
         ),
     ),
     model.LoggingConfig,
 )
 
+LOGIN: Final = SectionSpec(
+    "login",
+    "How operators log in at the window (headless and conveyor stations have no log-in).",
+    (
+        Setting(
+            "max_wrong_pins",
+            "integer",
+            "Wrong PINs in a row that lock the operator out; each wrong PIN also makes the next try wait longer.",
+            5,
+            lo=1,
+            hi=100,
+        ),
+        Setting(
+            "lockout_min",
+            "number",
+            "Minutes a locked-out operator waits before trying again (an admin can unlock sooner).",
+            5.0,
+            lo=0.1,
+            hi=1440,
+            notes=("The lock is kept in the database, so a restart does not lift it.",),
+        ),
+        Setting(
+            "idle_logout_min",
+            "number",
+            "Minutes without a scan or a key press before the window logs the operator out; 0 = never.",
+            15.0,
+            lo=0,
+            hi=1440,
+            notes=("Never applies to `scanstation headless`, which has nobody logged in.",),
+        ),
+        Setting(
+            "badge_pin_for_privileged",
+            "flag",
+            "true: a supervisor's or admin's badge also asks for their PIN; a clerk's badge alone logs in.",
+            True,
+        ),
+    ),
+    model.LoginConfig,
+)
+
 # In the order the file is read and its mistakes are named.
-SECTIONS: Final = (STATION, DATABASE, SERVER, RECEIVING, SCANNERS, GUI, LOGGING)
+SECTIONS: Final = (STATION, DATABASE, SERVER, RECEIVING, SCANNERS, GUI, LOGIN, LOGGING)

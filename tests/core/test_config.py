@@ -44,6 +44,7 @@ def test_example_config_is_valid() -> None:
         ("scanners", cfg.ScannerConfig),
         ("gui", cfg.GuiConfig),
         ("logging", cfg.LoggingConfig),
+        ("login", cfg.LoginConfig),
     ],
 )
 def test_example_documents_every_key(section: str, klass: type) -> None:
@@ -65,6 +66,19 @@ def test_token_from_environment_variable() -> None:
     config = parse_config({"station": {"id": "s"}, "server": {"url": "https://x.example/api", "token_env": "TOK"}})
     assert config.server_token({"TOK": "secret"}) == "secret"
     assert config.server_token({}) is None
+
+
+def test_the_environment_variable_wins_over_the_token_in_the_file() -> None:
+    server = {"url": "https://x.example/api", "token_env": "TOK", "token": "from-the-file"}
+    config = parse_config({"station": {"id": "s"}, "server": server})
+    assert config.server_token({"TOK": "from-the-environment"}) == "from-the-environment"
+    assert config.token_from_environment({"TOK": "from-the-environment"})
+    assert config.server_token({}) == "from-the-file"
+    assert not config.token_from_environment({})
+    # The token sync would use is the one checked: a broken one in the environment is not hidden by the file's.
+    error = config.token_error({"TOK": "two words"})
+    assert error is not None and error.key == "server.token_env"
+    assert config.token_error({}) is None
     assert "secret" not in repr(parse_config({"station": {"id": "s"}, "server": {"token": "secret"}}))
 
 

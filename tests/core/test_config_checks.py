@@ -154,6 +154,25 @@ def test_config_check_says_the_token_is_missing(
     assert "token from $DOCK_TOKEN" in out
 
 
+def test_config_check_says_the_environment_token_wins_over_the_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _write(tmp_path, SERVER + 'token = "file-token-1"\n')
+    monkeypatch.delenv("SCANSTATION_SERVER_TOKEN", raising=False)
+    status, out, err = _check(capsys, path)
+    assert status == 0, err
+    assert "(token set in the file)" in out
+    monkeypatch.setenv("SCANSTATION_SERVER_TOKEN", "env-token-2")
+    status, out, err = _check(capsys, path)
+    assert status == 0, err
+    assert "(token from $SCANSTATION_SERVER_TOKEN, which wins over the one in the file)" in out
+    # The one sync will use is the one checked: a broken token in the environment is refused despite the file's.
+    monkeypatch.setenv("SCANSTATION_SERVER_TOKEN", "env token")
+    status, _, err = _check(capsys, path)
+    assert status == 2
+    assert "server.token_env: the token in $SCANSTATION_SERVER_TOKEN contains a space" in err
+
+
 def test_config_check_refuses_a_token_with_a_line_break_in_the_environment(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

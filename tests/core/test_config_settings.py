@@ -12,6 +12,7 @@ from scanstation.config import (
     ConfigError,
     GuiConfig,
     LoggingConfig,
+    LoginConfig,
     ReceivingConfig,
     ScannerConfig,
     SectionSpec,
@@ -51,6 +52,7 @@ def test_the_typed_values_defaults_are_the_declared_ones() -> None:
     assert config.scanners == (ScannerConfig(name="a", type="wedge"),)
     assert config.gui == GuiConfig()
     assert config.logging == LoggingConfig()
+    assert config.login == LoginConfig()
     assert {spec.name for spec in SECTIONS} == {
         "database",
         "station",
@@ -58,6 +60,7 @@ def test_the_typed_values_defaults_are_the_declared_ones() -> None:
         "receiving",
         "scanners",
         "gui",
+        "login",
         "logging",
     }
 
@@ -79,6 +82,45 @@ def test_every_declaration_has_what_a_settings_form_needs(setting: Setting) -> N
 def test_only_the_token_is_secret() -> None:
     secret = [(spec.name, s.name) for spec in SECTIONS for s in spec.settings if s.secret]
     assert secret == [("server", "token")]
+
+
+def test_the_settings_a_running_station_cannot_apply_say_so() -> None:
+    restart = {(spec.name, s.name) for spec in SECTIONS for s in spec.settings if s.restart}
+    assert restart == {
+        ("database", "url"),
+        ("station", "id"),
+        ("logging", "level"),
+        ("logging", "file"),
+        ("gui", "fullscreen"),
+    }
+    assert "fullscreen = false" in render_example()
+    assert "Start full screen (kiosk). (A change takes effect at the next start.)" in render_example()
+
+
+def test_the_login_section_and_the_volume_are_read_and_checked() -> None:
+    config = parse_config(
+        {
+            "station": {"id": "s"},
+            "login": {"max_wrong_pins": 3, "lockout_min": 0.5, "idle_logout_min": 0, "badge_pin_for_privileged": False},
+            "gui": {"volume": 35},
+        }
+    )
+    assert config.login == LoginConfig(
+        max_wrong_pins=3, lockout_min=0.5, idle_logout_min=0.0, badge_pin_for_privileged=False
+    )
+    assert config.gui.volume == 35
+    for section, key, value, words in [
+        ("login", "max_wrong_pins", 0, "below the minimum 1"),
+        ("login", "max_wrong_pins", 101, "above the maximum 100"),
+        ("login", "lockout_min", 0.05, "below the minimum 0.1"),
+        ("login", "idle_logout_min", 1441, "above the maximum 1440"),
+        ("login", "badge_pin_for_privileged", "yes", "must be true or false"),
+        ("gui", "volume", 101, "above the maximum 100"),
+        ("gui", "volume", 50.5, "must be a whole number"),
+    ]:
+        with pytest.raises(ConfigError, match=words) as caught:
+            parse_config({"station": {"id": "s"}, section: {key: value}})
+        assert caught.value.key == f"{section}.{key}"
 
 
 def test_a_range_is_checked_as_declared() -> None:
