@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
 from scanstation.config import Config, ConfigError, ScannerConfig
-from scanstation.config.reader import MAX_FILE_BYTES, read_regular_file
+from scanstation.config.reader import MAX_FILE_BYTES, REQUIRED, read_regular_file
 from scanstation.config.settings import SCANNERS, Setting
 from scanstation.config.write import SettingsEdit
 from scanstation.domain import ScannerState, ScannerStatus
@@ -87,6 +87,8 @@ class ScannerDialog(qt.QDialog):
     dialog stays open and shows each beside its field until there are none.
     """
 
+    save_wanted = qt.Signal(object)  # the block's values, checked by the loader
+
     def __init__(
         self,
         block: Mapping[str, Any] | None,
@@ -116,6 +118,8 @@ class ScannerDialog(qt.QDialog):
         self.usb_match.toggled.connect(self._usb_match_toggled)
         for setting in SCANNERS.settings:
             value = start.get(setting.name, setting.default_value())
+            if value is REQUIRED:
+                value = None  # a required setting starts empty: the loader names it if it stays so
             field = SettingField(_SECTION, setting, value)
             self.fields[setting.name] = field
             label = plain_label()
@@ -128,7 +132,8 @@ class ScannerDialog(qt.QDialog):
             self._rows[setting.name] = self.form.rowCount()
             self.form.addRow(label, field)
         self.fields["type"].changed.connect(self._show_type)
-        self.usb_match.setChecked(any(start.get(name) is not None for name in _USB_FIELDS))
+        offered = block is None and port is not None and port.vid_pid is not None
+        self.usb_match.setChecked(offered or any(start.get(name) is not None for name in _USB_FIELDS))
         self.errors_line = plain_label()
         self.errors_line.setObjectName("dialogErrors")
         self.errors_line.setStyleSheet(_ERROR_STYLE)
@@ -233,10 +238,20 @@ class ScannerDialog(qt.QDialog):
         self.errors_line.setVisible(bool(rest))
 
     def try_accept(self) -> None:
+        """Check the block as the loader would; when it is fine, ask for it to be saved (the dialog stays till then)."""
         errors = self._check(self.values())
         self.show_errors(errors)
         if not errors:
-            self.accept()
+            self.buttons.setEnabled(False)
+            self.save_wanted.emit(self.values())
+
+    def save_failed(self, words: str, errors: Sequence[ConfigError] = ()) -> None:
+        """The save did not happen: the mistakes beside their fields, or the words below the form."""
+        self.buttons.setEnabled(True)
+        self.show_errors(errors)
+        if not errors:
+            self.errors_line.setText(words)
+            self.errors_line.setVisible(True)
 
 
 class ScannersTab(qt.QWidget):
@@ -530,16 +545,15 @@ class ScannersTab(qt.QWidget):
         dialog = ScannerDialog(block, self._checker(name if isinstance(name, str) else None), port=port, parent=self)
         self.dialog = dialog
 
-        def accepted() -> None:
-            values = dialog.values()
+        def save(values: dict[str, object]) -> None:
             new_name = values.get("name") or name
             if block is None:
                 words = self.tr("scanner %1 added").replace("%1", repr(new_name))
             else:
                 words = self.tr("scanner %1 changed").replace("%1", repr(new_name))
-            self._save(words, lambda edit: edit.set_scanner(name if isinstance(name, str) else None, values))
+            self._save(words, lambda edit: edit.set_scanner(name if isinstance(name, str) else None, values), dialog)
 
-        dialog.accepted.connect(accepted)
+        dialog.save_wanted.connect(save)
         dialog.open()
         return dialog
 
@@ -587,12 +601,11 @@ class ScannersTab(qt.QWidget):
         box.open()
         return box
 
-    def _save(self, words: str, change: Callable[[SettingsEdit], None]) -> None:
+    def _save(self, words: str, change: Callable[[SettingsEdit], None], dialog: ScannerDialog | None = None) -> None:
         """Write the change to the file on the receiving thread (role checked, audited), then apply it."""
         actor = self._context.actor()
         if actor is None:
-            self._say(self.tr("Nothing was saved: nobody is logged in."), bad=True)
-            self.save_failed.emit(self.result_line.text())
+            self._failed(self.tr("Nothing was saved: nobody is logged in."), (), dialog)
             return
         context = self._context
 
@@ -605,13 +618,17 @@ class ScannersTab(qt.QWidget):
         self._saving = True
         self._update_buttons()
         self._say(self.tr("Saving ..."))
-        context.runner.op(work).success(lambda answer: self._saved(words, answer)).failure(
-            self._save_failed
+        context.runner.op(work).success(lambda answer: self._saved(words, answer, dialog)).failure(
+            lambda exc: self._save_failed(exc, dialog)
         ).run_in_background()
 
-    def _saved(self, words: str, answer: tuple[Config, tuple[SettingChange, ...]]) -> None:
+    def _saved(
+        self, words: str, answer: tuple[Config, tuple[SettingChange, ...]], dialog: ScannerDialog | None
+    ) -> None:
         config, changes = answer
         self._saving = False
+        if dialog is not None:
+            dialog.accept()
         self._config = config
         try:
             self._context.apply(config, changes)
@@ -629,18 +646,25 @@ class ScannersTab(qt.QWidget):
         self.show_ports(self._ports)
         self.saved.emit(config, changes)
 
-    def _save_failed(self, exc: Exception) -> None:
-        self._saving = False
+    def _save_failed(self, exc: Exception, dialog: ScannerDialog | None) -> None:
+        errors: tuple[ConfigError, ...] = ()
         if isinstance(exc, ConfigError):
-            text = "; ".join(f"{e.key}: {error_words(e)}" for e in exc.errors)
+            errors = exc.errors
+            text = "; ".join(f"{e.key}: {error_words(e)}" for e in errors)
         elif isinstance(exc, NotAllowedError):
             text = str(exc)
         else:
             log.error("saving the scanners failed", exc_info=exc)
             text = in_words(exc)
-        self._say(self.tr("Nothing was saved: %1").replace("%1", text), bad=True)
+        self._failed(self.tr("Nothing was saved: %1").replace("%1", text), errors, dialog)
+
+    def _failed(self, words: str, errors: tuple[ConfigError, ...], dialog: ScannerDialog | None) -> None:
+        self._saving = False
+        self._say(words, bad=True)
+        if dialog is not None:
+            dialog.save_failed(words, errors)
         self._update_buttons()
-        self.save_failed.emit(self.result_line.text())
+        self.save_failed.emit(words)
 
     # ----- live views -------------------------------------------------------------------------------------------
 
