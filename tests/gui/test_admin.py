@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import tomllib
 from collections.abc import Callable, Iterator
@@ -10,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from scanstation.config import SECTIONS, Config, ConfigError, parse_config
+from scanstation.config import SECTIONS, Config, ConfigError, load_config, parse_config
 from scanstation.config.settings import SERVER
 from scanstation.devserver import DevServer
 from scanstation.domain.access import Actor, NotAllowedError
@@ -18,6 +19,9 @@ from scanstation.gui import qt
 from scanstation.gui.admin.context import AdminContext
 from scanstation.gui.admin.form import SettingField, find_setting
 from scanstation.gui.admin.window import AdminWindow, open_admin, saved_words
+from scanstation.gui.app import Station as GuiStation
+from scanstation.gui.app import gui_settings
+from scanstation.gui.sound import Sounds
 
 from .admin_parts import ADMIN, CLERK, CONFIG_TEXT, SERVER_TOKEN, SUPERVISOR, Parts
 from .conftest import Station
@@ -324,3 +328,59 @@ def test_every_declared_setting_makes_a_field(qtbot: Any) -> None:
             assert find_setting(spec.name, setting.name) is setting
             if setting.kind in ("flag", "integer", "number") and not setting.secret:
                 assert field.value() == setting.default_value() or setting.default_value() is None, setting.name
+
+
+# ----- live apply on the running station ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def running(qtbot: Any, qapp: qt.QApplication, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[GuiStation]:
+    """The station as `scanstation gui` builds it, on the admin's config file (no server reachable)."""
+    monkeypatch.setenv("SCANSTATION_HOME", str(tmp_path / "home"))
+    path = tmp_path / "station.toml"
+    path.write_text(
+        CONFIG_TEXT.format(db=tmp_path / "running.db", url="http://127.0.0.1:9/api", token=SERVER_TOKEN),
+        encoding="utf-8",
+    )
+    station = GuiStation(
+        load_config(path), qapp, settings=gui_settings(tmp_path / "state"), sounds=Sounds(enabled=False)
+    )
+    qtbot.addWidget(station.window)
+    try:
+        station.start()
+        station.show()
+        yield station
+    finally:
+        station.window.close()
+        station.stop()
+        station.translations.set_language("en")
+
+
+def test_station_apply_switches_language_sound_font_scale_and_undo_window(qtbot: Any, running: GuiStation) -> None:
+    window = running.window
+    before = window.banner.word.font().pointSizeF()
+    title = window.windowTitle()
+    old = running.config
+    new = dataclasses.replace(
+        old,
+        gui=dataclasses.replace(old.gui, language="ru", sound=True, font_scale=1.5),
+        receiving=dataclasses.replace(old.receiving, undo_window_s=33.0),
+    )
+    running.apply(new, ())
+    assert running.translations.language == "ru"
+    qtbot.waitUntil(lambda: window.windowTitle() != title)  # LanguageChange redrew the screen
+    assert running.sounds.enabled
+    assert window.banner.word.font().pointSizeF() == pytest.approx(before * 1.5)
+    assert running.receiver.undo_window_s == 33.0
+    assert running.config is new and running.runtime.config is new
+
+
+def test_sound_switched_off_and_on_while_running_tells_the_status_bar(qtbot: Any) -> None:
+    sounds = Sounds(enabled=True)
+    with qtbot.waitSignal(sounds.availability_changed) as off:
+        sounds.set_enabled(False)
+    assert off.args == [False]
+    assert (sounds.available, sounds.reason, sounds.play("matched")) == (False, "sound is off in the config", False)
+    with qtbot.waitSignal(sounds.availability_changed):
+        sounds.set_enabled(True)
+    assert sounds.enabled and sounds.reason != "sound is off in the config"
