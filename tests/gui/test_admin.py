@@ -123,7 +123,8 @@ def test_the_station_tab_has_the_station_settings_and_marks_what_needs_a_restart
     for key in ("station.id", "station.operator", "receiving.undo_window_s", "gui.language", "gui.sound"):
         assert key in page.fields
     labels = {field.editor.objectName(): label.text() for label, field in page._row_labels}
-    assert labels["station.id"].endswith("(after a restart)")
+    assert labels["station.id"] == "ID (after a restart)"
+    assert labels["receiving.undo_window_s"] == "Undo window (seconds)"
     assert not labels["gui.language"].endswith("(after a restart)")
     language = page.field("gui.language").editor
     assert isinstance(language, qt.QComboBox)

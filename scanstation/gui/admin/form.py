@@ -26,6 +26,22 @@ def needs_restart(section: str, setting: Setting) -> bool:
     return f"{section}.{setting.name}" in RESTART_KEYS
 
 
+_UNITS: Final = (("_s", " (seconds)"), ("_ms", " (milliseconds)"), ("_min", " (minutes)"))
+_WORDS: Final = {"url": "URL", "id": "ID", "tls": "TLS", "http": "HTTP", "env": "variable", "usb": "USB"}
+
+
+def title_of(setting: Setting) -> str:
+    """A row's label: the declaration's own, else its name in words with the unit spelled out."""
+    if setting.label:
+        return setting.label
+    name, unit = setting.name, ""
+    for suffix, words in _UNITS:
+        if name.endswith(suffix):
+            name, unit = name.removesuffix(suffix), words
+    text = " ".join(_WORDS.get(word, word) for word in name.split("_"))
+    return text[:1].upper() + text[1:] + unit
+
+
 def find_setting(section: str, name: str) -> Setting | None:
     """The declaration of `section.name`, or None when this version of the station does not have it."""
     for spec in SECTIONS:
@@ -286,7 +302,7 @@ class SettingsPage(qt.QScrollArea):
             box.setTitle(title())
         for label, field in self._row_labels:
             mark = self.tr(" (after a restart)") if needs_restart(field.section, field.setting) else ""
-            label.setText(field.setting.title + mark)
+            label.setText(title_of(field.setting) + mark)
 
     def field(self, key: str) -> SettingField:
         return self.fields[key]

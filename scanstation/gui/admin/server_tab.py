@@ -39,11 +39,10 @@ class ServerTab(qt.QWidget):
         self._tries = 0  # only the newest test's answer is shown
         self._answer: ProbeReportShown | Exception | None = None
         self._problem = ""
-        tr = self.tr
         self.page = SettingsPage(
             [
                 (
-                    lambda: tr("Central server"),
+                    lambda: self.tr("Central server"),
                     [
                         ("server", "url"),
                         ("server", "token"),
@@ -51,9 +50,9 @@ class ServerTab(qt.QWidget):
                         ("server", "allow_insecure_http"),
                     ],
                 ),
-                (lambda: tr("Security"), [("server", "verify_tls")]),
+                (lambda: self.tr("Security"), [("server", "verify_tls")]),
                 (
-                    lambda: tr("Timing"),
+                    lambda: self.tr("Timing"),
                     [
                         ("server", "pull_interval_s"),
                         ("server", "push_interval_s"),
@@ -103,6 +102,9 @@ class ServerTab(qt.QWidget):
         self.test_button.setToolTip(
             self.tr("Asks the server with the values above, saved or not: health, clock, and the token (1 parcel).")
         )
+        token = self.page.field("server.token").editor
+        assert isinstance(token, qt.QLineEdit)
+        token.setPlaceholderText(self.tr("type a new token to replace the one in use; it is never shown"))
         self._update_token()
         self._show_answer()
 

@@ -19,13 +19,12 @@ class StationTab(qt.QWidget):
         super().__init__()
         self.setObjectName("stationTab")
         self._context = context
-        tr = self.tr
         self.page = SettingsPage(
             [
-                (lambda: tr("This station"), [("station", "id"), ("station", "operator")]),
-                (lambda: tr("Scanning"), [("receiving", "undo_window_s")]),
+                (lambda: self.tr("This station"), [("station", "id"), ("station", "operator")]),
+                (lambda: self.tr("Scanning"), [("receiving", "undo_window_s")]),
                 (
-                    lambda: tr("Screen and sound"),
+                    lambda: self.tr("Screen and sound"),
                     [
                         ("gui", "language"),
                         ("gui", "sound"),
@@ -35,7 +34,7 @@ class StationTab(qt.QWidget):
                     ],
                 ),
                 (
-                    lambda: tr("Log-in"),
+                    lambda: self.tr("Log-in"),
                     [
                         ("login", "idle_logout_min"),
                         ("login", "max_wrong_pins"),
