@@ -78,7 +78,7 @@ class StationRuntime:
         )
         self.worker = ReceivingWorker(
             self.receiver,
-            operator=operator or (lambda: config.station.operator),
+            operator=operator or (lambda: self.config.station.operator),
             on_verdict=observers.verdict,
             on_error=observers.scan_failed,
             journal=paths.data_dir() / JOURNAL_NAME,
@@ -105,6 +105,38 @@ class StationRuntime:
         self.sync.start()
         self._observers.sync_status(self.sync.status)
         self._started = True
+
+    def apply(self, config: Config) -> None:
+        """Use a saved config without a restart: scanners whose block changed re-opened, sync, undo window.
+
+        Runs on the caller's thread (the GUI's) and never waits on a port or the network: a stopped reader
+        is joined (it wakes within its poll interval), a new one opens on its own thread. What cannot
+        change while running (database, station id, logging) keeps its old value until the next start.
+        """
+        old = self.config
+        self.config = config
+        # Plain attributes the receiving thread reads for each scan; a scan already being decided keeps the old.
+        self.receiver.undo_window_s = config.receiving.undo_window_s
+        self.receiver.fnc1_substitutes = config.receiving.fnc1_substitutes
+        if config.server != old.server or config.station != old.station:
+            self.sync.reconfigure(config)
+        wanted = {c.name: c for c in config.scanners if c.enabled and c.type in ("serial", "socket")}
+        opened = {c.name: c for c in old.scanners}  # what each running source was built from
+        keep: list[ScannerSource] = []
+        gone: list[ScannerSource] = []
+        for source in self.sources:
+            (keep if wanted.get(source.name) == opened.get(source.name) else gone).append(source)
+        if self._started:
+            stop_all(gone)
+        kept = {source.name for source in keep}
+        fresh = build_sources([c for name, c in wanted.items() if name not in kept])
+        for source in gone:
+            log.info("scanner %s closed: its settings changed or it was removed", source.name)
+        if self._started:
+            for source in fresh:
+                log.info("scanner %s opened with its new settings", source.name)
+                source.start(self.worker.submit, self._observers.scanner_status)
+        self.sources = [*keep, *fresh]
 
     def stop(self, timeout: float = 10.0) -> bool:
         """Stop reading, decide every scan already read, stop sync, close the database. True when clean."""

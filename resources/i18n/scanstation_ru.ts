@@ -2,6 +2,93 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="ru" sourcelanguage="en">
 <context>
+    <name>AdminWindow</name>
+    <message>
+        <source>Log in as an administrator to open the settings.</source>
+        <translation>Чтобы открыть настройки, войдите как администратор.</translation>
+    </message>
+    <message>
+        <source>&amp;Scanners</source>
+        <translation>&amp;Сканеры</translation>
+    </message>
+    <message>
+        <source>Se&amp;rver</source>
+        <translation>Се&amp;рвер</translation>
+    </message>
+    <message>
+        <source>S&amp;tation</source>
+        <translation>С&amp;танция</translation>
+    </message>
+    <message>
+        <source>&amp;Operators</source>
+        <translation>&amp;Операторы</translation>
+    </message>
+    <message>
+        <source>&amp;Audit</source>
+        <translation>&amp;Журнал</translation>
+    </message>
+    <message>
+        <source>Settings of station %1</source>
+        <translation>Настройки станции %1</translation>
+    </message>
+    <message>
+        <source>Not in this version of the station yet.</source>
+        <translation>В этой версии станции этого ещё нет.</translation>
+    </message>
+    <message>
+        <source>&amp;Save</source>
+        <translation>Со&amp;хранить</translation>
+    </message>
+    <message>
+        <source>Write the changes to %1 (Ctrl+S)</source>
+        <translation>Записать изменения в %1 (Ctrl+S)</translation>
+    </message>
+    <message>
+        <source>Re&amp;vert</source>
+        <translation>&amp;Вернуть</translation>
+    </message>
+    <message>
+        <source>Show the values of the file again, dropping the changes</source>
+        <translation>Снова показать значения из файла, изменения отбросить</translation>
+    </message>
+    <message>
+        <source>Nothing was saved: correct the settings marked in red.</source>
+        <translation>Ничего не сохранено: исправьте настройки, отмеченные красным.</translation>
+    </message>
+    <message>
+        <source>Nothing was saved: nobody is logged in.</source>
+        <translation>Ничего не сохранено: никто не вошёл.</translation>
+    </message>
+    <message>
+        <source>Saving ...</source>
+        <translation>Сохранение ...</translation>
+    </message>
+    <message>
+        <source>Saved, but not applied now (%1): restart the station.</source>
+        <translation>Сохранено, но сейчас не применено (%1): перезапустите станцию.</translation>
+    </message>
+    <message>
+        <source>Nothing was saved: %1</source>
+        <translation>Ничего не сохранено: %1</translation>
+    </message>
+    <message>
+        <source>Saved.</source>
+        <translation>Сохранено.</translation>
+    </message>
+    <message>
+        <source>Applied now: %1.</source>
+        <translation>Применено сразу: %1.</translation>
+    </message>
+    <message>
+        <source>After a restart of the station: %1.</source>
+        <translation>После перезапуска станции: %1.</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>Настройки</translation>
+    </message>
+</context>
+<context>
     <name>DemoPanel</name>
     <message>
         <source>UPS 1Z · services</source>
@@ -50,6 +137,77 @@
     <message>
         <source>Demo labels</source>
         <translation>Демо-этикетки</translation>
+    </message>
+</context>
+<context>
+    <name>ServerTab</name>
+    <message>
+        <source>Central server</source>
+        <translation>Центральный сервер</translation>
+    </message>
+    <message>
+        <source>Security</source>
+        <translation>Безопасность</translation>
+    </message>
+    <message>
+        <source>Timing</source>
+        <translation>Интервалы и ожидание</translation>
+    </message>
+    <message>
+        <source>&amp;Test connection</source>
+        <translation>&amp;Проверить связь</translation>
+    </message>
+    <message>
+        <source>Asks the server with the values above, saved or not: health, clock, and the token (1 parcel).</source>
+        <translation>Спрашивает сервер с указанными выше значениями, сохранены они или нет: доступность, часы и токен (1 посылка).</translation>
+    </message>
+    <message>
+        <source>type a new token to replace the one in use; it is never shown</source>
+        <translation>введите новый токен вместо текущего; он никогда не показывается</translation>
+    </message>
+    <message>
+        <source>A new token is typed in: it is written to the file when you save.</source>
+        <translation>Введён новый токен: он будет записан в файл при сохранении.</translation>
+    </message>
+    <message>
+        <source>A token is set in the file.</source>
+        <translation>Токен задан в файле.</translation>
+    </message>
+    <message>
+        <source>No token is set in the file.</source>
+        <translation>В файле токен не задан.</translation>
+    </message>
+    <message>
+        <source>The environment variable %1 is set: its token is the one the station uses.</source>
+        <translation>Переменная окружения %1 задана: станция использует её токен.</translation>
+    </message>
+    <message>
+        <source>The environment variable %1 is not set either.</source>
+        <translation>Переменная окружения %1 тоже не задана.</translation>
+    </message>
+    <message>
+        <source>Correct the settings marked in red first.</source>
+        <translation>Сначала исправьте настройки, отмеченные красным.</translation>
+    </message>
+    <message>
+        <source>No server URL is set: the station works offline.</source>
+        <translation>Адрес сервера не задан: станция работает без сети.</translation>
+    </message>
+    <message>
+        <source>Asking %1 ...</source>
+        <translation>Запрос к %1 ...</translation>
+    </message>
+    <message>
+        <source>The test could not run: %1</source>
+        <translation>Проверка не выполнена: %1</translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>OK</translation>
+    </message>
+    <message>
+        <source>PROBLEM</source>
+        <translation>ПРОБЛЕМА</translation>
     </message>
 </context>
 <context>
@@ -112,6 +270,13 @@
     </message>
 </context>
 <context>
+    <name>SettingsPage</name>
+    <message>
+        <source> (after a restart)</source>
+        <translation> (после перезапуска)</translation>
+    </message>
+</context>
+<context>
     <name>StartupError</name>
     <message>
         <source>Close</source>
@@ -136,6 +301,25 @@
     <message>
         <source>Correct the file as said above (or start the station with --config PATH), then start it again. `scanstation config check` names every problem without starting the station.</source>
         <translation>Исправьте файл, как сказано выше (или запустите станцию с --config ПУТЬ), и запустите её снова. Команда `scanstation config check` называет все ошибки, не запуская станцию.</translation>
+    </message>
+</context>
+<context>
+    <name>StationTab</name>
+    <message>
+        <source>This station</source>
+        <translation>Эта станция</translation>
+    </message>
+    <message>
+        <source>Scanning</source>
+        <translation>Сканирование</translation>
+    </message>
+    <message>
+        <source>Screen and sound</source>
+        <translation>Экран и звук</translation>
+    </message>
+    <message>
+        <source>Log-in</source>
+        <translation>Вход</translation>
     </message>
 </context>
 <context>

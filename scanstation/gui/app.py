@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from scanstation import paths
 from scanstation.config import Config, resolve_config_path
+from scanstation.domain.access import SettingChange
 from scanstation.gui import qt
 from scanstation.gui.bridge import Bridge, GuiReceiving
 from scanstation.gui.clerk.window import ADMIN_COMMAND, StationWindow
@@ -91,11 +92,12 @@ class Station:
         warnings = config.warnings()
         for warning in warnings:
             log.warning("settings: %s", warning)
+        self.sounds = sounds if sounds is not None else Sounds(enabled=config.gui.sound)
         self.window = StationWindow(
             self.bridge,
             self.receiving,
             station_id=config.station.id,
-            sounds=sounds if sounds is not None else Sounds(enabled=config.gui.sound),
+            sounds=self.sounds,
             translations=self.translations,
             settings=settings if settings is not None else gui_settings(),
             font_scale=config.gui.font_scale,
@@ -115,6 +117,35 @@ class Station:
             self.wedge.start(self.receiving.submit, self.bridge.scanner_status.emit)
         self._started = True
 
+    def apply(self, config: Config, changes: tuple[SettingChange, ...] = ()) -> None:
+        """A saved config taken on while running (the admin's Save): the runtime's part, then the window's.
+
+        Language, sound and font scale change on the screen at once; wedge scanners are rebuilt when their
+        blocks changed. What needs a restart (`changes` marks it) keeps its old value until then.
+        """
+        from scanstation.gui.wedge import build_wedge
+
+        old = self.config
+        self.config = config
+        self.runtime.apply(config)
+        if config.gui.language != self.translations.language and not self.translations.set_language(
+            config.gui.language
+        ):
+            log.warning("%s", self.translations.problem)
+        self.sounds.set_enabled(config.gui.sound)
+        if config.gui.font_scale != old.gui.font_scale:
+            rescale_fonts(self.window, config.gui.font_scale / old.gui.font_scale)
+        wedges = tuple(c for c in config.scanners if c.type == "wedge")
+        if self._started and wedges != tuple(c for c in old.scanners if c.type == "wedge"):
+            if self.wedge is not None:
+                self.wedge.stop()
+            self.wedge = build_wedge(config.scanners, self.app)
+            if self.wedge is not None:
+                self.wedge.start(self.receiving.submit, self.bridge.scanner_status.emit)
+        later = [change.key for change in changes if change.needs_restart]
+        if later:
+            log.info("settings saved that apply at the next start: %s", ", ".join(later))
+
     def show(self) -> None:
         if self.config.gui.fullscreen:
             self.window.showFullScreen()
@@ -129,6 +160,17 @@ class Station:
         if not self.runtime.stop():
             log.error("the station did not stop cleanly; see the messages above")
         self._started = False
+
+
+def rescale_fonts(top: qt.QWidget, ratio: float) -> None:
+    """Every font set on `top` and its children made `ratio` times larger (a new gui.font_scale, live)."""
+    for widget in [top, *top.findChildren(qt.QWidget)]:
+        # Only fonts a widget set itself: the others are inherited and follow their parent's.
+        if widget is top or widget.testAttribute(qt.Qt.WidgetAttribute.WA_SetFont):
+            scaled = qt.QFont(widget.font())
+            if scaled.pointSizeF() > 0:
+                scaled.setPointSizeF(scaled.pointSizeF() * ratio)
+                widget.setFont(scaled)
 
 
 def run_window(config: Config, argv: list[str], *, extra: Callable[[Station], None] | None = None) -> int:

@@ -11,6 +11,7 @@ from scanstation.gui.resources import sounds_dir
 
 log = logging.getLogger(__name__)
 
+OFF_REASON = "sound is off in the config"
 SOUND_NAMES = ("matched", "duplicate", "unknown", "ambiguous", "not_expected", "invalid", "notice")
 
 
@@ -34,25 +35,53 @@ class Sounds(qt.QObject):
         check_devices: bool = True,
     ) -> None:
         super().__init__(parent)
+        self._folder = folder
+        self._check_devices = check_devices
         self._effects: dict[str, Any] = {}  # QSoundEffect, when QtMultimedia exists
         self._broken: set[str] = set()
         self._reason = ""
         self._available = False
-        if not enabled:
-            self._reason = "sound is off in the config"
+        self._loaded = False
+        self._load_reason = ""  # why loading left no sound, for switching sound back on
+        self.enabled = enabled
+        if enabled:
+            self._load()
+        else:
+            self._reason = OFF_REASON
+
+    def set_enabled(self, enabled: bool) -> None:
+        """Sound switched on or off while the station runs (the admin's settings); the status bar is told."""
+        if enabled == self.enabled:
             return
+        self.enabled = enabled
+        if not enabled:
+            self._available = False
+            self._reason = OFF_REASON
+        elif self._loaded:
+            self._available = bool(self._effects) and self._broken < set(self._effects)
+            self._reason = "" if self._available else self._load_reason
+        else:
+            self._load()
+        self.availability_changed.emit(self._available)
+
+    def _load(self) -> None:
+        self._loaded = True
+        self._reason = ""
         if qt.QSoundEffect is None or qt.QMediaDevices is None:
             self._reason = "QtMultimedia is not installed"
+            self._load_reason = self._reason
             return
         try:
             # Listing devices answers at once; without the check, QSoundEffect finds out by going to Error.
-            if check_devices and not qt.QMediaDevices.audioOutputs():
+            if self._check_devices and not qt.QMediaDevices.audioOutputs():
                 self._reason = "no audio output device"
+                self._load_reason = self._reason
                 return
         except Exception as exc:  # a broken multimedia backend must not stop the station
             self._reason = f"audio devices cannot be listed: {exc}"
+            self._load_reason = self._reason
             return
-        folder = folder or sounds_dir()
+        folder = self._folder or sounds_dir()
         for name in SOUND_NAMES:
             path = folder / f"{name}.wav"
             if not path.is_file():
@@ -65,6 +94,7 @@ class Sounds(qt.QObject):
         self._available = bool(self._effects)
         if not self._available:
             self._reason = "no sound files"
+        self._load_reason = self._reason
         # Once the audio backend has failed in this process, setSource fails at once, before any signal.
         for name in list(self._effects):
             self._status_changed(name)
@@ -82,9 +112,11 @@ class Sounds(qt.QObject):
         effect = self._effects.get(name)
         if effect is not None and effect.status() == qt.QSoundEffect.Status.Error:
             self._broken.add(name)
+            if self._broken >= set(self._effects):
+                self._load_reason = "the audio device refused to play (no sound server?)"
             if self._available and self._broken >= set(self._effects):
                 self._available = False
-                self._reason = "the audio device refused to play (no sound server?)"
+                self._reason = self._load_reason
                 log.warning("sound unavailable: %s; the banner flashes instead", self._reason)
                 self.availability_changed.emit(False)
 

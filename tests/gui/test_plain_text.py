@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -12,14 +13,19 @@ from PySide6.QtGui import Qt as QtGuiNamespace
 from PySide6.QtGui import QTextDocument
 
 from scanstation.commands import gui as gui_command
+from scanstation.config import parse_config
 from scanstation.domain import Outcome, Scan
+from scanstation.domain.access import Actor, Role
 from scanstation.domain.status import ReceivingStatus, ScannerState, ScannerStatus, SyncNotice, SyncState, SyncStatus
 from scanstation.gui import qt
+from scanstation.gui.admin.context import AdminContext
+from scanstation.gui.admin.window import AdminWindow, open_admin
 from scanstation.gui.clerk.window import StationWindow
 from scanstation.gui.sound import Sounds
 from scanstation.receiving import Receiver
 from scanstation.store.operators import add_operator
 
+from .admin_parts import ADMIN, CONFIG_TEXT, Parts, Report, Step
 from .conftest import PIN, STATION, Station
 
 pytestmark = pytest.mark.gui
@@ -46,6 +52,8 @@ PROBLEM = "<b>DISK-3</b>: the database refuses writes"
 WARNING = "<font size=7>WARN-1</font>: allow_insecure_http"
 CONFIG_VALUE = "<b>LANG-1</b>"
 CONFIG_DIR = "<u>DIR-1<u>"  # a file name cannot hold a "/"
+TYPED_URL = "<b>URL-1</b>"
+PROBE_WORDS = "<b>SRV-6</b> answered <i>teapot</i>"
 
 OUTSIDE: dict[str, str] = {
     NAME: "UN-6666",
@@ -64,6 +72,8 @@ OUTSIDE: dict[str, str] = {
     WARNING: "WARN-1",
     CONFIG_VALUE: "LANG-1",
     CONFIG_DIR: "DIR-1",
+    TYPED_URL: "URL-1",
+    PROBE_WORDS: "SRV-6",
 }
 
 
@@ -213,6 +223,63 @@ def config_error_window(station: Station, register: Register, tmp_path: Path) ->
     return (CONFIG_VALUE, CONFIG_DIR)
 
 
+def admin_context(station: Station, tmp_path: Path, actor: Actor, report: Report | None = None) -> AdminContext:
+    config_path = tmp_path / "admin.toml"
+    config_path.write_text(
+        CONFIG_TEXT.format(db=tmp_path / "admin.db", url="http://127.0.0.1:9/api", token="t0ken"), encoding="utf-8"
+    )
+    parts = Parts()
+    return AdminContext(
+        runner=station.receiving.runner,
+        store=station.engine,
+        actor=lambda: actor,
+        config_path=config_path,
+        config=lambda: parse_config(tomllib.loads(config_path.read_text(encoding="utf-8")), str(config_path)),
+        apply=lambda config, changes: None,
+        station_id=STATION,
+        bridge=station.bridge,
+        open_edit=parts.open_edit,
+        save=parts.save,
+        probe=lambda server, token, station_id: report if report is not None else Report(()),
+    )
+
+
+def kept_open(station: Station, window: qt.QWidget) -> None:
+    station.qtbot.addWidget(window)
+    # pytest-qt holds its widgets weakly: a top-level window owned by the station's stays until the walk.
+    window.setParent(station.window, qt.Qt.WindowType.Window)
+    window.show()
+
+
+def admin_settings_mistake(station: Station, register: Register, tmp_path: Path) -> tuple[str, ...]:
+    window = AdminWindow(admin_context(station, tmp_path, ADMIN))
+    kept_open(station, window)
+    field = window.server_tab.page.field("server.url")
+    assert isinstance(field.editor, qt.QLineEdit)
+    field.editor.setText(TYPED_URL)
+    field.editor.textEdited.emit(TYPED_URL)
+    with station.qtbot.waitSignal(window.save_failed):
+        window.save()
+    assert TYPED_URL in field.error
+    return (TYPED_URL,)
+
+
+def admin_connection_test(station: Station, register: Register, tmp_path: Path) -> tuple[str, ...]:
+    report = Report((Step("reachable", True, "the server answers"), Step("token", False, PROBE_WORDS)))
+    window = AdminWindow(admin_context(station, tmp_path, ADMIN, report))
+    kept_open(station, window)
+    with station.qtbot.waitSignal(window.server_tab.probe_answered, timeout=10_000):
+        window.server_tab.test_connection()
+    return (PROBE_WORDS,)
+
+
+def admin_refused(station: Station, register: Register, tmp_path: Path) -> tuple[str, ...]:
+    box = open_admin(admin_context(station, tmp_path, Actor("oper", Role.CLERK, OPERATOR_SHOWN)), station.window)
+    station.qtbot.addWidget(box)
+    assert isinstance(box, qt.QMessageBox)
+    return (OPERATOR_SHOWN,)
+
+
 SCENARIOS: list[Callable[[Station, Register, Path], tuple[str, ...]]] = [
     feed_match,
     feed_status,
@@ -224,6 +291,9 @@ SCENARIOS: list[Callable[[Station, Register, Path], tuple[str, ...]]] = [
     recording_problem,
     settings_warnings,
     config_error_window,
+    admin_settings_mistake,
+    admin_connection_test,
+    admin_refused,
 ]
 
 

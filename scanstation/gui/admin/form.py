@@ -13,8 +13,6 @@ from scanstation.gui import qt
 from scanstation.gui.plain import plain_label, plain_tooltip
 
 # What the running station cannot take on; Setting.restart says so once part B's declarations are merged.
-RESTART_KEYS: Final = frozenset({"station.id", "database.url", "logging.level", "logging.file", "gui.fullscreen"})
-
 # Choices shown in words; the value written is the code.
 CHOICE_WORDS: Final = {"language": {"ru": "Русский (ru)", "en": "English (en)"}}
 
@@ -23,7 +21,7 @@ _ERROR_STYLE: Final = "color: #b71c1c; font-weight: bold;"
 
 def needs_restart(section: str, setting: Setting) -> bool:
     """True when a change of this setting waits for the next start."""
-    return f"{section}.{setting.name}" in RESTART_KEYS
+    return setting.restart
 
 
 _UNITS: Final = (("_s", " (seconds)"), ("_ms", " (milliseconds)"), ("_min", " (minutes)"))
@@ -337,7 +335,6 @@ class SettingsPage(qt.QScrollArea):
 
 
 __all__ = [
-    "RESTART_KEYS",
     "Edit",
     "SettingField",
     "SettingsPage",
