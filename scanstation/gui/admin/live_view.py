@@ -18,8 +18,8 @@ from scanstation.scanners.ports import PortLister
 
 # Lines kept in the view: an admin watches the last few minutes, a forgotten view must not grow for ever.
 MAX_LINES = 5000
-# Where the explanation of a read starts, under the time column.
-_INDENT = " " * 15
+# Where the lines under a read start: under its text, past "23:51:27.998  read   ".
+INDENT = " " * 21
 
 _TERMINATOR_TEXT = {"CR": "\r", "LF": "\n", "CRLF": "\r", "TAB": "\t", "ETX": "\x03", "NONE": ""}
 
@@ -66,7 +66,7 @@ class LiveView(qt.QWidget):
         self.text = qt.QPlainTextEdit()
         self.text.setObjectName("liveText")
         self.text.setReadOnly(True)
-        self.text.setLineWrapMode(qt.QPlainTextEdit.LineWrapMode.NoWrap)
+        self.text.setLineWrapMode(qt.QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.text.setMaximumBlockCount(MAX_LINES)
         self.text.setFont(qt.QFontDatabase.systemFont(qt.QFontDatabase.SystemFont.FixedFont))
         self.legend = plain_label()
@@ -139,7 +139,7 @@ class LiveView(qt.QWidget):
         self.reads += 1
         data = event.frame_data if event.frame_data is not None else (event.frame_raw or "")
         self._add(f"{clock(event.at)}  {self.tr('read')}   {visible_controls(data)}")
-        self._add(f"{_INDENT}→ {event.explanation.summary}")
+        self._add(f"{INDENT}→ {event.explanation.summary}")
 
     def show_status(self, status: ScannerStatus) -> None:
         bad = status.state in (ScannerState.ERROR, ScannerState.DISCONNECTED)
@@ -149,14 +149,14 @@ class LiveView(qt.QWidget):
     def show_burst(self, burst: WedgeBurst, config: ScannerConfig | None) -> None:
         """One burst of keys the keyboard wedge saw: its keys, their timing, and whether it was taken for a scan."""
         self._add(f"{clock(time.time())}  {self.tr('keys')}   {visible_controls(burst.text)}")
-        self._add(f"{_INDENT}{self.tr('timing')}: {gap_words(burst.gaps_ms)}")
+        self._add(f"{INDENT}{self.tr('timing')}: {gap_words(burst.gaps_ms)}")
         if burst.taken_for_scanner:
             self.reads += 1
-            self._add(f"{_INDENT}{self.tr('taken for a scanner')}: {burst.reason}")
+            self._add(f"{INDENT}{self.tr('taken for a scanner')}: {burst.reason}")
             raw = scan_text(burst, config)
-            self._add(f"{_INDENT}→ {explain_read(raw).summary}")
+            self._add(f"{INDENT}→ {explain_read(raw).summary}")
         else:
-            self._add(f"{_INDENT}{self.tr('not a scanner')}: {burst.reason}")
+            self._add(f"{INDENT}{self.tr('not a scanner')}: {burst.reason}")
 
 
 def scan_text(burst: WedgeBurst, config: ScannerConfig | None) -> str:
@@ -243,4 +243,4 @@ def watch_wedge(wedge: KeyboardWedge, config: ScannerConfig) -> LiveView:
     return view
 
 
-__all__ = ["LiveView", "clock", "scan_text", "watch_port", "watch_source", "watch_wedge"]
+__all__ = ["INDENT", "LiveView", "clock", "scan_text", "watch_port", "watch_source", "watch_wedge"]

@@ -333,8 +333,13 @@ class ScannersTab(qt.QWidget):
         table.setSelectionMode(qt.QAbstractItemView.SelectionMode.SingleSelection)
         table.setEditTriggers(qt.QAbstractItemView.EditTrigger.NoEditTriggers)
         table.verticalHeader().setVisible(False)
-        table.horizontalHeader().setStretchLastSection(True)
-        table.setWordWrap(False)
+        header = table.horizontalHeader()
+        for column in range(columns - 1):
+            header.setSectionResizeMode(column, qt.QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(columns - 1, qt.QHeaderView.ResizeMode.Stretch)
+        # The last column takes the room left and wraps (a scanner's last error is a sentence or two).
+        table.setWordWrap(True)
+        table.verticalHeader().setSectionResizeMode(qt.QHeaderView.ResizeMode.ResizeToContents)
         return table
 
     def _button(self, name: str, slot: Callable[[], object]) -> qt.QPushButton:
@@ -428,7 +433,6 @@ class ScannersTab(qt.QWidget):
             self.ports_note.setText(self.tr("No serial ports on this machine now: is the scanner plugged in?"))
         else:
             self.ports_note.setText(self.tr("The list follows as devices are plugged in and pulled out."))
-        table.resizeColumnsToContents()
         self._update_buttons()
         self.ports_shown.emit()
 
@@ -470,6 +474,8 @@ class ScannersTab(qt.QWidget):
             ScannerState.ERROR: self.tr("error"),
             ScannerState.STOPPED: self.tr("stopped"),
         }[status.state]
+        if status.state in (ScannerState.ERROR, ScannerState.DISCONNECTED, ScannerState.STOPPED):
+            return words  # the words of a failure are in the Last error column, which has the room
         return f"{words}: {status.message}"
 
     def show_scanners(self) -> None:
@@ -494,7 +500,6 @@ class ScannersTab(qt.QWidget):
                 table.setItem(index, column, item)
             if selected is not None and config.name == selected.name:
                 table.selectRow(index)
-        table.resizeColumnsToContents()
         self._update_buttons()
 
     def selected_scanner(self) -> ScannerConfig | None:
