@@ -132,13 +132,15 @@ class LiveView(qt.QWidget):
     def show_event(self, event: MonitorEvent) -> None:
         """One chunk of bytes, or one read with the station's reading of it (GUI thread)."""
         if event.chunk is not None:
-            self._add(f"{clock(event.at)}  {self.tr('bytes')}  {visible_controls(event.chunk)}")
+            what = self.tr("bytes")
+            self._add(f"{clock(event.at)}  {what:<5}  {visible_controls(event.chunk)}")
             return
         if event.explanation is None:
             return
         self.reads += 1
         data = event.frame_data if event.frame_data is not None else (event.frame_raw or "")
-        self._add(f"{clock(event.at)}  {self.tr('read')}   {visible_controls(data)}")
+        what = self.tr("read")
+        self._add(f"{clock(event.at)}  {what:<5}  {visible_controls(data)}")
         self._add(f"{INDENT}→ {event.explanation.summary}")
 
     def show_status(self, status: ScannerStatus) -> None:
@@ -148,15 +150,16 @@ class LiveView(qt.QWidget):
 
     def show_burst(self, burst: WedgeBurst, config: ScannerConfig | None) -> None:
         """One burst of keys the keyboard wedge saw: its keys, their timing, and whether it was taken for a scan."""
-        self._add(f"{clock(time.time())}  {self.tr('keys')}   {visible_controls(burst.text)}")
-        self._add(f"{INDENT}{self.tr('timing')}: {gap_words(burst.gaps_ms)}")
+        what = self.tr("keys")
+        self._add(f"{clock(time.time())}  {what:<5}  {visible_controls(burst.text)}")
+        self._add(INDENT + self.tr("timing: %1").replace("%1", gap_words(burst.gaps_ms)))
         if burst.taken_for_scanner:
             self.reads += 1
-            self._add(f"{INDENT}{self.tr('taken for a scanner')}: {burst.reason}")
+            self._add(INDENT + self.tr("taken for a scanner: %1").replace("%1", burst.reason))
             raw = scan_text(burst, config)
             self._add(f"{INDENT}→ {explain_read(raw).summary}")
         else:
-            self._add(f"{INDENT}{self.tr('not a scanner')}: {burst.reason}")
+            self._add(INDENT + self.tr("not a scanner: %1").replace("%1", burst.reason))
 
 
 def scan_text(burst: WedgeBurst, config: ScannerConfig | None) -> str:

@@ -273,6 +273,7 @@ class ScannersTab(qt.QWidget):
         self.dialog: ScannerDialog | None = None
         self.confirm: qt.QMessageBox | None = None
         self._saving = False
+        self._said = False  # until something is said, the result line says how scanners are saved
         self._relay = _Relay(self)
         self._relay.ports.connect(self.show_ports)
         self._watcher: PortWatcher | None = None
@@ -379,6 +380,10 @@ class ScannersTab(qt.QWidget):
         self.remove_button.setText(self.tr("&Remove..."))
         self.watch_button.setText(self.tr("Watch &live..."))
         self.ports_note.setText(self.tr("The list follows as devices are plugged in and pulled out."))
+        if not self._said:
+            self.result_line.setText(
+                self.tr("A scanner's changes are saved from its dialog, at once; Save below is for the other tabs.")
+            )
         self.show_scanners()
         self.show_ports(self._ports)
 
@@ -527,6 +532,7 @@ class ScannersTab(qt.QWidget):
     # ----- add, edit, remove ----------------------------------------------------------------------------------
 
     def _say(self, text: str, bad: bool = False) -> None:
+        self._said = True
         self.result_line.setText(text)
         self.result_line.setStyleSheet(_ERROR_STYLE if bad else _GOOD_STYLE)
 
