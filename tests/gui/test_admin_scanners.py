@@ -22,8 +22,9 @@ from scanstation.domain import Scan, ScannerState
 from scanstation.domain.access import Act, Actor, Role, SettingChange, require
 from scanstation.gui import qt
 from scanstation.gui.admin.context import AdminContext, LiveScanners
-from scanstation.gui.admin.live_view import INDENT, LiveView
+from scanstation.gui.admin.live_view import INDENT, LiveView, watch_source
 from scanstation.gui.admin.scanners_tab import ScannerDialog, ScannersTab
+from scanstation.gui.admin.window import AdminWindow
 from scanstation.gui.wedge import KeyboardWedge
 from scanstation.scanners import StreamSource
 from scanstation.scanners.base import ScannerSource
@@ -226,9 +227,42 @@ def test_a_running_pty_scanner_shows_its_bytes_with_control_characters_and_its_s
     assert "incomplete read" in line
 
     view.close()
+    assert_tap_gone(qtbot, scene, view, pty)
+    assert len(scene.received) == 3
+
+
+def assert_tap_gone(qtbot: Any, scene: Scene, old: LiveView, pty: Pty) -> None:
+    """A read after `old` closed reaches a new view but not `old` (its tap, called first, would have shown it first)."""
+    [source] = scene.sources
+    assert isinstance(source, StreamSource)
+    config = next(c for c in scene.config().scanners if c.name == "dock-1")
+    fresh = watch_source(source, config)
+    qtbot.addWidget(fresh)
+    before = old.reads
     pty.write(UPS.encode() + b"\r")
-    wait_until(lambda: len(scene.received) == 3, what="scans after the view closed")
-    assert tab.live_views[0].reads == 2  # the closed view's tap is gone
+    wait_line(qtbot, fresh, "read")
+    assert old.reads == before
+    fresh.close()
+
+
+def test_closing_the_admins_window_closes_its_live_views_and_their_taps(
+    qtbot: Any, scene_factory: Callable[[str], Scene], pty: Pty
+) -> None:
+    scene = scene_factory(pty.path)
+    scene.start_scanner()
+    window = AdminWindow(scene.context())
+    qtbot.addWidget(window)
+    window.show()
+    tab = window.tabs.widget(0)
+    assert isinstance(tab, ScannersTab)
+    tab.select_scanner("dock-1")
+    view = tab.watch_scanner_live()
+    assert view is not None
+    pty.write(UPS.encode() + b"\r")
+    wait_line(qtbot, view, "read")
+    window.close()
+    assert not view.isVisible()
+    assert_tap_gone(qtbot, scene, view, pty)
 
 
 def test_a_missing_port_is_shown_with_its_last_error_in_words(

@@ -108,8 +108,18 @@ class LiveView(qt.QWidget):
     # ----- watching ---------------------------------------------------------------------------------------------
 
     def watch(self, stop: Callable[[], None]) -> None:
-        """`stop` ends the watching when the window closes."""
-        self._stop = stop
+        """`stop` ends the watching when the window closes, or is deleted with its parent without closing."""
+        done = False
+
+        def once() -> None:
+            nonlocal done
+            if not done:
+                done = True
+                stop()
+
+        self._stop = once
+        # Not a method of the view: Qt calls it while the view is being deleted.
+        self.destroyed.connect(lambda *_: once())
 
     def stop(self) -> None:
         stop, self._stop = self._stop, None

@@ -397,6 +397,8 @@ class ScannersTab(qt.QWidget):
 
     def hideEvent(self, event: qt.QHideEvent) -> None:  # noqa: N802 - Qt override
         self._stop_watcher()
+        if not self.window().isVisible():
+            self.stop()  # the admin's window closed (not another tab chosen): its live views go with it
         super().hideEvent(event)
 
     def _stop_watcher(self) -> None:
@@ -686,6 +688,8 @@ class ScannersTab(qt.QWidget):
         return None
 
     def _keep(self, view: LiveView) -> LiveView:
+        # A window of its own, deleted with the admin's window (its tap or monitor stopped then too).
+        view.setParent(self.window(), qt.Qt.WindowType.Window)
         self.live_views.append(view)
         view.show()
         return view
