@@ -51,3 +51,29 @@ def tighten(path: Path) -> None:
         mode = stat.S_IMODE(path.stat().st_mode)
         if mode & 0o077:
             os.chmod(path, mode & 0o700)
+
+
+def write_private_atomically(path: Path, data: bytes) -> None:
+    """Write `path` owner-only so that it holds the old bytes or all the new ones, never a part.
+
+    A temporary file in the same directory is written, flushed to disk and renamed over `path`.
+    """
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), FILE_MODE)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temp, FILE_MODE)  # an earlier leftover of the same name kept its own mode
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+    with contextlib.suppress(OSError):  # not every file system lets a directory be opened to fsync it
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)

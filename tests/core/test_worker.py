@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from scanstation.domain import Outcome, Scan, UndoResult, Verdict
+from scanstation.domain import Actor, Outcome, Role, Scan, UndoResult, Verdict
 from scanstation.receiving import Receiver
 from scanstation.store.connection import Store
 from scanstation.worker import ReceivingWorker
@@ -51,7 +51,7 @@ def test_undo_is_queued_behind_the_scan(sqlite_engine: Store) -> None:
         Receiver(sqlite_engine, station_id="st"), operator=lambda: "anna", on_verdict=verdicts.append
     )
     worker.start()
-    worker.undo(verdicts[0].scan_id, "anna", undone.append)
+    worker.undo(verdicts[0].scan_id, Actor("anna", Role.CLERK), undone.append)
     worker.stop()
     assert undone and undone[0].undone
 
