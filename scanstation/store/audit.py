@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import distinct, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
 from scanstation.domain import Actor, AuditEntry, AuditKind, Json, storable_text, utcnow
@@ -82,7 +82,7 @@ def _loaded(text: str | None) -> Json:
 
 def read(store: Store, flt: AuditFilter) -> list[AuditEntry]:
     """The rows `flt` selects, newest first."""
-    query = select(AuditLog).order_by(AuditLog.id.desc()).limit(max(0, flt.limit))
+    query = select(AuditLog.__table__).order_by(AuditLog.id.desc()).limit(max(0, flt.limit))
     if flt.operator is not None:
         query = query.where((AuditLog.actor == flt.operator) | (AuditLog.target == flt.operator))
     if flt.kinds:
@@ -94,7 +94,7 @@ def read(store: Store, flt: AuditFilter) -> list[AuditEntry]:
     if flt.target is not None:
         query = query.where(AuditLog.target == flt.target)
     with store.connect() as conn:
-        rows = conn.execute(query).scalars().all()
+        rows = conn.execute(query).all()
     return [
         AuditEntry(
             id=row.id,
@@ -115,4 +115,4 @@ def read(store: Store, flt: AuditFilter) -> list[AuditEntry]:
 def kinds_present(store: Store) -> list[str]:
     """The kinds the trail holds, sorted: what a viewer's kind filter offers."""
     with store.connect() as conn:
-        return sorted(conn.execute(select(distinct(AuditLog.kind))).scalars())
+        return sorted(conn.execute(select(AuditLog.kind).distinct()).scalars())

@@ -360,11 +360,11 @@ class OperatorRecord:
 
 
 def operator_records(store: Store, *, include_inactive: bool = False) -> list[OperatorRecord]:
-    query = select(Operator).order_by(Operator.name)
+    query = select(Operator.__table__).order_by(Operator.name)
     if not include_inactive:
         query = query.where(Operator.active.is_(True))
     with store.connect() as conn:
-        rows = conn.execute(query).scalars().all()
+        rows = conn.execute(query).all()
     return [
         OperatorRecord(
             name=r.name,
