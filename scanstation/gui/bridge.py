@@ -78,9 +78,10 @@ class GuiReceiving:
         journal: Path | None = None,
         nobody: str = "conveyor",
         count_admins: AdminCount | None = None,
+        verify_badge: BadgeCheck | None = None,
     ) -> GuiReceiving:
         """A GuiReceiving with its own receiving thread (the window without the rest of the runtime)."""
-        receiving = cls(bridge, verify_pin, nobody=nobody, count_admins=count_admins)
+        receiving = cls(bridge, verify_pin, nobody=nobody, count_admins=count_admins, verify_badge=verify_badge)
         receiving.attach(
             ReceivingWorker(
                 receiver,

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from scanstation.access.login import LoginPolicy, log_in_with_pin
+from scanstation.access.login import LoginPolicy, log_in_with_badge, log_in_with_pin
 from scanstation.gui import qt
 from scanstation.gui.bridge import Bridge, GuiReceiving
 from scanstation.gui.clerk.window import StationWindow
@@ -94,6 +94,10 @@ def register(sqlite_engine: Store) -> Callable[..., RegistrationRecord]:
     return registrar(sqlite_engine)
 
 
+# The screen tests type a wrong PIN and at once the right one; the growing delay is the core's (tests/access).
+SCREEN_POLICY = LoginPolicy(first_delay_s=0.0, max_delay_s=0.0)
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> qt.QSettings:
     return qt.QSettings(str(tmp_path / "gui-state.ini"), qt.QSettings.Format.IniFormat)
@@ -107,8 +111,11 @@ def station(qtbot: Any, qapp: Any, sqlite_engine: Store, settings: qt.QSettings,
     receiving = GuiReceiving.with_worker(
         receiver,
         bridge,
-        lambda name, pin: log_in_with_pin(sqlite_engine, name, pin, LoginPolicy(), station=STATION),
+        lambda name, pin: log_in_with_pin(sqlite_engine, name, pin, SCREEN_POLICY, station=STATION),
         journal=tmp_path / "unrecorded.tsv",
+        verify_badge=lambda secret, pin: log_in_with_badge(
+            sqlite_engine, secret, SCREEN_POLICY, station=STATION, pin=pin
+        ),
     )
     translations = Translations(qapp)
     translations.set_language("en")
