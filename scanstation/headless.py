@@ -30,6 +30,8 @@ from scanstation.worker import ScanKeptError
 
 log = logging.getLogger(__name__)
 
+BADGE_NOTE = "badges log in at the window"
+
 
 def scan_line(verdict: Verdict) -> dict[str, Any]:
     """The `scan` line: every verdict field, with the names of the core issue (outcome, scan_id, ...)."""
@@ -47,6 +49,11 @@ def scanner_line(status: ScannerStatus) -> dict[str, Any]:
 
 def sync_line(status: SyncStatus) -> dict[str, Any]:
     return {"type": "status", "component": "sync", "at": rfc3339(utcnow()), **json_fields(status)}
+
+
+def badge_line(scan: Scan) -> dict[str, Any]:
+    """A badge scanned on a scanner of a station with no window: nobody logs in here, and it is not a parcel."""
+    return {"type": "status", "event": "badge", "scanner": scan.scanner, "note": BADGE_NOTE, "at": rfc3339(utcnow())}
 
 
 def notice_line(notice: SyncNotice) -> dict[str, Any]:
@@ -115,6 +122,7 @@ def run_headless(config: Config, *, out: TextIO | None = None, stop: threading.E
             notice=lambda n: lines.write(notice_line(n)),
             receiving_status=lambda s: lines.write(receiving_line(s)),
         ),
+        on_badge=lambda scan, _secret: lines.write(badge_line(scan)),
     )
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

@@ -67,6 +67,7 @@ class StationRuntime:
         *,
         operator: Callable[[], str] | None = None,
         environ: Mapping[str, str] | None = None,
+        on_badge: Callable[[Scan, str], None] | None = None,
     ) -> None:
         self.config = config
         self.store = open_store(config.database.url)  # migrations run here, before any scan
@@ -84,6 +85,7 @@ class StationRuntime:
             journal=paths.data_dir() / JOURNAL_NAME,
             fallback_journals=journal_fallbacks(config.receiving.journal_fallback_dir),
             on_status=observers.receiving_status,
+            on_badge=on_badge,
         )
         self.sync = SyncLoop(
             config,

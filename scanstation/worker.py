@@ -13,7 +13,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from scanstation.domain import ReceivingStatus, Scan, UndoResult, Verdict, rfc3339, storable_text, utcnow
+from scanstation.domain import (
+    Actor,
+    NotAllowedError,
+    ReceivingStatus,
+    Scan,
+    UndoResult,
+    Verdict,
+    badge_secret_of,
+    rfc3339,
+    storable_text,
+    utcnow,
+)
 from scanstation.private import FILE_MODE, private_dir
 from scanstation.receiving import Receiver
 from scanstation.store.errors import KnownError, Trouble, known_error
@@ -38,7 +49,7 @@ class _Receive:
 @dataclass(frozen=True, slots=True)
 class _Undo:
     scan_id: str
-    operator: str
+    actor: Actor
     done: Callable[[UndoResult], None]
 
 
@@ -81,6 +92,10 @@ def _problem_words(known: KnownError) -> str:
     return f"{known.words}: {_CONSEQUENCE[known.trouble]}"
 
 
+def _badge_at_the_window(scan: Scan, _secret: str) -> None:
+    log.info("a badge was scanned on %s; badges log in at the window", scan.scanner)
+
+
 class ReceivingWorker:
     """Decides scans on its own thread; callbacks run on that thread (a GUI re-posts them to its own).
 
@@ -103,8 +118,10 @@ class ReceivingWorker:
         journal: Path | None = None,
         on_status: Callable[[ReceivingStatus], None] | None = None,
         fallback_journals: Sequence[Path] = (),
+        on_badge: Callable[[Scan, str], None] | None = None,
     ) -> None:
         self._receiver = receiver
+        self._on_badge = on_badge or _badge_at_the_window
         self._operator = operator
         self._on_verdict = on_verdict
         self._on_error = on_error
@@ -128,9 +145,12 @@ class ReceivingWorker:
         """
         self._queue.put(_Receive(scan, operator if operator is not None else self._operator()))
 
-    def undo(self, scan_id: str, operator: str, done: Callable[[UndoResult], None]) -> None:
-        """Queue an undo behind the scans already read, so it never overtakes the scan it reverts."""
-        self._queue.put(_Undo(scan_id, operator, done))
+    def undo(self, scan_id: str, actor: Actor, done: Callable[[UndoResult], None]) -> None:
+        """Queue an undo behind the scans already read, so it never overtakes the scan it reverts.
+
+        An undo `actor`'s role does not allow is answered as not undone, with the refusal's words.
+        """
+        self._queue.put(_Undo(scan_id, actor, done))
 
     def call(self, work: Callable[[], None]) -> None:
         """Run other database work (e.g. a supervisor's resolution) on the writer thread, in order."""
@@ -194,6 +214,11 @@ class ReceivingWorker:
 
     def _handle(self, item: object) -> None:
         if isinstance(item, _Receive):
+            secret = badge_secret_of(item.scan.raw)
+            if secret is not None:
+                # A badge logs someone in: never received, never in the scan log or the journal.
+                self._badge(item.scan, secret)
+                return
             kept = _Kept(item.scan, item.operator)
             if self._kept:
                 # Order first: the older scans are decided before this one, and a dead disk is not
@@ -202,9 +227,19 @@ class ReceivingWorker:
                 return
             self._record(kept)
         elif isinstance(item, _Undo):
-            item.done(self._receiver.undo(item.scan_id, item.operator))
+            try:
+                result = self._receiver.undo(item.scan_id, item.actor)
+            except NotAllowedError as refused:
+                result = UndoResult(item.scan_id, False, False, str(refused))
+            item.done(result)
         elif isinstance(item, _Call):
             item.work()
+
+    def _badge(self, scan: Scan, secret: str) -> None:
+        try:
+            self._on_badge(scan, secret)
+        except Exception:
+            log.error("handling a badge scanned on %s failed", scan.scanner)  # no traceback: it would hold the secret
 
     def _record(self, kept: _Kept, *, late: bool = False) -> bool:
         """Decide one scan; True when it is recorded (or is a bad scan set aside), False when kept for later."""

@@ -1,4 +1,4 @@
-"""`scanstation operators`: add operators, set PINs and roles, deactivate and activate them."""
+"""`scanstation operators`: add operators, set PINs and roles, deactivate, unlock, badges; each change audited."""
 
 from __future__ import annotations
 
@@ -6,13 +6,18 @@ import argparse
 import json
 import logging
 import sys
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scanstation.commands.common import add_config_option, config_or_exit, redact_url
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from scanstation.domain import Actor
     from scanstation.store.connection import Store
-    from scanstation.store.operators import OperatorInfo
+    from scanstation.store.operators import OperatorRecord
 
 EXIT_STORE = 1
 EXIT_BAD_INPUT = 2
@@ -58,6 +63,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     activate.add_argument("name", metavar="NAME")
     add_config_option(activate)
 
+    unlock = sub.add_parser("unlock", help="lift a lock-out after wrong PINs, and forget the wrong PINs")
+    unlock.add_argument("name", metavar="NAME")
+    add_config_option(unlock)
+
+    badge = sub.add_parser(
+        "badge", help="issue a new log-in badge (an earlier one stops working) and write it as an SVG to print"
+    )
+    badge.add_argument("name", metavar="NAME")
+    badge.add_argument("--out", required=True, metavar="FILE.svg", help="where to write the badge (owner-only)")
+    add_config_option(badge)
+
+    revoke = sub.add_parser("revoke-badge", help="make an operator's badge stop logging anyone in")
+    revoke.add_argument("name", metavar="NAME")
+    add_config_option(revoke)
+
 
 def _add_pin_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -79,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
     # Heavy imports here, not at module top: the CLI imports every command module to build --help.
     from sqlalchemy.exc import DBAPIError
 
+    from scanstation.labels.barcodes import LabelError
     from scanstation.logs import setup_logging
     from scanstation.store.connection import close_store, open_store
     from scanstation.store.errors import StoreError
@@ -98,11 +119,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"scanstation operators: {url} is not a usable database: {err.orig}", file=sys.stderr)
         return EXIT_STORE
     try:
-        done = _ACTIONS[args.operators_command](store, args)
+        done = _ACTIONS[args.operators_command](_Command(store, shell_actor(), config.station.id), args)
     except LastAdminError as err:
         print(f"scanstation operators: {err} (or add --force)", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except (OperatorError, InputError) as err:
+    except (OperatorError, InputError, LabelError, PermissionError) as err:
         print(f"scanstation operators: {err}; nothing was changed", file=sys.stderr)
         return EXIT_BAD_INPUT
     except DBAPIError as err:
@@ -116,61 +137,123 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add(store: Store, args: argparse.Namespace) -> str:
-    from scanstation.store.operators import add_operator, check_new_operator
+@dataclass(frozen=True)
+class _Command:
+    """What every action needs: the store, who acts (the shell account), and the station the trail names."""
+
+    store: Store
+    actor: Actor
+    station: str
+
+
+def shell_actor() -> Actor:
+    """Whoever runs the command: the OS account, an admin (it can read the database file anyway)."""
+    import getpass
+    import os
+
+    from scanstation.domain import Actor
+
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a container)
+        user = str(os.getuid()) if hasattr(os, "getuid") else "user"
+    return Actor.shell(user)
+
+
+def _add(cmd: _Command, args: argparse.Namespace) -> str:
+    from scanstation.access.operators import add_operator
+    from scanstation.store.operators import check_new_operator
 
     # Everything that can be refused is checked before the PIN is asked, so nobody types it for nothing.
-    check_new_operator(store, args.name, args.role, args.display_name)
+    check_new_operator(cmd.store, args.name, args.role, args.display_name)
     pin = _read_pin(args, f"PIN for {args.name.strip()}")
-    added = add_operator(store, args.name, pin, role=args.role, display_name=args.display_name)
+    added = add_operator(
+        cmd.store, cmd.actor, args.name, pin, role=args.role, display_name=args.display_name, station=cmd.station
+    )
     return f"added operator {added.name!r} ({added.display_name}) as {added.role}: they can log in now"
 
 
-def _list(store: Store, args: argparse.Namespace) -> str:
-    from scanstation.store.operators import active_admin_count, list_operators
+def _list(cmd: _Command, args: argparse.Namespace) -> str:
+    from scanstation.access.operators import list_operators
+    from scanstation.store.operators import active_admin_count
 
-    operators = list_operators(store, include_inactive=args.all)
+    operators = list_operators(cmd.store, cmd.actor, include_inactive=args.all, station=cmd.station)
     if args.json:
         print(json.dumps([_as_json(o) for o in operators], ensure_ascii=False))
     elif operators:
         _print_table(operators)
     else:
         print("no operators" if args.all else "no active operators")
-    if active_admin_count(store) == 0:
+    if active_admin_count(cmd.store) == 0:
         print(f"no active admin: nobody can set up this station; add one with `{FIRST_ADMIN}`", file=sys.stderr)
     return ""
 
 
-def _set_pin(store: Store, args: argparse.Namespace) -> str:
-    from scanstation.store.operators import require_operator, set_pin
+def _set_pin(cmd: _Command, args: argparse.Namespace) -> str:
+    from scanstation.access.operators import set_pin
+    from scanstation.store.operators import require_operator
 
-    operator = require_operator(store, args.name)  # before the PIN is asked
-    changed = set_pin(store, operator.name, _read_pin(args, f"new PIN for {operator.name}"))
+    operator = require_operator(cmd.store, args.name)  # before the PIN is asked
+    pin = _read_pin(args, f"new PIN for {operator.name}")
+    changed = set_pin(cmd.store, cmd.actor, operator.name, pin, station=cmd.station)
     inactive = "" if changed.active else " (still deactivated: `scanstation operators activate` lets them in)"
     return f"new PIN set for {changed.name!r}{inactive}"
 
 
-def _set_role(store: Store, args: argparse.Namespace) -> str:
-    from scanstation.store.operators import set_role
+def _set_role(cmd: _Command, args: argparse.Namespace) -> str:
+    from scanstation.access.operators import set_role
 
-    changed = set_role(store, args.name, args.role, force=args.force)
-    _warn_if_no_admin(store)
+    changed = set_role(cmd.store, cmd.actor, args.name, args.role, force=args.force, station=cmd.station)
+    _warn_if_no_admin(cmd.store)
     return f"{changed.name!r} is now {changed.role}"
 
 
-def _deactivate(store: Store, args: argparse.Namespace) -> str:
-    from scanstation.store.operators import deactivate_operator
+def _deactivate(cmd: _Command, args: argparse.Namespace) -> str:
+    from scanstation.access.operators import deactivate_operator
 
-    changed = deactivate_operator(store, args.name, force=args.force)
-    _warn_if_no_admin(store)
+    changed = deactivate_operator(cmd.store, cmd.actor, args.name, force=args.force, station=cmd.station)
+    _warn_if_no_admin(cmd.store)
     return f"{changed.name!r} is deactivated: they cannot log in (their scans keep their name)"
 
 
-def _activate(store: Store, args: argparse.Namespace) -> str:
-    from scanstation.store.operators import activate_operator
+def _activate(cmd: _Command, args: argparse.Namespace) -> str:
+    from scanstation.access.operators import activate_operator
 
-    changed = activate_operator(store, args.name)
+    changed = activate_operator(cmd.store, cmd.actor, args.name, station=cmd.station)
     return f"{changed.name!r} is active: they can log in as {changed.role}"
+
+
+def _unlock(cmd: _Command, args: argparse.Namespace) -> str:
+    from scanstation.access.operators import unlock_operator
+
+    changed = unlock_operator(cmd.store, cmd.actor, args.name, station=cmd.station)
+    return f"{changed.name!r} is unlocked: they can try their PIN again"
+
+
+def _badge(cmd: _Command, args: argparse.Namespace) -> str:
+    from scanstation.access.operators import issue_badge
+    from scanstation.labels.badge import badge_svg
+    from scanstation.private import write_private_atomically
+    from scanstation.store.operators import require_operator
+
+    operator = require_operator(cmd.store, args.name)
+    out = Path(args.out)
+    if not out.parent.is_dir():
+        raise InputError(f"{out.parent} is not a directory")
+    secret = issue_badge(cmd.store, cmd.actor, operator.name, station=cmd.station)
+    # Written after the badge is stored: a file that failed to write costs one more `badge`, not a stray secret.
+    write_private_atomically(out, badge_svg(operator.display_name, secret))
+    return (
+        f"new badge for {operator.name!r} written to {out}: print it and delete the file "
+        "(anyone holding it can log in as them); any earlier badge no longer works"
+    )
+
+
+def _revoke_badge(cmd: _Command, args: argparse.Namespace) -> str:
+    from scanstation.access.operators import revoke_badge
+
+    changed = revoke_badge(cmd.store, cmd.actor, args.name, station=cmd.station)
+    return f"{changed.name!r}'s badge no longer logs anyone in"
 
 
 _ACTIONS = {
@@ -180,6 +263,9 @@ _ACTIONS = {
     "set-role": _set_role,
     "deactivate": _deactivate,
     "activate": _activate,
+    "unlock": _unlock,
+    "badge": _badge,
+    "revoke-badge": _revoke_badge,
 }
 
 
@@ -223,18 +309,39 @@ def _ask(prompt: str) -> str:
             raise InputError("no PIN was typed") from None
 
 
-def _as_json(operator: OperatorInfo) -> dict[str, object]:
+def _as_json(operator: OperatorRecord) -> dict[str, object]:
+    from scanstation.domain import rfc3339
+
+    def when(at: datetime | None) -> str | None:
+        return rfc3339(at) if at is not None else None
+
     return {
         "name": operator.name,
         "display_name": operator.display_name,
-        "role": operator.role,
+        "role": operator.role.value,
         "active": operator.active,
+        "locked_until": when(operator.locked_until),
+        "failed_pins": operator.failed_pins,
+        "has_badge": operator.has_badge,
+        "badge_issued_at": when(operator.badge_issued_at),
+        "last_login_at": when(operator.last_login_at),
     }
 
 
-def _print_table(operators: list[OperatorInfo]) -> None:
-    rows = [("NAME", "DISPLAY NAME", "ROLE", "ACTIVE")]
-    rows += [(o.name, o.display_name, o.role, "yes" if o.active else "no") for o in operators]
+def _locked(operator: OperatorRecord) -> str:
+    from scanstation.domain import utcnow
+
+    if operator.locked_until is None or operator.locked_until <= utcnow():
+        return ""
+    return "until " + operator.locked_until.astimezone().strftime("%H:%M")
+
+
+def _print_table(operators: list[OperatorRecord]) -> None:
+    rows = [("NAME", "DISPLAY NAME", "ROLE", "ACTIVE", "BADGE", "LOCKED")]
+    rows += [
+        (o.name, o.display_name, o.role.value, "yes" if o.active else "no", "yes" if o.has_badge else "no", _locked(o))
+        for o in operators
+    ]
     widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())

@@ -50,19 +50,27 @@ class Station:
         sounds: Sounds | None = None,
         environ: dict[str, str] | None = None,
     ) -> None:
+        from scanstation.access.login import LoginPolicy, log_in_with_badge, log_in_with_pin
         from scanstation.runtime import Observers, StationRuntime
-        from scanstation.store.operators import active_admin_count, verify_pin
+        from scanstation.store.operators import active_admin_count
 
         self.config = config
         self.app = app
         self.bridge = Bridge()
         # The PIN check and the administrators' count read the database the runtime opens below; both
         # lambdas run on the receiving thread, after start.
+        # The [login] policy is read at each attempt, so a saved change applies to the next one.
+        station = config.station.id
+
+        def policy() -> LoginPolicy:
+            return LoginPolicy.of(self.config.login)
+
         self.receiving = GuiReceiving(
             self.bridge,
-            lambda name, pin: verify_pin(self.store, name, pin),
+            lambda name, pin: log_in_with_pin(self.store, name, pin, policy(), station=station),
             nobody=config.station.operator,
             count_admins=lambda: active_admin_count(self.store),
+            verify_badge=lambda secret, pin: log_in_with_badge(self.store, secret, policy(), station=station, pin=pin),
         )
         self.runtime = StationRuntime(
             config,

@@ -7,20 +7,21 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from scanstation.domain import Scan, UndoResult
+from scanstation.domain import Actor, LoginAnswer, Scan, UndoResult
 from scanstation.gui import qt
 from scanstation.gui.operations import Operation, OperationRunner
-from scanstation.gui.session import Login, Session
+from scanstation.gui.session import Login, PinNeeded, Session
 from scanstation.receiving import Receiver
-from scanstation.store.operators import OperatorInfo
 from scanstation.worker import ReceivingWorker, ScanKeptError
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-# verify_pin(name, pin) -> the OperatorInfo when the PIN is right, else None; bound to the engine by the caller.
-PinCheck = Callable[[str, str], OperatorInfo | None]
+# access.login.log_in_with_pin(store, name, pin, policy, station=...), bound to all but name and PIN by the caller.
+PinCheck = Callable[[str, str], LoginAnswer]
+# access.login.log_in_with_badge(store, secret, policy, station=..., pin=...), bound to all but secret and PIN.
+BadgeCheck = Callable[[str, str | None], LoginAnswer]
 # active_admin_count(engine), bound to the engine by the caller; runs on the receiving thread.
 AdminCount = Callable[[], int]
 
@@ -57,9 +58,11 @@ class GuiReceiving:
         *,
         nobody: str = "conveyor",
         count_admins: AdminCount | None = None,
+        verify_badge: BadgeCheck | None = None,
     ) -> None:
         self._bridge = bridge
         self._verify_pin = verify_pin
+        self._verify_badge = verify_badge
         self._count_admins = count_admins
         self.session = Session(nobody)
         self._worker: ReceivingWorker | None = None
@@ -75,9 +78,10 @@ class GuiReceiving:
         journal: Path | None = None,
         nobody: str = "conveyor",
         count_admins: AdminCount | None = None,
+        verify_badge: BadgeCheck | None = None,
     ) -> GuiReceiving:
         """A GuiReceiving with its own receiving thread (the window without the rest of the runtime)."""
-        receiving = cls(bridge, verify_pin, nobody=nobody, count_admins=count_admins)
+        receiving = cls(bridge, verify_pin, nobody=nobody, count_admins=count_admins, verify_badge=verify_badge)
         receiving.attach(
             ReceivingWorker(
                 receiver,
@@ -127,21 +131,26 @@ class GuiReceiving:
 
     # ----- work for operations: each runs on the receiving thread ------------------------------------------
 
-    def check_pin(self, name: str, pin: str) -> Login | None:
-        """The operator these credentials log in (under the canonical name), or None for a wrong name or PIN.
+    def check_pin(self, name: str, pin: str) -> Login | str:
+        """The operator these credentials log in (under the canonical name), or the refusal in words.
 
         It reads the database and hashes for ~30 ms, so it is an operation, never run on the GUI thread.
         """
         if self._verify_pin is None:
             return Login(name, name)
-        info = self._verify_pin(name, pin)
-        if info is None:
-            return None
-        # verify_pin answers with the canonical name: scans are logged under it.
-        return Login(info.name, info.display_name or info.name)
+        return _login_of(self._verify_pin(name, pin))
 
-    def undo_scan(self, scan_id: str, operator: str) -> UndoResult:
-        return self.worker.receiver.undo(scan_id, operator)
+    def check_badge(self, secret: str, pin: str | None = None) -> Login | PinNeeded | str:
+        """The operator a scanned badge logs in, PinNeeded when their PIN must be typed too, or the refusal."""
+        if self._verify_badge is None:
+            return "badges cannot log in here"
+        answer = self._verify_badge(secret, pin)
+        if answer.pin_needed_for is not None:
+            return PinNeeded(answer.pin_needed_for)
+        return _login_of(answer)
+
+    def undo_scan(self, scan_id: str, actor: Actor) -> UndoResult:
+        return self.worker.receiver.undo(scan_id, actor)
 
     def check_admins(self) -> None:
         """Count the active administrators; the answer is announced as `Bridge.active_admins`.
@@ -155,6 +164,14 @@ class GuiReceiving:
             ).run_in_background()
 
 
+def _login_of(answer: LoginAnswer) -> Login | str:
+    actor = answer.actor
+    if actor is None:
+        return answer.refusal or "wrong name or PIN"
+    # The answer names the canonical name: scans are logged under it.
+    return Login(actor.name, actor.shown_name, actor.role)
+
+
 def _admins_failed(exc: Exception) -> None:
     # The log-in screen keeps working; the database problem is in the log.
     log.error("counting the station's administrators failed", exc_info=exc)
@@ -166,4 +183,4 @@ def in_words(exc: BaseException) -> str:
     return text if len(text) <= 200 else text[:200] + "…"
 
 
-__all__ = ["Bridge", "GuiReceiving", "PinCheck", "in_words"]
+__all__ = ["BadgeCheck", "Bridge", "GuiReceiving", "PinCheck", "in_words"]

@@ -5,13 +5,28 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+from scanstation.domain import Actor, Role
+
 
 @dataclass(frozen=True, slots=True)
 class Login:
-    """An operator the PIN check let in: the canonical name scans are logged under, and the name shown."""
+    """An operator the PIN check let in: the canonical name scans are logged under, the name shown, the role."""
 
     name: str
     display_name: str
+    role: Role = Role.CLERK  # the least a log-in can be: a window that never said otherwise may only scan
+
+    @property
+    def actor(self) -> Actor:
+        """Who the core's role checks see acting."""
+        return Actor(self.name, self.role, self.display_name)
+
+
+@dataclass(frozen=True, slots=True)
+class PinNeeded:
+    """A supervisor's or admin's badge was scanned: their PIN is asked before they are let in."""
+
+    name: str
 
 
 class Session:
@@ -36,6 +51,11 @@ class Session:
         login = self.login
         return login.name if login is not None else None
 
+    @property
+    def actor(self) -> Actor | None:
+        login = self.login
+        return login.actor if login is not None else None
+
     def current_operator(self) -> str:
         """Who a scan read now is recorded under (any thread)."""
         return self.operator or self._nobody
@@ -49,4 +69,4 @@ class Session:
             self._login = None
 
 
-__all__ = ["Login", "Session"]
+__all__ = ["Login", "PinNeeded", "Session"]

@@ -7,13 +7,17 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, func, select
 
 from scanstation.domain import (
     AT_WAREHOUSE,
     AWAITING,
+    Act,
+    Actor,
+    AuditKind,
+    NotAllowedError,
     Outcome,
     Scan,
     UndoResult,
@@ -24,8 +28,10 @@ from scanstation.domain import (
 from scanstation.receiving.decide import Candidate, Decision, OpenUnknown, decide, decide_late_match, needs_open_unknown
 from scanstation.receiving.record import Observed, Recorder, verdict
 from scanstation.receiving.statements import Statements
+from scanstation.store import audit
 from scanstation.store.connection import Store
 from scanstation.store.engine import write_transaction
+from scanstation.store.models import OutboxEvent
 from scanstation.store.outbox import EventBatch
 from scanstation.store.prepared import Row
 from scanstation.tracking import ParsedScan, parse_scan, parse_typed
@@ -149,29 +155,62 @@ class Receiver:
 
     # --------------------------------------------------------------------- undo
 
-    def undo(self, scan_id: str, operator: str) -> UndoResult:
-        """Revert a scan: silently inside its window, with a compensating event after it."""
+    def undo(self, scan_id: str, actor: Actor) -> UndoResult:
+        """Revert a scan: silently inside its window, with a compensating event after it.
+
+        A clerk may undo their own scan inside its window; another's scan, or one past the window, needs
+        Act.UNDO_OTHERS_SCAN (NotAllowedError, the refusal audited), and such an undo is audited.
+        """
         now = utcnow()
         sql = self._sql
+        refused: NotAllowedError | None = None
         with self._transaction() as conn:
             row = sql.scan.first(conn, {"sid": scan_id})
             if row is None:
                 return UndoResult(scan_id, False, False, "no such scan")
             if row["undone_at"] is not None:
                 return UndoResult(scan_id, False, False, "this scan was already undone")
-            sql.mark_undone.execute(conn, {"sid": scan_id, "at": now, "who": operator})
-            held = sql.outbox.cancel_held(conn, scan_id, now + timedelta(seconds=UNDO_SAFETY_S))
-            in_window = sql.outbox.live_of_scan(conn, scan_id) == 0
-            outcome = Outcome(row["outcome"])
-            if outcome is Outcome.MATCHED and row["registration_id"]:
-                self._unreceive(conn, row, operator, now, compensate=not in_window)
-            elif outcome is Outcome.UNKNOWN and row["unknown_id"]:
-                self._unflag(conn, row, operator, now, compensate=not in_window)
-            if held and in_window:
-                return UndoResult(scan_id, True, False, "undone; nothing was sent")
-            if in_window:
-                return UndoResult(scan_id, True, False, "undone")
-            return UndoResult(scan_id, True, True, "undone after the window: a correction is sent to the server")
+            own = row["operator"] == actor.name
+            privileged = not own or now >= self._undo_deadline(conn, row)
+            if privileged and not actor.may(Act.UNDO_OTHERS_SCAN):
+                refused = NotAllowedError(actor, Act.UNDO_OTHERS_SCAN)
+                # Recorded in this transaction, which commits (nothing else is written): the refusal stays.
+                self._audit(conn, actor, AuditKind.REFUSED, Act.UNDO_OTHERS_SCAN.value, str(refused), now)
+            else:
+                result = self._undo(conn, row, actor.name, now)
+                if privileged:
+                    whose = "another operator's scan" if not own else "past its undo window"
+                    self._audit(conn, actor, AuditKind.SCAN_UNDONE, scan_id, f"{whose}: {result.message}", now)
+                return result
+        raise refused
+
+    def _undo_deadline(self, conn: Connection, row: Row) -> datetime:
+        """The end of a scan's undo window: when its held events were due to go (else read + window)."""
+        due = conn.execute(select(func.min(OutboxEvent.not_before)).where(OutboxEvent.scan_id == row["id"])).scalar()
+        if isinstance(due, datetime):
+            return due if due.tzinfo is not None else due.replace(tzinfo=UTC)
+        scanned: datetime = row["scanned_at"]
+        return scanned + timedelta(seconds=self.undo_window_s)
+
+    def _audit(self, conn: Connection, actor: Actor, kind: AuditKind, target: str, detail: str, now: datetime) -> None:
+        audit.append(conn, station=self.station_id, actor=actor, kind=kind, target=target, detail=detail, at=now)
+
+    def _undo(self, conn: Connection, row: Row, operator: str, now: datetime) -> UndoResult:
+        sql = self._sql
+        scan_id = row["id"]
+        sql.mark_undone.execute(conn, {"sid": scan_id, "at": now, "who": operator})
+        held = sql.outbox.cancel_held(conn, scan_id, now + timedelta(seconds=UNDO_SAFETY_S))
+        in_window = sql.outbox.live_of_scan(conn, scan_id) == 0
+        outcome = Outcome(row["outcome"])
+        if outcome is Outcome.MATCHED and row["registration_id"]:
+            self._unreceive(conn, row, operator, now, compensate=not in_window)
+        elif outcome is Outcome.UNKNOWN and row["unknown_id"]:
+            self._unflag(conn, row, operator, now, compensate=not in_window)
+        if held and in_window:
+            return UndoResult(scan_id, True, False, "undone; nothing was sent")
+        if in_window:
+            return UndoResult(scan_id, True, False, "undone")
+        return UndoResult(scan_id, True, True, "undone after the window: a correction is sent to the server")
 
     def _unreceive(self, conn: Connection, row: Row, operator: str, now: datetime, *, compensate: bool) -> None:
         rid = row["registration_id"]

@@ -24,6 +24,14 @@ from tests.waiting import Deadline
 REPO = Path(__file__).resolve().parents[2]
 TERMINAL_TIMEOUT_S = 60.0
 
+NEVER_LOGGED_IN = {
+    "locked_until": None,
+    "failed_pins": 0,
+    "has_badge": False,
+    "badge_issued_at": None,
+    "last_login_at": None,
+}
+
 
 def _config(tmp_path: Path, url: str) -> str:
     path = tmp_path / "config.toml"
@@ -76,15 +84,15 @@ def test_add_then_list_and_log_in(
     assert main(["operators", "list", "--config", config]) == 0
     out, err = capsys.readouterr()
     assert [line.split() for line in out.splitlines()] == [
-        ["NAME", "DISPLAY", "NAME", "ROLE", "ACTIVE"],
-        ["anna", "Анна", "К.", "admin", "yes"],
-        ["boris", "boris", "clerk", "yes"],
+        ["NAME", "DISPLAY", "NAME", "ROLE", "ACTIVE", "BADGE", "LOCKED"],
+        ["anna", "Анна", "К.", "admin", "yes", "no"],
+        ["boris", "boris", "clerk", "yes", "no"],
     ]
     assert "no active admin" not in err
     assert main(["operators", "list", "--json", "--config", config]) == 0
     assert json.loads(capsys.readouterr().out) == [
-        {"name": "anna", "display_name": "Анна К.", "role": "admin", "active": True},
-        {"name": "boris", "display_name": "boris", "role": "clerk", "active": True},
+        {"name": "anna", "display_name": "Анна К.", "role": "admin", "active": True, **NEVER_LOGGED_IN},
+        {"name": "boris", "display_name": "boris", "role": "clerk", "active": True, **NEVER_LOGGED_IN},
     ]
 
     engine = open_store(db_url)
@@ -112,7 +120,7 @@ def test_each_change_says_what_was_done(
     assert main(["operators", "list", "--config", config]) == 0
     assert "gleb" not in capsys.readouterr().out
     assert main(["operators", "list", "--all", "--config", config]) == 0
-    assert ["gleb", "gleb", "supervisor", "no"] in [line.split() for line in capsys.readouterr().out.splitlines()]
+    assert ["gleb", "gleb", "supervisor", "no", "no"] in [line.split() for line in capsys.readouterr().out.splitlines()]
 
     assert _with_stdin(monkeypatch, "2222\n", ["operators", "set-pin", "gleb", "--pin-stdin", "--config", config]) == 0
     assert capsys.readouterr().out.startswith("new PIN set for 'gleb' (still deactivated")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
-from scanstation.domain import Outcome, Scan, UndoResult, Verdict
+from scanstation.domain import Actor, Outcome, Role, Scan, UndoResult, Verdict, new_badge_secret
 from scanstation.receiving import Receiver
 from scanstation.store.connection import Store
 from scanstation.worker import ReceivingWorker
@@ -51,7 +53,7 @@ def test_undo_is_queued_behind_the_scan(sqlite_engine: Store) -> None:
         Receiver(sqlite_engine, station_id="st"), operator=lambda: "anna", on_verdict=verdicts.append
     )
     worker.start()
-    worker.undo(verdicts[0].scan_id, "anna", undone.append)
+    worker.undo(verdicts[0].scan_id, Actor("anna", Role.CLERK), undone.append)
     worker.stop()
     assert undone and undone[0].undone
 
@@ -105,3 +107,54 @@ def test_feedback_failing_after_the_commit_is_not_reported_as_not_recorded(
     with sqlite_engine.connect() as conn:
         logged = {row[0] for row in conn.execute(text("SELECT id FROM scan_log"))}
     assert logged == set(told)
+
+
+def test_a_badge_is_never_received_logged_raw_or_journalled(
+    sqlite_engine: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret = new_badge_secret()
+    badges: list[tuple[str, str]] = []
+    verdicts: list[Verdict] = []
+    journal = tmp_path / "unrecorded.tsv"
+    worker = ReceivingWorker(
+        Receiver(sqlite_engine, station_id="st"),
+        operator=lambda: "anna",
+        on_verdict=verdicts.append,
+        journal=journal,
+        on_badge=lambda scan, found: badges.append((scan.scanner, found)),
+    )
+    caplog.set_level(logging.DEBUG)
+    worker.start()
+    worker.submit(Scan(f"]C0{secret}\r", "dock1"))  # as a serial scanner sends it: AIM prefix, terminator
+    worker.submit(Scan("1Z999AA10123456784", "dock1"))
+    assert worker.stop(timeout=30)
+    assert badges == [("dock1", secret)]
+    assert [v.raw for v in verdicts] == ["1Z999AA10123456784"]
+    with sqlite_engine.connect() as conn:
+        assert [row[0] for row in conn.execute(text("SELECT raw FROM scan_log"))] == ["1Z999AA10123456784"]
+        assert (
+            conn.execute(text("SELECT count(*) FROM outbox WHERE payload LIKE :s"), {"s": f"%{secret}%"}).scalar() == 0
+        )
+    assert not journal.exists()
+    assert secret not in caplog.text
+
+
+def test_a_badge_is_not_journalled_while_the_database_refuses_scans(
+    sqlite_engine: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret = new_badge_secret()
+    journal = tmp_path / "unrecorded.tsv"
+    worker = ReceivingWorker(
+        Receiver(sqlite_engine, station_id="st"), operator=lambda: "anna", on_verdict=lambda v: None, journal=journal
+    )
+    with sqlite_engine.begin() as conn:
+        conn.execute(text("DROP TABLE scan_log"))
+    caplog.set_level(logging.DEBUG)
+    worker.start()
+    worker.submit(Scan("1Z999AA10123456784", "dock1"))
+    worker.submit(Scan(secret, "dock1"))
+    assert worker.stop(timeout=30)
+    lines = journal.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 1 and "1Z999AA10123456784" in lines[0]
+    assert secret not in caplog.text
+    assert "a badge was scanned on dock1; badges log in at the window" in caplog.text

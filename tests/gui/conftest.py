@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from scanstation.access.login import LoginPolicy, log_in_with_badge, log_in_with_pin
 from scanstation.gui import qt
 from scanstation.gui.bridge import Bridge, GuiReceiving
 from scanstation.gui.clerk.window import StationWindow
@@ -19,7 +20,7 @@ from scanstation.gui.i18n import Translations
 from scanstation.gui.sound import Sounds
 from scanstation.receiving import Receiver
 from scanstation.store.connection import Store
-from scanstation.store.operators import add_operator, verify_pin
+from scanstation.store.operators import add_operator
 from scanstation.store.registrations import RegistrationRecord
 from tests.dbfixtures import registrar
 
@@ -93,6 +94,10 @@ def register(sqlite_engine: Store) -> Callable[..., RegistrationRecord]:
     return registrar(sqlite_engine)
 
 
+# The screen tests type a wrong PIN and at once the right one; the growing delay is the core's (tests/access).
+SCREEN_POLICY = LoginPolicy(first_delay_s=0.0, max_delay_s=0.0)
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> qt.QSettings:
     return qt.QSettings(str(tmp_path / "gui-state.ini"), qt.QSettings.Format.IniFormat)
@@ -104,7 +109,13 @@ def station(qtbot: Any, qapp: Any, sqlite_engine: Store, settings: qt.QSettings,
     bridge = Bridge()
     receiver = Receiver(sqlite_engine, station_id=STATION, undo_window_s=10)
     receiving = GuiReceiving.with_worker(
-        receiver, bridge, lambda name, pin: verify_pin(sqlite_engine, name, pin), journal=tmp_path / "unrecorded.tsv"
+        receiver,
+        bridge,
+        lambda name, pin: log_in_with_pin(sqlite_engine, name, pin, SCREEN_POLICY, station=STATION),
+        journal=tmp_path / "unrecorded.tsv",
+        verify_badge=lambda secret, pin: log_in_with_badge(
+            sqlite_engine, secret, SCREEN_POLICY, station=STATION, pin=pin
+        ),
     )
     translations = Translations(qapp)
     translations.set_language("en")

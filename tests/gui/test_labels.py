@@ -7,7 +7,9 @@ import re
 import pytest
 from barcode.charsets import code128
 
+from scanstation.domain import new_badge_secret
 from scanstation.gui.demo_panel import svg_pixmap
+from scanstation.labels.badge import badge_svg
 from scanstation.labels.barcodes import GS, LabelError, code128_svg
 from scanstation.labels.samples import demo_labels, demo_registrations
 from scanstation.tracking import parse_scan, parse_typed
@@ -90,3 +92,13 @@ def test_svg_renders_to_a_pixmap_with_bars(qapp: object) -> None:
     row = image.height() // 3
     dark = sum(1 for x in range(300) if image.pixelColor(x, row).lightness() < 128)
     assert 60 < dark < 240  # bars and spaces across the middle, not an empty or black box
+
+
+def test_a_badge_carries_its_secret_in_the_bars_and_the_name_under_them() -> None:
+    secret = new_badge_secret()
+    svg = badge_svg("Анна  <K> & Co", secret)
+    assert decode_code128(svg) == (secret, False)
+    assert secret.encode() not in svg
+    assert "Анна &lt;K&gt; &amp; Co" in svg.decode()
+    with pytest.raises(LabelError, match="not a badge secret"):
+        badge_svg("Anna", "1Z999AA10123456784")

@@ -10,13 +10,16 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from scanstation.domain import NOTE_RESOLVED_LATER, Outcome, Scan
+from scanstation.domain import NOTE_RESOLVED_LATER, Actor, Outcome, Role, Scan
 from scanstation.receiving import NOTE_DELETED, Receiver, parcel_status
 from scanstation.store.connection import Store
 from scanstation.store.models import OutboxEvent, ReviewItem, ScanLog, UnknownParcel
 from scanstation.tracking.samples import sample_number
 
 from .conftest import Register
+
+ANNA = Actor("anna", Role.CLERK)
+BORIS = Actor("boris", Role.SUPERVISOR)
 
 UPS = "1Z999AA10123456784"
 
@@ -196,17 +199,17 @@ def test_typed_entry_goes_through_the_same_rules(engine: Store, receiver: Receiv
 def test_undo_inside_window_reverts_and_sends_nothing(engine: Store, receiver: Receiver, register: Register) -> None:
     reg = register(UPS)
     verdict = receiver.receive(Scan(UPS, "dock1"), "anna")
-    result = receiver.undo(verdict.scan_id, "anna")
+    result = receiver.undo(verdict.scan_id, ANNA)
     assert result.undone and not result.compensated
     assert _status(engine, reg.id) == "awaiting"
     assert _events(engine, "pending") == []
     assert receiver.receive(Scan(UPS, "dock1"), "anna").outcome is Outcome.MATCHED, "it can be received again"
-    assert not receiver.undo(verdict.scan_id, "anna").undone, "a scan is undone once"
+    assert not receiver.undo(verdict.scan_id, ANNA).undone, "a scan is undone once"
 
 
 def test_undo_of_unknown_inside_window_forgets_it(engine: Store, receiver: Receiver) -> None:
     verdict = receiver.receive(Scan(UPS, "dock1"), "anna")
-    assert receiver.undo(verdict.scan_id, "anna").undone
+    assert receiver.undo(verdict.scan_id, ANNA).undone
     assert _count(engine, UnknownParcel) == 0
     assert _events(engine, "pending") == []
     assert receiver.receive(Scan(UPS, "dock1"), "anna").outcome is Outcome.UNKNOWN
@@ -218,7 +221,7 @@ def test_undo_after_window_sends_a_compensating_event(
     receiver = make_receiver(undo_window_s=0)
     reg = register(UPS)
     verdict = receiver.receive(Scan(UPS, "dock1"), "anna")
-    result = receiver.undo(verdict.scan_id, "boris")
+    result = receiver.undo(verdict.scan_id, BORIS)
     assert result.undone and result.compensated
     assert _status(engine, reg.id) == "awaiting"
     last = _events(engine, "pending")[-1]

@@ -12,6 +12,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import MetaData, func, inspect, select, text, update
+from sqlalchemy.exc import DBAPIError
 
 from scanstation.domain import Scan
 from scanstation.receiving import Receiver, parcel_status
@@ -399,3 +400,36 @@ def test_0003_widens_the_feed_columns_of_a_postgres_database_and_keeps_its_rows(
         conn.execute(update(Registration).values(customer_name=long_name, id="p_" + "1" * 98))
     with pg_engine.connect() as conn:
         assert conn.execute(select(Registration.id, Registration.customer_name)).all() == [("p_" + "1" * 98, long_name)]
+
+
+def test_0004_adds_the_audit_trail_and_keeps_the_operators(engine: Store) -> None:
+    from scanstation.access.login import LoginPolicy, log_in_with_pin
+    from scanstation.store.operators import hash_pin, operator_records
+
+    with write_transaction(engine) as conn:
+        command.downgrade(alembic_config(conn), "0003")
+    with engine.connect() as conn:
+        assert "audit_log" not in inspect(conn).get_table_names()
+        assert "failed_pins" not in {c["name"] for c in inspect(conn).get_columns("operators")}
+    with write_transaction(engine) as conn:
+        conn.execute(
+            text(
+                "INSERT INTO operators (name, display_name, role, pin_hash, active, created_at) "
+                "VALUES ('anna', 'Anna', 'admin', :pin, true, '2026-11-01 10:00:00')"
+            ),
+            {"pin": hash_pin("4821")},
+        )
+    upgrade(engine)
+    [anna] = operator_records(engine)
+    assert (anna.name, anna.failed_pins, anna.locked_until, anna.has_badge, anna.last_login_at) == (
+        "anna",
+        0,
+        None,
+        False,
+        None,
+    )
+    assert log_in_with_pin(engine, "anna", "4821", LoginPolicy(), station="st").ok
+    with pytest.raises(DBAPIError, match="append-only"), write_transaction(engine) as conn:
+        conn.execute(text("DELETE FROM audit_log"))
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT kind FROM audit_log")).scalars().all() == ["login"]

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from scanstation.domain import (
     ReceivingStatus,
+    Role,
     Scan,
     SyncNotice,
     UndoResult,
@@ -247,13 +248,13 @@ class StationWindow(qt.QMainWindow):
         self._login_error = text
         self.login_error_label.setText(text)
 
-    def _on_login(self, login: Login | None) -> None:
+    def _on_login(self, login: Login | str) -> None:
         self._login_answered()
-        if login is None:
-            self._set_login_error(self.tr("wrong name or PIN"))
+        if isinstance(login, str):
+            self._set_login_error(login)  # the core's refusal: wrong name or PIN, wait, locked until ...
             self.pin_edit.setFocus()
             return
-        self.log_in(login.name, login.display_name)
+        self.log_in(login.name, login.display_name, login.role)
 
     def _on_login_failed(self, exc: Exception) -> None:
         # A database problem is told to the clerk in its own words.
@@ -267,9 +268,9 @@ class StationWindow(qt.QMainWindow):
         self.login_button.setEnabled(True)
         self.pin_edit.clear()
 
-    def log_in(self, name: str, display_name: str = "") -> None:
+    def log_in(self, name: str, display_name: str = "", role: Role = Role.CLERK) -> None:
         """Start this operator's session (after the PIN check said yes)."""
-        self._session.log_in(Login(name, display_name or name))
+        self._session.log_in(Login(name, display_name or name, role))
         self._set_login_error("")
         self.login_row.setVisible(False)
         self.entry_row.setVisible(True)
@@ -360,14 +361,14 @@ class StationWindow(qt.QMainWindow):
         return max(0.0, (target.undo_deadline - datetime.now(UTC)).total_seconds())
 
     def undo_last(self) -> None:
-        target, receiving, operator = self._undo_target, self._worker, self.operator
-        if target is None or receiving is None or operator is None or self._undo_pending:
+        target, receiving, actor = self._undo_target, self._worker, self._session.actor
+        if target is None or receiving is None or actor is None or self._undo_pending:
             return
         if self.undo_seconds_left() <= 0:
             return
         self._undo_pending = True
         scan_id = target.scan_id
-        receiving.op(lambda: receiving.undo_scan(scan_id, operator)).success(self._on_undo_result).failure(
+        receiving.op(lambda: receiving.undo_scan(scan_id, actor)).success(self._on_undo_result).failure(
             self._on_undo_failed
         ).run_in_background()
         self._update_undo()

@@ -1,0 +1,1 @@
+"""Who may do what, checked where it runs: log-in, operators, the audit trail and settings changes, all audited."""
