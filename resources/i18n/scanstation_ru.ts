@@ -140,6 +140,251 @@
     </message>
 </context>
 <context>
+    <name>LiveView</name>
+    <message>
+        <source>bytes: what came from the port, as it came; read: one scan as the station frames it; → what the station makes of it. &lt;CR&gt;, &lt;GS&gt; ... are control characters.</source>
+        <translation>байты: что пришло из порта, как пришло; скан: одно сканирование, как его выделила станция; → что станция в нём видит. &lt;CR&gt;, &lt;GS&gt; ... — управляющие символы.</translation>
+    </message>
+    <message>
+        <source>C&amp;lear</source>
+        <translation>О&amp;чистить</translation>
+    </message>
+    <message>
+        <source>&amp;Close</source>
+        <translation>&amp;Закрыть</translation>
+    </message>
+    <message>
+        <source>bytes</source>
+        <translation>байты</translation>
+    </message>
+    <message>
+        <source>read</source>
+        <translation>скан</translation>
+    </message>
+    <message>
+        <source>keys</source>
+        <translation>клав.</translation>
+    </message>
+    <message>
+        <source>timing: %1</source>
+        <translation>интервалы: %1</translation>
+    </message>
+    <message>
+        <source>taken for a scanner: %1</source>
+        <translation>принято за сканер: %1</translation>
+    </message>
+    <message>
+        <source>not a scanner: %1</source>
+        <translation>не сканер: %1</translation>
+    </message>
+    <message>
+        <source>Live view of %1</source>
+        <translation>Живой просмотр: %1</translation>
+    </message>
+    <message>
+        <source>Scanner %1 is running: the view listens in on it, and its scans are still received as usual.</source>
+        <translation>Сканер %1 работает: просмотр только слушает, его сканы принимаются как обычно.</translation>
+    </message>
+    <message>
+        <source>%1 is opened for this view only: what it reads is shown here and never received as a parcel.</source>
+        <translation>%1 открыт только для этого просмотра: прочитанное показывается здесь и никогда не принимается как посылка.</translation>
+    </message>
+    <message>
+        <source>Keyboard-wedge scanner %1: scan into any window of the station; each burst of keys is shown with its timing and whether the station took it for a scanner (scans are still received).</source>
+        <translation>Сканер-клавиатура %1: сканируйте в любое окно станции; каждая серия клавиш показана с интервалами и с тем, приняла ли её станция за сканер (сканы по-прежнему принимаются).</translation>
+    </message>
+</context>
+<context>
+    <name>ScannerDialog</name>
+    <message>
+        <source>Add a scanner</source>
+        <translation>Добавить сканер</translation>
+    </message>
+    <message>
+        <source>Scanner %1</source>
+        <translation>Сканер %1</translation>
+    </message>
+    <message>
+        <source>Match by USB identity (%1): found again when re-plugged</source>
+        <translation>Искать по USB-идентификатору (%1): найдётся и после переподключения</translation>
+    </message>
+    <message>
+        <source>Match by USB identity (the USB fields below)</source>
+        <translation>Искать по USB-идентификатору (поля USB ниже)</translation>
+    </message>
+</context>
+<context>
+    <name>ScannersTab</name>
+    <message>
+        <source>Serial ports on this machine now</source>
+        <translation>Последовательные порты этого компьютера сейчас</translation>
+    </message>
+    <message>
+        <source>Device</source>
+        <translation>Устройство</translation>
+    </message>
+    <message>
+        <source>Description</source>
+        <translation>Описание</translation>
+    </message>
+    <message>
+        <source>VID:PID</source>
+        <translation>VID:PID</translation>
+    </message>
+    <message>
+        <source>Serial number</source>
+        <translation>Серийный номер</translation>
+    </message>
+    <message>
+        <source>USB location</source>
+        <translation>USB-разъём</translation>
+    </message>
+    <message>
+        <source>Scanner</source>
+        <translation>Сканер</translation>
+    </message>
+    <message>
+        <source>Scanners of this station</source>
+        <translation>Сканеры этой станции</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Имя</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>Тип</translation>
+    </message>
+    <message>
+        <source>Reads from</source>
+        <translation>Читает из</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>Состояние</translation>
+    </message>
+    <message>
+        <source>Last error</source>
+        <translation>Последняя ошибка</translation>
+    </message>
+    <message>
+        <source>Add as a &amp;scanner...</source>
+        <translation>Добавить как &amp;сканер...</translation>
+    </message>
+    <message>
+        <source>&amp;Watch live...</source>
+        <translation>&amp;Смотреть вживую...</translation>
+    </message>
+    <message>
+        <source>&amp;Look again</source>
+        <translation>&amp;Обновить</translation>
+    </message>
+    <message>
+        <source>&amp;Add...</source>
+        <translation>&amp;Добавить...</translation>
+    </message>
+    <message>
+        <source>&amp;Edit...</source>
+        <translation>&amp;Изменить...</translation>
+    </message>
+    <message>
+        <source>&amp;Remove...</source>
+        <translation>&amp;Удалить...</translation>
+    </message>
+    <message>
+        <source>Watch &amp;live...</source>
+        <translation>Смотреть &amp;вживую...</translation>
+    </message>
+    <message>
+        <source>The list follows as devices are plugged in and pulled out.</source>
+        <translation>Список обновляется, когда устройства подключают и отключают.</translation>
+    </message>
+    <message>
+        <source>A scanner&apos;s changes are saved from its dialog, at once; Save below is for the other tabs.</source>
+        <translation>Изменения сканера сохраняются сразу из его окна; кнопка «Сохранить» внизу — для остальных вкладок.</translation>
+    </message>
+    <message>
+        <source>No serial ports on this machine now: is the scanner plugged in?</source>
+        <translation>Последовательных портов сейчас нет: сканер подключён?</translation>
+    </message>
+    <message>
+        <source>off (enabled = false)</source>
+        <translation>выключен (enabled = false)</translation>
+    </message>
+    <message>
+        <source>not running</source>
+        <translation>не запущен</translation>
+    </message>
+    <message>
+        <source>opening</source>
+        <translation>открывается</translation>
+    </message>
+    <message>
+        <source>working</source>
+        <translation>работает</translation>
+    </message>
+    <message>
+        <source>unplugged</source>
+        <translation>отключён</translation>
+    </message>
+    <message>
+        <source>error</source>
+        <translation>ошибка</translation>
+    </message>
+    <message>
+        <source>stopped</source>
+        <translation>остановлен</translation>
+    </message>
+    <message>
+        <source>scanner %1 added</source>
+        <translation>сканер %1 добавлен</translation>
+    </message>
+    <message>
+        <source>scanner %1 changed</source>
+        <translation>сканер %1 изменён</translation>
+    </message>
+    <message>
+        <source>Scanner %1 is not in the config file any more.</source>
+        <translation>Сканера %1 больше нет в файле настроек.</translation>
+    </message>
+    <message>
+        <source>Remove a scanner</source>
+        <translation>Удалить сканер</translation>
+    </message>
+    <message>
+        <source>Remove scanner %1 from the config file? It stops reading now.</source>
+        <translation>Удалить сканер %1 из файла настроек? Он сразу перестанет читать.</translation>
+    </message>
+    <message>
+        <source>scanner %1 removed</source>
+        <translation>сканер %1 удалён</translation>
+    </message>
+    <message>
+        <source>Nothing was saved: nobody is logged in.</source>
+        <translation>Ничего не сохранено: никто не вошёл.</translation>
+    </message>
+    <message>
+        <source>Saving ...</source>
+        <translation>Сохранение ...</translation>
+    </message>
+    <message>
+        <source>Saved (%1), but not applied now (%2): restart the station.</source>
+        <translation>Сохранено (%1), но сейчас не применено (%2): перезапустите станцию.</translation>
+    </message>
+    <message>
+        <source>Saved: %1. The station uses it now.</source>
+        <translation>Сохранено: %1. Станция уже работает с этим.</translation>
+    </message>
+    <message>
+        <source>Nothing was saved: %1</source>
+        <translation>Ничего не сохранено: %1</translation>
+    </message>
+    <message>
+        <source>No keyboard-wedge scanner is running in this station: save the scanner first.</source>
+        <translation>На этой станции не работает сканер-клавиатура: сначала сохраните сканер.</translation>
+    </message>
+</context>
+<context>
     <name>ServerTab</name>
     <message>
         <source>Central server</source>

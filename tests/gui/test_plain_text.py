@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -18,11 +19,13 @@ from scanstation.domain import Outcome, Scan
 from scanstation.domain.access import Actor, Role
 from scanstation.domain.status import ReceivingStatus, ScannerState, ScannerStatus, SyncNotice, SyncState, SyncStatus
 from scanstation.gui import qt
-from scanstation.gui.admin.context import AdminContext
+from scanstation.gui.admin.context import AdminContext, LiveScanners
+from scanstation.gui.admin.scanners_tab import ScannersTab
 from scanstation.gui.admin.window import AdminWindow, open_admin
 from scanstation.gui.clerk.window import StationWindow
 from scanstation.gui.sound import Sounds
 from scanstation.receiving import Receiver
+from scanstation.scanners import StreamSource
 from scanstation.store.operators import add_operator
 
 from .admin_parts import ADMIN, CONFIG_TEXT, Parts, Report, Step
@@ -273,6 +276,46 @@ def admin_connection_test(station: Station, register: Register, tmp_path: Path) 
     return (PROBE_WORDS,)
 
 
+def scanners_tab(station: Station, tmp_path: Path, *, running: bool) -> ScannersTab:
+    """The admin's window on a config with the scanner SCANNER (a socket scanner nobody answers)."""
+    context = admin_context(station, tmp_path, ADMIN)
+    with context.config_path.open("a", encoding="utf-8") as file:
+        file.write(f'\n[[scanners]]\nname = "{SCANNER}"\ntype = "socket"\nurl = "socket://127.0.0.1:9"\n')
+    if running:
+        source = StreamSource(context.config().scanners[0])
+        context = dataclasses.replace(context, live_scanners=LiveScanners(sources=lambda: [source], list_ports=list))
+    window = AdminWindow(context)
+    kept_open(station, window)
+    tab = window.tabs.widget(0)
+    assert isinstance(tab, ScannersTab)
+    return tab
+
+
+def admin_scanner_mistake(station: Station, register: Register, tmp_path: Path) -> tuple[str, ...]:
+    tab = scanners_tab(station, tmp_path, running=False)
+    tab.select_scanner(SCANNER)
+    dialog = tab.edit_selected()
+    assert dialog is not None
+    station.qtbot.addWidget(dialog)
+    url = dialog.field("url").editor
+    assert isinstance(url, qt.QLineEdit)
+    url.setText(TYPED_URL)
+    dialog.try_accept()
+    assert TYPED_URL in dialog.field("url").error
+    return (TYPED_URL,)
+
+
+def admin_scanner_live_view(station: Station, register: Register, tmp_path: Path) -> tuple[str, ...]:
+    tab = scanners_tab(station, tmp_path, running=True)
+    tab.select_scanner(SCANNER)
+    view = tab.watch_scanner_live()
+    assert view is not None
+    kept_open(station, view)
+    station.bridge.scanner_status.emit(ScannerStatus(SCANNER, ScannerState.ERROR, SCANNER_MESSAGE, None))
+    station.qtbot.waitUntil(lambda: view.status_line.text() == SCANNER_MESSAGE)
+    return (SCANNER, SCANNER_MESSAGE)
+
+
 def admin_refused(station: Station, register: Register, tmp_path: Path) -> tuple[str, ...]:
     box = open_admin(admin_context(station, tmp_path, Actor("oper", Role.CLERK, OPERATOR_SHOWN)), station.window)
     station.qtbot.addWidget(box)
@@ -294,6 +337,8 @@ SCENARIOS: list[Callable[[Station, Register, Path], tuple[str, ...]]] = [
     admin_settings_mistake,
     admin_connection_test,
     admin_refused,
+    admin_scanner_mistake,
+    admin_scanner_live_view,
 ]
 
 

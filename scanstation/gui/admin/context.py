@@ -6,13 +6,18 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from scanstation.config import Config, ServerConfig
 from scanstation.domain.access import Actor, SettingChange
 from scanstation.gui.bridge import Bridge
 from scanstation.gui.operations import OperationRunner
+from scanstation.scanners.base import ScannerSource
+from scanstation.scanners.ports import PortLister, system_ports
 from scanstation.store.connection import Store
+
+if TYPE_CHECKING:
+    from scanstation.gui.wedge import KeyboardWedge
 
 
 class SettingsEditor(Protocol):
@@ -61,6 +66,23 @@ SaveSettings = Callable[[Actor, SettingsEditor], Config]
 Probe = Callable[[ServerConfig, str | None, str], ProbeReportShown]
 
 
+def _no_sources() -> Sequence[ScannerSource]:
+    return ()
+
+
+def _no_wedge() -> KeyboardWedge | None:
+    return None
+
+
+@dataclass(frozen=True)
+class LiveScanners:
+    """What the Scanners tab watches while the station runs: its scanners now (for taps), the wedge, the ports."""
+
+    sources: Callable[[], Sequence[ScannerSource]] = _no_sources  # StationRuntime.sources now (apply replaces them)
+    wedge: Callable[[], KeyboardWedge | None] = _no_wedge  # the Station's keyboard wedge now, for its observers
+    list_ports: PortLister = system_ports  # where PortWatcher looks (a test lists a folder of socat links)
+
+
 @dataclass
 class AdminContext:
     """The admin's window and its tabs are built from this one value (the Station makes it)."""
@@ -77,10 +99,12 @@ class AdminContext:
     save: SaveSettings
     probe: Probe
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)  # where server.token_env is read
+    live_scanners: LiveScanners = field(default_factory=LiveScanners)  # the Scanners tab's view of running parts
 
 
 __all__ = [
     "AdminContext",
+    "LiveScanners",
     "OpenEdit",
     "Probe",
     "ProbeReportShown",
