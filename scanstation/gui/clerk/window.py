@@ -232,9 +232,6 @@ class StationWindow(qt.QMainWindow):
         self._cancel_badge_shortcut = qt.QShortcut(qt.QKeySequence("Esc"), self.login_row)
         self._cancel_badge_shortcut.setContext(qt.Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self._cancel_badge_shortcut.activated.connect(self.cancel_badge)
-        app = qt.QCoreApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)  # every key and click, in this window or one it opened, is activity
 
     # ----- texts ----------------------------------------------------------------------------------------------
 
@@ -488,11 +485,16 @@ class StationWindow(qt.QMainWindow):
     def set_idle_logout(self, minutes: float) -> None:
         """After `minutes` without a key, click or scan the operator is logged out (0: never)."""
         self._idle_min = minutes
+        app = qt.QCoreApplication.instance()
         if minutes > 0:
             self._idle_timer.setInterval(max(1, round(minutes * 60_000)))
             self._touch()
+            if app is not None:  # every key and click, in this window or one it opened, is activity
+                app.installEventFilter(self)  # installed once: Qt moves it to the front, never twice
         else:
             self._idle_timer.stop()
+            if app is not None:
+                app.removeEventFilter(self)  # off: no Python call on every event of the application
 
     def idle_left_ms(self) -> int:
         """Milliseconds before the idle log-out; -1 when it is off or nobody is logged in."""
