@@ -39,6 +39,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument("--language", choices=("ru", "en"), default="ru")
+    parser.add_argument("--only", nargs="+", metavar="NAME", help="save only these pictures (e.g. login-locked)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
 
@@ -61,6 +62,8 @@ def main() -> int:
         window.banner_shown.connect(on_shown)
 
         def shot(name: str) -> None:
+            if args.only and name not in args.only:
+                return
             wait(app, lambda: not window.banner.flashing, what="the flash to end")
             path = args.out / f"{name}.png"
             # The pictures are committed: a 256-colour palette without dithering (flat UI colours survive it,
@@ -82,6 +85,7 @@ def main() -> int:
         window.log_out()
         wait(app, lambda: not window.no_admin_bar.isVisible(), what="the administrator to be counted")
         shot("login")
+        access_shots(app, station, shot)
         env.prepare_station(station)
         for key, name in (
             ("split1", "matched-split-1"),
@@ -125,6 +129,36 @@ def main() -> int:
         station.window.close()
         station.stop()
         env.close()
+
+
+def access_shots(app: qt.QApplication, station: Station, shot: Callable[[str], None]) -> None:
+    """The log-in screen asking a supervisor's PIN after their badge, and a lock-out, at a station's 1400x900."""
+    from scanstation.access import operators
+    from scanstation.access.login import LoginPolicy, log_in_with_pin
+    from scanstation.domain import Actor
+
+    window = station.window
+    size = window.size()
+    window.resize(1400, 900)
+    station_id = station.config.station.id
+    admin = Actor.shell("screenshots")
+    operators.add_operator(station.store, admin, "svetlana", "2468", "supervisor", "Светлана", station=station_id)
+    badge = operators.issue_badge(station.store, admin, "svetlana", station=station_id)
+    station.receiving.submit(Scan(badge, "dock-1"))
+    wait(app, window.name_edit.isReadOnly, what="the badge's PIN asked")
+    shot("login-badge-pin")
+    window.cancel_badge()
+    operators.add_operator(station.store, admin, "ivan", "1357", "clerk", "Иван", station=station_id)
+    for _ in range(5):  # someone guessed Ivan's PIN five times
+        log_in_with_pin(station.store, "ivan", "0000", LoginPolicy(first_delay_s=0, max_delay_s=0), station=station_id)
+    window.name_edit.setText("ivan")
+    window.pin_edit.setText("1357")
+    window.login_button.click()
+    wait(app, lambda: not window.login_button.isEnabled() and bool(window.login_error_label.text()), what="lock-out")
+    shot("login-locked")
+    window.name_edit.clear()
+    window.pin_edit.clear()
+    window.resize(size)
 
 
 if __name__ == "__main__":

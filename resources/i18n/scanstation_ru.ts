@@ -630,10 +630,6 @@
         <translation>введите имя и PIN</translation>
     </message>
     <message>
-        <source>wrong name or PIN</source>
-        <translation>неверное имя или PIN</translation>
-    </message>
-    <message>
         <source>nobody logged in</source>
         <translation>никто не вошёл</translation>
     </message>
@@ -702,6 +698,22 @@
         <translation>нет звука: мигание</translation>
     </message>
     <message>
+        <source>Badge of %1: type your PIN</source>
+        <translation>Пропуск %1: введите PIN</translation>
+    </message>
+    <message>
+        <source>Locked until %1</source>
+        <translation>Заблокировано до %1</translation>
+    </message>
+    <message>
+        <source>Log in: wait %1 s</source>
+        <translation>Вход: подождите %1 с</translation>
+    </message>
+    <message>
+        <source>Badge refused: %1</source>
+        <translation>Пропуск не принят: %1</translation>
+    </message>
+    <message>
         <source>Matched later by sync: %1 from the unknown shelf belongs to suite %2 (%3): move it to the shelf</source>
         <translation>Опознана позже: %1 с полки неизвестных принадлежит ячейке %2 (%3): переложите её на полку</translation>
     </message>
@@ -738,6 +750,10 @@
         <translation>запуск</translation>
     </message>
     <message>
+        <source>Settings (Ctrl+,)</source>
+        <translation>Настройки (Ctrl+,)</translation>
+    </message>
+    <message>
         <source>connecting</source>
         <translation>подключение</translation>
     </message>
@@ -752,6 +768,30 @@
     <message>
         <source>stopped</source>
         <translation>остановлен</translation>
+    </message>
+    <message>
+        <source>Audit trail</source>
+        <translation>Журнал действий</translation>
+    </message>
+    <message>
+        <source>The audit trail viewer is not in this version yet.</source>
+        <translation>Просмотра журнала действий в этой версии ещё нет.</translation>
+    </message>
+    <message>
+        <source>Audit trail of station %1</source>
+        <translation>Журнал действий станции %1</translation>
+    </message>
+    <message>
+        <source>Not allowed</source>
+        <translation>Не разрешено</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>Настройки</translation>
+    </message>
+    <message>
+        <source>This station was started without a config file: there are no settings to edit.</source>
+        <translation>Станция запущена без файла настроек: редактировать нечего.</translation>
     </message>
 </context>
 <context>

@@ -21,7 +21,7 @@ from scanstation.store.operators import (
     record_wrong_pin,
 )
 
-__all__ = ["BADGE_NOT_VALID", "WRONG_NAME_OR_PIN", "LoginPolicy", "log_in_with_badge", "log_in_with_pin"]
+__all__ = ["BADGE_NOT_VALID", "WRONG_NAME_OR_PIN", "LoginPolicy", "log_in_with_badge", "log_in_with_pin", "log_out"]
 
 WRONG_NAME_OR_PIN = "wrong name or PIN"
 BADGE_NOT_VALID = "this badge is not valid (revoked or unknown)"
@@ -160,8 +160,13 @@ def log_in_with_badge(
     station: str,
     pin: str | None = None,
     now: datetime | None = None,
+    replacing: Actor | None = None,
 ) -> LoginAnswer:
-    """Log in by a scanned badge; a supervisor's or admin's badge also asks the PIN when the policy says so."""
+    """Log in by a scanned badge; a supervisor's or admin's badge also asks the PIN when the policy says so.
+
+    `replacing` is whoever was logged in when the badge was scanned: a badge that logs its operator in
+    audits that one's LOGOUT first, in the same transaction (a refused badge leaves them logged in).
+    """
     now = now or utcnow()
     row = login_row_by_badge(store, badge_digest(secret))
     if row is None or not row.active:
@@ -180,6 +185,30 @@ def log_in_with_badge(
         return early
     actor = _actor(row)
     with write_transaction(store) as conn:
+        if replacing is not None:
+            audit.append(
+                conn,
+                station=station,
+                actor=replacing,
+                kind=AuditKind.LOGOUT,
+                target=replacing.name,
+                detail=f"badge of {row.name} scanned",
+                at=now,
+            )
         record_login(conn, row.name, now)
         audit.append(conn, station=station, actor=actor, kind=AuditKind.LOGIN, target=row.name, detail="badge", at=now)
     return LoginAnswer(actor=actor)
+
+
+def log_out(store: Store, actor: Actor, *, station: str, reason: str, now: datetime | None = None) -> None:
+    """Audit `actor`'s log-out and why ("logged out", "idle for 15 min", "badge of sven scanned")."""
+    with write_transaction(store) as conn:
+        audit.append(
+            conn,
+            station=station,
+            actor=actor,
+            kind=AuditKind.LOGOUT,
+            target=actor.name,
+            detail=reason,
+            at=now or utcnow(),
+        )

@@ -45,6 +45,6 @@ def run(args: argparse.Namespace) -> int:
             print(f"station:   {env.config_path}")
             print(f"operator:  {DEMO_OPERATOR}, PIN {DEMO_PIN}", flush=True)
 
-        return run_window(env.config, sys.argv[:1], extra=extra)
+        return run_window(env.config, sys.argv[:1], extra=extra, config_path=env.config_path)
     finally:
         env.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scanstation.commands.common import EXIT_CONFIG, add_config_option, print_config_errors
@@ -34,4 +35,5 @@ def run(args: argparse.Namespace, *, show_dialog: ShowDialog | None = None) -> i
         return EXIT_CONFIG
     from scanstation.gui.app import run_window
 
-    return run_window(config, sys.argv[:1])
+    # The file load_config read (the --config one, or the first found): the admin's settings save to it.
+    return run_window(config, sys.argv[:1], config_path=Path(config.source) if config.source else None)

@@ -12,6 +12,7 @@ from scanstation import paths
 from scanstation.config import Config, resolve_config_path
 from scanstation.domain.access import SettingChange
 from scanstation.gui import qt
+from scanstation.gui.admin.context import AdminContext, LiveScanners
 from scanstation.gui.bridge import Bridge, GuiReceiving
 from scanstation.gui.clerk.window import ADMIN_COMMAND, StationWindow
 from scanstation.gui.i18n import LANGUAGES, Translations, qm_path
@@ -20,6 +21,7 @@ from scanstation.gui.sound import Sounds
 
 if TYPE_CHECKING:
     from scanstation.gui.wedge import KeyboardWedge
+    from scanstation.store.connection import Store
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +51,10 @@ class Station:
         settings: qt.QSettings | None = None,
         sounds: Sounds | None = None,
         environ: dict[str, str] | None = None,
+        config_path: Path | None = None,
     ) -> None:
-        from scanstation.access.login import LoginPolicy, log_in_with_badge, log_in_with_pin
+        from scanstation.access.login import LoginPolicy, log_in_with_badge, log_in_with_pin, log_out
+        from scanstation.access.refusals import check
         from scanstation.runtime import Observers, StationRuntime
         from scanstation.store.operators import active_admin_count
 
@@ -70,7 +74,11 @@ class Station:
             lambda name, pin: log_in_with_pin(self.store, name, pin, policy(), station=station),
             nobody=config.station.operator,
             count_admins=lambda: active_admin_count(self.store),
-            verify_badge=lambda secret, pin: log_in_with_badge(self.store, secret, policy(), station=station, pin=pin),
+            verify_badge=lambda secret, pin, replacing: log_in_with_badge(
+                self.store, secret, policy(), station=station, pin=pin, replacing=replacing
+            ),
+            record_logout=lambda actor, reason: log_out(self.store, actor, station=station, reason=reason),
+            check_act=lambda actor, act: check(self.store, actor, act, station=station),
         )
         self.runtime = StationRuntime(
             config,
@@ -84,8 +92,9 @@ class Station:
             ),
             operator=self.receiving.current_operator,
             environ=environ,
+            on_badge=self.receiving.on_badge,
         )
-        self.store = self.runtime.store
+        self.store: Store = self.runtime.store
         self.receiver = self.runtime.receiver
         self.sync = self.runtime.sync
         self.receiving.attach(self.runtime.worker)
@@ -112,8 +121,34 @@ class Station:
             scanner_names=names,
             config_warnings=warnings,
             admin_command=admin_command(config),
+            idle_logout_min=config.login.idle_logout_min,
+            admin_context=self._admin_context(config_path or (Path(config.source) if config.source else None)),
         )
         self._started = False
+
+    def _admin_context(self, config_path: Path | None) -> AdminContext | None:
+        """What the admin's window and the audit viewer work with; None without a config file to edit."""
+        if config_path is None:
+            return None
+        from scanstation.access.settings import save_settings
+        from scanstation.config.write import SettingsEdit
+        from scanstation.sync.probe import probe_server
+
+        station = self.config.station.id
+        return AdminContext(
+            runner=self.receiving.runner,
+            store=self.store,
+            actor=lambda: self.receiving.session.actor,
+            config_path=config_path,
+            config=lambda: self.config,
+            apply=self.apply,
+            station_id=station,
+            bridge=self.bridge,
+            open_edit=SettingsEdit.open,
+            save=lambda actor, edit: save_settings(self.store, actor, edit, station=station),
+            probe=probe_server,
+            live_scanners=LiveScanners(sources=lambda: self.runtime.sources, wedge=lambda: self.wedge),
+        )
 
     def start(self) -> None:
         from scanstation.gui.wedge import build_wedge
@@ -141,6 +176,7 @@ class Station:
         ):
             log.warning("%s", self.translations.problem)
         self.sounds.set_enabled(config.gui.sound)
+        self.window.set_idle_logout(config.login.idle_logout_min)
         if config.gui.font_scale != old.gui.font_scale:
             rescale_fonts(self.window, config.gui.font_scale / old.gui.font_scale)
         wedges = tuple(c for c in config.scanners if c.type == "wedge")
@@ -181,8 +217,17 @@ def rescale_fonts(top: qt.QWidget, ratio: float) -> None:
                 widget.setFont(scaled)
 
 
-def run_window(config: Config, argv: list[str], *, extra: Callable[[Station], None] | None = None) -> int:
-    """Run the station window until it is closed; `extra` adds to it (the demo's label panel)."""
+def run_window(
+    config: Config,
+    argv: list[str],
+    *,
+    extra: Callable[[Station], None] | None = None,
+    config_path: Path | None = None,
+) -> int:
+    """Run the station window until it is closed; `extra` adds to it (the demo's label panel).
+
+    `config_path` is the file the config was read from: the admin's settings edit and save that one.
+    """
     from scanstation.gui.startup_error import show_error
     from scanstation.logs import setup_logging
     from scanstation.process import freeze_startup_objects, share_the_gil_quickly
@@ -197,7 +242,7 @@ def run_window(config: Config, argv: list[str], *, extra: Callable[[Station], No
     app.setWindowIcon(qt.QIcon(str(icon_path())))
     stop_on_signals(app)
     try:
-        station = Station(config, app)
+        station = Station(config, app, config_path=config_path)
     except StoreError as exc:
         problem = str(exc)
         log.error("the database cannot be opened: %s", problem)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
-from scanstation.domain import Actor, LoginAnswer, Scan, UndoResult
+from scanstation.domain import Act, Actor, LoginAnswer, NotAllowedError, Scan, UndoResult
 from scanstation.gui import qt
 from scanstation.gui.operations import Operation, OperationRunner
-from scanstation.gui.session import Login, PinNeeded, Session
+from scanstation.gui.session import Login, PinNeeded, Refusal, Session
 from scanstation.receiving import Receiver
 from scanstation.worker import ReceivingWorker, ScanKeptError
 
@@ -20,10 +20,18 @@ T = TypeVar("T")
 
 # access.login.log_in_with_pin(store, name, pin, policy, station=...), bound to all but name and PIN by the caller.
 PinCheck = Callable[[str, str], LoginAnswer]
-# access.login.log_in_with_badge(store, secret, policy, station=..., pin=...), bound to all but secret and PIN.
-BadgeCheck = Callable[[str, str | None], LoginAnswer]
 # active_admin_count(engine), bound to the engine by the caller; runs on the receiving thread.
 AdminCount = Callable[[], int]
+# access.login.log_out(store, actor, station=..., reason=...), bound to the store and station.
+LogoutRecord = Callable[[Actor, str], None]
+# access.refusals.check(store, actor, act, station=...): nothing, or the refusal audited and raised.
+ActCheck = Callable[[Actor, Act], None]
+
+
+class BadgeCheck(Protocol):
+    """access.login.log_in_with_badge(store, secret, policy, station=..., pin=..., replacing=...), bound."""
+
+    def __call__(self, secret: str, pin: str | None, replacing: Actor | None) -> LoginAnswer: ...
 
 
 class Bridge(qt.QObject):
@@ -39,6 +47,8 @@ class Bridge(qt.QObject):
     # How many active administrators the station has (0: nobody can set it up); announced on the GUI thread
     # by `GuiReceiving.check_admins`, whoever asked (the start, a log-in, the demo).
     active_admins = qt.Signal(int)
+    # A badge read by any scanner (never received): the scan and its secret, for the window to log in with.
+    badge = qt.Signal(object, str)
 
 
 class GuiReceiving:
@@ -59,11 +69,15 @@ class GuiReceiving:
         nobody: str = "conveyor",
         count_admins: AdminCount | None = None,
         verify_badge: BadgeCheck | None = None,
+        record_logout: LogoutRecord | None = None,
+        check_act: ActCheck | None = None,
     ) -> None:
         self._bridge = bridge
         self._verify_pin = verify_pin
         self._verify_badge = verify_badge
         self._count_admins = count_admins
+        self._record_logout = record_logout
+        self._check_act = check_act
         self.session = Session(nobody)
         self._worker: ReceivingWorker | None = None
         self.runner = OperationRunner(lambda work: self.worker.call(work))
@@ -79,9 +93,19 @@ class GuiReceiving:
         nobody: str = "conveyor",
         count_admins: AdminCount | None = None,
         verify_badge: BadgeCheck | None = None,
+        record_logout: LogoutRecord | None = None,
+        check_act: ActCheck | None = None,
     ) -> GuiReceiving:
         """A GuiReceiving with its own receiving thread (the window without the rest of the runtime)."""
-        receiving = cls(bridge, verify_pin, nobody=nobody, count_admins=count_admins, verify_badge=verify_badge)
+        receiving = cls(
+            bridge,
+            verify_pin,
+            nobody=nobody,
+            count_admins=count_admins,
+            verify_badge=verify_badge,
+            record_logout=record_logout,
+            check_act=check_act,
+        )
         receiving.attach(
             ReceivingWorker(
                 receiver,
@@ -90,6 +114,7 @@ class GuiReceiving:
                 on_error=receiving.scan_failed,
                 journal=journal,
                 on_status=bridge.receiving_status.emit,
+                on_badge=receiving.on_badge,
             )
         )
         return receiving
@@ -125,13 +150,17 @@ class GuiReceiving:
         """Decide every scan already read, then stop the thread."""
         return self.worker.stop(timeout)
 
+    def on_badge(self, scan: Scan, secret: str) -> None:
+        """The worker read a badge (receiving thread): the window decides what it logs in."""
+        self._bridge.badge.emit(scan, secret)
+
     def submit(self, scan: Scan) -> None:
         """The same path as the runtime's serial and socket readers: the worker binds the session's operator."""
         self.worker.submit(scan)
 
     # ----- work for operations: each runs on the receiving thread ------------------------------------------
 
-    def check_pin(self, name: str, pin: str) -> Login | str:
+    def check_pin(self, name: str, pin: str) -> Login | Refusal:
         """The operator these credentials log in (under the canonical name), or the refusal in words.
 
         It reads the database and hashes for ~30 ms, so it is an operation, never run on the GUI thread.
@@ -140,14 +169,31 @@ class GuiReceiving:
             return Login(name, name)
         return _login_of(self._verify_pin(name, pin))
 
-    def check_badge(self, secret: str, pin: str | None = None) -> Login | PinNeeded | str:
-        """The operator a scanned badge logs in, PinNeeded when their PIN must be typed too, or the refusal."""
+    def check_badge(
+        self, secret: str, pin: str | None = None, replacing: Actor | None = None
+    ) -> Login | PinNeeded | Refusal:
+        """The operator a scanned badge logs in, PinNeeded when their PIN must be typed too, or the refusal.
+
+        `replacing` (whoever is logged in) is audited as logged out when the badge logs its operator in.
+        """
         if self._verify_badge is None:
-            return "badges cannot log in here"
-        answer = self._verify_badge(secret, pin)
+            return Refusal("badges cannot log in here")
+        answer = self._verify_badge(secret, pin, replacing)
         if answer.pin_needed_for is not None:
             return PinNeeded(answer.pin_needed_for)
         return _login_of(answer)
+
+    def log_out(self, actor: Actor, reason: str) -> None:
+        """Audit a log-out and why (receiving thread); the session itself is the window's."""
+        if self._record_logout is not None:
+            self._record_logout(actor, reason)
+
+    def check_act(self, actor: Actor, act: Act) -> None:
+        """Nothing when `actor` may do `act`; else NotAllowedError, the refusal audited (receiving thread)."""
+        if self._check_act is not None:
+            self._check_act(actor, act)
+        elif not actor.may(act):
+            raise NotAllowedError(actor, act)
 
     def undo_scan(self, scan_id: str, actor: Actor) -> UndoResult:
         return self.worker.receiver.undo(scan_id, actor)
@@ -164,10 +210,10 @@ class GuiReceiving:
             ).run_in_background()
 
 
-def _login_of(answer: LoginAnswer) -> Login | str:
+def _login_of(answer: LoginAnswer) -> Login | Refusal:
     actor = answer.actor
     if actor is None:
-        return answer.refusal or "wrong name or PIN"
+        return Refusal(answer.refusal or "wrong name or PIN", answer.retry_at)
     # The answer names the canonical name: scans are logged under it.
     return Login(actor.name, actor.shown_name, actor.role)
 
@@ -183,4 +229,4 @@ def in_words(exc: BaseException) -> str:
     return text if len(text) <= 200 else text[:200] + "…"
 
 
-__all__ = ["BadgeCheck", "Bridge", "GuiReceiving", "PinCheck", "in_words"]
+__all__ = ["ActCheck", "BadgeCheck", "Bridge", "GuiReceiving", "LogoutRecord", "PinCheck", "in_words"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 
 from scanstation.domain import Actor, Role
 
@@ -27,6 +28,14 @@ class PinNeeded:
     """A supervisor's or admin's badge was scanned: their PIN is asked before they are let in."""
 
     name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A log-in the core refused: its words, and when the next attempt is looked at (None: any time)."""
+
+    words: str
+    retry_at: datetime | None = None
 
 
 class Session:
@@ -69,4 +78,4 @@ class Session:
             self._login = None
 
 
-__all__ = ["Login", "PinNeeded", "Session"]
+__all__ = ["Login", "PinNeeded", "Refusal", "Session"]

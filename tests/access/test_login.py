@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from scanstation.access.login import BADGE_NOT_VALID, WRONG_NAME_OR_PIN, LoginPolicy, log_in_with_badge, log_in_with_pin
+from scanstation.access.login import (
+    BADGE_NOT_VALID,
+    WRONG_NAME_OR_PIN,
+    LoginPolicy,
+    log_in_with_badge,
+    log_in_with_pin,
+    log_out,
+)
 from scanstation.access.operators import issue_badge, revoke_badge, unlock_operator
 from scanstation.domain import AuditKind, LoginAnswer, Role, new_badge_secret
 from scanstation.store.connection import Store, close_store, open_store
@@ -162,3 +169,24 @@ def test_the_policy_is_the_login_section_of_the_config() -> None:
 
     policy = LoginPolicy.of(LoginConfig(max_wrong_pins=3, lockout_min=2.5, badge_pin_for_privileged=False))
     assert (policy.max_wrong_pins, policy.lockout_s, policy.badge_pin_for_privileged) == (3, 150.0, False)
+
+
+def test_a_badge_replacing_someone_audits_their_log_out_first_and_a_refused_one_does_not(people: Store) -> None:
+    secret = issue_badge(people, ADMIN, "anna", station=STATION)
+    refused = log_in_with_badge(people, new_badge_secret(), POLICY, station=STATION, now=T0, replacing=SUPERVISOR)
+    assert not refused.ok and rows(people, AuditKind.LOGOUT) == []
+    assert log_in_with_badge(people, secret, POLICY, station=STATION, now=T0, replacing=SUPERVISOR).ok
+    switch = [(r.kind, r.actor, r.detail) for r in rows(people, AuditKind.LOGOUT, AuditKind.LOGIN)]
+    assert switch == [("logout", "sven", "badge of anna scanned"), ("login", "anna", "badge")]
+
+
+def test_log_out_is_audited_with_its_reason(people: Store) -> None:
+    log_out(people, CLERK, station=STATION, reason="idle for 15 min", now=T0)
+    (entry,) = rows(people, AuditKind.LOGOUT)
+    assert (entry.actor, entry.role, entry.target, entry.detail, entry.at) == (
+        "anna",
+        "clerk",
+        "anna",
+        "idle for 15 min",
+        T0,
+    )

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from scanstation.access.login import LoginPolicy, log_in_with_badge, log_in_with_pin
+from scanstation.access.login import LoginPolicy, log_in_with_badge, log_in_with_pin, log_out
+from scanstation.access.refusals import check
 from scanstation.gui import qt
 from scanstation.gui.bridge import Bridge, GuiReceiving
 from scanstation.gui.clerk.window import StationWindow
@@ -113,9 +114,11 @@ def station(qtbot: Any, qapp: Any, sqlite_engine: Store, settings: qt.QSettings,
         bridge,
         lambda name, pin: log_in_with_pin(sqlite_engine, name, pin, SCREEN_POLICY, station=STATION),
         journal=tmp_path / "unrecorded.tsv",
-        verify_badge=lambda secret, pin: log_in_with_badge(
-            sqlite_engine, secret, SCREEN_POLICY, station=STATION, pin=pin
+        verify_badge=lambda secret, pin, replacing: log_in_with_badge(
+            sqlite_engine, secret, SCREEN_POLICY, station=STATION, pin=pin, replacing=replacing
         ),
+        record_logout=lambda actor, reason: log_out(sqlite_engine, actor, station=STATION, reason=reason),
+        check_act=lambda actor, act: check(sqlite_engine, actor, act, station=STATION),
     )
     translations = Translations(qapp)
     translations.set_language("en")

@@ -9,7 +9,7 @@ import pytest
 from scanstation.access.login import LoginPolicy, log_in_with_pin
 from scanstation.access.operators import issue_badge
 from scanstation.domain import Actor, Role
-from scanstation.gui.session import Login, PinNeeded
+from scanstation.gui.session import Login, PinNeeded, Refusal
 from scanstation.store.operators import add_operator
 
 from .conftest import OPERATOR, PIN, STATION, Station
@@ -48,4 +48,4 @@ def test_check_badge_answers_a_login_or_asks_the_pin_or_refuses(station: Station
     assert receiving.check_badge(clerk_badge) == Login(OPERATOR, "Anna K.", Role.CLERK)
     assert receiving.check_badge(sven_badge) == PinNeeded("sven")
     assert receiving.check_badge(sven_badge, PIN) == Login("sven", "sven", Role.SUPERVISOR)
-    assert receiving.check_badge("SSB-" + "0" * 26) == "this badge is not valid (revoked or unknown)"
+    assert receiving.check_badge("SSB-" + "0" * 26) == Refusal("this badge is not valid (revoked or unknown)")

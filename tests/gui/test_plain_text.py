@@ -13,6 +13,8 @@ import pytest
 from PySide6.QtGui import Qt as QtGuiNamespace
 from PySide6.QtGui import QTextDocument
 
+from scanstation.access.login import LoginPolicy, log_in_with_pin
+from scanstation.access.operators import issue_badge
 from scanstation.commands import gui as gui_command
 from scanstation.config import parse_config
 from scanstation.domain import Outcome, Scan
@@ -22,6 +24,7 @@ from scanstation.gui import qt
 from scanstation.gui.admin.context import AdminContext, LiveScanners
 from scanstation.gui.admin.scanners_tab import ScannersTab
 from scanstation.gui.admin.window import AdminWindow, open_admin
+from scanstation.gui.clerk.doors import Doors
 from scanstation.gui.clerk.window import StationWindow
 from scanstation.gui.sound import Sounds
 from scanstation.receiving import Receiver
@@ -323,6 +326,33 @@ def admin_refused(station: Station, register: Register, tmp_path: Path) -> tuple
     return (OPERATOR_SHOWN,)
 
 
+def badge_pin_prompt(station: Station, register: Register, tmp_path: Path) -> tuple[str, ...]:
+    add_operator(station.engine, OPERATOR, PIN, role="supervisor", display_name=OPERATOR_SHOWN)
+    secret = issue_badge(station.engine, Actor.shell("test"), OPERATOR, station=STATION)
+    with station.qtbot.waitSignal(station.window.banner_shown, timeout=10_000):
+        station.window.submit(Scan(secret, "dock-1"))
+    assert station.window.name_edit.isReadOnly()
+    return (OPERATOR,)
+
+
+def login_locked(station: Station, register: Register, tmp_path: Path) -> tuple[str, ...]:
+    add_operator(station.engine, OPERATOR, PIN, display_name=OPERATOR_SHOWN)
+    for _ in range(5):
+        log_in_with_pin(station.engine, OPERATOR, "0000", LoginPolicy(first_delay_s=0, max_delay_s=0), station=STATION)
+    station.log_in(OPERATOR, PIN)
+    assert station.window.login_error_label.text().startswith("locked until")
+    return ()
+
+
+def clerk_refused_settings(station: Station, register: Register, tmp_path: Path) -> tuple[str, ...]:
+    clerk = Actor("oper", Role.CLERK, OPERATOR_SHOWN)
+    doors = Doors(station.window, station.receiving, admin_context(station, tmp_path, clerk))
+    with station.qtbot.waitSignal(station.receiving.runner.answered, timeout=10_000):
+        doors.open_settings(clerk)
+    assert isinstance(doors.window("settings"), qt.QMessageBox)
+    return (OPERATOR_SHOWN,)
+
+
 SCENARIOS: list[Callable[[Station, Register, Path], tuple[str, ...]]] = [
     feed_match,
     feed_status,
@@ -339,6 +369,9 @@ SCENARIOS: list[Callable[[Station, Register, Path], tuple[str, ...]]] = [
     admin_refused,
     admin_scanner_mistake,
     admin_scanner_live_view,
+    badge_pin_prompt,
+    login_locked,
+    clerk_refused_settings,
 ]
 
 

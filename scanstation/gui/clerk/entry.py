@@ -28,8 +28,9 @@ class LoginForm(qt.QWidget):
 
     def __init__(self, scale: float) -> None:
         super().__init__()
-        row = qt.QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
+        column = qt.QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        row = qt.QHBoxLayout()
         self.name_label = plain_label()
         self.name_edit = qt.QLineEdit()
         self.name_edit.setObjectName("operatorName")
@@ -38,8 +39,10 @@ class LoginForm(qt.QWidget):
         self.pin_edit.setObjectName("operatorPin")
         self.pin_edit.setEchoMode(qt.QLineEdit.EchoMode.Password)
         self.button = qt.QPushButton()
+        self.button.setObjectName("loginButton")
         self.error_label = plain_label()
-        self.error_label.setStyleSheet("color: #c62828; font-weight: bold;")
+        self.error_label.setObjectName("loginMessage")
+        self.say("")
         for w in (self.name_label, self.name_edit, self.pin_label, self.pin_edit, self.button):
             w.setFont(font(18 * scale))
         self.error_label.setFont(font(16 * scale))
@@ -48,8 +51,16 @@ class LoginForm(qt.QWidget):
         row.addWidget(self.pin_label)
         row.addWidget(self.pin_edit, 1)
         row.addWidget(self.button)
-        row.addWidget(self.error_label, 2)
+        column.addLayout(row)
+        # Below the fields, wrapped: a lock-out's words are long and must never squeeze the name field.
+        self.error_label.setWordWrap(True)
+        column.addWidget(self.error_label)
         self.name_edit.returnPressed.connect(self.pin_edit.setFocus)
+
+    def say(self, text: str, *, hint: bool = False) -> None:
+        """The answer beside the button: a refusal in red, or a hint (a badge's PIN asked) in blue."""
+        self.error_label.setStyleSheet(f"color: {'#0d47a1' if hint else '#c62828'}; font-weight: bold;")
+        self.error_label.setText(text)
 
     def retranslate(self) -> None:
         self.name_label.setText(qt.QCoreApplication.translate("StationWindow", "Name:"))

@@ -30,6 +30,13 @@ class StationStatusBar(qt.QStatusBar):
         self.sound_label = qt.QLabel()
         self.language_button = qt.QToolButton()
         self.logout_button = qt.QToolButton()
+        # Shown by role on every log-in and log-out; the core checks the role again when they are used.
+        self.settings_button = qt.QToolButton()
+        self.settings_button.setObjectName("settingsButton")
+        self.settings_button.setVisible(False)
+        self.audit_button = qt.QToolButton()
+        self.audit_button.setObjectName("auditButton")
+        self.audit_button.setVisible(False)
         for w in (self.scanners_label, self.sync_label, self.operator_label, self.sound_label):
             w.setFont(font(13 * scale, bold=True))
             w.setTextFormat(qt.Qt.TextFormat.RichText)
@@ -47,12 +54,16 @@ class StationStatusBar(qt.QStatusBar):
         self.addPermanentWidget(self.waiting_label)
         self.addPermanentWidget(self.sound_label)
         self.addPermanentWidget(self.operator_label)
+        self.addPermanentWidget(self.audit_button)
+        self.addPermanentWidget(self.settings_button)
         self.addPermanentWidget(self.logout_button)
         self.addPermanentWidget(self.language_button)
         sounds.availability_changed.connect(lambda _ok: self._update_sound())
 
     def retranslate(self, language: str) -> None:
         self.logout_button.setText(qt.QCoreApplication.translate("StationWindow", "Log out (Ctrl+L)"))
+        self.settings_button.setText(qt.QCoreApplication.translate("StationWindow", "Settings (Ctrl+,)"))
+        self.audit_button.setText(qt.QCoreApplication.translate("StationWindow", "Audit trail"))
         self.language_button.setText("Русский (F9)" if language == "en" else "English (F9)")
         self._update_operator()
         self._update_scanners()

@@ -7,25 +7,38 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from scanstation.domain import (
+    Act,
+    Actor,
     ReceivingStatus,
     Role,
     Scan,
     SyncNotice,
     UndoResult,
     Verdict,
+    badge_secret_of,
     json_text,
 )
 from scanstation.gui import qt
+from scanstation.gui.admin.context import AdminContext
 from scanstation.gui.bridge import Bridge, GuiReceiving, in_words
 from scanstation.gui.clerk.banner import VerdictBanner
 from scanstation.gui.clerk.counters import CountersPanel
+from scanstation.gui.clerk.doors import Doors
 from scanstation.gui.clerk.entry import EntryPanel, LoginForm
 from scanstation.gui.clerk.recent import RecentPanel
 from scanstation.gui.clerk.status import StationStatusBar
 from scanstation.gui.i18n import Translations
-from scanstation.gui.session import Login, Session
+from scanstation.gui.session import Login, PinNeeded, Refusal, Session
 from scanstation.gui.sound import Sounds
-from scanstation.gui.texts import BannerText, banner_error, banner_for, banner_idle, banner_kept, banner_undone
+from scanstation.gui.texts import (
+    BannerText,
+    banner_error,
+    banner_for,
+    banner_idle,
+    banner_kept,
+    banner_undone,
+    local_time,
+)
 from scanstation.gui.widgets import font, message_bar
 
 log = logging.getLogger(__name__)
@@ -53,6 +66,8 @@ class StationWindow(qt.QMainWindow):
         scanner_names: tuple[str, ...] = (),
         config_warnings: tuple[str, ...] = (),
         admin_command: str = ADMIN_COMMAND,
+        idle_logout_min: float = 0.0,
+        admin_context: AdminContext | None = None,
     ) -> None:
         super().__init__()
         self._bridge = bridge
@@ -74,10 +89,18 @@ class StationWindow(qt.QMainWindow):
         self._admin_command = admin_command
         self._receiving = ReceivingStatus()
         self._active_admins: int | None = None  # None until the receiving thread has counted them
+        self._login_hint = False  # the log-in message is a hint (a badge's PIN asked), not a refusal
+        # A supervisor's or admin's badge waiting for its PIN: the secret (never shown) and the name fixed.
+        self._badge: tuple[str, str] | None = None
+        # The core said no attempt for this name is looked at before then: (the name as typed, when).
+        self._retry: tuple[str, datetime] | None = None
+        self._idle_min = 0.0
+        self._doors = Doors(self, worker, admin_context)
 
         self.setFont(font(15 * font_scale))
         self._build(scanner_names)
         self._connect()
+        self.set_idle_logout(idle_logout_min)
         self.retranslate()
         geometry = settings.value("window/geometry") if settings is not None else None
         if not (isinstance(geometry, qt.QByteArray) and not geometry.isEmpty() and self.restoreGeometry(geometry)):
@@ -162,6 +185,15 @@ class StationWindow(qt.QMainWindow):
         self._undo_timer = qt.QTimer(self)
         self._undo_timer.setInterval(250)
         self._undo_timer.timeout.connect(self._update_undo)
+        # The log-in button counts down a delay or a lock-out the core gave; a timer, never a wait.
+        self._retry_timer = qt.QTimer(self)
+        self._retry_timer.setInterval(250)
+        self._retry_timer.timeout.connect(self._update_login_button)
+        # Restarted by every key, click and scan; when it fires, whoever is logged in is logged out.
+        self._idle_timer = qt.QTimer(self)
+        self._idle_timer.setSingleShot(True)
+        self._idle_timer.setTimerType(qt.Qt.TimerType.PreciseTimer)  # its time left is read exactly (tests)
+        self._idle_timer.timeout.connect(self._idle_out)
 
     def _connect(self) -> None:
         b = self._bridge
@@ -173,23 +205,33 @@ class StationWindow(qt.QMainWindow):
         b.notice.connect(self._on_notice)
         b.receiving_status.connect(self._on_receiving_status)
         b.active_admins.connect(self._on_active_admins)
+        b.badge.connect(self._on_badge)
         self.pin_edit.returnPressed.connect(self._login)
+        self.name_edit.returnPressed.connect(self._badge_typed_as_name)
+        self.name_edit.textChanged.connect(self._update_login_button)
         self.login_button.clicked.connect(self._login)
         self.entry.returnPressed.connect(self._submit_typed)
         self.entry_row.enter_button.clicked.connect(self._submit_typed)
         self.entry.undo_requested.connect(self.undo_last)
         self.undo_button.clicked.connect(self.undo_last)
         self.status_bar.logout_button.clicked.connect(self.log_out)
+        self.status_bar.settings_button.clicked.connect(self.open_settings)
+        self.status_bar.audit_button.clicked.connect(self.open_audit)
         self.status_bar.language_button.clicked.connect(self.toggle_language)
         keys: list[tuple[qt.QKeySequence, Callable[[], None]]] = [
             (qt.QKeySequence(qt.QKeySequence.StandardKey.Undo), self.undo_last),
             (qt.QKeySequence("F2"), self._focus_entry),
             (qt.QKeySequence("Ctrl+L"), self.log_out),
             (qt.QKeySequence("F9"), self.toggle_language),
+            (qt.QKeySequence("Ctrl+,"), self.open_settings),
         ]
         self._shortcuts = [qt.QShortcut(sequence, self) for sequence, _ in keys]
         for shortcut, (_, action) in zip(self._shortcuts, keys, strict=True):
             shortcut.activated.connect(action)
+        # Esc on the log-in row drops a badge's PIN prompt; only there, the typed entry clears itself on Esc.
+        self._cancel_badge_shortcut = qt.QShortcut(qt.QKeySequence("Esc"), self.login_row)
+        self._cancel_badge_shortcut.setContext(qt.Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self._cancel_badge_shortcut.activated.connect(self.cancel_badge)
 
     # ----- texts ----------------------------------------------------------------------------------------------
 
@@ -205,7 +247,9 @@ class StationWindow(qt.QMainWindow):
             panel.retranslate()
         self.status_bar.retranslate(self._language())
         self.status_bar.show_operator(self._session.login)
-        self.login_error_label.setText(self._login_error)
+        self._update_login_message()
+        self._update_login_button()
+        self._update_roles()
         self._update_undo()
         self._update_notice()
         self._update_receiving()
@@ -229,32 +273,90 @@ class StationWindow(qt.QMainWindow):
         return self._session.operator
 
     def _login(self) -> None:
+        if self._badge_typed_as_name():
+            return
         name = self.name_edit.text().strip()
         pin = self.pin_edit.text()
         if not name or not pin:
             self._set_login_error(self.tr("enter your name and PIN"))
             return
         receiving = self._worker
-        if receiving is None or self._login_pending:
+        if receiving is None or self._login_pending or self._retry_left() > 0:
             return
         self._login_pending = True
-        self.login_button.setEnabled(False)
-        receiving.op(lambda: receiving.check_pin(name, pin)).success(self._on_login).failure(
+        self._update_login_button()
+        badge = self._badge
+        if badge is not None:
+            secret = badge[0]
+            work: Callable[[], Login | PinNeeded | Refusal] = lambda: receiving.check_badge(secret, pin)  # noqa: E731
+        else:
+            work = lambda: receiving.check_pin(name, pin)  # noqa: E731
+        receiving.op(work).success(lambda answer: self._on_login(answer, name)).failure(
             self._on_login_failed
         ).run_in_background()
         receiving.check_admins()
 
-    def _set_login_error(self, text: str) -> None:
+    def _set_login_error(self, text: str, *, hint: bool = False) -> None:
         self._login_error = text
-        self.login_error_label.setText(text)
+        self._login_hint = hint
+        self.login_row.say(text, hint=hint)
 
-    def _on_login(self, login: Login | str) -> None:
+    def _update_login_message(self) -> None:
+        badge = self._badge
+        if badge is not None and not self._login_error:
+            self.login_row.say(self.tr("Badge of %1: type your PIN").replace("%1", badge[1]), hint=True)
+        else:
+            self.login_row.say(self._login_error, hint=self._login_hint)
+
+    def _on_login(self, answer: Login | PinNeeded | Refusal, name: str) -> None:
         self._login_answered()
-        if isinstance(login, str):
-            self._set_login_error(login)  # the core's refusal: wrong name or PIN, wait, locked until ...
+        if isinstance(answer, Refusal):
+            self._refused(answer, name)
             self.pin_edit.setFocus()
             return
-        self.log_in(login.name, login.display_name, login.role)
+        if isinstance(answer, PinNeeded):  # not from a PIN, but a badge scanned again meanwhile is asked again
+            self._set_login_error("")
+            self.pin_edit.setFocus()
+            return
+        self._badge = None
+        self.name_edit.setReadOnly(False)
+        self.log_in(answer.name, answer.display_name, answer.role)
+
+    def _refused(self, refusal: Refusal, name: str) -> None:
+        """The core's refusal in its words (wrong name or PIN, wait, locked until ...) and its delay on the button."""
+        self._set_login_error(refusal.words)
+        if refusal.retry_at is not None:
+            self._retry = (name, refusal.retry_at)
+        self._update_login_button()
+
+    def _retry_left(self) -> float:
+        """Seconds before the core looks at another attempt for the name in the field (0: now)."""
+        retry = self._retry
+        if retry is None or self.name_edit.text().strip() != retry[0]:
+            return 0.0
+        return max(0.0, (retry[1] - datetime.now(UTC)).total_seconds())
+
+    def _update_login_button(self) -> None:
+        left = self._retry_left()
+        if left > 0:
+            if left > 90:
+                text = self.tr("Locked until %1").replace("%1", local_time(self._retry[1]) if self._retry else "")
+            else:
+                text = self.tr("Log in: wait %1 s").replace("%1", str(int(left + 0.999)))
+            self.login_button.setText(text)
+            self.login_button.setEnabled(False)
+            if not self._retry_timer.isActive():
+                self._retry_timer.start()
+            return
+        self._retry_timer.stop()
+        if self._retry is not None and self.name_edit.text().strip() == self._retry[0]:
+            self._retry = None  # the wait is over: say so by the button, not by an old refusal
+        self.login_button.setText(self.tr("Log in"))
+        self.login_button.setEnabled(not self._login_pending)
+
+    def retry_wait_s(self) -> float:
+        """How long the log-in button stays disabled for the name in the field (tests read it)."""
+        return self._retry_left()
 
     def _on_login_failed(self, exc: Exception) -> None:
         # A database problem is told to the clerk in its own words.
@@ -265,24 +367,40 @@ class StationWindow(qt.QMainWindow):
 
     def _login_answered(self) -> None:
         self._login_pending = False
-        self.login_button.setEnabled(True)
+        self._update_login_button()
         self.pin_edit.clear()
 
     def log_in(self, name: str, display_name: str = "", role: Role = Role.CLERK) -> None:
         """Start this operator's session (after the PIN check said yes)."""
         self._session.log_in(Login(name, display_name or name, role))
         self._set_login_error("")
+        self._retry = None
+        self._update_login_button()
         self.login_row.setVisible(False)
         self.entry_row.setVisible(True)
         self._update_no_admin()
         self.status_bar.show_operator(self._session.login)
+        self._update_roles()
+        self._touch()
         self._show(lambda: banner_idle(True), feedback=None)
         self.entry.setFocus()
 
     def log_out(self) -> None:
-        if self._session.login is None:
+        """Ctrl+L or the button: the operator leaves (audited)."""
+        self._log_out("logged out")
+
+    def _log_out(self, reason: str | None) -> None:
+        """End the session; `reason` goes to the audit trail (None: the core audited it already, a badge switch)."""
+        actor = self._session.actor
+        if actor is None:
             return
+        receiving = self._worker
+        if receiving is not None and reason is not None:
+            receiving.op(lambda: receiving.log_out(actor, reason)).failure(_logout_not_audited).run_in_background()
         self._session.log_out()
+        self._idle_timer.stop()
+        self._doors.close_all()
+        self._update_roles()
         self._undo_target = None
         self._update_undo()
         self._notices = []
@@ -295,6 +413,130 @@ class StationWindow(qt.QMainWindow):
         self.status_bar.show_operator(None)
         self._show(lambda: banner_idle(False), feedback=None)
         self.name_edit.setFocus()
+
+    # ----- badges ---------------------------------------------------------------------------------------------
+
+    def _badge_typed_as_name(self) -> bool:
+        """A badge typed (or wedge-typed) into the name field logs in as a scanned one; True when it was one."""
+        secret = badge_secret_of(self.name_edit.text())
+        if secret is None:
+            return False
+        self.name_edit.clear()
+        self._on_badge(Scan(raw="", scanner=MANUAL_SCANNER, typed=True), secret)
+        return True
+
+    def _on_badge(self, scan: Scan, secret: str) -> None:
+        """A badge read by a scanner or typed: it logs its operator in, or switches to them (the same rules)."""
+        self._touch()
+        receiving = self._worker
+        if receiving is None or self._login_pending:
+            return
+        replacing = self._session.actor
+        self._login_pending = True
+        self._update_login_button()
+        receiving.op(lambda: receiving.check_badge(secret, None, replacing)).success(
+            lambda answer: self._on_badge_answer(secret, replacing, answer)
+        ).failure(self._on_login_failed).run_in_background()
+        receiving.check_admins()
+
+    def _on_badge_answer(self, secret: str, replacing: Actor | None, answer: Login | PinNeeded | Refusal) -> None:
+        self._login_answered()
+        if isinstance(answer, Refusal):
+            if self._session.login is not None:  # whoever is logged in stays: a bad badge logs nobody out
+                self.statusBar().showMessage(self.tr("Badge refused: %1").replace("%1", answer.words), 10000)
+                self.banner_shown.emit(answer)
+                return
+            self._refused(answer, self.name_edit.text().strip())
+            return
+        if isinstance(answer, PinNeeded):
+            if self._session.login is not None:
+                self._log_out(f"badge of {answer.name} scanned")
+            self._badge = (secret, answer.name)
+            self.name_edit.setText(answer.name)
+            self.name_edit.setReadOnly(True)
+            self.pin_edit.clear()
+            self._set_login_error("")
+            self._update_login_message()
+            self._update_login_button()
+            self.pin_edit.setFocus()
+            self.banner_shown.emit(answer)
+            return
+        if self._session.login is not None:
+            # The core audited the switch (LOGOUT of `replacing`, then LOGIN) in one transaction.
+            self._log_out(None)
+        self._badge = None
+        self.name_edit.setReadOnly(False)
+        self.log_in(answer.name, answer.display_name, answer.role)
+
+    def cancel_badge(self) -> None:
+        """Esc: the badge's PIN prompt is dropped; the name can be typed again."""
+        if self._badge is None:
+            return
+        self._badge = None
+        self.name_edit.setReadOnly(False)
+        self.name_edit.clear()
+        self.pin_edit.clear()
+        self._set_login_error("")
+        self._update_login_button()
+        self.name_edit.setFocus()
+
+    # ----- idle log-out ---------------------------------------------------------------------------------------
+
+    def set_idle_logout(self, minutes: float) -> None:
+        """After `minutes` without a key, click or scan the operator is logged out (0: never)."""
+        self._idle_min = minutes
+        app = qt.QCoreApplication.instance()
+        if minutes > 0:
+            self._idle_timer.setInterval(max(1, round(minutes * 60_000)))
+            self._touch()
+            if app is not None:  # every key and click, in this window or one it opened, is activity
+                app.installEventFilter(self)  # installed once: Qt moves it to the front, never twice
+        else:
+            self._idle_timer.stop()
+            if app is not None:
+                app.removeEventFilter(self)  # off: no Python call on every event of the application
+
+    def idle_left_ms(self) -> int:
+        """Milliseconds before the idle log-out; -1 when it is off or nobody is logged in."""
+        return self._idle_timer.remainingTime() if self._idle_timer.isActive() else -1
+
+    def _touch(self) -> None:
+        if self._idle_min > 0 and self._session.login is not None:
+            self._idle_timer.start()
+
+    def _idle_out(self) -> None:
+        if self._session.login is not None:
+            self._log_out(f"idle for {self._idle_min:g} min")
+
+    def eventFilter(self, watched: qt.QObject, event: qt.QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() in (qt.QEvent.Type.KeyPress, qt.QEvent.Type.MouseButtonPress):
+            self._touch()
+        return False
+
+    # ----- the supervisor's and admin's windows --------------------------------------------------------------
+
+    def _update_roles(self) -> None:
+        """The Settings and Audit trail buttons for the roles that may use them (the core checks again)."""
+        actor = self._session.actor
+        self.status_bar.settings_button.setVisible(actor is not None and actor.may(Act.OPEN_SETTINGS))
+        self.status_bar.audit_button.setVisible(actor is not None and actor.may(Act.VIEW_AUDIT))
+
+    def open_settings(self) -> None:
+        """Ctrl+, or the button: the admin's window, or the core's refusal (audited) in words."""
+        actor = self._session.actor
+        if actor is not None:
+            self._doors.open_settings(actor)
+
+    def open_audit(self) -> None:
+        """The audit trail viewer for a supervisor or admin, or the core's refusal (audited) in words."""
+        actor = self._session.actor
+        if actor is not None:
+            self._doors.open_audit(actor)
+
+    @property
+    def doors(self) -> Doors:
+        """The windows opened from this one (settings, audit trail) and the refusals shown."""
+        return self._doors
 
     # ----- scans ----------------------------------------------------------------------------------------------
 
@@ -313,9 +555,14 @@ class StationWindow(qt.QMainWindow):
         if not text:
             return
         self.entry.clear()
+        secret = badge_secret_of(text)
+        if secret is not None:  # a badge typed in is a log-in, never a parcel: not even handed to the worker
+            self._on_badge(Scan(raw="", scanner=MANUAL_SCANNER, typed=True), secret)
+            return
         self.submit(Scan(raw=text, scanner=MANUAL_SCANNER, typed=True))
 
     def _on_verdict(self, verdict: Verdict) -> None:
+        self._touch()
         if self._notices and verdict.keys:
             # The clerk took the late-matched parcel off the unknown shelf and scanned it: notice done.
             self._notices = [n for n in self._notices if not (n.keys & verdict.keys)]
@@ -510,7 +757,13 @@ class StationWindow(qt.QMainWindow):
     # ----- window ---------------------------------------------------------------------------------------------
 
     def closeEvent(self, event: qt.QCloseEvent) -> None:  # noqa: N802 - Qt override
+        self._doors.close_all()
         if self._settings is not None:
             self._settings.setValue("window/geometry", self.saveGeometry())
             self._settings.sync()
         super().closeEvent(event)
+
+
+def _logout_not_audited(exc: Exception) -> None:
+    # The operator is logged out on screen all the same; the database problem is in the log.
+    log.error("recording a log-out in the audit trail failed", exc_info=exc)

@@ -1,0 +1,133 @@
+"""The clerk's window's doors to the settings and the audit trail: the role checked in the core, closed at log-out."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from scanstation.domain import Act, Actor, NotAllowedError
+from scanstation.gui import qt
+from scanstation.gui.admin.context import AdminContext
+from scanstation.gui.admin.window import open_admin, other_tab
+from scanstation.gui.bridge import GuiReceiving, in_words
+
+log = logging.getLogger(__name__)
+
+
+def open_audit_view(context: AdminContext, parent: qt.QWidget | None = None) -> qt.QWidget:
+    """The audit trail viewer (gui/admin/audit_view.AuditView), shown; or, shown instead, that it is not here."""
+    maker = other_tab("audit")
+    if maker is None:
+        return message_box(
+            parent,
+            qt.QCoreApplication.translate("StationWindow", "Audit trail"),
+            qt.QCoreApplication.translate("StationWindow", "The audit trail viewer is not in this version yet."),
+            "auditMissing",
+        )
+    view = maker(context)
+    view.setObjectName("auditWindow")
+    if parent is not None:
+        view.setParent(parent, qt.Qt.WindowType.Window)
+    view.setWindowTitle(
+        qt.QCoreApplication.translate("StationWindow", "Audit trail of station %1").replace("%1", context.station_id)
+    )
+    view.resize(1100, 700)
+    view.show()
+    return view
+
+
+def message_box(parent: qt.QWidget | None, title: str, words: str, name: str) -> qt.QMessageBox:
+    """A warning in plain text (the words may name an operator), shown without blocking."""
+    box = qt.QMessageBox(parent)
+    box.setObjectName(name)
+    box.setIcon(qt.QMessageBox.Icon.Warning)
+    box.setWindowTitle(title)
+    box.setTextFormat(qt.Qt.TextFormat.PlainText)
+    box.setText(words)
+    box.open()
+    return box
+
+
+class Doors:
+    """Opens the settings and the audit trail for the operator logged in, and keeps what it opened to close it.
+
+    The role is checked by the core on the receiving thread (`access.refusals.check`): a refusal is audited,
+    then shown in its words, whoever asked (a hidden button, Ctrl+, or a test).
+    """
+
+    def __init__(self, parent: qt.QWidget, receiving: GuiReceiving | None, context: AdminContext | None) -> None:
+        self._parent = parent
+        self._receiving = receiving
+        self._context = context
+        self._open: dict[str, qt.QWidget] = {}  # "settings" / "audit" -> its window or the refusal shown
+        self._current: Callable[[], Actor | None] = (lambda: None) if context is None else context.actor
+
+    def window(self, which: str) -> qt.QWidget | None:
+        """What is open for `which` ("settings", "audit"): a window, a refusal box, or None."""
+        widget = self._open.get(which)
+        return widget if widget is not None and widget.isVisible() else None
+
+    def open_settings(self, actor: Actor) -> None:
+        context = self._context
+
+        def show() -> qt.QWidget:
+            assert context is not None
+            return open_admin(context, self._parent)
+
+        self._open_checked("settings", actor, Act.OPEN_SETTINGS, show)
+
+    def open_audit(self, actor: Actor) -> None:
+        context = self._context
+
+        def show() -> qt.QWidget:
+            assert context is not None
+            return open_audit_view(context, self._parent)
+
+        self._open_checked("audit", actor, Act.VIEW_AUDIT, show)
+
+    def _open_checked(self, which: str, actor: Actor, act: Act, show: Callable[[], qt.QWidget]) -> None:
+        opened = self.window(which)
+        if opened is not None:
+            opened.raise_()
+            opened.activateWindow()
+            return
+        receiving, context = self._receiving, self._context
+        if receiving is None or context is None:
+            self._keep(which, self._not_here())
+            return
+
+        def answered(_: None) -> None:
+            if self._current() == actor:  # still the one who asked: a log-out meanwhile opens nothing
+                self._keep(which, show())
+
+        def refused(exc: Exception) -> None:
+            if self._current() != actor:
+                return
+            if not isinstance(exc, NotAllowedError):
+                log.error("checking %s's role failed", actor.name, exc_info=exc)
+            title = qt.QCoreApplication.translate("StationWindow", "Not allowed")
+            self._keep(which, message_box(self._parent, title, in_words(exc), "refused"))
+
+        receiving.op(lambda: receiving.check_act(actor, act)).success(answered).failure(refused).run_in_background()
+
+    def _not_here(self) -> qt.QMessageBox:
+        return message_box(
+            self._parent,
+            qt.QCoreApplication.translate("StationWindow", "Settings"),
+            qt.QCoreApplication.translate(
+                "StationWindow", "This station was started without a config file: there are no settings to edit."
+            ),
+            "settingsMissing",
+        )
+
+    def _keep(self, which: str, widget: qt.QWidget) -> None:
+        self._open[which] = widget
+
+    def close_all(self) -> None:
+        """At log-out: nothing the operator opened stays open for the next one."""
+        for widget in self._open.values():
+            widget.close()
+        self._open.clear()
+
+
+__all__ = ["Doors", "message_box", "open_audit_view"]
