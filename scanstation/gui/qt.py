@@ -19,6 +19,7 @@ from PySide6.QtCore import (
     QRegularExpression,
     QSettings,
     QSize,
+    QSizeF,
     Qt,
     QTimer,
     QTranslator,
@@ -50,6 +51,7 @@ from PySide6.QtGui import (
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QAbstractItemView,
     QApplication,
     QCheckBox,
@@ -93,6 +95,7 @@ except ImportError:  # pragma: no cover - depends on the installed wheels
     QSoundEffect = None  # type: ignore[assignment,misc]
 
 __all__ = [
+    "QAbstractButton",
     "QAbstractItemView",
     "QAbstractTableModel",
     "QAction",
@@ -153,6 +156,7 @@ __all__ = [
     "QSettings",
     "QShortcut",
     "QSize",
+    "QSizeF",
     "QSizePolicy",
     "QSoundEffect",
     "QSpacerItem",
