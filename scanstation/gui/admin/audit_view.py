@@ -32,25 +32,24 @@ ChooseFile = Callable[[qt.QWidget | None, str], Path | None]
 
 def kind_words(kind: str) -> str:
     """An AuditKind value in words; a kind a newer station wrote is shown as it is."""
-    tr = qt.QCoreApplication.translate
     words = {
-        AuditKind.LOGIN: tr("AuditView", "logged in"),
-        AuditKind.LOGIN_FAILED: tr("AuditView", "log-in failed"),
-        AuditKind.LOCKED_OUT: tr("AuditView", "locked out"),
-        AuditKind.LOGOUT: tr("AuditView", "logged out"),
-        AuditKind.REFUSED: tr("AuditView", "refused"),
-        AuditKind.OPERATOR_ADDED: tr("AuditView", "operator added"),
-        AuditKind.OPERATOR_CHANGED: tr("AuditView", "operator changed"),
-        AuditKind.PIN_SET: tr("AuditView", "PIN set"),
-        AuditKind.OPERATOR_UNLOCKED: tr("AuditView", "operator unlocked"),
-        AuditKind.BADGE_ISSUED: tr("AuditView", "badge issued"),
-        AuditKind.BADGE_REVOKED: tr("AuditView", "badge revoked"),
-        AuditKind.SETTINGS_CHANGED: tr("AuditView", "settings changed"),
-        AuditKind.SCAN_UNDONE: tr("AuditView", "scan undone"),
-        AuditKind.SCAN_CORRECTED: tr("AuditView", "scan corrected"),
-        AuditKind.EXCEPTION_RESOLVED: tr("AuditView", "exception resolved"),
-        AuditKind.RESOLUTION_UNDONE: tr("AuditView", "resolution undone"),
-        AuditKind.EXPORTED: tr("AuditView", "exported"),
+        AuditKind.LOGIN: qt.QCoreApplication.translate("AuditView", "logged in"),
+        AuditKind.LOGIN_FAILED: qt.QCoreApplication.translate("AuditView", "log-in failed"),
+        AuditKind.LOCKED_OUT: qt.QCoreApplication.translate("AuditView", "locked out"),
+        AuditKind.LOGOUT: qt.QCoreApplication.translate("AuditView", "logged out"),
+        AuditKind.REFUSED: qt.QCoreApplication.translate("AuditView", "refused"),
+        AuditKind.OPERATOR_ADDED: qt.QCoreApplication.translate("AuditView", "operator added"),
+        AuditKind.OPERATOR_CHANGED: qt.QCoreApplication.translate("AuditView", "operator changed"),
+        AuditKind.PIN_SET: qt.QCoreApplication.translate("AuditView", "PIN set"),
+        AuditKind.OPERATOR_UNLOCKED: qt.QCoreApplication.translate("AuditView", "operator unlocked"),
+        AuditKind.BADGE_ISSUED: qt.QCoreApplication.translate("AuditView", "badge issued"),
+        AuditKind.BADGE_REVOKED: qt.QCoreApplication.translate("AuditView", "badge revoked"),
+        AuditKind.SETTINGS_CHANGED: qt.QCoreApplication.translate("AuditView", "settings changed"),
+        AuditKind.SCAN_UNDONE: qt.QCoreApplication.translate("AuditView", "scan undone"),
+        AuditKind.SCAN_CORRECTED: qt.QCoreApplication.translate("AuditView", "scan corrected"),
+        AuditKind.EXCEPTION_RESOLVED: qt.QCoreApplication.translate("AuditView", "exception resolved"),
+        AuditKind.RESOLUTION_UNDONE: qt.QCoreApplication.translate("AuditView", "resolution undone"),
+        AuditKind.EXPORTED: qt.QCoreApplication.translate("AuditView", "exported"),
     }
     try:
         return words[AuditKind(kind)]
@@ -105,16 +104,15 @@ class AuditModel(qt.QAbstractTableModel):
         self.endResetModel()
 
     def headers(self) -> list[str]:
-        tr = qt.QCoreApplication.translate
         return [
-            tr("AuditView", "When"),
-            tr("AuditView", "Station"),
-            tr("AuditView", "Who"),
-            tr("AuditView", "Role"),
-            tr("AuditView", "What"),
-            tr("AuditView", "On what"),
-            tr("AuditView", "Before → after"),
-            tr("AuditView", "Detail"),
+            qt.QCoreApplication.translate("AuditView", "When"),
+            qt.QCoreApplication.translate("AuditView", "Station"),
+            qt.QCoreApplication.translate("AuditView", "Who"),
+            qt.QCoreApplication.translate("AuditView", "Role"),
+            qt.QCoreApplication.translate("AuditView", "What"),
+            qt.QCoreApplication.translate("AuditView", "On what"),
+            qt.QCoreApplication.translate("AuditView", "Before → after"),
+            qt.QCoreApplication.translate("AuditView", "Detail"),
         ]
 
     def rowCount(self, parent: Any = None) -> int:  # noqa: N802 - Qt override

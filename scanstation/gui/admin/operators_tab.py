@@ -63,16 +63,15 @@ class OperatorsModel(qt.QAbstractTableModel):
         self.endResetModel()
 
     def headers(self) -> list[str]:
-        tr = qt.QCoreApplication.translate
         return [
-            tr("OperatorsTab", "Name"),
-            tr("OperatorsTab", "Display name"),
-            tr("OperatorsTab", "Role"),
-            tr("OperatorsTab", "Active"),
-            tr("OperatorsTab", "Locked until"),
-            tr("OperatorsTab", "Wrong PINs"),
-            tr("OperatorsTab", "Badge issued"),
-            tr("OperatorsTab", "Last log-in"),
+            qt.QCoreApplication.translate("OperatorsTab", "Name"),
+            qt.QCoreApplication.translate("OperatorsTab", "Display name"),
+            qt.QCoreApplication.translate("OperatorsTab", "Role"),
+            qt.QCoreApplication.translate("OperatorsTab", "Active"),
+            qt.QCoreApplication.translate("OperatorsTab", "Locked until"),
+            qt.QCoreApplication.translate("OperatorsTab", "Wrong PINs"),
+            qt.QCoreApplication.translate("OperatorsTab", "Badge issued"),
+            qt.QCoreApplication.translate("OperatorsTab", "Last log-in"),
         ]
 
     def rowCount(self, parent: Any = None) -> int:  # noqa: N802 - Qt override
@@ -85,7 +84,6 @@ class OperatorsModel(qt.QAbstractTableModel):
         return record.locked_until is not None and record.locked_until > self._now
 
     def cell(self, record: OperatorRecord, column: int) -> str:
-        tr = qt.QCoreApplication.translate
         if column == 0:
             return record.name
         if column == 1:
@@ -93,7 +91,11 @@ class OperatorsModel(qt.QAbstractTableModel):
         if column == 2:
             return role_words(record.role.value)
         if column == 3:
-            return tr("OperatorsTab", "yes") if record.active else tr("OperatorsTab", "no")
+            return (
+                qt.QCoreApplication.translate("OperatorsTab", "yes")
+                if record.active
+                else qt.QCoreApplication.translate("OperatorsTab", "no")
+            )
         if column == 4:
             return local_time(record.locked_until) if self.is_locked(record) else ""
         if column == 5:
