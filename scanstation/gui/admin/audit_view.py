@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 _OK_STYLE = "color: #1b5e20;"
 _BAD_STYLE = "color: #b71c1c; font-weight: bold;"
 LIMITS = (100, 500, 1000, 5000)
+_WIDEST_COLUMN_PX = 380
 # QDateEdit cannot be empty: its lowest date stands for "no limit" and shows the special text instead.
 _NO_DATE = qt.QDate(2000, 1, 1)
 
@@ -64,8 +65,15 @@ def compact(value: Json) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def change_words(entry: AuditEntry) -> str:
-    before, after = compact(entry.before), compact(entry.after)
+def change_words(entry: AuditEntry, *, whole: bool = False) -> str:
+    """Before → after; of two objects only the keys that changed, unless `whole`."""
+    old, new = entry.before, entry.after
+    if not whole and isinstance(old, dict) and isinstance(new, dict):
+        changed = sorted(key for key in old.keys() | new.keys() if old.get(key) != new.get(key))
+        if changed:
+            old = {key: old[key] for key in changed if key in old}
+            new = {key: new[key] for key in changed if key in new}
+    before, after = compact(old), compact(new)
     if before and after:
         return f"{before} → {after}"
     return after or before
@@ -344,6 +352,9 @@ class AuditView(qt.QWidget):
             self._shown_limit = flt.limit
             self.model.set_entries(entries)
             self.table.resizeColumnsToContents()
+            # A long change would push the detail out of sight; the pane below shows both whole.
+            for wide in (5, 6):
+                self.table.setColumnWidth(wide, min(self.table.columnWidth(wide), _WIDEST_COLUMN_PX))
             self._show_count()
             self._show_entry()
             self.loaded.emit()
@@ -390,7 +401,7 @@ class AuditView(qt.QWidget):
         ]
         if entry.target:
             parts.append(self.tr("On what: %1").replace("%1", entry.target))
-        change = change_words(entry)
+        change = change_words(entry, whole=True)
         if change:
             parts.append(self.tr("Before → after: %1").replace("%1", change))
         if entry.detail:

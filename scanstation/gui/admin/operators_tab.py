@@ -315,6 +315,7 @@ class OperatorsTab(qt.QWidget):
         self.table.setEditTriggers(qt.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setAlternatingRowColors(True)
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
 
         self.show_inactive = qt.QCheckBox()
