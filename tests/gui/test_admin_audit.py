@@ -1,4 +1,4 @@
-"""The audit viewer as a supervisor or admin uses it: filters, newest first, a CSV export that matches; clerks refused."""
+"""The audit viewer as a supervisor or admin uses it: filters, newest first, a CSV export that matches."""
 
 from __future__ import annotations
 
@@ -155,7 +155,12 @@ def test_the_limit_says_showing_the_newest(qtbot: Any, station: Station, tmp_pat
             audit.append(conn, station=STATION, actor=ADMIN, kind=AuditKind.SETTINGS_CHANGED, target=f"key-{n}")
     view = make_view(qtbot, station, tmp_path, ADMIN)
     assert len(view.model.entries) == 120
-    reread(qtbot, view, lambda: (view.limit_combo.setCurrentIndex(0), view.refresh()))
+
+    def pick_100() -> None:
+        view.limit_combo.setCurrentIndex(0)
+        view.limit_combo.activated.emit(0)  # what choosing it from the list sends
+
+    reread(qtbot, view, pick_100)
     assert len(view.model.entries) == 100
     assert column(view, 5)[0] == "key-119"
     assert view.count_line.text() == "Showing the newest 100 entries: narrow the filters to see older ones."

@@ -216,10 +216,12 @@ def test_set_a_role_and_a_pin(qtbot: Any, make_tab: MakeTab, station: Station) -
     assert dialog is not None and dialog.role_combo is not None and dialog.name_edit is None
     assert dialog.role_combo.currentData() == "clerk"  # the role they have now
     dialog.role_combo.setCurrentIndex(dialog.role_combo.findData("supervisor"))
-    ok, words = answer(qtbot, tab, lambda: click(qtbot, dialog.buttons.button(qt.QDialogButtonBox.StandardButton.Ok)))
+    ok_button = dialog.buttons.button(qt.QDialogButtonBox.StandardButton.Ok)
+    ok, words = answer(qtbot, tab, lambda: click(qtbot, ok_button))
     assert ok and words == "Anna K. is now supervisor."
     assert cells(tab, OPERATOR)[2] == "supervisor"
-    assert tab.selected() is not None and tab.selected().name == OPERATOR  # the selection stays
+    selected = tab.selected()
+    assert selected is not None and selected.name == OPERATOR  # the selection stays
     changed = audit_rows(station, AuditKind.OPERATOR_CHANGED)[0]
     assert (changed.before["role"], changed.after["role"]) == ("clerk", "supervisor")
 
@@ -367,15 +369,16 @@ def test_a_badge_printed_to_pdf_logs_in_once_revoked_never(
     assert tab.confirmation is not None
     assert tab.confirmation.text() == "Anna K. has a badge already. Issue a new one? The old badge stops logging in."
     ok, _ = answer(qtbot, tab, lambda: confirm(qtbot, tab))
-    assert ok and tab.badge_dialog is not dialog
-    click(qtbot, tab.badge_dialog.pdf_button)
+    second = tab.badge_dialog
+    assert ok and second is not None and second is not dialog
+    click(qtbot, second.pdf_button)
     newer = printer.secrets[-1]
     assert newer != secret
     assert log_in_with_badge(station.engine, secret, POLICY, station=STATION).refusal == (
         "this badge is not valid (revoked or unknown)"
     )
     assert log_in_with_badge(station.engine, newer, POLICY, station=STATION).ok
-    click(qtbot, tab.badge_dialog.close_button)
+    click(qtbot, second.close_button)
 
     # Revoked: the badge logs nobody in.
     tab.select(OPERATOR)
