@@ -14,6 +14,7 @@ from scanstation.domain import Json
 from scanstation.domain.access import Act, Actor, AuditEntry, AuditKind, NotAllowedError, Role, require
 from scanstation.gui import qt
 from scanstation.gui.admin.context import AdminContext
+from scanstation.gui.admin.operators_tab import role_words
 from scanstation.gui.bridge import in_words
 from scanstation.gui.plain import plain_label
 from scanstation.store.audit import AuditFilter
@@ -134,7 +135,7 @@ class AuditModel(qt.QAbstractTableModel):
             local_when(entry.at),
             entry.station,
             entry.actor,
-            entry.role,
+            role_words(entry.role),
             kind_words(entry.kind),
             entry.target,
             change_words(entry),
@@ -396,9 +397,8 @@ class AuditView(qt.QWidget):
         if entry is None:
             self.entry_line.setText(self.tr("Select an entry to read it whole."))
             return
-        parts = [
-            f"{local_when(entry.at)} · {entry.station} · {entry.actor} ({entry.role}) · {kind_words(entry.kind)}",
-        ]
+        who = f"{entry.actor} ({role_words(entry.role)})"
+        parts = [f"{local_when(entry.at)} · {entry.station} · {who} · {kind_words(entry.kind)}"]
         if entry.target:
             parts.append(self.tr("On what: %1").replace("%1", entry.target))
         change = change_words(entry, whole=True)
