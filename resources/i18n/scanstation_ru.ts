@@ -89,6 +89,271 @@
     </message>
 </context>
 <context>
+    <name>AuditView</name>
+    <message>
+        <source>logged in</source>
+        <translation>вход</translation>
+    </message>
+    <message>
+        <source>log-in failed</source>
+        <translation>неудачный вход</translation>
+    </message>
+    <message>
+        <source>locked out</source>
+        <translation>блокировка</translation>
+    </message>
+    <message>
+        <source>logged out</source>
+        <translation>выход</translation>
+    </message>
+    <message>
+        <source>refused</source>
+        <translation>отказано</translation>
+    </message>
+    <message>
+        <source>operator added</source>
+        <translation>оператор добавлен</translation>
+    </message>
+    <message>
+        <source>operator changed</source>
+        <translation>оператор изменён</translation>
+    </message>
+    <message>
+        <source>PIN set</source>
+        <translation>PIN задан</translation>
+    </message>
+    <message>
+        <source>operator unlocked</source>
+        <translation>оператор разблокирован</translation>
+    </message>
+    <message>
+        <source>badge issued</source>
+        <translation>пропуск выдан</translation>
+    </message>
+    <message>
+        <source>badge revoked</source>
+        <translation>пропуск отозван</translation>
+    </message>
+    <message>
+        <source>settings changed</source>
+        <translation>настройки изменены</translation>
+    </message>
+    <message>
+        <source>scan undone</source>
+        <translation>скан отменён</translation>
+    </message>
+    <message>
+        <source>scan corrected</source>
+        <translation>скан исправлен</translation>
+    </message>
+    <message>
+        <source>exception resolved</source>
+        <translation>исключение решено</translation>
+    </message>
+    <message>
+        <source>resolution undone</source>
+        <translation>решение отменено</translation>
+    </message>
+    <message>
+        <source>exported</source>
+        <translation>экспорт</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>Когда</translation>
+    </message>
+    <message>
+        <source>Station</source>
+        <translation>Станция</translation>
+    </message>
+    <message>
+        <source>Who</source>
+        <translation>Кто</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>Роль</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation>Что</translation>
+    </message>
+    <message>
+        <source>On what</source>
+        <translation>Над чем</translation>
+    </message>
+    <message>
+        <source>Before → after</source>
+        <translation>До → после</translation>
+    </message>
+    <message>
+        <source>Detail</source>
+        <translation>Подробности</translation>
+    </message>
+    <message>
+        <source>Export the audit trail</source>
+        <translation>Экспорт журнала аудита</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>Файлы CSV (*.csv)</translation>
+    </message>
+    <message>
+        <source>Audit trail of station %1</source>
+        <translation>Журнал аудита станции %1</translation>
+    </message>
+    <message>
+        <source>&amp;Operator</source>
+        <translation>&amp;Оператор</translation>
+    </message>
+    <message>
+        <source>&amp;What</source>
+        <translation>&amp;Что</translation>
+    </message>
+    <message>
+        <source>&amp;From</source>
+        <translation>&amp;С</translation>
+    </message>
+    <message>
+        <source>&amp;To</source>
+        <translation>&amp;По</translation>
+    </message>
+    <message>
+        <source>On w&amp;hat</source>
+        <translation>&amp;Над чем</translation>
+    </message>
+    <message>
+        <source>At &amp;most</source>
+        <translation>&amp;Не более</translation>
+    </message>
+    <message>
+        <source>log-in name: who acted or was acted on</source>
+        <translation>имя для входа: кто действовал или над кем</translation>
+    </message>
+    <message>
+        <source>The exact log-in name; Enter reads the trail again</source>
+        <translation>Точное имя для входа; Enter читает журнал заново</translation>
+    </message>
+    <message>
+        <source>part of a name, setting, scan id or file</source>
+        <translation>часть имени, настройки, id скана или файла</translation>
+    </message>
+    <message>
+        <source>any day</source>
+        <translation>любой день</translation>
+    </message>
+    <message>
+        <source>anything</source>
+        <translation>всё</translation>
+    </message>
+    <message>
+        <source>&amp;Read again</source>
+        <translation>&amp;Обновить</translation>
+    </message>
+    <message>
+        <source>&amp;Export CSV…</source>
+        <translation>&amp;Экспорт CSV…</translation>
+    </message>
+    <message>
+        <source>Write the entries the filters select to a CSV file (audited)</source>
+        <translation>Записать выбранные фильтрами записи в файл CSV (попадает в аудит)</translation>
+    </message>
+    <message>
+        <source>Log in as a supervisor or administrator to read the audit trail.</source>
+        <translation>Войдите как супервайзер или администратор, чтобы читать журнал аудита.</translation>
+    </message>
+    <message>
+        <source>Showing the newest %1 entries: narrow the filters to see older ones.</source>
+        <translation>Показаны %1 самых новых записей: сузьте фильтры, чтобы увидеть более старые.</translation>
+    </message>
+    <message>
+        <source>%1 entries, newest first.</source>
+        <translation>Записей: %1, новые сверху.</translation>
+    </message>
+    <message>
+        <source>No entries match the filters.</source>
+        <translation>Нет записей, подходящих под фильтры.</translation>
+    </message>
+    <message>
+        <source>Select an entry to read it whole.</source>
+        <translation>Выберите запись, чтобы прочитать её целиком.</translation>
+    </message>
+    <message>
+        <source>On what: %1</source>
+        <translation>Над чем: %1</translation>
+    </message>
+    <message>
+        <source>Before → after: %1</source>
+        <translation>До → после: %1</translation>
+    </message>
+    <message>
+        <source>Detail: %1</source>
+        <translation>Подробности: %1</translation>
+    </message>
+    <message>
+        <source>Log in as a supervisor or administrator to export the audit trail.</source>
+        <translation>Войдите как супервайзер или администратор, чтобы экспортировать журнал аудита.</translation>
+    </message>
+    <message>
+        <source>%1 entries exported to %2.</source>
+        <translation>Записей выгружено: %1, в файл %2.</translation>
+    </message>
+    <message>
+        <source>Nothing was exported: %1</source>
+        <translation>Ничего не выгружено: %1</translation>
+    </message>
+    <message>
+        <source>Audit trail</source>
+        <translation>Журнал аудита</translation>
+    </message>
+</context>
+<context>
+    <name>BadgeDialog</name>
+    <message>
+        <source>A new badge for %1</source>
+        <translation>Новый пропуск для %1</translation>
+    </message>
+    <message>
+        <source>This badge is shown only now: print it or save it as PDF before closing. Any earlier badge of %1 no longer logs in.</source>
+        <translation>Этот пропуск показывается только сейчас: напечатайте его или сохраните в PDF, прежде чем закрыть. Прежний пропуск %1 больше не действует.</translation>
+    </message>
+    <message>
+        <source>&amp;Print…</source>
+        <translation>&amp;Печать…</translation>
+    </message>
+    <message>
+        <source>Save as P&amp;DF…</source>
+        <translation>Сохранить в P&amp;DF…</translation>
+    </message>
+    <message>
+        <source>&amp;Close</source>
+        <translation>&amp;Закрыть</translation>
+    </message>
+</context>
+<context>
+    <name>BadgePrinter</name>
+    <message>
+        <source>Save the badge as PDF</source>
+        <translation>Сохранить пропуск в PDF</translation>
+    </message>
+    <message>
+        <source>PDF files (*.pdf)</source>
+        <translation>Файлы PDF (*.pdf)</translation>
+    </message>
+    <message>
+        <source>Print the badge</source>
+        <translation>Печать пропуска</translation>
+    </message>
+    <message>
+        <source>The badge was sent to %1.</source>
+        <translation>Пропуск отправлен на %1.</translation>
+    </message>
+    <message>
+        <source>The badge was saved to %1.</source>
+        <translation>Пропуск сохранён в %1.</translation>
+    </message>
+</context>
+<context>
     <name>DemoPanel</name>
     <message>
         <source>UPS 1Z · services</source>
@@ -192,6 +457,248 @@
     <message>
         <source>Keyboard-wedge scanner %1: scan into any window of the station; each burst of keys is shown with its timing and whether the station took it for a scanner (scans are still received).</source>
         <translation>Сканер-клавиатура %1: сканируйте в любое окно станции; каждая серия клавиш показана с интервалами и с тем, приняла ли её станция за сканер (сканы по-прежнему принимаются).</translation>
+    </message>
+</context>
+<context>
+    <name>OperatorDialog</name>
+    <message>
+        <source>Log-in &amp;name</source>
+        <translation>&amp;Имя для входа</translation>
+    </message>
+    <message>
+        <source>as the screens show them; empty: the log-in name</source>
+        <translation>как его показывают экраны; пусто: имя для входа</translation>
+    </message>
+    <message>
+        <source>&amp;Display name</source>
+        <translation>&amp;Отображаемое имя</translation>
+    </message>
+    <message>
+        <source>&amp;Role</source>
+        <translation>&amp;Роль</translation>
+    </message>
+    <message>
+        <source>&amp;PIN</source>
+        <translation>&amp;PIN</translation>
+    </message>
+    <message>
+        <source>PIN &amp;again</source>
+        <translation>PIN &amp;ещё раз</translation>
+    </message>
+    <message>
+        <source>Type the name the operator logs in with.</source>
+        <translation>Введите имя, с которым оператор входит.</translation>
+    </message>
+    <message>
+        <source>The two PINs differ: type the same PIN twice.</source>
+        <translation>PIN-коды различаются: введите один и тот же PIN дважды.</translation>
+    </message>
+</context>
+<context>
+    <name>OperatorsTab</name>
+    <message>
+        <source>clerk</source>
+        <translation>приёмщик</translation>
+    </message>
+    <message>
+        <source>supervisor</source>
+        <translation>супервайзер</translation>
+    </message>
+    <message>
+        <source>admin</source>
+        <translation>администратор</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Имя</translation>
+    </message>
+    <message>
+        <source>Display name</source>
+        <translation>Отображаемое имя</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>Роль</translation>
+    </message>
+    <message>
+        <source>Active</source>
+        <translation>Активен</translation>
+    </message>
+    <message>
+        <source>Locked until</source>
+        <translation>Заблокирован до</translation>
+    </message>
+    <message>
+        <source>Wrong PINs</source>
+        <translation>Неверных PIN</translation>
+    </message>
+    <message>
+        <source>Badge issued</source>
+        <translation>Пропуск выдан</translation>
+    </message>
+    <message>
+        <source>Last log-in</source>
+        <translation>Последний вход</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>да</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>нет</translation>
+    </message>
+    <message>
+        <source>&amp;Add…</source>
+        <translation>&amp;Добавить…</translation>
+    </message>
+    <message>
+        <source>A new operator: name, display name, role and PIN</source>
+        <translation>Новый оператор: имя, отображаемое имя, роль и PIN</translation>
+    </message>
+    <message>
+        <source>Set &amp;PIN…</source>
+        <translation>Задать &amp;PIN…</translation>
+    </message>
+    <message>
+        <source>Give the selected operator a new PIN</source>
+        <translation>Задать выбранному оператору новый PIN</translation>
+    </message>
+    <message>
+        <source>Set &amp;role…</source>
+        <translation>Задать &amp;роль…</translation>
+    </message>
+    <message>
+        <source>Make the selected operator a clerk, supervisor or admin</source>
+        <translation>Сделать выбранного оператора приёмщиком, супервайзером или администратором</translation>
+    </message>
+    <message>
+        <source>&amp;Deactivate</source>
+        <translation>&amp;Отключить</translation>
+    </message>
+    <message>
+        <source>The selected operator can no longer log in</source>
+        <translation>Выбранный оператор больше не сможет войти</translation>
+    </message>
+    <message>
+        <source>Ac&amp;tivate</source>
+        <translation>&amp;Включить</translation>
+    </message>
+    <message>
+        <source>Let a deactivated operator log in again</source>
+        <translation>Снова разрешить вход отключённому оператору</translation>
+    </message>
+    <message>
+        <source>&amp;Unlock</source>
+        <translation>&amp;Разблокировать</translation>
+    </message>
+    <message>
+        <source>Lift a lock-out after wrong PINs</source>
+        <translation>Снять блокировку после неверных PIN</translation>
+    </message>
+    <message>
+        <source>Print &amp;badge…</source>
+        <translation>Печать &amp;пропуска…</translation>
+    </message>
+    <message>
+        <source>Issue a new log-in badge and print it or save it as PDF</source>
+        <translation>Выдать новый пропуск для входа и напечатать его или сохранить в PDF</translation>
+    </message>
+    <message>
+        <source>Re&amp;voke badge</source>
+        <translation>&amp;Отозвать пропуск</translation>
+    </message>
+    <message>
+        <source>The selected operator&apos;s badge no longer logs in</source>
+        <translation>Пропуск выбранного оператора больше не действует</translation>
+    </message>
+    <message>
+        <source>Show &amp;inactive operators</source>
+        <translation>Показать &amp;отключённых</translation>
+    </message>
+    <message>
+        <source>Select an operator to change them.</source>
+        <translation>Выберите оператора, чтобы изменить его.</translation>
+    </message>
+    <message>
+        <source>Selected: %1 (%2)</source>
+        <translation>Выбран: %1 (%2)</translation>
+    </message>
+    <message>
+        <source>Log in as an administrator to manage operators.</source>
+        <translation>Войдите как администратор, чтобы управлять операторами.</translation>
+    </message>
+    <message>
+        <source>Operators</source>
+        <translation>Операторы</translation>
+    </message>
+    <message>
+        <source>%1 was added as %2.</source>
+        <translation>%1 добавлен, роль: %2.</translation>
+    </message>
+    <message>
+        <source>Add an operator</source>
+        <translation>Добавить оператора</translation>
+    </message>
+    <message>
+        <source>%1 has a new PIN.</source>
+        <translation>У %1 новый PIN.</translation>
+    </message>
+    <message>
+        <source>A new PIN for %1</source>
+        <translation>Новый PIN для %1</translation>
+    </message>
+    <message>
+        <source>%1 is now %2.</source>
+        <translation>%1 теперь: %2.</translation>
+    </message>
+    <message>
+        <source>The role of %1</source>
+        <translation>Роль %1</translation>
+    </message>
+    <message>
+        <source>Deactivate %1? They can no longer log in; their scans keep their name.</source>
+        <translation>Отключить %1? Оператор больше не сможет войти; его сканы сохранят его имя.</translation>
+    </message>
+    <message>
+        <source>Deactivate</source>
+        <translation>Отключить</translation>
+    </message>
+    <message>
+        <source>%1 can no longer log in.</source>
+        <translation>%1 больше не может войти.</translation>
+    </message>
+    <message>
+        <source>%1 can log in again.</source>
+        <translation>%1 снова может войти.</translation>
+    </message>
+    <message>
+        <source>%1 is unlocked and may try their PIN again.</source>
+        <translation>%1 разблокирован и может снова ввести PIN.</translation>
+    </message>
+    <message>
+        <source>%1 has a badge already. Issue a new one? The old badge stops logging in.</source>
+        <translation>У %1 уже есть пропуск. Выдать новый? Старый пропуск перестанет действовать.</translation>
+    </message>
+    <message>
+        <source>Issue a new badge</source>
+        <translation>Выдать новый пропуск</translation>
+    </message>
+    <message>
+        <source>A new badge was issued for %1: print it now.</source>
+        <translation>Для %1 выдан новый пропуск: напечатайте его сейчас.</translation>
+    </message>
+    <message>
+        <source>Revoke the badge of %1? It no longer logs in; a new one can be printed.</source>
+        <translation>Отозвать пропуск %1? Он перестанет действовать; новый можно напечатать.</translation>
+    </message>
+    <message>
+        <source>Revoke</source>
+        <translation>Отозвать</translation>
+    </message>
+    <message>
+        <source>The badge of %1 no longer logs in.</source>
+        <translation>Пропуск %1 больше не действует.</translation>
     </message>
 </context>
 <context>

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 
 from scanstation.domain import Actor, AuditEntry, AuditKind, Json, storable_text, utcnow
@@ -60,13 +60,14 @@ def append(
 
 @dataclass(frozen=True)
 class AuditFilter:
-    """Which rows to read: an operator (as actor or as target), kinds, a time range, a target; newest first."""
+    """Which rows to read: an operator (as actor or as target), kinds, a time range, a target (or a piece of it)."""
 
     operator: str | None = None
     kinds: tuple[str, ...] = ()
     since: datetime | None = None
     until: datetime | None = None
     target: str | None = None
+    target_contains: str | None = None  # a piece of the target, any case: what a viewer's search box asks
     limit: int = 1000
 
 
@@ -93,6 +94,8 @@ def read(store: Store, flt: AuditFilter) -> list[AuditEntry]:
         query = query.where(AuditLog.at < flt.until)
     if flt.target is not None:
         query = query.where(AuditLog.target == flt.target)
+    if flt.target_contains:
+        query = query.where(func.lower(AuditLog.target).contains(flt.target_contains.lower(), autoescape=True))
     with store.connect() as conn:
         rows = conn.execute(query).all()
     return [

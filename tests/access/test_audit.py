@@ -86,6 +86,18 @@ def test_filters_by_operator_kind_time_and_newest_first(engine: Store) -> None:
     assert kinds_present(engine) == ["login", "operator.changed", "scan.undone"]
 
 
+def test_a_piece_of_the_target_in_any_case_and_like_wildcards_taken_as_text(engine: Store) -> None:
+    _append(engine, ADMIN, AuditKind.OPERATOR_CHANGED, "Anna.K", at=T0)
+    _append(engine, ADMIN, AuditKind.OPERATOR_CHANGED, "boris", at=T0)
+    _append(engine, ADMIN, AuditKind.SETTINGS_CHANGED, "server.page_limit", at=T0)
+    _append(engine, ADMIN, AuditKind.EXPORTED, "/tmp/100%_done.csv", at=T0)
+    assert [e.target for e in audit.read(engine, AuditFilter(target_contains="anna"))] == ["Anna.K"]
+    assert [e.target for e in audit.read(engine, AuditFilter(target_contains="E_L"))] == ["server.page_limit"]
+    assert [e.target for e in audit.read(engine, AuditFilter(target_contains="%_"))] == ["/tmp/100%_done.csv"]
+    assert audit.read(engine, AuditFilter(target_contains="r_s")) == []  # "_" is no wildcard: boris stays out
+    assert len(audit.read(engine, AuditFilter(target_contains=""))) == 4
+
+
 def test_a_supervisor_reads_and_exports_and_the_export_is_audited(engine: Store, tmp_path: Path) -> None:
     _append(engine, ADMIN, AuditKind.OPERATOR_CHANGED, "=HYPERLINK(1)", before={"role": "clerk"}, after={"role": "x"})
     assert len(read_audit(engine, SUPERVISOR, AuditFilter())) == 1

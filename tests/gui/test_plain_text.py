@@ -18,10 +18,12 @@ from scanstation.access.operators import issue_badge
 from scanstation.commands import gui as gui_command
 from scanstation.config import parse_config
 from scanstation.domain import Outcome, Scan
-from scanstation.domain.access import Actor, Role
+from scanstation.domain.access import Actor, AuditKind, Role
 from scanstation.domain.status import ReceivingStatus, ScannerState, ScannerStatus, SyncNotice, SyncState, SyncStatus
 from scanstation.gui import qt
+from scanstation.gui.admin.audit_view import AuditView
 from scanstation.gui.admin.context import AdminContext, LiveScanners
+from scanstation.gui.admin.operators_tab import OperatorsTab
 from scanstation.gui.admin.scanners_tab import ScannersTab
 from scanstation.gui.admin.window import AdminWindow, open_admin
 from scanstation.gui.clerk.doors import Doors
@@ -29,6 +31,8 @@ from scanstation.gui.clerk.window import StationWindow
 from scanstation.gui.sound import Sounds
 from scanstation.receiving import Receiver
 from scanstation.scanners import StreamSource
+from scanstation.store import audit
+from scanstation.store.engine import write_transaction
 from scanstation.store.operators import add_operator
 
 from .admin_parts import ADMIN, CONFIG_TEXT, Parts, Report, Step
@@ -60,6 +64,9 @@ CONFIG_VALUE = "<b>LANG-1</b>"
 CONFIG_DIR = "<u>DIR-1<u>"  # a file name cannot hold a "/"
 TYPED_URL = "<b>URL-1</b>"
 PROBE_WORDS = "<b>SRV-6</b> answered <i>teapot</i>"
+OPERATOR_LISTED = "<b>OPS-9</b> <img src=x>"
+AUDIT_DETAIL = "<i>AUD-4</i> &amp; <b>more</b>"
+AUDIT_TARGET = "<u>TGT-2</u>"
 
 OUTSIDE: dict[str, str] = {
     NAME: "UN-6666",
@@ -80,6 +87,9 @@ OUTSIDE: dict[str, str] = {
     CONFIG_DIR: "DIR-1",
     TYPED_URL: "URL-1",
     PROBE_WORDS: "SRV-6",
+    OPERATOR_LISTED: "OPS-9",
+    AUDIT_DETAIL: "AUD-4",
+    AUDIT_TARGET: "TGT-2",
 }
 
 
@@ -353,6 +363,38 @@ def clerk_refused_settings(station: Station, register: Register, tmp_path: Path)
     return (OPERATOR_SHOWN,)
 
 
+def admin_operators(station: Station, register: Register, tmp_path: Path) -> tuple[str, ...]:
+    add_operator(station.engine, "ops9", PIN, display_name=OPERATOR_LISTED)
+    with station.qtbot.waitSignal(station.receiving.runner.answered, timeout=10_000):
+        tab = OperatorsTab(admin_context(station, tmp_path, ADMIN))
+    kept_open(station, tab)
+    tab.select("ops9")
+    tab.deactivate()  # the question names them
+    assert tab.confirmation is not None and tab.confirmation.isVisible()
+    with station.qtbot.waitSignal(tab.done, timeout=10_000):
+        tab.activate()  # "... can log in again." names them too
+    tab.select("ops9")
+    return (OPERATOR_LISTED,)
+
+
+def admin_audit(station: Station, register: Register, tmp_path: Path) -> tuple[str, ...]:
+    with write_transaction(station.engine) as conn:
+        audit.append(
+            conn,
+            station=STATION,
+            actor=Actor("ops9", Role.ADMIN, OPERATOR_LISTED),
+            kind=AuditKind.OPERATOR_CHANGED,
+            target=AUDIT_TARGET,
+            after={"display_name": OPERATOR_LISTED},
+            detail=AUDIT_DETAIL,
+        )
+    with station.qtbot.waitSignal(station.receiving.runner.answered, timeout=10_000):
+        view = AuditView(admin_context(station, tmp_path, ADMIN))
+    kept_open(station, view)
+    view.table.selectRow(0)
+    return (AUDIT_DETAIL, AUDIT_TARGET, OPERATOR_LISTED)
+
+
 SCENARIOS: list[Callable[[Station, Register, Path], tuple[str, ...]]] = [
     feed_match,
     feed_status,
@@ -372,6 +414,8 @@ SCENARIOS: list[Callable[[Station, Register, Path], tuple[str, ...]]] = [
     badge_pin_prompt,
     login_locked,
     clerk_refused_settings,
+    admin_operators,
+    admin_audit,
 ]
 
 
