@@ -32,10 +32,6 @@
         <translation>Настройки станции %1</translation>
     </message>
     <message>
-        <source>Not in this version of the station yet.</source>
-        <translation>В этой версии станции этого ещё нет.</translation>
-    </message>
-    <message>
         <source>&amp;Save</source>
         <translation>Со&amp;хранить</translation>
     </message>
@@ -1279,14 +1275,6 @@
     <message>
         <source>Audit trail</source>
         <translation>Журнал действий</translation>
-    </message>
-    <message>
-        <source>The audit trail viewer is not in this version yet.</source>
-        <translation>Просмотра журнала действий в этой версии ещё нет.</translation>
-    </message>
-    <message>
-        <source>Audit trail of station %1</source>
-        <translation>Журнал действий станции %1</translation>
     </message>
     <message>
         <source>Not allowed</source>

@@ -26,3 +26,15 @@ def message_bar(name: str, points: float, style: str) -> qt.QLabel:
 
 
 __all__ = ["font", "message_bar"]
+
+
+def warning_box(parent: qt.QWidget | None, title: str, words: str, name: str) -> qt.QMessageBox:
+    """A warning in plain text (the words may name an operator or quote the core's refusal), shown without blocking."""
+    box = qt.QMessageBox(parent)
+    box.setObjectName(name)
+    box.setIcon(qt.QMessageBox.Icon.Warning)
+    box.setWindowTitle(title)
+    box.setTextFormat(qt.Qt.TextFormat.PlainText)
+    box.setText(words)
+    box.open()
+    return box

@@ -17,6 +17,7 @@ from scanstation.gui.admin.context import AdminContext
 from scanstation.gui.admin.operators_tab import role_words
 from scanstation.gui.bridge import in_words
 from scanstation.gui.plain import plain_label
+from scanstation.gui.widgets import warning_box
 from scanstation.store.audit import AuditFilter
 
 log = logging.getLogger(__name__)
@@ -459,17 +460,15 @@ def open_audit_window(context: AdminContext, parent: qt.QWidget | None = None) -
                 "AuditView", "Log in as a supervisor or administrator to read the audit trail."
             )
         )
-        box = qt.QMessageBox(parent)
-        box.setObjectName("auditRefused")
-        box.setIcon(qt.QMessageBox.Icon.Warning)
-        box.setWindowTitle(qt.QCoreApplication.translate("AuditView", "Audit trail"))
-        box.setTextFormat(qt.Qt.TextFormat.PlainText)
-        box.setText(words)
-        box.open()
-        return box
+        title = qt.QCoreApplication.translate("AuditView", "Audit trail")
+        return warning_box(parent, title, words, "auditRefused")
     view = AuditView(context)
+    view.setObjectName("auditWindow")
     if parent is not None:
         view.setParent(parent, qt.Qt.WindowType.Window)
+    view.setWindowTitle(
+        qt.QCoreApplication.translate("AuditView", "Audit trail of station %1").replace("%1", context.station_id)
+    )
     view.resize(1400, 900)
     view.show()
     return view

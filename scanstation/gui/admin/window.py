@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 import tomllib
 from collections.abc import Callable
@@ -12,37 +11,18 @@ from scanstation.config import Config, ConfigError
 from scanstation.config.reader import MAX_FILE_BYTES, read_regular_file
 from scanstation.domain.access import Act, Actor, NotAllowedError, Role, SettingChange, require
 from scanstation.gui import qt
+from scanstation.gui.admin.audit_view import AuditView
 from scanstation.gui.admin.context import AdminContext
 from scanstation.gui.admin.form import Edit, SettingsPage, check_edits, error_words
+from scanstation.gui.admin.operators_tab import OperatorsTab
+from scanstation.gui.admin.scanners_tab import ScannersTab
 from scanstation.gui.admin.server_tab import ServerTab
 from scanstation.gui.admin.station_tab import StationTab
 from scanstation.gui.bridge import in_words
 from scanstation.gui.plain import plain_label
-from scanstation.gui.widgets import message_bar
+from scanstation.gui.widgets import message_bar, warning_box
 
 log = logging.getLogger(__name__)
-
-# The tabs other parts of the admin's station provide: (module, constructor); a placeholder until they exist.
-OTHER_TABS: dict[str, tuple[str, str]] = {
-    "scanners": ("scanstation.gui.admin.scanners_tab", "ScannersTab"),
-    "operators": ("scanstation.gui.admin.operators_tab", "OperatorsTab"),
-    "audit": ("scanstation.gui.admin.audit_view", "AuditView"),
-}
-
-TabMaker = Callable[[AdminContext], qt.QWidget]
-
-
-def other_tab(which: str) -> TabMaker | None:
-    """The constructor of another part's tab, or None when this build does not have it yet."""
-    module_name, name = OTHER_TABS[which]
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name != module_name:
-            raise  # the tab exists but something it imports is missing: a bug to see, not to hide
-        return None
-    maker: TabMaker = getattr(module, name)
-    return maker
 
 
 def read_config_data(context: AdminContext) -> dict[str, Any]:
@@ -89,13 +69,15 @@ class AdminWindow(qt.QMainWindow):
         self.server_tab = ServerTab(context, self._data)
         self.station_tab = StationTab(context, self._data)
         self.pages: list[SettingsPage] = [self.server_tab.page, self.station_tab.page]
-        self._placeholders: dict[str, qt.QLabel] = {}
         self._tab_titles: list[tuple[qt.QWidget, Callable[[], str]]] = []
-        self._add_tab(self._other("scanners"), lambda: self.tr("&Scanners"))
+        self.scanners_tab = ScannersTab(context)
+        self.operators_tab = OperatorsTab(context)
+        self.audit_tab = AuditView(context)
+        self._add_tab(self.scanners_tab, lambda: self.tr("&Scanners"))
         self._add_tab(self.server_tab, lambda: self.tr("Se&rver"))
         self._add_tab(self.station_tab, lambda: self.tr("S&tation"))
-        self._add_tab(self._other("operators"), lambda: self.tr("&Operators"))
-        self._add_tab(self._other("audit"), lambda: self.tr("&Audit"))
+        self._add_tab(self.operators_tab, lambda: self.tr("&Operators"))
+        self._add_tab(self.audit_tab, lambda: self.tr("&Audit"))
         for page in self.pages:
             page.changed.connect(self._update_buttons)
 
@@ -127,16 +109,6 @@ class AdminWindow(qt.QMainWindow):
         self.retranslate()
         self._update_buttons()
 
-    def _other(self, which: str) -> qt.QWidget:
-        maker = other_tab(which)
-        if maker is not None:
-            return maker(self._context)
-        placeholder = plain_label()
-        placeholder.setObjectName(f"placeholder-{which}")
-        placeholder.setAlignment(qt.Qt.AlignmentFlag.AlignCenter)
-        self._placeholders[which] = placeholder
-        return placeholder
-
     def _add_tab(self, widget: qt.QWidget, title: Callable[[], str]) -> None:
         self.tabs.addTab(widget, "")
         self._tab_titles.append((widget, title))
@@ -152,8 +124,6 @@ class AdminWindow(qt.QMainWindow):
         self.setWindowTitle(self.tr("Settings of station %1").replace("%1", self._context.station_id))
         for widget, title in self._tab_titles:
             self.tabs.setTabText(self.tabs.indexOf(widget), title())
-        for placeholder in self._placeholders.values():
-            placeholder.setText(self.tr("Not in this version of the station yet."))
         self.save_button.setText(self.tr("&Save"))
         self.save_button.setToolTip(
             self.tr("Write the changes to %1 (Ctrl+S)").replace("%1", str(self._context.config_path))
@@ -285,14 +255,7 @@ def open_admin(context: AdminContext, parent: qt.QWidget | None = None) -> Admin
     """
     words = refusal(context.actor())
     if words is not None:
-        box = qt.QMessageBox(parent)
-        box.setObjectName("adminRefused")
-        box.setIcon(qt.QMessageBox.Icon.Warning)
-        box.setWindowTitle(qt.QCoreApplication.translate("AdminWindow", "Settings"))
-        box.setTextFormat(qt.Qt.TextFormat.PlainText)
-        box.setText(words)
-        box.open()
-        return box
+        return warning_box(parent, qt.QCoreApplication.translate("AdminWindow", "Settings"), words, "adminRefused")
     window = AdminWindow(context, parent)
     if parent is not None:
         window.setWindowFlag(qt.Qt.WindowType.Window)
@@ -300,4 +263,4 @@ def open_admin(context: AdminContext, parent: qt.QWidget | None = None) -> Admin
     return window
 
 
-__all__ = ["AdminWindow", "open_admin", "other_tab", "read_config_data", "refusal", "saved_words"]
+__all__ = ["AdminWindow", "open_admin", "read_config_data", "refusal", "saved_words"]

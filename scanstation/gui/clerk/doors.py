@@ -7,45 +7,13 @@ from collections.abc import Callable
 
 from scanstation.domain import Act, Actor, NotAllowedError
 from scanstation.gui import qt
+from scanstation.gui.admin.audit_view import open_audit_window
 from scanstation.gui.admin.context import AdminContext
-from scanstation.gui.admin.window import open_admin, other_tab
+from scanstation.gui.admin.window import open_admin
 from scanstation.gui.bridge import GuiReceiving, in_words
+from scanstation.gui.widgets import warning_box
 
 log = logging.getLogger(__name__)
-
-
-def open_audit_view(context: AdminContext, parent: qt.QWidget | None = None) -> qt.QWidget:
-    """The audit trail viewer (gui/admin/audit_view.AuditView), shown; or, shown instead, that it is not here."""
-    maker = other_tab("audit")
-    if maker is None:
-        return message_box(
-            parent,
-            qt.QCoreApplication.translate("StationWindow", "Audit trail"),
-            qt.QCoreApplication.translate("StationWindow", "The audit trail viewer is not in this version yet."),
-            "auditMissing",
-        )
-    view = maker(context)
-    view.setObjectName("auditWindow")
-    if parent is not None:
-        view.setParent(parent, qt.Qt.WindowType.Window)
-    view.setWindowTitle(
-        qt.QCoreApplication.translate("StationWindow", "Audit trail of station %1").replace("%1", context.station_id)
-    )
-    view.resize(1100, 700)
-    view.show()
-    return view
-
-
-def message_box(parent: qt.QWidget | None, title: str, words: str, name: str) -> qt.QMessageBox:
-    """A warning in plain text (the words may name an operator), shown without blocking."""
-    box = qt.QMessageBox(parent)
-    box.setObjectName(name)
-    box.setIcon(qt.QMessageBox.Icon.Warning)
-    box.setWindowTitle(title)
-    box.setTextFormat(qt.Qt.TextFormat.PlainText)
-    box.setText(words)
-    box.open()
-    return box
 
 
 class Doors:
@@ -81,7 +49,7 @@ class Doors:
 
         def show() -> qt.QWidget:
             assert context is not None
-            return open_audit_view(context, self._parent)
+            return open_audit_window(context, self._parent)
 
         self._open_checked("audit", actor, Act.VIEW_AUDIT, show)
 
@@ -106,12 +74,12 @@ class Doors:
             if not isinstance(exc, NotAllowedError):
                 log.error("checking %s's role failed", actor.name, exc_info=exc)
             title = qt.QCoreApplication.translate("StationWindow", "Not allowed")
-            self._keep(which, message_box(self._parent, title, in_words(exc), "refused"))
+            self._keep(which, warning_box(self._parent, title, in_words(exc), "refused"))
 
         receiving.op(lambda: receiving.check_act(actor, act)).success(answered).failure(refused).run_in_background()
 
     def _not_here(self) -> qt.QMessageBox:
-        return message_box(
+        return warning_box(
             self._parent,
             qt.QCoreApplication.translate("StationWindow", "Settings"),
             qt.QCoreApplication.translate(
@@ -130,4 +98,4 @@ class Doors:
         self._open.clear()
 
 
-__all__ = ["Doors", "message_box", "open_audit_view"]
+__all__ = ["Doors"]
