@@ -1,4 +1,4 @@
-"""Screenshots of the admin's Operators tab and audit trail on a station with a few operators, offscreen."""
+"""Screenshots of every tab of the admin's window (a station with a few operators, a real simulator), offscreen."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from scanstation.access.settings import save_settings
 from scanstation.config import Config
 from scanstation.config.load import load_config
 from scanstation.config.write import SettingsEdit
+from scanstation.devserver.server import DevServer
 from scanstation.domain import Actor, Role
 from scanstation.gui import qt
 from scanstation.gui.admin.audit_view import AuditView
@@ -36,12 +37,18 @@ ROOT = Path(__file__).resolve().parents[1]
 SIZE = (1400, 900)
 STATION = "dock-1"
 ADMIN = Actor("olga", Role.ADMIN, "Olga Antonova")
+TOKEN = "screenshot-token-0123456789"
 CONFIG = """\
 [station]
 id = "{station}"
 
 [database]
 url = "sqlite:///{db}"
+
+[server]
+url = "{server}"
+token = "{token}"
+allow_insecure_http = true
 
 [gui]
 language = "{language}"
@@ -101,9 +108,12 @@ def main() -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="scanstation-admin-shots-"))
     config_path = folder / "config.toml"
-    config_path.write_text(
-        CONFIG.format(station=STATION, db=folder / "station.db", language=args.language), encoding="utf-8"
+    server = DevServer(folder / "central.db", token=TOKEN)
+    server.start()
+    text = CONFIG.format(
+        station=STATION, db=folder / "station.db", language=args.language, server=server.url, token=TOKEN
     )
+    config_path.write_text(text, encoding="utf-8")
     config = load_config(config_path)
 
     app = qt.QApplication(sys.argv[:1])
@@ -149,6 +159,18 @@ def main() -> int:
         settle()
         window.grab().save(str(args.out / "admin-operators.png"))
 
+        window.tabs.setCurrentWidget(window.server_tab)
+        tested: list[object] = []
+        window.server_tab.probe_answered.connect(tested.append)
+        window.server_tab.test_connection()  # against the simulator, with the token from the file
+        wait(lambda: bool(tested), "the connection test")
+        settle()
+        window.grab().save(str(args.out / "admin-server.png"))
+
+        window.tabs.setCurrentWidget(window.station_tab)
+        settle()
+        window.grab().save(str(args.out / "admin-station.png"))
+
         window.tabs.setCurrentWidget(audit)
         wait(lambda: len(audit.model.entries) > 0, "the audit trail")
         answered: list[bool] = []
@@ -162,7 +184,9 @@ def main() -> int:
     finally:
         receiving.stop()
         close_store(store)
-    print(f"admin screenshots: {args.out / 'admin-operators.png'}, {args.out / 'admin-audit.png'}")
+        server.stop()
+    shots = ("admin-operators", "admin-server", "admin-station", "admin-audit")
+    print("admin screenshots: " + ", ".join(str(args.out / f"{name}.png") for name in shots))
     return 0
 
 

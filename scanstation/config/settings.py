@@ -720,7 +720,9 @@ GUI: Final = SectionSpec(
             "language", "text", "Language of the scan screen (switchable in the window).", "ru", choices=model.LANGUAGES
         ),
         Setting("sound", "flag", "Play a sound per verdict; without a sound device the banner flashes instead.", True),
-        Setting("volume", "integer", "Loudness of the verdict sounds, in percent.", 80, lo=0, hi=100),
+        Setting(
+            "volume", "integer", "Loudness of the verdict sounds, in percent.", 80, lo=0, hi=100, label="Volume (%)"
+        ),
         Setting("fullscreen", "flag", "Start full screen (kiosk).", False, restart=True),
         Setting(
             "font_scale",
@@ -762,6 +764,7 @@ LOGIN: Final = SectionSpec(
             5,
             lo=1,
             hi=100,
+            label="Wrong PINs before a lock-out",
         ),
         Setting(
             "lockout_min",
@@ -771,6 +774,7 @@ LOGIN: Final = SectionSpec(
             lo=0.1,
             hi=1440,
             notes=("The lock is kept in the database, so a restart does not lift it.",),
+            label="Lock-out (minutes)",
         ),
         Setting(
             "idle_logout_min",
@@ -780,12 +784,14 @@ LOGIN: Final = SectionSpec(
             lo=0,
             hi=1440,
             notes=("Never applies to `scanstation headless`, which has nobody logged in.",),
+            label="Idle log-out (minutes, 0 = never)",
         ),
         Setting(
             "badge_pin_for_privileged",
             "flag",
             "true: a supervisor's or admin's badge also asks for their PIN; a clerk's badge alone logs in.",
             True,
+            label="A supervisor's or admin's badge also asks the PIN",
         ),
     ),
     model.LoginConfig,

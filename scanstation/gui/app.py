@@ -109,7 +109,7 @@ class Station:
         warnings = config.warnings()
         for warning in warnings:
             log.warning("settings: %s", warning)
-        self.sounds = sounds if sounds is not None else Sounds(enabled=config.gui.sound)
+        self.sounds = sounds if sounds is not None else Sounds(enabled=config.gui.sound, volume=config.gui.volume)
         self.window = StationWindow(
             self.bridge,
             self.receiving,
@@ -176,6 +176,7 @@ class Station:
         ):
             log.warning("%s", self.translations.problem)
         self.sounds.set_enabled(config.gui.sound)
+        self.sounds.set_volume(config.gui.volume)
         self.window.set_idle_logout(config.login.idle_logout_min)
         if config.gui.font_scale != old.gui.font_scale:
             rescale_fonts(self.window, config.gui.font_scale / old.gui.font_scale)

@@ -33,6 +33,7 @@ class Sounds(qt.QObject):
         parent: qt.QObject | None = None,
         *,
         check_devices: bool = True,
+        volume: int = 100,
     ) -> None:
         super().__init__(parent)
         self._folder = folder
@@ -44,10 +45,17 @@ class Sounds(qt.QObject):
         self._loaded = False
         self._load_reason = ""  # why loading left no sound, for switching sound back on
         self.enabled = enabled
+        self.volume = max(0, min(100, volume))
         if enabled:
             self._load()
         else:
             self._reason = OFF_REASON
+
+    def set_volume(self, percent: int) -> None:
+        """Loudness of every verdict sound, 0 to 100 (the admin's settings), applied to the next sound played."""
+        self.volume = max(0, min(100, percent))
+        for effect in self._effects.values():
+            effect.setVolume(self.volume / 100.0)
 
     def set_enabled(self, enabled: bool) -> None:
         """Sound switched on or off while the station runs (the admin's settings); the status bar is told."""
@@ -88,6 +96,7 @@ class Sounds(qt.QObject):
                 log.warning("sound file missing: %s", path)
                 continue
             effect = qt.QSoundEffect(self)
+            effect.setVolume(self.volume / 100.0)
             self._effects[name] = effect
             effect.statusChanged.connect(lambda name=name: self._status_changed(name))
             effect.setSource(qt.QUrl.fromLocalFile(str(path)))

@@ -385,3 +385,16 @@ def test_sound_switched_off_and_on_while_running_tells_the_status_bar(qtbot: Any
     with qtbot.waitSignal(sounds.availability_changed):
         sounds.set_enabled(True)
     assert sounds.enabled and sounds.reason != "sound is off in the config"
+
+
+# Without a sound server every effect reports this when it is made; the volume is set all the same.
+@pytest.mark.qt_log_ignore("^QSoundEffect: playback of this format is not supported on the selected audio device$")
+def test_volume_reaches_every_sound_effect_and_changes_while_running(qtbot: Any) -> None:
+    # QSoundEffect objects exist without a sound device: the device check is skipped so they are made.
+    sounds = Sounds(enabled=True, volume=30, check_devices=False)
+    effects = list(sounds._effects.values())
+    assert effects and all(effect.volume() == pytest.approx(0.30) for effect in effects)
+    sounds.set_volume(150)  # out of range from a caller: held to 100 %
+    assert sounds.volume == 100 and all(effect.volume() == pytest.approx(1.0) for effect in effects)
+    sounds.set_volume(0)
+    assert all(effect.volume() == 0 for effect in effects)
