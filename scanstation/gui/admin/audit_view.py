@@ -7,7 +7,6 @@ import logging
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
 
 from scanstation.access.audit import export_audit, read_audit
 from scanstation.domain import Json
@@ -17,6 +16,7 @@ from scanstation.gui.admin.context import AdminContext
 from scanstation.gui.admin.operators_tab import role_words
 from scanstation.gui.bridge import in_words
 from scanstation.gui.plain import plain_label
+from scanstation.gui.tables import RowsModel
 from scanstation.gui.widgets import warning_box
 from scanstation.store.audit import AuditFilter
 
@@ -99,19 +99,12 @@ def local_midnight(day: date) -> datetime:
     return datetime.combine(day, time()).astimezone()
 
 
-class AuditModel(qt.QAbstractTableModel):
+class AuditModel(RowsModel[AuditEntry]):
     """Audit entries as read, newest first: when, station, who, role, what, on what, before → after, detail."""
 
-    COLUMNS = 8
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: list[AuditEntry] = []
-
-    def set_entries(self, entries: list[AuditEntry]) -> None:
-        self.beginResetModel()
-        self.entries = entries
-        self.endResetModel()
+    @property
+    def entries(self) -> list[AuditEntry]:
+        return self.rows
 
     def headers(self) -> list[str]:
         return [
@@ -125,43 +118,21 @@ class AuditModel(qt.QAbstractTableModel):
             qt.QCoreApplication.translate("AuditView", "Detail"),
         ]
 
-    def rowCount(self, parent: Any = None) -> int:  # noqa: N802 - Qt override
-        return 0 if parent is not None and parent.isValid() else len(self.entries)
-
-    def columnCount(self, parent: Any = None) -> int:  # noqa: N802 - Qt override
-        return self.COLUMNS
-
-    def cell(self, entry: AuditEntry, column: int) -> str:
+    def cell(self, row: AuditEntry, column: int) -> str:
         values = (
-            local_when(entry.at),
-            entry.station,
-            entry.actor,
-            role_words(entry.role),
-            kind_words(entry.kind),
-            entry.target,
-            change_words(entry),
-            entry.detail,
+            local_when(row.at),
+            row.station,
+            row.actor,
+            role_words(row.role),
+            kind_words(row.kind),
+            row.target,
+            change_words(row),
+            row.detail,
         )
         return one_line(values[column])
 
-    def data(self, index: Any, role: int = qt.Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self.entries):
-            return None
-        entry = self.entries[index.row()]
-        if role == qt.Qt.ItemDataRole.DisplayRole:
-            return self.cell(entry, index.column())
-        if role == qt.Qt.ItemDataRole.ForegroundRole and entry.kind in (
-            AuditKind.REFUSED,
-            AuditKind.LOGIN_FAILED,
-            AuditKind.LOCKED_OUT,
-        ):
-            return qt.QColor("#b71c1c")
-        return None
-
-    def headerData(self, section: int, orientation: Any, role: int = qt.Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if role == qt.Qt.ItemDataRole.DisplayRole and orientation == qt.Qt.Orientation.Horizontal:
-            return self.headers()[section]
-        return None
+    def foreground(self, row: AuditEntry, column: int) -> str | None:
+        return "#b71c1c" if row.kind in (AuditKind.REFUSED, AuditKind.LOGIN_FAILED, AuditKind.LOCKED_OUT) else None
 
 
 def _ask_file(parent: qt.QWidget | None, suggested: str) -> Path | None:
@@ -310,7 +281,7 @@ class AuditView(qt.QWidget):
         self.refresh_button.setText(self.tr("&Read again"))
         self.export_button.setText(self.tr("&Export CSV…"))
         self.export_button.setToolTip(self.tr("Write the entries the filters select to a CSV file (audited)"))
-        self.model.headerDataChanged.emit(qt.Qt.Orientation.Horizontal, 0, AuditModel.COLUMNS - 1)
+        self.model.headerDataChanged.emit(qt.Qt.Orientation.Horizontal, 0, self.model.columnCount() - 1)
         self._show_count()
         self._show_entry()
 
@@ -352,7 +323,7 @@ class AuditView(qt.QWidget):
 
         def shown(entries: list[AuditEntry]) -> None:
             self._shown_limit = flt.limit
-            self.model.set_entries(entries)
+            self.model.set_rows(entries)
             self.table.resizeColumnsToContents()
             # A long change would push the detail out of sight; the pane below shows both whole.
             for wide in (5, 6):
@@ -363,7 +334,7 @@ class AuditView(qt.QWidget):
 
         def failed(exc: Exception) -> None:
             self._say(self._words(exc), bad=True)
-            self.model.set_entries([])
+            self.model.set_rows([])
             self._show_count()
             self.loaded.emit()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from scanstation.access import operators as access
 from scanstation.access.operators import OperatorRecord
@@ -16,6 +16,7 @@ from scanstation.gui.admin.context import AdminContext
 from scanstation.gui.badge_print import BadgePrinter, BadgePrintError, QtBadgePrinter, badge_pixmap
 from scanstation.gui.bridge import in_words
 from scanstation.gui.plain import plain_label
+from scanstation.gui.tables import RowsModel
 from scanstation.store.operators import OperatorError, check_pin
 
 log = logging.getLogger(__name__)
@@ -48,19 +49,20 @@ def refusal_words(exc: Exception) -> str:
     return in_words(exc)
 
 
-class OperatorsModel(qt.QAbstractTableModel):
+class OperatorsModel(RowsModel[OperatorRecord]):
     """The operators as an admin sees them, one row each, in the order the core lists them."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.records: list[OperatorRecord] = []
         self._now = utcnow()
 
-    def set_records(self, records: list[OperatorRecord]) -> None:
-        self.beginResetModel()
-        self.records = records
-        self._now = utcnow()
-        self.endResetModel()
+    @property
+    def records(self) -> list[OperatorRecord]:
+        return self.rows
+
+    def set_rows(self, rows: list[OperatorRecord]) -> None:
+        self._now = utcnow()  # "locked until" is read against the time the list was read
+        super().set_rows(rows)
 
     def headers(self) -> list[str]:
         return [
@@ -73,12 +75,6 @@ class OperatorsModel(qt.QAbstractTableModel):
             qt.QCoreApplication.translate("OperatorsTab", "Badge issued"),
             qt.QCoreApplication.translate("OperatorsTab", "Last log-in"),
         ]
-
-    def rowCount(self, parent: Any = None) -> int:  # noqa: N802 - Qt override
-        return 0 if parent is not None and parent.isValid() else len(self.records)
-
-    def columnCount(self, parent: Any = None) -> int:  # noqa: N802 - Qt override
-        return 8
 
     def is_locked(self, record: OperatorRecord) -> bool:
         return record.locked_until is not None and record.locked_until > self._now
@@ -104,23 +100,10 @@ class OperatorsModel(qt.QAbstractTableModel):
             return local_time(record.badge_issued_at) if record.has_badge else ""
         return local_time(record.last_login_at)
 
-    def data(self, index: Any, role: int = qt.Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self.records):
-            return None
-        record = self.records[index.row()]
-        if role == qt.Qt.ItemDataRole.DisplayRole:
-            return self.cell(record, index.column())
-        if role == qt.Qt.ItemDataRole.ForegroundRole:
-            if not record.active:
-                return qt.QColor("#757575")
-            if index.column() == 4 and self.is_locked(record):
-                return qt.QColor("#b71c1c")
-        return None
-
-    def headerData(self, section: int, orientation: Any, role: int = qt.Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if role == qt.Qt.ItemDataRole.DisplayRole and orientation == qt.Qt.Orientation.Horizontal:
-            return self.headers()[section]
-        return None
+    def foreground(self, row: OperatorRecord, column: int) -> str | None:
+        if not row.active:
+            return "#757575"
+        return "#b71c1c" if column == 4 and self.is_locked(row) else None
 
 
 def _pin_edit(name: str) -> qt.QLineEdit:
@@ -436,7 +419,7 @@ class OperatorsTab(qt.QWidget):
         keep = chosen.name if chosen is not None else None
 
         def shown(records: list[OperatorRecord]) -> None:
-            self.model.set_records(records)
+            self.model.set_rows(records)
             self.table.resizeColumnsToContents()
             if keep is not None and any(r.name == keep for r in records):
                 self.select(keep)
@@ -447,7 +430,7 @@ class OperatorsTab(qt.QWidget):
 
         def failed(exc: Exception) -> None:
             self._say(refusal_words(exc), bad=True)
-            self.model.set_records([])
+            self.model.set_rows([])
             self._update_buttons()
             self.refreshed.emit()
             if then is not None:
