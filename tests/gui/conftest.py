@@ -20,8 +20,8 @@ from scanstation.config.load import parse_config_text
 from scanstation.config.write import SettingsEdit
 from scanstation.domain.access import Actor, Role, SettingChange
 from scanstation.gui import qt
-from scanstation.gui.bridge import Bridge, GuiReceiving
 from scanstation.gui.admin.context import AdminContext, Probe
+from scanstation.gui.bridge import Bridge, GuiReceiving
 from scanstation.gui.clerk.window import StationWindow
 from scanstation.gui.i18n import Translations
 from scanstation.gui.sound import Sounds
@@ -136,13 +136,17 @@ def admin_context(
     apply: Callable[[Config, tuple[SettingChange, ...]], None] = lambda config, changes: None,
     probe: Probe = probe_server,
     environ: dict[str, str] | None = None,
+    station_id: str | None = None,
 ) -> AdminContext:
-    """The AdminContext as gui/app.py's Station builds it (SettingsEdit, save_settings, probe_server), on `station`."""
+    """The AdminContext as gui/app.py's Station builds it (SettingsEdit, save_settings, probe_server), on `station`.
+
+    It acts for the file's station id unless `station_id` names another (the gui station's, for its trail).
+    """
 
     def current() -> Config:
         return parse_config_text(config_path.read_text(encoding="utf-8"), str(config_path))
 
-    station_id = current().station.id
+    acting_for = station_id if station_id is not None else current().station.id
     return AdminContext(
         runner=station.receiving.runner,
         store=station.engine,
@@ -150,10 +154,10 @@ def admin_context(
         config_path=config_path,
         config=current,
         apply=apply,
-        station_id=station_id,
+        station_id=acting_for,
         bridge=station.bridge,
         open_edit=SettingsEdit.open,
-        save=lambda who, edit: save_settings(station.engine, who, edit, station=station_id),
+        save=lambda who, edit: save_settings(station.engine, who, edit, station=acting_for),
         probe=probe,
         environ=environ if environ is not None else {},
     )

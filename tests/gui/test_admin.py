@@ -391,9 +391,7 @@ def test_connection_test_to_a_closed_port_says_nothing_answers(qtbot: Any, admin
     type_into(qtbot, tab.page.field("server.url"), f"http://127.0.0.1:{port}/api")
     report = run_test(qtbot, admin_window)
     assert not report.ok
-    words = (
-        f"nothing answers at 127.0.0.1:{port} (connection refused): is the server running, and is the port right?"
-    )
+    words = f"nothing answers at 127.0.0.1:{port} (connection refused): is the server running, and is the port right?"
     assert tab.step_texts() == [f"PROBLEM · reachable: {words}"]  # the token is not tried
     assert tab.test_state.text() == words
 
