@@ -79,7 +79,7 @@ def _steps(client: CentralClient, server: ServerConfig, token: str | None) -> li
         return [ProbeStep(REACHABLE, False, _failure_words(err, server, "/health"))]
     took_ms = (time.monotonic() - started) * 1000
     steps = [
-        ProbeStep(REACHABLE, True, f"reachable: {where} answered in {took_ms:.0f} ms"),
+        ProbeStep(REACHABLE, True, f"{where} answered in {took_ms:.0f} ms"),
         _clock_step(reading.clock_offset_s),
     ]
     variable = f"${server.token_env}"

@@ -14,7 +14,13 @@ import pytest
 
 from scanstation.access.login import LoginPolicy, log_in_with_badge, log_in_with_pin, log_out
 from scanstation.access.refusals import check
+from scanstation.access.settings import save_settings
+from scanstation.config import Config
+from scanstation.config.load import parse_config_text
+from scanstation.config.write import SettingsEdit
+from scanstation.domain.access import Actor, Role, SettingChange
 from scanstation.gui import qt
+from scanstation.gui.admin.context import AdminContext, Probe
 from scanstation.gui.bridge import Bridge, GuiReceiving
 from scanstation.gui.clerk.window import StationWindow
 from scanstation.gui.i18n import Translations
@@ -23,6 +29,7 @@ from scanstation.receiving import Receiver
 from scanstation.store.connection import Store
 from scanstation.store.operators import add_operator
 from scanstation.store.registrations import RegistrationRecord
+from scanstation.sync.probe import probe_server
 from tests.dbfixtures import registrar
 
 
@@ -45,6 +52,38 @@ def stopped_by_sigterm(proc: subprocess.Popen[str]) -> Iterator[subprocess.Popen
 STATION = "st-gui"
 OPERATOR = "anna"
 PIN = "4321"
+
+# Who acts in the admin's window; the tests that need them as operators add them to the store.
+ADMIN = Actor("olga", Role.ADMIN, "Olga A.")
+CLERK = Actor(OPERATOR, Role.CLERK, "Anna K.")
+SUPERVISOR = Actor("sam", Role.SUPERVISOR, "Sam S.")
+
+# The admin's config file, with comments where people put them (an edit must keep them).
+CONFIG_TEXT = """\
+# The receiving dock, by the big door.
+[station]
+id = "st-admin"   # the id the central server knows
+operator = "conveyor"
+
+[database]
+url = "sqlite:///{db}"
+
+[server]
+url = "{url}"
+token = "{token}"
+connect_timeout_s = 2.0
+read_timeout_s = 2.0
+
+[receiving]
+undo_window_s = 10.0  # seconds
+
+[gui]
+language = "en"
+sound = false
+
+[logging]
+file = false
+"""
 
 
 @dataclass
@@ -87,6 +126,41 @@ class Station:
     def banner(self) -> tuple[str, str, str]:
         b = self.window.banner
         return b.word.text(), b.big.text(), b.action.text()
+
+
+def admin_context(
+    station: Station,
+    config_path: Path,
+    actor: Callable[[], Actor | None],
+    *,
+    apply: Callable[[Config, tuple[SettingChange, ...]], None] = lambda config, changes: None,
+    probe: Probe = probe_server,
+    environ: dict[str, str] | None = None,
+    station_id: str | None = None,
+) -> AdminContext:
+    """The AdminContext as gui/app.py's Station builds it (SettingsEdit, save_settings, probe_server), on `station`.
+
+    It acts for the file's station id unless `station_id` names another (the gui station's, for its trail).
+    """
+
+    def current() -> Config:
+        return parse_config_text(config_path.read_text(encoding="utf-8"), str(config_path))
+
+    acting_for = station_id if station_id is not None else current().station.id
+    return AdminContext(
+        runner=station.receiving.runner,
+        store=station.engine,
+        actor=actor,
+        config_path=config_path,
+        config=current,
+        apply=apply,
+        station_id=acting_for,
+        bridge=station.bridge,
+        open_edit=SettingsEdit.open,
+        save=lambda who, edit: save_settings(station.engine, who, edit, station=acting_for),
+        probe=probe,
+        environ=environ if environ is not None else {},
+    )
 
 
 @pytest.fixture

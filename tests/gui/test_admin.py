@@ -1,39 +1,59 @@
-"""The admin's window as an admin uses it: the settings form, mistakes in the loader's words, save, the server test."""
+"""The admin's window on its real parts: the settings form, mistakes in the loader's words, save, the server test."""
 
 from __future__ import annotations
 
 import dataclasses
+import os
+import socket
+import stat
 import threading
 import tomllib
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from scanstation.config import SECTIONS, Config, ConfigError, load_config, parse_config
+from scanstation.access import operators as access
+from scanstation.config import SECTIONS, Config, ConfigError, ServerConfig, load_config, parse_config
 from scanstation.config.settings import SERVER
+from scanstation.config.write import SettingsEdit
 from scanstation.devserver import DevServer
-from scanstation.domain.access import Actor, NotAllowedError
+from scanstation.domain import AuditEntry, AuditKind
+from scanstation.domain.access import Actor, NotAllowedError, SettingChange
 from scanstation.gui import qt
-from scanstation.gui.admin.context import AdminContext
+from scanstation.gui.admin.context import AdminContext, ProbeReportShown, SettingsEditor
 from scanstation.gui.admin.form import SettingField, find_setting
 from scanstation.gui.admin.window import AdminWindow, open_admin, saved_words
 from scanstation.gui.app import Station as GuiStation
 from scanstation.gui.app import gui_settings
 from scanstation.gui.sound import Sounds
+from scanstation.store.audit import AuditFilter, read
+from scanstation.store.connection import Store
 
-from .admin_parts import ADMIN, CLERK, CONFIG_TEXT, SERVER_TOKEN, SUPERVISOR, Parts
-from .conftest import Station
+from .conftest import ADMIN, CLERK, CONFIG_TEXT, SUPERVISOR, Station, admin_context
 
 pytestmark = pytest.mark.gui
 
 MakeContext = Callable[..., AdminContext]
+SERVER_TOKEN = "s3cret-admin-token-77"
+SHELL = Actor.shell("test")  # whoever set the station up: the first admin is made from the shell
+
+
+@dataclass
+class Seen:
+    """What the real parts were handed, and on which threads they ran (the context's functions wrapped)."""
+
+    edits: list[SettingsEditor] = field(default_factory=list)
+    save_threads: list[str] = field(default_factory=list)
+    probe_threads: list[str] = field(default_factory=list)
+    applied: list[tuple[Config, tuple[SettingChange, ...]]] = field(default_factory=list)
 
 
 @pytest.fixture
-def parts() -> Parts:
-    return Parts()
+def seen() -> Seen:
+    return Seen()
 
 
 @pytest.fixture
@@ -42,31 +62,49 @@ def config_path(tmp_path: Path) -> Path:
     path.write_text(
         CONFIG_TEXT.format(db=tmp_path / "admin.db", url="http://127.0.0.1:9/api", token=SERVER_TOKEN), encoding="utf-8"
     )
+    path.chmod(0o644)  # as a file an editor wrote; a save makes it the owner's only
     return path
 
 
 @pytest.fixture
-def make_context(station: Station, parts: Parts, config_path: Path) -> MakeContext:
-    """An AdminContext on the gui station's real receiving thread, acting as `actor`."""
+def people(station: Station, config_path: Path) -> None:
+    """The admin and the supervisor as operators of the store, made the way an admin makes them."""
+    station_id = load_config(config_path).station.id
+    for actor in (ADMIN, SUPERVISOR):
+        access.add_operator(
+            station.engine, SHELL, actor.name, "9090", actor.role.value, actor.display_name, station=station_id
+        )
+    # The clerk (Anna K.) is the station fixture's operator.
+
+
+@pytest.fixture
+def make_context(station: Station, seen: Seen, config_path: Path, people: None) -> MakeContext:
+    """The AdminContext the Station builds, on the gui station's real receiving thread, acting as `actor`."""
 
     def make(actor: Actor | None = ADMIN, environ: dict[str, str] | None = None) -> AdminContext:
-        def current() -> Config:
-            return parse_config(tomllib.loads(config_path.read_text(encoding="utf-8")), str(config_path))
-
-        return AdminContext(
-            runner=station.receiving.runner,
-            store=station.engine,
-            actor=lambda: actor,
-            config_path=config_path,
-            config=current,
-            apply=lambda config, changes: parts.applied.append((config, changes)),
-            station_id="st-admin",
-            bridge=station.bridge,
-            open_edit=parts.open_edit,
-            save=parts.save,
-            probe=parts.probe,
-            environ=environ if environ is not None else {},
+        context = admin_context(
+            station,
+            config_path,
+            lambda: actor,
+            apply=lambda config, changes: seen.applied.append((config, changes)),
+            environ=environ,
         )
+        real_save, real_probe = context.save, context.probe
+
+        def open_edit(path: Path) -> SettingsEditor:
+            edit = SettingsEdit.open(path)
+            seen.edits.append(edit)
+            return edit
+
+        def save(who: Actor, edit: SettingsEditor) -> Config:
+            seen.save_threads.append(threading.current_thread().name)
+            return real_save(who, edit)
+
+        def probe(server: ServerConfig, token: str | None, station_id: str) -> ProbeReportShown:
+            seen.probe_threads.append(threading.current_thread().name)
+            return real_probe(server, token, station_id)
+
+        return dataclasses.replace(context, open_edit=open_edit, save=save, probe=probe)
 
     return make
 
@@ -79,6 +117,10 @@ def admin_window(qtbot: Any, make_context: MakeContext) -> AdminWindow:
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
     return window
+
+
+def trail(store: Store, kind: AuditKind) -> list[AuditEntry]:
+    return read(store, AuditFilter(kinds=(kind.value,)))
 
 
 def type_into(qtbot: Any, field: SettingField, text: str) -> None:
@@ -174,7 +216,7 @@ def test_only_an_admin_opens_the_settings(qtbot: Any, make_context: MakeContext,
 
 
 def test_a_mistake_is_shown_beside_its_field_in_the_loaders_words_and_nothing_is_saved(
-    qtbot: Any, admin_window: AdminWindow, config_path: Path, parts: Parts
+    qtbot: Any, admin_window: AdminWindow, config_path: Path, seen: Seen, station: Station
 ) -> None:
     before = config_path.read_text(encoding="utf-8")
     field = admin_window.server_tab.page.field("server.url")
@@ -192,15 +234,17 @@ def test_a_mistake_is_shown_beside_its_field_in_the_loaders_words_and_nothing_is
     assert field.editor.hasFocus()  # the admin is taken to the mistake
     assert "Nothing was saved" in admin_window.result_line.text()
     assert config_path.read_text(encoding="utf-8") == before
-    assert parts.edits == []
+    assert (seen.edits, seen.save_threads) == ([], [])
+    assert trail(station.engine, AuditKind.SETTINGS_CHANGED) == []
     # Typing again clears the mark until the next check.
     type_into(qtbot, field, "https://central.example/api")
     assert not field.error_label.isVisible()
 
 
 def test_save_writes_the_file_on_the_receiving_thread_applies_and_says_what_waits(
-    qtbot: Any, admin_window: AdminWindow, config_path: Path, parts: Parts, station: Station
+    qtbot: Any, admin_window: AdminWindow, config_path: Path, seen: Seen, station: Station
 ) -> None:
+    before = config_path.read_text(encoding="utf-8")
     page = admin_window.station_tab.page
     admin_window.tabs.setCurrentWidget(admin_window.station_tab)
     assert not admin_window.save_button.isEnabled()  # nothing changed yet
@@ -212,37 +256,58 @@ def test_save_writes_the_file_on_the_receiving_thread_applies_and_says_what_wait
     save(qtbot, admin_window)
 
     text = config_path.read_text(encoding="utf-8")
-    assert "# The receiving dock, by the big door." in text and "# seconds" in text  # comments survive
+    # Only the three values changed: every comment, blank line and order as the admin's editor left them.
+    assert text == (
+        before.replace('id = "st-admin"   #', 'id = "st-admin-2"   #')
+        .replace("undo_window_s = 10.0  # seconds", "undo_window_s = 25.0  # seconds")
+        .replace('language = "en"', 'language = "ru"')
+    )
+    assert stat.S_IMODE(os.stat(config_path).st_mode) == 0o600  # the file holds the server's token
     config = parse_config(tomllib.loads(text), str(config_path))
     assert (config.receiving.undo_window_s, config.station.id, config.gui.language) == (25.0, "st-admin-2", "ru")
-    assert parts.edits[0].threads == ["receiving"]  # the receiving worker's thread, behind the scans
-    ((applied, changes),) = parts.applied
+    assert seen.save_threads == ["receiving"]  # the receiving worker's thread, behind the scans
+    ((applied, changes),) = seen.applied
     assert applied == config
     assert {c.key for c in changes} == {"receiving.undo_window_s", "station.id", "gui.language"}
+    rows = trail(station.engine, AuditKind.SETTINGS_CHANGED)
+    assert sorted((r.target, r.before, r.after, r.detail, r.actor, r.station) for r in rows) == [
+        ("gui.language", "en", "ru", "", ADMIN.name, "st-admin"),
+        ("receiving.undo_window_s", 10.0, 25.0, "", ADMIN.name, "st-admin"),
+        ("station.id", "st-admin", "st-admin-2", "needs a restart", ADMIN.name, "st-admin"),
+    ]
     line = admin_window.result_line.text()
     assert line == saved_words(changes)
-    assert "Applied now: gui.language, receiving.undo_window_s." in line
+    assert "Applied now: receiving.undo_window_s, gui.language." in line  # in the file's order
     assert "After a restart of the station: station.id." in line
     assert not admin_window.save_button.isEnabled()  # the form shows the file again
 
 
 def test_a_typed_token_is_saved_and_the_field_empties(
-    qtbot: Any, admin_window: AdminWindow, config_path: Path, parts: Parts
+    qtbot: Any, admin_window: AdminWindow, config_path: Path, seen: Seen, station: Station
 ) -> None:
+    before = config_path.read_text(encoding="utf-8")
     tab = admin_window.server_tab
     admin_window.tabs.setCurrentWidget(tab)
     type_into(qtbot, tab.page.field("server.token"), "new-token-123")
     assert tab.token_state.text().startswith("A new token is typed in")
     save(qtbot, admin_window)
-    assert tomllib.loads(config_path.read_text(encoding="utf-8"))["server"]["token"] == "new-token-123"
-    ((_, changes),) = parts.applied
+    text = config_path.read_text(encoding="utf-8")
+    assert text == before.replace(f'token = "{SERVER_TOKEN}"', 'token = "new-token-123"')
+    assert stat.S_IMODE(os.stat(config_path).st_mode) == 0o600
+    ((_, changes),) = seen.applied
     assert [(c.key, c.before, c.after, c.secret) for c in changes] == [("server.token", None, None, True)]
+    (row,) = trail(station.engine, AuditKind.SETTINGS_CHANGED)
+    assert (row.target, row.before, row.after, row.detail) == ("server.token", None, None, "token changed")
+    everything = repr(read(station.engine, AuditFilter()))  # every row of every kind, every field
+    assert "new-token-123" not in everything and SERVER_TOKEN not in everything
     token = tab.page.field("server.token").editor
     assert isinstance(token, qt.QLineEdit) and token.text() == ""
     assert "new-token-123" not in admin_window.result_line.text()
 
 
-def test_a_save_the_core_refuses_is_told_in_words(qtbot: Any, make_context: MakeContext, config_path: Path) -> None:
+def test_a_save_the_core_refuses_is_told_in_words(
+    qtbot: Any, make_context: MakeContext, config_path: Path, station: Station
+) -> None:
     # Opened as an admin, then the core's check at save time refuses (the role changed meanwhile).
     acting = [ADMIN]
     context = make_context()
@@ -258,6 +323,9 @@ def test_a_save_the_core_refuses_is_told_in_words(qtbot: Any, make_context: Make
         "Nothing was saved: Anna K. is a clerk: changing the station's settings needs an admin"
     )
     assert config_path.read_text(encoding="utf-8") == before
+    (refused,) = trail(station.engine, AuditKind.REFUSED)
+    assert (refused.actor, refused.target, refused.station) == (CLERK.name, "settings.change", "st-admin")
+    assert trail(station.engine, AuditKind.SETTINGS_CHANGED) == []
 
 
 # ----- the connection test ------------------------------------------------------------------------------------
@@ -273,6 +341,13 @@ def central(tmp_path: Path) -> Iterator[DevServer]:
         server.stop()
 
 
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port  # closed again: nothing listens on it
+
+
 def run_test(qtbot: Any, window: AdminWindow) -> Any:
     with qtbot.waitSignal(window.server_tab.probe_answered, timeout=15_000) as blocker:
         qtbot.mouseClick(window.server_tab.test_button, qt.Qt.MouseButton.LeftButton)
@@ -280,21 +355,24 @@ def run_test(qtbot: Any, window: AdminWindow) -> Any:
 
 
 def test_connection_test_with_the_typed_url_and_the_files_token_runs_on_a_thread_of_its_own(
-    qtbot: Any, admin_window: AdminWindow, central: DevServer, parts: Parts, station: Station
+    qtbot: Any, admin_window: AdminWindow, central: DevServer, seen: Seen
 ) -> None:
     tab = admin_window.server_tab
     admin_window.tabs.setCurrentWidget(tab)
     type_into(qtbot, tab.page.field("server.url"), central.url)
     report = run_test(qtbot, admin_window)
     assert report.ok
-    assert tab.step_texts() == ["OK · reachable: the server answers", "OK · token: token accepted"]
+    reachable, clock, token = tab.step_texts()
+    port = central.url.split(":")[2].split("/")[0]
+    assert reachable.startswith(f"OK · reachable: 127.0.0.1:{port} answered in ")
+    assert (clock, token) == ("OK · clock: clocks agree", "OK · token: token accepted")
     assert tab.test_state.text() == report.summary
-    (thread,) = parts.probe_threads
+    (thread,) = seen.probe_threads
     assert thread not in (threading.main_thread().name, "receiving")
     assert thread == "connection-test"
 
 
-def test_connection_test_with_a_bad_token_says_rejected(
+def test_connection_test_with_a_wrong_token_says_rejected(
     qtbot: Any, admin_window: AdminWindow, central: DevServer
 ) -> None:
     tab = admin_window.server_tab
@@ -302,20 +380,28 @@ def test_connection_test_with_a_bad_token_says_rejected(
     type_into(qtbot, tab.page.field("server.token"), "wrong-token")
     report = run_test(qtbot, admin_window)
     assert not report.ok
-    assert tab.step_texts()[-1] == (
-        "PROBLEM · token: token rejected (401): check server.token or $SCANSTATION_SERVER_TOKEN"
-    )
+    words = "token rejected (401): check server.token or $SCANSTATION_SERVER_TOKEN"
+    assert tab.step_texts()[-1] == f"PROBLEM · token: {words}"
+    assert tab.test_state.text() == words
 
 
-def test_connection_test_refuses_values_the_loader_refuses(qtbot: Any, admin_window: AdminWindow, parts: Parts) -> None:
+def test_connection_test_to_a_closed_port_says_nothing_answers(qtbot: Any, admin_window: AdminWindow) -> None:
+    tab = admin_window.server_tab
+    port = closed_port()
+    type_into(qtbot, tab.page.field("server.url"), f"http://127.0.0.1:{port}/api")
+    report = run_test(qtbot, admin_window)
+    assert not report.ok
+    words = f"nothing answers at 127.0.0.1:{port} (connection refused): is the server running, and is the port right?"
+    assert tab.step_texts() == [f"PROBLEM · reachable: {words}"]  # the token is not tried
+    assert tab.test_state.text() == words
+
+
+def test_connection_test_refuses_values_the_loader_refuses(qtbot: Any, admin_window: AdminWindow, seen: Seen) -> None:
     tab = admin_window.server_tab
     type_into(qtbot, tab.page.field("server.url"), "http://central.example/api")  # plain http to another host
     assert run_test(qtbot, admin_window) is None
-    assert (
-        "sends the token in clear" in tab.page.field("server.url").error
-        or "in clear" in tab.page.field("server.url").error
-    )
-    assert parts.probe_threads == []
+    assert "in clear" in tab.page.field("server.url").error
+    assert seen.probe_threads == []
 
 
 def test_every_declared_setting_makes_a_field(qtbot: Any) -> None:

@@ -20,8 +20,7 @@ from scanstation.store import audit
 from scanstation.store.audit import AuditFilter
 from scanstation.store.engine import write_transaction
 
-from .admin_parts import ADMIN, CLERK, SUPERVISOR
-from .conftest import OPERATOR, PIN, STATION, Station
+from .conftest import ADMIN, CLERK, OPERATOR, PIN, STATION, SUPERVISOR, Station
 from .test_admin_operators import admin_context
 
 pytestmark = pytest.mark.gui

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import tomllib
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -13,7 +12,6 @@ import pytest
 from PySide6.QtPdf import QPdfDocument
 
 from scanstation.access.login import LoginPolicy, log_in_with_badge, log_in_with_pin
-from scanstation.config import parse_config
 from scanstation.domain import AuditKind, utcnow
 from scanstation.domain.access import Actor, Role
 from scanstation.gui import qt
@@ -23,8 +21,8 @@ from scanstation.gui.badge_print import QtBadgePrinter
 from scanstation.store.audit import AuditFilter, read
 from scanstation.store.operators import add_operator, get_operator
 
-from .admin_parts import ADMIN, CLERK, CONFIG_TEXT, Parts
-from .conftest import OPERATOR, PIN, STATION, Station
+from .conftest import ADMIN, CLERK, CONFIG_TEXT, OPERATOR, PIN, STATION, Station
+from .conftest import admin_context as station_admin_context
 
 pytestmark = pytest.mark.gui
 
@@ -37,20 +35,8 @@ def admin_context(station: Station, tmp_path: Path, actor: Actor | None) -> Admi
     config_path.write_text(
         CONFIG_TEXT.format(db=tmp_path / "admin.db", url="http://127.0.0.1:9/api", token="t0ken"), encoding="utf-8"
     )
-    parts = Parts()
-    return AdminContext(
-        runner=station.receiving.runner,
-        store=station.engine,
-        actor=lambda: actor,
-        config_path=config_path,
-        config=lambda: parse_config(tomllib.loads(config_path.read_text(encoding="utf-8")), str(config_path)),
-        apply=lambda config, changes: None,
-        station_id=STATION,
-        bridge=station.bridge,
-        open_edit=parts.open_edit,
-        save=parts.save,
-        probe=parts.probe,
-    )
+    # The tab acts for the gui station (its operators and trail), on the real parts the Station wires.
+    return station_admin_context(station, config_path, lambda: actor, station_id=STATION)
 
 
 class RecordingPrinter(QtBadgePrinter):

@@ -22,8 +22,7 @@ from scanstation.gui.sound import Sounds
 from scanstation.store.audit import AuditFilter, read
 from scanstation.store.connection import Store
 
-from .admin_parts import CONFIG_TEXT
-from .conftest import OPERATOR, PIN, STATION, Station
+from .conftest import CONFIG_TEXT, OPERATOR, PIN, STATION, Station
 
 pytestmark = pytest.mark.gui
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from PySide6.QtGui import QTextDocument
 from scanstation.access.login import LoginPolicy, log_in_with_pin
 from scanstation.access.operators import issue_badge
 from scanstation.commands import gui as gui_command
-from scanstation.config import parse_config
+from scanstation.config import ServerConfig
 from scanstation.domain import Outcome, Scan
 from scanstation.domain.access import Actor, AuditKind, Role
 from scanstation.domain.status import ReceivingStatus, ScannerState, ScannerStatus, SyncNotice, SyncState, SyncStatus
@@ -34,9 +33,10 @@ from scanstation.scanners import StreamSource
 from scanstation.store import audit
 from scanstation.store.engine import write_transaction
 from scanstation.store.operators import add_operator
+from scanstation.sync.probe import REACHABLE, TOKEN, ProbeReport, ProbeStep
 
-from .admin_parts import ADMIN, CONFIG_TEXT, Parts, Report, Step
-from .conftest import PIN, STATION, Station
+from .conftest import ADMIN, CONFIG_TEXT, PIN, STATION, Station
+from .conftest import admin_context as station_admin_context
 
 pytestmark = pytest.mark.gui
 
@@ -239,25 +239,17 @@ def config_error_window(station: Station, register: Register, tmp_path: Path) ->
     return (CONFIG_VALUE, CONFIG_DIR)
 
 
-def admin_context(station: Station, tmp_path: Path, actor: Actor, report: Report | None = None) -> AdminContext:
+def admin_context(station: Station, tmp_path: Path, actor: Actor, report: ProbeReport | None = None) -> AdminContext:
     config_path = tmp_path / "admin.toml"
     config_path.write_text(
         CONFIG_TEXT.format(db=tmp_path / "admin.db", url="http://127.0.0.1:9/api", token="t0ken"), encoding="utf-8"
     )
-    parts = Parts()
-    return AdminContext(
-        runner=station.receiving.runner,
-        store=station.engine,
-        actor=lambda: actor,
-        config_path=config_path,
-        config=lambda: parse_config(tomllib.loads(config_path.read_text(encoding="utf-8")), str(config_path)),
-        apply=lambda config, changes: None,
-        station_id=STATION,
-        bridge=station.bridge,
-        open_edit=parts.open_edit,
-        save=parts.save,
-        probe=lambda server, token, station_id: report if report is not None else Report(()),
-    )
+
+    # The server's words are what is under test here: the probe answers with them, as a server could make it.
+    def probe(server: ServerConfig, token: str | None, station_id: str) -> ProbeReport:
+        return report if report is not None else ProbeReport(())
+
+    return station_admin_context(station, config_path, lambda: actor, probe=probe, station_id=STATION)
 
 
 def kept_open(station: Station, window: qt.QWidget) -> None:
@@ -281,7 +273,7 @@ def admin_settings_mistake(station: Station, register: Register, tmp_path: Path)
 
 
 def admin_connection_test(station: Station, register: Register, tmp_path: Path) -> tuple[str, ...]:
-    report = Report((Step("reachable", True, "the server answers"), Step("token", False, PROBE_WORDS)))
+    report = ProbeReport((ProbeStep(REACHABLE, True, "the server answers"), ProbeStep(TOKEN, False, PROBE_WORDS)))
     window = AdminWindow(admin_context(station, tmp_path, ADMIN, report))
     kept_open(station, window)
     with station.qtbot.waitSignal(window.server_tab.probe_answered, timeout=10_000):
