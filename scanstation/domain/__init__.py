@@ -13,7 +13,15 @@ from scanstation.domain.access import (
     SettingChange,
     require,
 )
-from scanstation.domain.badge import BADGE_PREFIX, badge_digest, badge_secret_of, is_badge, new_badge_secret
+from scanstation.domain.badge import (
+    BADGE_PREFIX,
+    BADGE_SHOWN,
+    badge_digest,
+    badge_secret_of,
+    hide_badges,
+    is_badge,
+    new_badge_secret,
+)
 from scanstation.domain.json_form import Json, json_fields, json_form, json_text
 from scanstation.domain.scan import Scan, rfc3339, utcnow
 from scanstation.domain.status import (
@@ -41,6 +49,7 @@ __all__ = [
     "AT_WAREHOUSE",
     "AWAITING",
     "BADGE_PREFIX",
+    "BADGE_SHOWN",
     "MAX_STORED_RAW",
     "MINIMUM_ROLE",
     "NOTE_RESOLVED_LATER",
@@ -67,6 +76,7 @@ __all__ = [
     "Verdict",
     "badge_digest",
     "badge_secret_of",
+    "hide_badges",
     "is_badge",
     "json_fields",
     "json_form",

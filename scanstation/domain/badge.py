@@ -7,13 +7,24 @@ import re
 import secrets
 from typing import Final
 
-__all__ = ["BADGE_PREFIX", "badge_digest", "badge_secret_of", "is_badge", "new_badge_secret"]
+__all__ = [
+    "BADGE_PREFIX",
+    "BADGE_SHOWN",
+    "badge_digest",
+    "badge_secret_of",
+    "hide_badges",
+    "is_badge",
+    "new_badge_secret",
+]
 
 # "SSB-" and 26 Crockford base32 characters (130 random bits): no carrier prints a number like it, it is
 # plain Code 128 set B, and a keyboard-wedge scanner types it without dead keys.
 BADGE_PREFIX: Final = "SSB-"
 _ALPHABET: Final = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _LENGTH: Final = 26
+# What a screen shows instead of a badge's text (or any piece of one a read was cut into).
+BADGE_SHOWN: Final = BADGE_PREFIX + "… (a badge; its text is not shown)"
+_BADGE_PIECE: Final = re.compile(rf"{re.escape(BADGE_PREFIX)}[{_ALPHABET}]*")
 _BADGE: Final = re.compile(rf"(?:\]C[0-9])?({re.escape(BADGE_PREFIX)}[{_ALPHABET}]{{{_LENGTH}}})")
 
 
@@ -36,3 +47,8 @@ def is_badge(raw: str) -> bool:
 def badge_digest(secret: str) -> str:
     """What the database keeps of a badge: its SHA-256 (the secret is random, so no slow hash is needed)."""
     return hashlib.sha256(secret.encode("ascii")).hexdigest()
+
+
+def hide_badges(text: str) -> str:
+    """`text` with every badge (or the start of one) replaced by BADGE_SHOWN: for a live view of raw reads."""
+    return _BADGE_PIECE.sub(BADGE_SHOWN, text)

@@ -13,7 +13,7 @@ from typing import Final, Protocol, cast
 from urllib.parse import urlsplit
 
 from scanstation.config import ScannerConfig
-from scanstation.domain import Scan, ScannerState, ScannerStatus
+from scanstation.domain import Scan, ScannerState, ScannerStatus, is_badge
 from scanstation.scanners.base import ScanCallback, StatusCallback, call_safely
 from scanstation.scanners.framing import Frame, FrameDecoder
 from scanstation.scanners.monitor import MonitorCallback, MonitorEvent, explain_read
@@ -397,7 +397,8 @@ class StreamSource:
 
     def _deliver(self, frame: Frame) -> None:
         scan = Scan(frame.text(), self.name, incomplete=not frame.complete)
-        if not frame.complete or "\ufffd" in scan.raw:
+        # A badge's text logs its holder in: never in the log, whatever the framing did to it.
+        if (not frame.complete or "\ufffd" in scan.raw) and not is_badge(scan.raw):
             # The exact bytes go to the log: the scan's text shows invalid UTF-8 as U+FFFD.
             log.warning(
                 "%s: %s read of %d bytes%s: %s",

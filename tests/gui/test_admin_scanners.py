@@ -18,7 +18,7 @@ from serial.tools.list_ports_common import ListPortInfo
 from scanstation.config import Config, ScannerConfig
 from scanstation.config.load import parse_config_text
 from scanstation.config.write import SettingsEdit
-from scanstation.domain import Scan, ScannerState
+from scanstation.domain import BADGE_PREFIX, BADGE_SHOWN, Scan, ScannerState, new_badge_secret
 from scanstation.domain.access import Act, Actor, Role, SettingChange, require
 from scanstation.gui import qt
 from scanstation.gui.admin.context import AdminContext, LiveScanners
@@ -229,6 +229,25 @@ def test_a_running_pty_scanner_shows_its_bytes_with_control_characters_and_its_s
     view.close()
     assert_tap_gone(qtbot, scene, view, pty)
     assert len(scene.received) == 3
+
+
+def test_a_badge_read_in_the_live_view_says_a_badge_came_and_never_shows_its_text(
+    qtbot: Any, scene_factory: Callable[[str], Scene], pty: Pty
+) -> None:
+    scene = scene_factory(pty.path)
+    scene.start_scanner()
+    tab = scene.open_tab(qtbot)
+    qtbot.waitUntil(lambda: row_of(tab.scanners_table, "dock-1")[3] == f"working: reading {pty.path}", timeout=5000)
+    tab.select_scanner("dock-1")
+    qtbot.mouseClick(tab.watch_button, qt.Qt.MouseButton.LeftButton)
+    [view] = tab.live_views
+    secret = new_badge_secret()
+    pty.write(secret.encode() + b"\r")
+    wait_line(qtbot, view, "read")
+    shown = "\n".join(view.lines())
+    assert BADGE_SHOWN in shown
+    assert secret not in shown and secret[len(BADGE_PREFIX) :][:8] not in shown
+    view.close()
 
 
 def assert_tap_gone(qtbot: Any, scene: Scene, old: LiveView, pty: Pty) -> None:

@@ -400,3 +400,18 @@ class Lines(io.StringIO):
         with self._cond:
             if not self._cond.wait_for(lambda: piece in self.getvalue(), WAIT_S):
                 raise AssertionError(f"timed out waiting for {piece!r}; got {self.getvalue()!r}")
+
+
+def test_a_badge_read_cut_short_is_never_written_to_the_log(
+    pty: Pty, recorder: Recorder, source_of: StreamSource, caplog: pytest.LogCaptureFixture
+) -> None:
+    # An unterminated read is logged byte for byte, except a badge: its text would log its holder in.
+    source_of.start(recorder.on_scan, recorder.on_status)
+    recorder.wait_state(ScannerState.CONNECTED)
+    pty.write(b"\xffjunk")  # goes stale: logged, as the bytes came
+    assert recorder.wait_scans(1)[0].endswith("junk")
+    secret = new_badge_secret()
+    pty.write(secret.encode())  # no suffix: goes stale too
+    assert recorder.wait_scans(2)[1] == secret
+    assert "ff 6a 75 6e 6b" in caplog.text
+    assert secret not in caplog.text and secret.encode().hex(" ")[:20] not in caplog.text

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from scanstation.config import ScannerConfig
-from scanstation.domain import ScannerState, ScannerStatus
+from scanstation.domain import ScannerState, ScannerStatus, hide_badges
 from scanstation.gui import qt
 from scanstation.gui.bridge import Bridge
 from scanstation.gui.plain import plain_label
@@ -136,6 +136,7 @@ class LiveView(qt.QWidget):
         return self.text.toPlainText().splitlines()
 
     def _add(self, line: str) -> None:
+        line = hide_badges(line)  # an admin watching a port sees that a badge came, never what logs its holder in
         self.text.appendPlainText(line)
         self.line_added.emit(line)
 
