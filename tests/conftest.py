@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import inspect
+import logging
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,21 @@ os.environ["SCANSTATION_HOME"] = tempfile.mkdtemp(prefix="scanstation-test-home-
 os.environ.pop("SCANSTATION_CONFIG", None)
 
 pytest_plugins = ["tests.dbfixtures", "tests.diskfull"]
+
+
+@pytest.fixture(autouse=True)
+def _root_logger_as_it_was() -> Iterator[None]:
+    """A command run in-process (`cli.main`) sets up logging to the stderr pytest captures for that test: put
+    the root logger back afterwards, or a later test's threads write to that closed stream."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    # Only the station's own handlers are taken away: pytest adds and removes its capturing ones per phase.
+    for handler in list(root.handlers):
+        if handler not in handlers and not type(handler).__module__.startswith("_pytest"):
+            root.removeHandler(handler)
+            handler.close()
+    root.setLevel(level)
 
 
 # Test tiers (`pytest -m unit`, `-m integration`, `-m e2e`), given here so a new test gets its tier without asking.
