@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 
 from scanstation.domain import Scan
 from scanstation.gui import qt
+from scanstation.gui.widgets import Retranslated
 from scanstation.labels.samples import DemoLabel
 
 DEMO_SCANNER = "demo-labels"
@@ -48,7 +49,7 @@ class LabelCard(qt.QPushButton):
         self.setStyleSheet("LabelCard { background: white; border: 2px solid #999; border-radius: 6px; }")
 
 
-class DemoPanel(qt.QWidget):
+class DemoPanel(Retranslated, qt.QWidget):
     """A scrollable column of LabelCards; `scan` receives a Scan exactly as a hardware scanner would give it."""
 
     scanned = qt.Signal(object)  # the Scan handed over (tests wait on it)
@@ -76,11 +77,6 @@ class DemoPanel(qt.QWidget):
         area.setWidget(inner)
         outer.addWidget(area, 1)
         self.retranslate()
-
-    def changeEvent(self, event: qt.QEvent) -> None:  # noqa: N802 - Qt override
-        if event.type() == qt.QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def _titles(self) -> dict[str, str]:
         """The sample labels' captions in the screen's language (labels/ is Qt-free, so they live here)."""

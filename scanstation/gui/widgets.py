@@ -2,8 +2,29 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from scanstation.gui import qt
 from scanstation.gui.plain import plain_label
+
+# The mixin derives from QWidget for the type checker only: at run time it sits before the widget's own Qt
+# class in the bases (`class AdminWindow(Retranslated, qt.QMainWindow)`), so super() reaches that class.
+if TYPE_CHECKING:
+    _Widget = qt.QWidget
+else:
+    _Widget = object
+
+
+class Retranslated(_Widget):
+    """A widget whose `retranslate()` sets every text again; it is called at each change of language."""
+
+    def retranslate(self) -> None:
+        raise NotImplementedError
+
+    def changeEvent(self, event: qt.QEvent) -> None:  # noqa: N802 - Qt override
+        if event.type() == qt.QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
 
 
 def font(points: float, bold: bool = False) -> qt.QFont:

@@ -17,7 +17,7 @@ from scanstation.gui.admin.operators_tab import role_words
 from scanstation.gui.bridge import in_words
 from scanstation.gui.plain import plain_label
 from scanstation.gui.tables import RowsModel
-from scanstation.gui.widgets import warning_box
+from scanstation.gui.widgets import Retranslated, warning_box
 from scanstation.store.audit import AuditFilter
 
 log = logging.getLogger(__name__)
@@ -155,7 +155,7 @@ def _date_edit(name: str) -> qt.QDateEdit:
     return edit
 
 
-class AuditView(qt.QWidget):
+class AuditView(Retranslated, qt.QWidget):
     """The trail as the core reads it for the acting operator (supervisors and admins), filtered, newest first.
 
     Raises NotAllowedError (the core's words) for anyone else; `open_audit_window` shows the refusal instead.
@@ -249,11 +249,6 @@ class AuditView(qt.QWidget):
         self.refresh()
 
     # ----- texts ----------------------------------------------------------------------------------------------
-
-    def changeEvent(self, event: qt.QEvent) -> None:  # noqa: N802 - Qt override
-        if event.type() == qt.QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("Audit trail of station %1").replace("%1", self._context.station_id))

@@ -12,6 +12,7 @@ from scanstation.gui import qt
 from scanstation.gui.bridge import Bridge
 from scanstation.gui.plain import plain_label
 from scanstation.gui.wedge import KeyboardWedge, WedgeBurst
+from scanstation.gui.widgets import Retranslated
 from scanstation.scanners import MonitorEvent, PortMonitor, StreamSource, explain_read, visible_controls
 from scanstation.scanners.monitor import gap_words
 from scanstation.scanners.ports import PortLister
@@ -36,7 +37,7 @@ class _Relay(qt.QObject):
     status = qt.Signal(object)  # ScannerStatus
 
 
-class LiveView(qt.QWidget):
+class LiveView(Retranslated, qt.QWidget):
     """A window of one scanner's traffic: each chunk of bytes, each read and the station's reading of it.
 
     Build it with `watch_source` (a running scanner: a tap, its scans still received), `watch_port` (a free
@@ -89,11 +90,6 @@ class LiveView(qt.QWidget):
         layout.addLayout(buttons)
         self.resize(1000, 600)
         self.retranslate()
-
-    def changeEvent(self, event: qt.QEvent) -> None:  # noqa: N802 - Qt override
-        if event.type() == qt.QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def retranslate(self) -> None:
         self.legend.setText(

@@ -17,6 +17,7 @@ from scanstation.gui.badge_print import BadgePrinter, BadgePrintError, QtBadgePr
 from scanstation.gui.bridge import in_words
 from scanstation.gui.plain import plain_label
 from scanstation.gui.tables import RowsModel
+from scanstation.gui.widgets import Retranslated
 from scanstation.store.operators import OperatorError, check_pin
 
 log = logging.getLogger(__name__)
@@ -268,7 +269,7 @@ class BadgeDialog(qt.QDialog):
         self.picture.clear()
 
 
-class OperatorsTab(qt.QWidget):
+class OperatorsTab(Retranslated, qt.QWidget):
     """The operators, and add / PIN / role / deactivate / activate / unlock / badge / revoke, each in the core.
 
     Every change runs on the receiving thread as the acting operator (checked and audited there); a refusal
@@ -341,11 +342,6 @@ class OperatorsTab(qt.QWidget):
         self.refresh()
 
     # ----- texts ----------------------------------------------------------------------------------------------
-
-    def changeEvent(self, event: qt.QEvent) -> None:  # noqa: N802 - Qt override
-        if event.type() == qt.QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def retranslate(self) -> None:
         texts = {

@@ -21,6 +21,7 @@ from scanstation.gui.admin.form import SettingField, error_words
 from scanstation.gui.admin.live_view import LiveView, watch_port, watch_source, watch_wedge
 from scanstation.gui.bridge import in_words
 from scanstation.gui.plain import plain_label
+from scanstation.gui.widgets import Retranslated
 from scanstation.scanners import StreamSource, visible_controls
 from scanstation.scanners.ports import PortRow, PortWatcher, usb_match_text, uses_usb_match
 
@@ -254,7 +255,7 @@ class ScannerDialog(qt.QDialog):
             self.errors_line.setVisible(True)
 
 
-class ScannersTab(qt.QWidget):
+class ScannersTab(Retranslated, qt.QWidget):
     """The serial ports the machine has now, the configured scanners with their state, and their live views."""
 
     saved = qt.Signal(object, object)  # the new Config and its changes, after apply (tests wait)
@@ -350,11 +351,6 @@ class ScannersTab(qt.QWidget):
         return button
 
     # ----- texts ------------------------------------------------------------------------------------------------
-
-    def changeEvent(self, event: qt.QEvent) -> None:  # noqa: N802 - Qt override
-        if event.type() == qt.QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def retranslate(self) -> None:
         self.ports_box.setTitle(self.tr("Serial ports on this machine now"))

@@ -13,6 +13,7 @@ from scanstation.gui.admin.context import AdminContext, ProbeReportShown
 from scanstation.gui.admin.form import SettingsPage, check_edits, error_words
 from scanstation.gui.bridge import in_words
 from scanstation.gui.plain import plain_label
+from scanstation.gui.widgets import Retranslated
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +21,7 @@ _OK_STYLE = "color: #1b5e20;"
 _BAD_STYLE = "color: #b71c1c; font-weight: bold;"
 
 
-class ServerTab(qt.QWidget):
+class ServerTab(Retranslated, qt.QWidget):
     """Server settings; "Test connection" asks the server with the values as typed, on a thread of its own.
 
     The test never runs on the GUI thread (the network) nor on the receiving thread (scans must not wait
@@ -90,11 +91,6 @@ class ServerTab(qt.QWidget):
         layout.addLayout(self.steps)
         self._probed.connect(self._on_probed, qt.Qt.ConnectionType.QueuedConnection)
         self.retranslate()
-
-    def changeEvent(self, event: qt.QEvent) -> None:  # noqa: N802 - Qt override
-        if event.type() == qt.QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def retranslate(self) -> None:
         self.page.retranslate()

@@ -8,9 +8,10 @@ from typing import Any
 from scanstation.gui import qt
 from scanstation.gui.admin.context import AdminContext
 from scanstation.gui.admin.form import SettingsPage
+from scanstation.gui.widgets import Retranslated
 
 
-class StationTab(qt.QWidget):
+class StationTab(Retranslated, qt.QWidget):
     """Station settings as form fields; the window's Save writes them with the other tabs' changes."""
 
     changed = qt.Signal()
@@ -49,11 +50,6 @@ class StationTab(qt.QWidget):
         layout = qt.QVBoxLayout(self)
         layout.addWidget(self.page)
         self.retranslate()
-
-    def changeEvent(self, event: qt.QEvent) -> None:  # noqa: N802 - Qt override
-        if event.type() == qt.QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def retranslate(self) -> None:
         self.page.retranslate()

@@ -20,7 +20,7 @@ from scanstation.gui.admin.server_tab import ServerTab
 from scanstation.gui.admin.station_tab import StationTab
 from scanstation.gui.bridge import in_words
 from scanstation.gui.plain import plain_label
-from scanstation.gui.widgets import message_bar, warning_box
+from scanstation.gui.widgets import Retranslated, message_bar, warning_box
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ def refusal(actor: Actor | None) -> str | None:
     return None
 
 
-class AdminWindow(qt.QMainWindow):
+class AdminWindow(Retranslated, qt.QMainWindow):
     """The station's settings for an administrator; Save writes the file, applies what it can and says the rest.
 
     Raises NotAllowedError (the core's refusal, in words) when the acting operator is not an admin; use
@@ -114,11 +114,6 @@ class AdminWindow(qt.QMainWindow):
         self._tab_titles.append((widget, title))
 
     # ----- texts ----------------------------------------------------------------------------------------------
-
-    def changeEvent(self, event: qt.QEvent) -> None:  # noqa: N802 - Qt override
-        if event.type() == qt.QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("Settings of station %1").replace("%1", self._context.station_id))

@@ -39,7 +39,7 @@ from scanstation.gui.texts import (
     banner_undone,
     local_time,
 )
-from scanstation.gui.widgets import font, message_bar
+from scanstation.gui.widgets import Retranslated, font, message_bar
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ MANUAL_SCANNER = "manual"
 ADMIN_COMMAND = "scanstation operators add NAME --role admin"
 
 
-class StationWindow(qt.QMainWindow):
+class StationWindow(Retranslated, qt.QMainWindow):
     """Only shows and asks: scans go to the receiving worker, log-in and undo are operations answered on this thread."""
 
     banner_shown = qt.Signal(object)  # the BannerText just shown (tests and `bench gui` wait on it)
@@ -234,11 +234,6 @@ class StationWindow(qt.QMainWindow):
         self._cancel_badge_shortcut.activated.connect(self.cancel_badge)
 
     # ----- texts ----------------------------------------------------------------------------------------------
-
-    def changeEvent(self, event: qt.QEvent) -> None:  # noqa: N802 - Qt override
-        if event.type() == qt.QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def retranslate(self) -> None:
         """Set every text again in the current language (also called once at start)."""
