@@ -197,17 +197,22 @@ def wait_line(qtbot: Any, view: LiveView, *parts: str) -> str:
 # ----- a running scanner's live view ----------------------------------------------------------------------------
 
 
-def test_a_running_pty_scanner_shows_its_bytes_with_control_characters_and_its_scans_are_still_received(
-    qtbot: Any, scene_factory: Callable[[str], Scene], pty: Pty
-) -> None:
+def watch_running_scanner(qtbot: Any, scene_factory: Callable[[str], Scene], pty: Pty) -> tuple[Scene, LiveView]:
+    """The pty scanner running, and its live view opened from the Scanners tab as an admin would."""
     scene = scene_factory(pty.path)
     scene.start_scanner()
     tab = scene.open_tab(qtbot)
     qtbot.waitUntil(lambda: row_of(tab.scanners_table, "dock-1")[3] == f"working: reading {pty.path}", timeout=5000)
-
     tab.select_scanner("dock-1")
     qtbot.mouseClick(tab.watch_button, qt.Qt.MouseButton.LeftButton)
     [view] = tab.live_views
+    return scene, view
+
+
+def test_a_running_pty_scanner_shows_its_bytes_with_control_characters_and_its_scans_are_still_received(
+    qtbot: Any, scene_factory: Callable[[str], Scene], pty: Pty
+) -> None:
+    scene, view = watch_running_scanner(qtbot, scene_factory, pty)
     qtbot.waitExposed(view)
     assert "its scans are still received" in view.note.text()
     assert view.status_line.text() == f"reading {pty.path}"
@@ -234,13 +239,7 @@ def test_a_running_pty_scanner_shows_its_bytes_with_control_characters_and_its_s
 def test_a_badge_read_in_the_live_view_says_a_badge_came_and_never_shows_its_text(
     qtbot: Any, scene_factory: Callable[[str], Scene], pty: Pty
 ) -> None:
-    scene = scene_factory(pty.path)
-    scene.start_scanner()
-    tab = scene.open_tab(qtbot)
-    qtbot.waitUntil(lambda: row_of(tab.scanners_table, "dock-1")[3] == f"working: reading {pty.path}", timeout=5000)
-    tab.select_scanner("dock-1")
-    qtbot.mouseClick(tab.watch_button, qt.Qt.MouseButton.LeftButton)
-    [view] = tab.live_views
+    _, view = watch_running_scanner(qtbot, scene_factory, pty)
     secret = new_badge_secret()
     pty.write(secret.encode() + b"\r")
     wait_line(qtbot, view, "read")
