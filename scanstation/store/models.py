@@ -229,9 +229,7 @@ class Resolution(Base):
     __tablename__ = "resolutions"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    item_id: Mapped[str] = mapped_column(
-        String(64), index=True
-    )  # unknown:<uuid>, review:<n>, scan:<id>, ...
+    item_id: Mapped[str] = mapped_column(String(64), index=True)  # unknown:<uuid>, review:<n>, scan:<id>, ...
     action: Mapped[str] = mapped_column(String(32))  # matched, returned_to_sender, ..., retried, dismissed, corrected
     actor: Mapped[str] = mapped_column(String(128))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
