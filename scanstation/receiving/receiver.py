@@ -6,7 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, func, select
@@ -71,6 +71,20 @@ class Receiver:
         self._sql = Statements(store.dialect)
         self._recorder = Recorder(self._sql, station_id)
         self._held = threading.local()
+
+    @property
+    def statements(self) -> Statements:
+        """The compiled statements of the rules, for code that records through `recorder` (review)."""
+        return self._sql
+
+    @property
+    def recorder(self) -> Recorder:
+        """The one Recorder: a supervisor's resolution is recorded through it like a scan."""
+        return self._recorder
+
+    def transaction(self) -> AbstractContextManager[Connection]:
+        """A write transaction on this thread's held connection (or a pooled one): what `receive` uses."""
+        return self._transaction()
 
     def hold_connection(self) -> None:
         """Keep one connection open for this thread's scans (the receiving thread): no pool check-out per scan.

@@ -34,6 +34,7 @@ class Observed:
     carrier: str | None
     symbology: str | None
     keys: frozenset[str]
+    resolver: str | None = None  # who resolves the unknown parcel it matches: a supervisor; else the scanner (sync)
 
     @classmethod
     def of_scan(cls, scan: Scan, parsed: ParsedScan, operator: str) -> Observed:
@@ -157,12 +158,11 @@ class Recorder:
         now: datetime,
         note: str | None,
     ) -> None:
-        # The one who resolved it is the one who recorded it: the sync for a late match.
+        # The one who resolved it: the supervisor who matched it, else the one who recorded it (the sync).
+        who = observed.resolver or observed.scanner
         self._sql.resolve_unknown.execute(
-            conn,
-            {"uid": unknown.id, "resolution": "matched", "rid": reg.id, "at": now, "who": observed.scanner,
-             "note": note},
-        )  # fmt: skip
+            conn, {"uid": unknown.id, "resolution": "matched", "rid": reg.id, "at": now, "who": who, "note": note}
+        )
         events.add("parcel.unknown_resolved", local_id=unknown.id, resolution="matched", parcel_id=reg.id, note=note)
 
     def _shelve(self, conn: Connection, observed: Observed, events: EventBatch, note: str | None) -> str:

@@ -73,6 +73,13 @@ def _effective_status(reg: Any, receipt: Any) -> ColumnElement[Any]:
 
 def _registrations_by_keys(arity: int) -> Select[Any]:
     """Registrations with any of `arity` keys, their receipt, and their order's progress ("2 of 3")."""
+    return _registrations_with_progress().where(
+        _reg.c.id.in_(select(_keys.c.registration_id).where(_key_list(_keys.c.key, arity)))
+    )
+
+
+def _registrations_with_progress() -> Select[Any]:
+    """Registrations as a decision reads them: their receipt here, and their order's progress."""
     other = _reg.alias("same_order")
     other_receipt = _receipts.alias("same_order_receipt")
     same_order = (
@@ -87,19 +94,15 @@ def _registrations_by_keys(arity: int) -> Select[Any]:
         .where(*same_order, _effective_status(other, other_receipt) == AT_WAREHOUSE)
         .scalar_subquery()
     )
-    return (
-        select(
-            *(c for c in _reg.c if c.key != "status"),
-            _effective_status(_reg, _receipts).label("status"),
-            _receipts.c.received_at,
-            _receipts.c.received_by,
-            _receipts.c.received_station,
-            total.label("order_total"),
-            here.label("order_here"),
-        )
-        .select_from(_with_receipt(_reg, _receipts))
-        .where(_reg.c.id.in_(select(_keys.c.registration_id).where(_key_list(_keys.c.key, arity))))
-    )
+    return select(
+        *(c for c in _reg.c if c.key != "status"),
+        _effective_status(_reg, _receipts).label("status"),
+        _receipts.c.received_at,
+        _receipts.c.received_by,
+        _receipts.c.received_station,
+        total.label("order_total"),
+        here.label("order_here"),
+    ).select_from(_with_receipt(_reg, _receipts))
 
 
 def parcel_status(conn: Connection, registration_id: str) -> str | None:
@@ -153,6 +156,7 @@ class Statements:
             )
         )
         self.registration = prepared(select(_reg).where(_reg.c.id == bindparam("rid")))
+        self.candidate_by_id = prepared(_registrations_with_progress().where(_reg.c.id == bindparam("rid")))
         self.insert_scan = prepared(insert(_scans), _SCAN_COLUMNS)
         self.outbox = OutboxStatements(dialect)
         self.insert_unknown = prepared(insert(_unknown), _UNKNOWN_COLUMNS)
@@ -185,14 +189,27 @@ class Statements:
             )
         )
         self.open_unknowns = prepared(select(_unknown).where(_unknown.c.resolution.is_(None)))
+        self.unknown_by_id = prepared(
+            select(_unknown).where(_unknown.c.id == bindparam("uid"), _unknown.c.resolution.is_(None))
+        )
 
     def candidates(self, conn: Connection, keys: Sequence[str]) -> list[Candidate]:
         """The registrations with any of `keys` (sorted), as the decision reads them."""
         return [_candidate(row) for row in self.registrations_by_keys(len(keys)).all(conn, in_params("k", keys))]
 
+    def candidate(self, conn: Connection, registration_id: str) -> Candidate | None:
+        """One registration as the decision reads it (a supervisor picked it), or None when the feed has none."""
+        row = self.candidate_by_id.first(conn, {"rid": registration_id})
+        return None if row is None else _candidate(row)
+
     def open_unknown(self, conn: Connection, keys: Sequence[str]) -> OpenUnknown | None:
         """The oldest open unknown parcel with any of `keys` (sorted)."""
         row = self.open_unknown_by_keys(len(keys)).first(conn, in_params("k", keys))
+        return None if row is None else _open_unknown(row)
+
+    def unknown(self, conn: Connection, unknown_id: str) -> OpenUnknown | None:
+        """An open unknown parcel by id (None when there is none, or it is resolved)."""
+        row = self.unknown_by_id.first(conn, {"uid": unknown_id})
         return None if row is None else _open_unknown(row)
 
     def all_open_unknowns(self, conn: Connection) -> list[OpenUnknown]:

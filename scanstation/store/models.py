@@ -214,6 +214,32 @@ class ReviewItem(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     closed_by: Mapped[str | None] = mapped_column(String(128))
+    resolution: Mapped[str | None] = mapped_column(String(32))  # what closed it: picked, acknowledged, ...
+    note: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index(None, "kind", "closed_at"),)
+
+
+class Resolution(Base):
+    """A supervisor's resolution of an exception, kept so that it can be undone inside its window.
+
+    Its id is also the `scan_id` of the outbox events it queued (and of its scan log row, for a match).
+    """
+
+    __tablename__ = "resolutions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    item_id: Mapped[str] = mapped_column(String(64), index=True)  # unknown:<uuid>, review:<n>, scan:<id>, ...
+    action: Mapped[str] = mapped_column(String(32))  # matched, returned_to_sender, ..., retried, dismissed, corrected
+    actor: Mapped[str] = mapped_column(String(128))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    undo_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    registration_id: Mapped[str | None] = mapped_column(FEED_ID)
+    event_id: Mapped[str | None] = mapped_column(String(36))  # a retried event
+    note: Mapped[str] = mapped_column(Text, default="")
+    before: Mapped[str | None] = mapped_column(Text)  # JSON: what an undo puts back (a corrected scan's receipt)
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    undone_by: Mapped[str | None] = mapped_column(String(128))
 
 
 class OutboxEvent(Base):

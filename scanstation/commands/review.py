@@ -1,0 +1,106 @@
+"""`scanstation review`: the supervisor's queue of exceptions listed, and one resolved, from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from typing import TYPE_CHECKING
+
+from scanstation.commands.common import add_config_option, config_or_exit, redact_url
+
+if TYPE_CHECKING:
+    from scanstation.domain import Actor
+    from scanstation.review.resolve import Resolutions, Resolved
+
+EXIT_STORE = 1
+EXIT_REFUSED = 2
+ACTIONS = ("match", "returned", "disposed", "other", "ack", "retry", "dismiss")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="review_command", metavar="list|resolve", required=True)
+    listing = sub.add_parser("list", help="the open exceptions, oldest first")
+    listing.add_argument("--kind", action="append", default=[], metavar="KIND", help="only this kind; repeatable")
+    listing.add_argument("--all", action="store_true", help="resolved ones too")
+    listing.add_argument("--overdue-days", type=int, default=14, metavar="N", help="awaiting longer than N days")
+    listing.add_argument("--json", action="store_true", help="one JSON object per line")
+    add_config_option(listing)
+    resolve = sub.add_parser("resolve", help="resolve one exception: ID ACTION [REGISTRATION_ID] [--note ...]")
+    resolve.add_argument("id", metavar="ID", help="unknown:<uuid>, review:<n> or registration:<id>")
+    resolve.add_argument("action", choices=ACTIONS)
+    resolve.add_argument("registration", nargs="?", metavar="REGISTRATION_ID", help="for match")
+    resolve.add_argument("--note", default="", help="why; needed to close, acknowledge or dismiss")
+    add_config_option(resolve)
+
+
+def run(args: argparse.Namespace) -> int:
+    config = config_or_exit(args)
+    from sqlalchemy.exc import DBAPIError
+
+    from scanstation.commands.operators import shell_actor
+    from scanstation.domain import NotAllowedError, json_form
+    from scanstation.logs import setup_logging
+    from scanstation.receiving import Receiver
+    from scanstation.review.queue import ExceptionFilter, ExceptionKind, list_exceptions
+    from scanstation.review.resolve import ResolutionError, Resolutions
+    from scanstation.store.connection import close_store, open_store
+    from scanstation.store.errors import StoreError
+
+    setup_logging(config.logging, log_file="operators.log")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        store = open_store(config.database.url)
+    except (StoreError, DBAPIError) as err:
+        print(f"scanstation review: {redact_url(config.database.url)}: {err}", file=sys.stderr)
+        return EXIT_STORE
+    actor = shell_actor()
+    station = config.station.id
+    try:
+        if args.review_command == "list":
+            kinds = tuple(ExceptionKind(k) for k in args.kind)
+            flt = ExceptionFilter(kinds=kinds, open_only=not args.all)
+            for item in list_exceptions(store, actor, flt, overdue_days=args.overdue_days, station=station):
+                if args.json:
+                    print(json.dumps(json_form(item), ensure_ascii=False))
+                else:
+                    when = item.opened_at.astimezone().strftime("%Y-%m-%d %H:%M")
+                    state = f"  [{item.resolution or 'resolved'}]" if item.resolved else ""
+                    print(f"{item.id}  {item.kind}  {when}  {item.tracking_number or '-'}  {item.summary}{state}")
+            return 0
+        receiver = Receiver(
+            store,
+            station_id=station,
+            undo_window_s=config.receiving.undo_window_s,
+            fnc1_substitutes=config.receiving.fnc1_substitutes,
+        )
+        done = _resolve(Resolutions(store, receiver), actor, args)
+        print(f"{done.item_id}: {done.message} (resolution {done.id}, undo until {done.undo_until:%H:%M:%S})")
+        return 0
+    except (NotAllowedError, ResolutionError, ValueError) as err:
+        print(f"scanstation review: {err}", file=sys.stderr)
+        return EXIT_REFUSED
+    finally:
+        close_store(store)
+
+
+def _resolve(resolutions: Resolutions, actor: Actor, args: argparse.Namespace) -> Resolved:
+    from scanstation.review.resolve import ResolutionError
+
+    item: str = args.id
+    note: str = args.note
+    if args.action == "match":
+        if not args.registration:
+            raise ResolutionError("match needs the REGISTRATION_ID")
+        if item.startswith("review:"):
+            return resolutions.pick_ambiguous(actor, item, args.registration, note)
+        return resolutions.match_unknown(actor, item, args.registration, note)
+    if args.action in ("returned", "disposed", "other"):
+        word = "returned_to_sender" if args.action == "returned" else args.action
+        return resolutions.close_unknown(actor, item, word, note)
+    if args.action == "ack":
+        return resolutions.acknowledge(actor, item, note)
+    if args.action == "retry":
+        return resolutions.retry_event(actor, item, note)
+    return resolutions.dismiss(actor, item, note)
