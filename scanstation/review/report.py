@@ -227,21 +227,36 @@ def build_report(
             .order_by(ScanLog.scanned_at, ScanLog.id)
         ).all()
         unknown_rows = conn.execute(
-            select(UnknownParcel).where(
+            select(
+                UnknownParcel.id,
+                UnknownParcel.first_seen_at,
+                UnknownParcel.resolved_at,
+                UnknownParcel.resolved_by,
+                UnknownParcel.tracking_number,
+                UnknownParcel.raw_scan,
+                UnknownParcel.resolution,
+            ).where(
                 or_(
                     and_(UnknownParcel.first_seen_at >= start, UnknownParcel.first_seen_at < end),
                     and_(UnknownParcel.resolved_at >= start, UnknownParcel.resolved_at < end),
                 )
             )
-        ).scalars()
+        ).all()
         review_rows = conn.execute(
-            select(ReviewItem).where(
+            select(
+                ReviewItem.id,
+                ReviewItem.kind,
+                ReviewItem.created_at,
+                ReviewItem.closed_at,
+                ReviewItem.closed_by,
+                ReviewItem.detail,
+            ).where(
                 or_(
                     and_(ReviewItem.created_at >= start, ReviewItem.created_at < end),
                     and_(ReviewItem.closed_at >= start, ReviewItem.closed_at < end),
                 )
             )
-        ).scalars()
+        ).all()
 
         def within(moment: datetime | None) -> bool:
             return moment is not None and start <= moment < end
