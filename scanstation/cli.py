@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "operators": ("operators", "add operators, set PINs and roles, deactivate, unlock, issue and revoke badges"),
     "audit": ("audit", "read the audit trail (who did what, when) or export it as CSV"),
     "review": ("review", "the supervisor's queue of exceptions: list them, resolve one"),
+    "report": ("report", "a shift's scans by outcome, operator and hour, and its exceptions; XLSX or CSV"),
     "sync": ("sync", "pull registrations and push events (the background loop, from the command line)"),
     "devserver": ("devserver", "run a simulator of the central server on loopback"),
     "ports": ("ports", "list serial ports, to tell which one is the scanner"),

@@ -50,6 +50,8 @@ class Act(StrEnum):
     RESOLVE_EXCEPTION = "review.resolve"
     VIEW_AUDIT = "audit.view"
     EXPORT_AUDIT = "audit.export"
+    READ_REPORTS = "reports.read"
+    EXPORT_REPORT = "reports.export"
     MANAGE_OPERATORS = "operators.manage"
     OPEN_SETTINGS = "settings.open"
     CHANGE_SETTINGS = "settings.change"
@@ -61,6 +63,8 @@ MINIMUM_ROLE: Final[dict[Act, Role]] = {
     Act.RESOLVE_EXCEPTION: Role.SUPERVISOR,
     Act.VIEW_AUDIT: Role.SUPERVISOR,
     Act.EXPORT_AUDIT: Role.SUPERVISOR,
+    Act.READ_REPORTS: Role.SUPERVISOR,
+    Act.EXPORT_REPORT: Role.SUPERVISOR,
     Act.MANAGE_OPERATORS: Role.ADMIN,
     Act.OPEN_SETTINGS: Role.ADMIN,
     Act.CHANGE_SETTINGS: Role.ADMIN,
@@ -73,6 +77,8 @@ ACT_WORDS: Final[dict[Act, str]] = {
     Act.RESOLVE_EXCEPTION: "resolving an exception",
     Act.VIEW_AUDIT: "reading the audit trail",
     Act.EXPORT_AUDIT: "exporting the audit trail",
+    Act.READ_REPORTS: "reading a shift report",
+    Act.EXPORT_REPORT: "exporting a shift report",
     Act.MANAGE_OPERATORS: "managing operators",
     Act.OPEN_SETTINGS: "opening the station's settings",
     Act.CHANGE_SETTINGS: "changing the station's settings",
