@@ -61,7 +61,10 @@ def run(args: argparse.Namespace) -> int:
         if args.review_command == "list":
             kinds = tuple(ExceptionKind(k) for k in args.kind)
             flt = ExceptionFilter(kinds=kinds, open_only=not args.all)
-            for item in list_exceptions(store, actor, flt, overdue_days=args.overdue_days, station=station):
+            items = list_exceptions(store, actor, flt, overdue_days=args.overdue_days, station=station)
+            if not items and not args.json:
+                print("no open exceptions" if flt.open_only else "no exceptions")  # said, not an empty screen
+            for item in items:
                 if args.json:
                     print(json.dumps(json_form(item), ensure_ascii=False))
                 else:
