@@ -6,9 +6,9 @@ import argparse
 import json
 import logging
 import sys
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import timedelta
 
-from scanstation.commands.common import add_config_option, config_or_exit, redact_url
+from scanstation.commands.common import add_config_option, config_or_exit, day_or_time, redact_url
 
 EXIT_STORE = 1
 EXIT_BAD_INPUT = 2
@@ -19,24 +19,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--kind", action="append", default=[], metavar="KIND", help="only this kind (login.failed, ...); repeatable"
     )
-    parser.add_argument("--since", type=_day_or_time, metavar="DATE", help="from this day (YYYY-MM-DD) or time on")
+    parser.add_argument("--since", type=day_or_time, metavar="DATE", help="from this day (YYYY-MM-DD) or time on")
     parser.add_argument(
-        "--until", type=_day_or_time, metavar="DATE", help="up to this day (YYYY-MM-DD, the whole day) or time"
+        "--until", type=day_or_time, metavar="DATE", help="up to this day (YYYY-MM-DD, the whole day) or time"
     )
     parser.add_argument("--limit", type=int, default=1000, metavar="N", help="at most N rows, newest first")
     parser.add_argument("--json", action="store_true", help="one JSON object per line instead of a table")
     parser.add_argument("--export", metavar="FILE.csv", help="write the rows to a CSV file (owner-only), audited")
     add_config_option(parser)
-
-
-def _day_or_time(text: str) -> tuple[datetime, bool]:
-    """A day (local midnight; True: a whole day) or an ISO time; argparse shows a ValueError as a usage error."""
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        moment = datetime.fromisoformat(text)
-        return (moment if moment.tzinfo else moment.astimezone()).astimezone(UTC), False
-    return datetime.combine(day, time()).astimezone().astimezone(UTC), True
 
 
 def run(args: argparse.Namespace) -> int:

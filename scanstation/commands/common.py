@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from datetime import UTC, date, datetime, time
 from urllib.parse import urlsplit, urlunsplit
 
 from scanstation.config import Config, ConfigError, load_config
@@ -54,3 +55,16 @@ def redact_url(url: str) -> str:
     userinfo, _, host = parts.netloc.rpartition("@")
     user = userinfo.partition(":")[0]
     return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+
+
+def day_or_time(text: str) -> tuple[datetime, bool]:
+    """An option's day (local midnight; True: a whole day) or ISO time, in UTC.
+
+    For argparse's `type=`: a ValueError is shown as a usage error.
+    """
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        moment = datetime.fromisoformat(text)
+        return (moment if moment.tzinfo else moment.astimezone()).astimezone(UTC), False
+    return datetime.combine(day, time()).astimezone().astimezone(UTC), True

@@ -7,10 +7,10 @@ import json
 import logging
 import sys
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from scanstation.commands.common import add_config_option, config_or_exit, redact_url
+from scanstation.commands.common import add_config_option, config_or_exit, day_or_time, redact_url
 
 if TYPE_CHECKING:
     from scanstation.review.report import ShiftReport
@@ -26,23 +26,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="a whole local day (YYYY-MM-DD), or current: since 06:00 local today (before 06:00, yesterday's) "
         "until now; the default when no range is given",
     )
-    parser.add_argument("--from", dest="start", type=_moment, metavar="T", help="from this time (ISO) or day on")
+    parser.add_argument("--from", dest="start", type=day_or_time, metavar="T", help="from this time (ISO) or day on")
     parser.add_argument(
-        "--to", dest="end", type=_moment, metavar="T", help="up to this time (ISO), or to the end of this day"
+        "--to", dest="end", type=day_or_time, metavar="T", help="up to this time (ISO), or to the end of this day"
     )
     parser.add_argument("--out", metavar="FILE.xlsx|FILE.csv", help="also write the report there (owner-only), audited")
     parser.add_argument("--json", action="store_true", help="the summary as one JSON object instead of a table")
     add_config_option(parser)
-
-
-def _moment(text: str) -> tuple[datetime, bool]:
-    """A day (local midnight; True: a whole day) or an ISO time; argparse shows a ValueError as a usage error."""
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        moment = datetime.fromisoformat(text)
-        return (moment if moment.tzinfo else moment.astimezone()).astimezone(UTC), False
-    return datetime.combine(day, time()).astimezone().astimezone(UTC), True
 
 
 def _range(args: argparse.Namespace) -> tuple[datetime, datetime] | str:
