@@ -1288,6 +1288,22 @@
         <source>This station was started without a config file: there are no settings to edit.</source>
         <translation>Станция запущена без файла настроек: редактировать нечего.</translation>
     </message>
+    <message>
+        <source>wrong name or PIN</source>
+        <translation>неверное имя или PIN</translation>
+    </message>
+    <message>
+        <source>this badge is not valid (revoked or unknown)</source>
+        <translation>этот пропуск недействителен (отозван или неизвестен)</translation>
+    </message>
+    <message>
+        <source>wait %1 s before trying again</source>
+        <translation>подождите %1 с перед следующей попыткой</translation>
+    </message>
+    <message>
+        <source>locked until %1 (%2 wrong PINs in a row): an admin can unlock</source>
+        <translation>заблокирован до %1 (%2 неверных PIN подряд): разблокировать может администратор</translation>
+    </message>
 </context>
 <context>
     <name>Verdict</name>

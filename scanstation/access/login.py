@@ -21,10 +21,22 @@ from scanstation.store.operators import (
     record_wrong_pin,
 )
 
-__all__ = ["BADGE_NOT_VALID", "WRONG_NAME_OR_PIN", "LoginPolicy", "log_in_with_badge", "log_in_with_pin", "log_out"]
+__all__ = [
+    "BADGE_NOT_VALID",
+    "LOCKED_WORDS",
+    "WAIT_WORDS",
+    "WRONG_NAME_OR_PIN",
+    "LoginPolicy",
+    "log_in_with_badge",
+    "log_in_with_pin",
+    "log_out",
+]
 
 WRONG_NAME_OR_PIN = "wrong name or PIN"
 BADGE_NOT_VALID = "this badge is not valid (revoked or unknown)"
+# The two refusals with figures in them; a screen in another language reads the figures back out of them.
+WAIT_WORDS = "wait {seconds} s before trying again"
+LOCKED_WORDS = "locked until {until} ({wrong} wrong PINs in a row): an admin can unlock"
 # Who a failure is audited as when nobody is logged in: the attempt itself, not a person.
 _NOBODY = Actor("login", Role.CLERK, "login")
 
@@ -59,7 +71,7 @@ def _actor(row: LoginRow) -> Actor:
 
 def _locked_words(until: datetime, wrong: int) -> str:
     shown = until.astimezone().strftime("%H:%M")  # the station's own clock, as on the wall
-    return f"locked until {shown} ({wrong} wrong PINs in a row): an admin can unlock"
+    return LOCKED_WORDS.format(until=shown, wrong=wrong)
 
 
 def _failed(store: Store, *, station: str, target: str, detail: str, now: datetime) -> None:
@@ -79,7 +91,7 @@ def _not_now(row: LoginRow, now: datetime) -> LoginAnswer | None:
         )
     if row.retry_after is not None and now < row.retry_after:
         wait = max(1, math.ceil((row.retry_after - now).total_seconds()))
-        return LoginAnswer(refusal=f"wait {wait} s before trying again", retry_at=row.retry_after)
+        return LoginAnswer(refusal=WAIT_WORDS.format(seconds=wait), retry_at=row.retry_after)
     return None
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol, TypeVar
 
+from scanstation.access.login import WRONG_NAME_OR_PIN
 from scanstation.domain import Act, Actor, LoginAnswer, NotAllowedError, Scan, UndoResult
 from scanstation.gui import qt
 from scanstation.gui.operations import Operation, OperationRunner
@@ -213,7 +214,7 @@ class GuiReceiving:
 def _login_of(answer: LoginAnswer) -> Login | Refusal:
     actor = answer.actor
     if actor is None:
-        return Refusal(answer.refusal or "wrong name or PIN", answer.retry_at)
+        return Refusal(answer.refusal or WRONG_NAME_OR_PIN, answer.retry_at)
     # The answer names the canonical name: scans are logged under it.
     return Login(actor.name, actor.shown_name, actor.role)
 

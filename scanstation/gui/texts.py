@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from scanstation.access.login import BADGE_NOT_VALID, LOCKED_WORDS, WAIT_WORDS, WRONG_NAME_OR_PIN
 from scanstation.domain import Outcome, Verdict
 from scanstation.gui.qt import QCoreApplication
 
@@ -228,3 +230,33 @@ def banner_error(raw: str, message: str) -> BannerText:
     word = QCoreApplication.translate("Verdict", "NOT RECORDED")
     action = QCoreApplication.translate("Verdict", "scan again; if it repeats, call a supervisor")
     return BannerText("error", word, "", action, (raw.strip()[:40], message))
+
+
+def _figures(words: str, **figures: str) -> re.Pattern[str]:
+    pattern = re.escape(words)
+    for name, figure in figures.items():
+        pattern = pattern.replace(re.escape("{" + name + "}"), f"(?P<{name}>{figure})")
+    return re.compile(pattern)
+
+
+_WAIT = _figures(WAIT_WORDS, seconds=r"\d+")
+_LOCKED = _figures(LOCKED_WORDS, until=r"\d\d:\d\d", wrong=r"\d+")
+
+
+def login_refusal_words(words: str) -> str:
+    """The core's log-in refusal (access.login) in the screen's language; any other words as they are."""
+    if words == WRONG_NAME_OR_PIN:
+        return QCoreApplication.translate("StationWindow", "wrong name or PIN")
+    if words == BADGE_NOT_VALID:
+        return QCoreApplication.translate("StationWindow", "this badge is not valid (revoked or unknown)")
+    if wait := _WAIT.fullmatch(words):
+        return QCoreApplication.translate("StationWindow", "wait %1 s before trying again").replace(
+            "%1", wait["seconds"]
+        )
+    if locked := _LOCKED.fullmatch(words):
+        return (
+            QCoreApplication.translate("StationWindow", "locked until %1 (%2 wrong PINs in a row): an admin can unlock")
+            .replace("%1", locked["until"])
+            .replace("%2", locked["wrong"])
+        )
+    return words

@@ -31,6 +31,22 @@ def test_a_locked_out_operator_reads_why_and_until_when(station: Station) -> Non
     )
 
 
+def test_the_russian_log_in_screen_says_the_cores_refusals_in_russian(station: Station) -> None:
+    station.window.toggle_language()  # to Russian, as a clerk presses F9
+    station.log_in("nobody-here", PIN)
+    assert station.window.login_error_label.text() == "неверное имя или PIN"
+    now = datetime.now(UTC)
+    for n in range(5):  # as above: five guesses a while ago lock the operator
+        log_in_with_pin(
+            station.engine, OPERATOR, "0000", LoginPolicy(), station=STATION, now=now + timedelta(minutes=n)
+        )
+    until = (now + timedelta(minutes=4, seconds=300)).astimezone().strftime("%H:%M")
+    station.log_in()
+    assert station.window.login_error_label.text() == (
+        f"заблокирован до {until} (5 неверных PIN подряд): разблокировать может администратор"
+    )
+
+
 def test_the_window_logs_in_with_the_role_the_core_gave(station: Station) -> None:
     add_operator(station.engine, "sven", PIN, role="supervisor", display_name="Sven")
     station.log_in("sven", PIN)

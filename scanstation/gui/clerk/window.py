@@ -38,6 +38,7 @@ from scanstation.gui.texts import (
     banner_kept,
     banner_undone,
     local_time,
+    login_refusal_words,
 )
 from scanstation.gui.widgets import Retranslated, font, message_bar
 
@@ -319,7 +320,7 @@ class StationWindow(Retranslated, qt.QMainWindow):
 
     def _refused(self, refusal: Refusal, name: str) -> None:
         """The core's refusal in its words (wrong name or PIN, wait, locked until ...) and its delay on the button."""
-        self._set_login_error(refusal.words)
+        self._set_login_error(login_refusal_words(refusal.words))
         if refusal.retry_at is not None:
             self._retry = (name, refusal.retry_at)
         self._update_login_button()
@@ -438,7 +439,9 @@ class StationWindow(Retranslated, qt.QMainWindow):
         self._login_answered()
         if isinstance(answer, Refusal):
             if self._session.login is not None:  # whoever is logged in stays: a bad badge logs nobody out
-                self.statusBar().showMessage(self.tr("Badge refused: %1").replace("%1", answer.words), 10000)
+                self.statusBar().showMessage(
+                    self.tr("Badge refused: %1").replace("%1", login_refusal_words(answer.words)), 10000
+                )
                 self.banner_shown.emit(answer)
                 return
             self._refused(answer, self.name_edit.text().strip())
