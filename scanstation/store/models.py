@@ -242,6 +242,20 @@ class Resolution(Base):
     undone_by: Mapped[str | None] = mapped_column(String(128))
 
 
+class Photo(Base):
+    """A photo kept with a parcel: the image file under the data directory's `photos/`, named here."""
+
+    __tablename__ = "photos"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    parcel_ref: Mapped[str] = mapped_column(String(80), index=True)  # registration:<id>, unknown:<uuid>, scan:<id>
+    file_name: Mapped[str] = mapped_column(String(128))  # relative to the photos directory
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    taken_by: Mapped[str] = mapped_column(String(128))
+    source: Mapped[str] = mapped_column(String(16))  # file, camera
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
 class OutboxEvent(Base):
     """An event for the central server; `seq` is commit order, `id` is fixed at commit (idempotency)."""
 
