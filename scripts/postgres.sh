@@ -7,6 +7,10 @@ if command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432; then
 fi
 echo "postgres.sh: no PostgreSQL answers on 127.0.0.1:5432; installing and starting one for the tests" >&2
 if [ "$(id -u)" != 0 ]; then
+    if command -v sudo >/dev/null && { sudo -n true 2>/dev/null || [ -t 0 ]; }; then
+        echo "postgres.sh: installing and starting it needs root (apt-get, pg_ctlcluster): asking sudo" >&2
+        exec sudo bash "$0"
+    fi
     echo "postgres.sh: that needs root (apt-get, pg_ctlcluster); run as root or start a server yourself" >&2
     exit 2
 fi
