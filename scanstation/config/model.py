@@ -130,6 +130,7 @@ class ScannerConfig:
     max_key_gap_ms: int = 35
     min_length: int = 8
     prefix: str | None = None
+    key_positions: bool = True  # read by position as the US layout types, whatever layout is active
 
 
 @dataclass(frozen=True, slots=True)

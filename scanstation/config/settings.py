@@ -704,6 +704,16 @@ SCANNERS: Final = SectionSpec(
             notes=("Its scans are then recognised by it and never reach a text field.",),
             scanner_types=("wedge",),
         ),
+        Setting(
+            "key_positions",
+            "flag",
+            "Read a scan by the keys' positions, as the US layout types them: any layout active, Caps Lock ignored.",
+            True,
+            notes=(
+                "false: as the active layout types them, for a scanner set to emulate another country's keyboard.",
+            ),
+            scanner_types=("wedge",),
+        ),
     ),
     model.ScannerConfig,
     many=True,

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QTextCursor, QWindow
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QTextCursor, QWindow
 from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit, QTextEdit, QWidget
 from shiboken6 import isValid
 
@@ -18,6 +18,7 @@ from scanstation.config import ScannerConfig
 from scanstation.domain import Scan, ScannerState, ScannerStatus
 from scanstation.scanners.base import ScanCallback, StatusCallback, call_safely
 from scanstation.scanners.framing import envelope_open
+from scanstation.scanners.keypositions import KeyCodes, us_char
 from scanstation.scanners.monitor import gap_words, visible_controls
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,35 @@ def key_char(event: QKeyEvent) -> str | None:
         if 0x40 <= code <= 0x5F:
             return chr(code - 0x40)
     return event.text() or None
+
+
+def _position_reader(platform: str) -> Callable[[QKeyEvent], str | None] | None:
+    """How this platform's key events name a key's position, as a reader of the US character there; None: not at all.
+
+    X11 and Wayland give XKB key codes (evdev + 8), Windows PC scan codes (set 1, evdev's numbers for the main
+    block; an extended key has 0x100 set), macOS position-named virtual keys. Offscreen events carry none.
+    """
+    extended_bit = platform == "windows"
+    if platform in ("xcb", "wayland"):
+        offset, codes, native = 8, KeyCodes.EVDEV, QKeyEvent.nativeScanCode
+    elif platform == "windows":
+        offset, codes, native = 0, KeyCodes.EVDEV, QKeyEvent.nativeScanCode
+    elif platform == "cocoa":
+        offset, codes, native = 0, KeyCodes.MAC, QKeyEvent.nativeVirtualKey
+    else:
+        return None
+
+    def read(event: QKeyEvent) -> str | None:
+        code = native(event)
+        if code <= offset or (extended_bit and code & 0x100):
+            return None  # no code, or a Windows extended key (arrows, the keypad's Enter): none of ours
+        modifiers = event.modifiers()
+        control = bool(modifiers & Qt.KeyboardModifier.ControlModifier) and not (
+            modifiers & Qt.KeyboardModifier.AltModifier
+        )
+        return us_char(codes, code - offset, shift=bool(modifiers & Qt.KeyboardModifier.ShiftModifier), control=control)
+
+    return read
 
 
 class _FieldSnapshot:
@@ -140,7 +170,12 @@ class _Burst:
     snapshot: _FieldSnapshot | None = None
     chars: list[str] = field(default_factory=list)
     pressed: list[tuple[str, int]] = field(default_factory=list)  # every key with its time, for observers
+    typed: list[str] = field(default_factory=list)  # what the active layout typed for each key of `pressed`
     terminated: bool = False
+
+    def as_typed(self) -> list[tuple[str, int]]:
+        """The keys as the active layout typed them, with their times: a person's run is shown as they typed it."""
+        return [(typed, at) for typed, (_, at) in zip(self.typed, self.pressed, strict=True)]
 
     @property
     def gap_ms(self) -> int:
@@ -168,7 +203,10 @@ class KeyboardWedge(QObject):
     scanned = Signal(object)  # Scan
     status_changed = Signal(object)  # ScannerStatus
 
-    def __init__(self, configs: Sequence[ScannerConfig], parent: QObject | None = None) -> None:
+    def __init__(
+        self, configs: Sequence[ScannerConfig], parent: QObject | None = None, *, platform: str | None = None
+    ) -> None:
+        """`platform`: the Qt platform whose native key codes to read (default: the running one's)."""
         super().__init__(parent)
         wedges = [c for c in configs if c.type == "wedge"]
         if not wedges:
@@ -185,6 +223,10 @@ class KeyboardWedge(QObject):
             )
         self._timed: ScannerConfig | None = timed[0] if timed else None
         self._burst: _Burst | None = None
+        # Read once: the platform does not change while the application runs.
+        self._position: Callable[[QKeyEvent], str | None] | None = _position_reader(
+            platform or QGuiApplication.platformName()
+        )
         self._last_receiver: QWidget | None = None
         self._installed: bool = False
         self._on_scan: ScanCallback | None = None
@@ -266,8 +308,7 @@ class KeyboardWedge(QObject):
     def _shortcut_override(self, event: QKeyEvent) -> bool:
         """While a scan is captured, its Ctrl+] / Ctrl+D must reach us as keys, not fire app shortcuts."""
         burst = self._burst
-        char = key_char(event)
-        if (burst is not None and burst.captured) or (burst is None and char in self._prefixes):
+        if (burst is not None and burst.captured) or (burst is None and self._prefixed(event, key_char(event))):
             event.accept()
             return True
         return False
@@ -282,27 +323,32 @@ class KeyboardWedge(QObject):
             burst = None
         if key in _MODIFIER_KEYS:
             return burst is not None and burst.captured
-        char = None if event.isAutoRepeat() else key_char(event)
-        if char is None:
+        typed = None if event.isAutoRepeat() else key_char(event)
+        if typed is None:
             # Arrows, F-keys, a held key: a person. A captured scan ends here, the key passes.
             if burst is not None:
                 self._finish()
             return False
         if burst is None:
-            prefixed = self._prefixes.get(char)
+            prefixed = self._prefixed(event, typed)
             if prefixed is not None:
-                self._burst = _Burst(prefixed, by_prefix=True, last_ms=now, captured=True, pressed=[(char, now)])
+                char = self._char(prefixed, event, typed)
+                self._burst = _Burst(
+                    prefixed, by_prefix=True, last_ms=now, captured=True, pressed=[(char, now)], typed=[typed]
+                )
                 self._arm_idle()
                 return True
             if self._timed is None:
-                self._typed_by_person([(char, now)], end=char == "\r")
+                self._typed_by_person([(typed, now)], end=typed == "\r")
                 return False
             focus = QApplication.focusWidget()
             snapshot = _FieldSnapshot(focus) if focus is not None else None
             burst = self._burst = _Burst(self._timed, by_prefix=False, last_ms=now, captured=False, snapshot=snapshot)
+        config = burst.config
+        char = self._char(config, event, typed)
         burst.last_ms = now
         burst.pressed.append((char, now))
-        config = burst.config
+        burst.typed.append(typed)
         if char in _TERMINATOR_CHARS[config.terminator] and not envelope_open("".join(burst.chars)):
             if burst.captured or len(burst.chars) >= config.min_length:
                 self._recognise(burst)
@@ -311,7 +357,7 @@ class KeyboardWedge(QObject):
                 return True
             self._burst = None  # a person pressed Enter after typing: theirs
             self._idle.stop()
-            self._typed_by_person(burst.pressed, end=True)
+            self._typed_by_person(burst.as_typed(), end=True)
             return False
         burst.chars.append(char)
         self._arm_idle()
@@ -321,6 +367,21 @@ class KeyboardWedge(QObject):
             self._recognise(burst)
             return True
         return False
+
+    def _char(self, config: ScannerConfig, event: QKeyEvent, typed: str) -> str:
+        """A key of `config`'s scan: by position as the US layout types it where the platform says; else as typed."""
+        if not config.key_positions or self._position is None:
+            return typed
+        return self._position(event) or typed
+
+    def _prefixed(self, event: QKeyEvent, typed: str | None) -> ScannerConfig | None:
+        """The scanner whose prefix this key is, by position or as typed; None: no prefix."""
+        if self._position is not None:
+            placed = self._position(event)
+            config = self._prefixes.get(placed) if placed is not None else None
+            if config is not None and config.key_positions:
+                return config
+        return self._prefixes.get(typed) if typed is not None else None
 
     def _recognise(self, burst: _Burst) -> None:
         """From now on the burst is a scan: take its first characters out of the field they reached."""
@@ -344,7 +405,7 @@ class KeyboardWedge(QObject):
         if burst is None:
             return
         if not burst.captured:
-            self._typed_by_person(burst.pressed, end=False)
+            self._typed_by_person(burst.as_typed(), end=False)
             return
         self._show_scanner(burst)
         if not burst.chars:

@@ -400,3 +400,102 @@ def test_a_removed_observer_hears_nothing_and_a_failing_one_does_not_stop_scans(
     keyboard.type(UPS + "\r", gap_ms=4)
     assert seen.raws() == [UPS, UPS]
     assert len(bursts) == 1
+
+
+# What a ЙЦУКЕН layout types at the US letters' positions, and X11's key codes (evdev + 8) of those positions.
+RU_AT = dict(zip("qwertyuiopasdfghjklzxcvbnm", "йцукенгшщзфывапролдячсмить", strict=True))
+X11_CODE = {c: code + 8 for code, c in {2: "1", 3: "2", 4: "3", 5: "4", 6: "5", 7: "6", 8: "7", 9: "8", 10: "9",
+    11: "0", 16: "q", 17: "w", 18: "e", 19: "r", 20: "t", 21: "y", 22: "u", 23: "i", 24: "o", 25: "p", 27: "]",
+    30: "a", 31: "s", 32: "d", 33: "f", 34: "g", 35: "h", 36: "j", 37: "k", 38: "l", 44: "z", 45: "x", 46: "c",
+    47: "v", 48: "b", 49: "n", 50: "m"}.items()}  # fmt: skip
+
+
+class X11Keyboard(Keyboard):
+    """Key events as Qt's X11 platform delivers a scanner's keys: the position's key code, the layout's text."""
+
+    def __init__(self, window: QWindow, *, layout: str, caps_lock: bool = False) -> None:
+        super().__init__(window)
+        self.layout = layout
+        self.caps_lock = caps_lock
+
+    def key(self, char: str, gap_ms: int, *, text: str | None = None) -> None:
+        self.ms += gap_ms
+        if char == "\r":
+            key, modifiers, code, typed = Qt.Key.Key_Return, Qt.KeyboardModifier.NoModifier, 36, "\r"
+        elif char == "\x1d":  # Ctrl+] where the layout has ъ
+            key, modifiers, code, typed = Qt.Key.Key_BracketRight, Qt.KeyboardModifier.ControlModifier, 35, "\x1d"
+        else:
+            base = char.lower()
+            shift = char.isupper()
+            typed = RU_AT.get(base, base) if self.layout == "ru" else base
+            # X11: Shift makes a letter upper case, and Caps Lock flips that.
+            typed = typed.upper() if shift != (self.caps_lock and typed.isalpha()) else typed
+            key = Qt.Key(ord(typed.upper()))
+            modifiers = Qt.KeyboardModifier.ShiftModifier if shift else Qt.KeyboardModifier.NoModifier
+            code = X11_CODE[base]
+        for kind, at in ((QEvent.Type.KeyPress, self.ms), (QEvent.Type.KeyRelease, self.ms + 1)):
+            event = QKeyEvent(kind, key, modifiers, code, 0, 0, typed if text is None else text)
+            event.setTimestamp(at)
+            QApplication.sendEvent(self.window, event)
+
+
+@pytest.fixture
+def x11_wedge(qtbot: QtBot) -> Iterator[Callable[..., Seen]]:
+    made: list[KeyboardWedge] = []
+
+    def make(*configs: ScannerConfig) -> Seen:
+        seen = Seen()
+        wedge = KeyboardWedge(configs or (ScannerConfig(name="wedge", type="wedge"),), platform="xcb")
+        wedge.start(seen.scans.append, seen.statuses.append)
+        made.append(wedge)
+        return seen
+
+    yield make
+    for wedge in made:
+        wedge.stop()
+
+
+@pytest.mark.parametrize(("layout", "caps_lock"), [("ru", False), ("us", True), ("ru", True)])
+def test_a_scan_is_read_by_key_position_whatever_the_layout_and_caps_lock(
+    station: Station, x11_wedge: Callable[..., Seen], layout: str, caps_lock: bool
+) -> None:
+    handle = station.windowHandle()
+    assert handle is not None
+    keyboard = X11Keyboard(handle, layout=layout, caps_lock=caps_lock)
+    seen = x11_wedge()
+    keyboard.type("1Z3F141E8695861181\r", 4)
+    keyboard.pause(500)
+    keyboard.type("42078745\x1d9400111899223100012345\r", 4)
+    assert seen.raws() == ["1Z3F141E8695861181", "42078745\x1d9400111899223100012345"]
+    assert station.field.text() == ""
+
+
+def test_a_person_typing_in_russian_is_left_as_typed(station: Station, x11_wedge: Callable[..., Seen]) -> None:
+    handle = station.windowHandle()
+    assert handle is not None
+    keyboard = X11Keyboard(handle, layout="ru")
+    seen = x11_wedge()
+    keyboard.type("ghbdtn", 200)  # "привет" at a person's pace
+    assert seen.raws() == []
+    assert station.field.text() == "привет"
+
+
+def test_key_positions_off_reads_the_active_layout(station: Station, x11_wedge: Callable[..., Seen]) -> None:
+    handle = station.windowHandle()
+    assert handle is not None
+    keyboard = X11Keyboard(handle, layout="ru")
+    seen = x11_wedge(ScannerConfig(name="wedge", type="wedge", key_positions=False))
+    keyboard.type("1Z3F141E\r", 4)
+    assert seen.raws() == ["1Я3А141У"]
+
+
+def test_a_prefix_is_found_by_its_position_under_another_layout(
+    station: Station, x11_wedge: Callable[..., Seen]
+) -> None:
+    handle = station.windowHandle()
+    assert handle is not None
+    keyboard = X11Keyboard(handle, layout="ru")
+    seen = x11_wedge(ScannerConfig(name="prefixed", type="wedge", prefix="z"))
+    keyboard.type("z1Z3F\r", 30)  # slow, but the prefix (я on this layout) says scanner
+    assert seen.raws() == ["1Z3F"]
+    assert station.field.text() == ""
