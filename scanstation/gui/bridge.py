@@ -130,6 +130,10 @@ class GuiReceiving:
         self._worker = worker
 
     @property
+    def bridge(self) -> Bridge:
+        return self._bridge
+
+    @property
     def worker(self) -> ReceivingWorker:
         if self._worker is None:
             raise RuntimeError("no receiving worker attached")
