@@ -12,7 +12,7 @@ from scanstation.gui.admin.audit_view import day_of, local_midnight, one_line
 from scanstation.gui.bridge import in_words
 from scanstation.gui.plain import plain_label
 from scanstation.gui.supervisor.context import SupervisorContext
-from scanstation.gui.supervisor.words import kind_words, when
+from scanstation.gui.supervisor.words import action_words, kind_words, when
 from scanstation.gui.tables import RowsModel
 from scanstation.gui.widgets import Retranslated
 from scanstation.review.queue import ExceptionFilter, ExceptionItem, ExceptionKind, count_open, list_exceptions
@@ -52,7 +52,11 @@ class ExceptionsModel(RowsModel[ExceptionItem]):
         if column == 7:
             if not row.resolved:
                 return qt.QCoreApplication.translate("QueueView", "open")
-            return row.resolution or qt.QCoreApplication.translate("QueueView", "resolved")
+            return (
+                action_words(row.resolution)
+                if row.resolution
+                else qt.QCoreApplication.translate("QueueView", "resolved")
+            )
         values = (
             when(row.opened_at),
             kind_words(row.kind),
