@@ -1955,6 +1955,30 @@
         <translation>скан</translation>
     </message>
     <message>
+        <source>nobody registered this number</source>
+        <translation>этот номер никто не регистрировал</translation>
+    </message>
+    <message>
+        <source>%1 customers registered this number: pick the right one</source>
+        <translation>этот номер зарегистрировали клиенты (%1): выберите нужного</translation>
+    </message>
+    <message>
+        <source>scanned while its status is %1</source>
+        <translation>отсканирована в статусе %1</translation>
+    </message>
+    <message>
+        <source>the server refused an event: %1</source>
+        <translation>сервер отклонил событие: %1</translation>
+    </message>
+    <message>
+        <source>the customer deleted the registration after the parcel was received</source>
+        <translation>клиент удалил регистрацию после приёма посылки</translation>
+    </message>
+    <message>
+        <source>awaited for %1 days: may be lost</source>
+        <translation>ждём уже %1 дн.: возможно, потеряна</translation>
+    </message>
+    <message>
         <source>one or two characters differ</source>
         <translation>отличаются один-два знака</translation>
     </message>

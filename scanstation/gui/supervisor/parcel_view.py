@@ -197,7 +197,7 @@ class ParcelView(Retranslated, qt.QWidget):
         self.registration_line = _field("parcelRegistration")
         self.notes_line = _field("parcelNotes")
         self.form_labels: dict[str, qt.QLabel] = {}
-        form = qt.QFormLayout()
+        self._form = form = qt.QFormLayout()
         for key, widget in (
             ("raw", self.raw_line),
             ("keys", self.keys_line),
@@ -227,7 +227,7 @@ class ParcelView(Retranslated, qt.QWidget):
         left = qt.QVBoxLayout()
         left.addWidget(self.title)
         left.addLayout(form)
-        left.addWidget(self.scans_box, 2)
+        left.addWidget(self.scans_box, 1)
         left.addWidget(self.photos_box)
         left.addWidget(self.history_box, 1)
 
@@ -237,6 +237,11 @@ class ParcelView(Retranslated, qt.QWidget):
         self.suggestions_table.activated.connect(lambda _: self.match_suggestion())
         self.suggestions_table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         self.this_is_it = _button("thisIsIt")
+        # The one gesture the page is for: it stands out from the rest.
+        self.this_is_it.setStyleSheet(
+            "QPushButton { background: #2e7d32; color: white; font-weight: bold; padding: 6px; }"
+            "QPushButton:disabled { background: #a5d6a7; }"
+        )
         self.this_is_it.clicked.connect(self.match_suggestion)
         self.suggestions_box = qt.QGroupBox()
         box = qt.QVBoxLayout(self.suggestions_box)
@@ -321,8 +326,8 @@ class ParcelView(Retranslated, qt.QWidget):
         right.addStretch(0)
 
         layout = qt.QHBoxLayout(self)
-        layout.addLayout(left, 3)
-        layout.addLayout(right, 2)
+        layout.addLayout(left, 1)
+        layout.addLayout(right, 1)
         self.retranslate()
         self._show()
 
@@ -464,6 +469,10 @@ class ParcelView(Retranslated, qt.QWidget):
         self.last_line.setText(when(page.last_seen) if page is not None else "")
         self.registration_line.setText(self._registration_words(page))
         self.notes_line.setText("\n".join(page.notes) if page is not None else "")
+        for line in (self.keys_line, self.carrier_line, self.first_line, self.last_line):
+            self._form.setRowVisible(line, page is not None)
+        self._form.setRowVisible(self.registration_line, bool(self.registration_line.text()))
+        self._form.setRowVisible(self.notes_line, bool(self.notes_line.text()))
         self.scans_model.set_rows(list(page.scans) if page is not None else [])
         self.history_model.set_rows(list(page.resolutions) if page is not None else [])
         self.suggestions_model.set_rows(loaded.suggestions if loaded is not None else [])

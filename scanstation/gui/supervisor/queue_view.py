@@ -12,9 +12,9 @@ from scanstation.gui.admin.audit_view import day_of, local_midnight, one_line
 from scanstation.gui.bridge import in_words
 from scanstation.gui.plain import plain_label
 from scanstation.gui.supervisor.context import SupervisorContext
-from scanstation.gui.supervisor.words import action_words, kind_words, when
+from scanstation.gui.supervisor.words import action_words, kind_words, summary_words, when
 from scanstation.gui.tables import RowsModel
-from scanstation.gui.widgets import Retranslated
+from scanstation.gui.widgets import Retranslated, font
 from scanstation.review.queue import ExceptionFilter, ExceptionItem, ExceptionKind, count_open, list_exceptions
 
 log = logging.getLogger(__name__)
@@ -44,12 +44,12 @@ class ExceptionsModel(RowsModel[ExceptionItem]):
             qt.QCoreApplication.translate("QueueView", "Carrier"),
             qt.QCoreApplication.translate("QueueView", "Station"),
             qt.QCoreApplication.translate("QueueView", "Operator"),
-            qt.QCoreApplication.translate("QueueView", "What"),
             qt.QCoreApplication.translate("QueueView", "State"),
+            qt.QCoreApplication.translate("QueueView", "What"),
         ]
 
     def cell(self, row: ExceptionItem, column: int) -> str:
-        if column == 7:
+        if column == 6:
             if not row.resolved:
                 return qt.QCoreApplication.translate("QueueView", "open")
             return (
@@ -64,7 +64,8 @@ class ExceptionsModel(RowsModel[ExceptionItem]):
             row.carrier or "",
             row.station or "",
             row.operator or "",
-            row.summary,
+            "",
+            summary_words(row),
         )
         return one_line(values[column])
 
@@ -105,7 +106,9 @@ class QueueView(Retranslated, qt.QWidget):
 
         self.kinds = qt.QListWidget()
         self.kinds.setObjectName("queueKinds")
-        self.kinds.setMaximumWidth(300)
+        self.kinds.setMaximumWidth(240)
+        self.kinds.setSpacing(3)
+        self.kinds.setFont(font(12))
         self.kinds.currentRowChanged.connect(lambda _: self.refresh())
         self.state_combo = qt.QComboBox()
         self.state_combo.setObjectName("queueState")
@@ -287,7 +290,6 @@ class QueueView(Retranslated, qt.QWidget):
             self._limit_hit = len(state.items) >= flt.limit
             self.model.set_rows(state.items)
             self.table.resizeColumnsToContents()
-            self.table.setColumnWidth(6, min(self.table.columnWidth(6), 520))
             if selected is not None:
                 self.select(selected.id)
             self.result_line.setText("")

@@ -119,23 +119,30 @@ def hours_chart(report: ShiftReport) -> qt.QChart:
     chart = qt.QChart()
     chart.setTitle(qt.QCoreApplication.translate("ReportView", "Scans per hour by outcome"))
     chart.setAnimationOptions(qt.QChart.AnimationOption.NoAnimation)
+    title = chart.titleFont()
+    title.setPointSizeF(13)
+    title.setBold(True)
+    chart.setTitleFont(title)
     series = qt.QStackedBarSeries()
-    seen = [o for o in REPORT_OUTCOMES if any(h.counts.get(o, 0) for h in report.hours)]
+    # A day's quiet night hours would squeeze the working ones: the bars run from the first busy hour to the last.
+    busy = [i for i, h in enumerate(report.hours) if h.total]
+    hours = report.hours[busy[0] : busy[-1] + 1] if busy else report.hours
+    seen = [o for o in REPORT_OUTCOMES if any(h.counts.get(o, 0) for h in hours)]
     for outcome in seen or [Outcome.MATCHED.value]:
         bars = qt.QBarSet(outcome_words(outcome))
         bars.setColor(qt.QColor(OUTCOME_COLOURS[outcome]))
         bars.setBorderColor(qt.QColor(OUTCOME_COLOURS[outcome]))
-        for hour in report.hours:
+        for hour in hours:
             bars.append(float(hour.counts.get(outcome, 0)))
         series.append(bars)
     chart.addSeries(series)
     categories = qt.QBarCategoryAxis()
-    categories.append([h.start.strftime("%H") for h in report.hours] or [""])
+    categories.append([h.start.strftime("%H:00") for h in hours] or [""])
     chart.addAxis(categories, qt.Qt.AlignmentFlag.AlignBottom)
     series.attachAxis(categories)
     values = qt.QValueAxis()
     values.setLabelFormat("%d")
-    values.setRange(0, max([h.total for h in report.hours] or [1]) * 1.1 or 1)
+    values.setRange(0, max([h.total for h in hours] or [1]) * 1.1 or 1)
     values.applyNiceNumbers()
     values.setTitleText(qt.QCoreApplication.translate("ReportView", "scans"))
     chart.addAxis(values, qt.Qt.AlignmentFlag.AlignLeft)

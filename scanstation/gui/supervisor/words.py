@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from scanstation.domain import Outcome
+from scanstation.domain import Outcome, utcnow
 from scanstation.gui import qt
 from scanstation.gui.texts import outcome_word
-from scanstation.review.queue import ExceptionKind
+from scanstation.review.queue import ExceptionItem, ExceptionKind
 from scanstation.review.suggest import SuggestionReason
 
 
@@ -27,6 +27,34 @@ def kind_words(kind: ExceptionKind | str) -> str:
         "unknown_parcel": qt.QCoreApplication.translate("Supervisor", "unknown parcel"),
     }
     return words.get(str(kind), str(kind))
+
+
+def summary_words(item: ExceptionItem) -> str:
+    """What an exception is, in the operator's language; a bad registration keeps the core's own account of it."""
+    detail = item.detail if isinstance(item.detail, dict) else {}
+    if item.kind is ExceptionKind.UNKNOWN:
+        return qt.QCoreApplication.translate("Supervisor", "nobody registered this number")
+    if item.kind is ExceptionKind.AMBIGUOUS:
+        return qt.QCoreApplication.translate(
+            "Supervisor", "%1 customers registered this number: pick the right one"
+        ).replace("%1", str(len(item.candidates)))
+    if item.kind is ExceptionKind.NOT_EXPECTED:
+        return qt.QCoreApplication.translate("Supervisor", "scanned while its status is %1").replace(
+            "%1", str(detail.get("status") or "?")
+        )
+    if item.kind is ExceptionKind.REJECTED_EVENT:
+        return qt.QCoreApplication.translate("Supervisor", "the server refused an event: %1").replace(
+            "%1", f"{detail.get('code') or '?'}: {detail.get('message') or ''}".strip()
+        )
+    if item.kind is ExceptionKind.DELETED_AFTER_RECEIPT:
+        return qt.QCoreApplication.translate(
+            "Supervisor", "the customer deleted the registration after the parcel was received"
+        )
+    if item.kind is ExceptionKind.OVERDUE:
+        return qt.QCoreApplication.translate("Supervisor", "awaited for %1 days: may be lost").replace(
+            "%1", str((utcnow() - item.opened_at).days)
+        )
+    return item.summary
 
 
 def reason_words(reason: SuggestionReason) -> str:
@@ -80,4 +108,4 @@ def yes(value: bool) -> str:
     return qt.QCoreApplication.translate("Supervisor", "yes") if value else ""
 
 
-__all__ = ["action_words", "kind_words", "outcome_words", "reason_words", "when", "yes"]
+__all__ = ["action_words", "kind_words", "outcome_words", "reason_words", "summary_words", "when", "yes"]
