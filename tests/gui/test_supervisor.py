@@ -9,9 +9,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
+from scanstation.config import ScannerConfig
 from scanstation.domain import AuditKind, Outcome, Role, Scan
 from scanstation.gui import qt
 from scanstation.gui.supervisor.window import SupervisorWindow
+from scanstation.gui.wedge import KeyboardWedge
 from scanstation.review.queue import ExceptionKind
 from scanstation.store import audit
 from scanstation.store.audit import AuditFilter
@@ -21,6 +23,7 @@ from scanstation.store.operators import add_operator
 from scanstation.store.outbox import Rejection, mark_sent_and_rejected
 
 from .conftest import PIN, Station
+from .test_wedge import Keyboard
 
 pytestmark = pytest.mark.gui
 
@@ -360,3 +363,39 @@ def test_the_raw_scan_shows_its_control_characters(station: Station) -> None:
     open_page(station, desk, f"unknown:{unknown.unknown_id}")
     assert desk.parcel.raw_line.text() == "]C1TBA000000004711<GS>"
     assert desk.parcel.raw_line.textFormat() == qt.Qt.TextFormat.PlainText
+
+
+def test_a_keyboard_wedge_scan_typed_into_the_desks_search_field_opens_the_page(station: Station) -> None:
+    unknown = scan(station, "TBA000000004711")
+    as_supervisor(station)
+    desk = open_desk(station)
+    wedge = KeyboardWedge((ScannerConfig(name="wedge", type="wedge"),))
+    wedge.start(station.receiving.submit)  # the Station's wiring (gui/app.py)
+    try:
+        desk.activateWindow()
+        station.qtbot.waitUntil(desk.isActiveWindow, timeout=WAIT)
+        desk.focus_search()
+        station.qtbot.waitUntil(lambda: qt.QApplication.focusWidget() is desk.search.box.edit, timeout=WAIT)
+        handle = desk.windowHandle()
+        assert handle is not None
+        with station.qtbot.waitSignal(desk.parcel.loaded, timeout=WAIT):
+            Keyboard(handle).type("TBA000000004711\r", gap_ms=4)
+    finally:
+        wedge.stop()
+    assert desk.tabs.currentWidget() is desk.parcel
+    assert desk.parcel.page is not None and desk.parcel.page.item_id == f"unknown:{unknown.unknown_id}"
+    assert desk.search.box.edit.text() == ""  # the burst was the scanner's, not the supervisor's typing
+    with station.engine.connect() as conn:
+        assert len(conn.execute(select(ScanLog.id)).scalars().all()) == 1
+
+
+def test_the_desk_in_russian(station: Station, register: Register) -> None:
+    scan(station, "TBA000000004711")
+    as_supervisor(station)
+    desk = open_desk(station)
+    station.window.toggle_language()
+    station.qtbot.waitUntil(lambda: desk.tabs.tabText(0) != "&Queue", timeout=WAIT)
+    assert [desk.tabs.tabText(i) for i in range(4)] == ["&Очередь", "&Посылка", "По&иск", "О&тчёт"]
+    assert desk.queue.kinds.item(1).text() == "неизвестная посылка (1)"
+    assert column(desk.queue.model, 7) == ["этот номер никто не регистрировал"]
+    assert desk.windowTitle() == "Стол старшего смены · станция st-gui"
