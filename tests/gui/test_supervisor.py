@@ -399,3 +399,33 @@ def test_the_desk_in_russian(station: Station, register: Register) -> None:
     assert desk.queue.kinds.item(1).text() == "неизвестная посылка (1)"
     assert column(desk.queue.model, 7) == ["этот номер никто не регистрировал"]
     assert desk.windowTitle() == "Стол старшего смены · станция st-gui"
+
+
+def test_a_parcel_deleted_after_receipt_is_dismissed_with_a_note(station: Station, register: Register) -> None:
+    reg = register("TBA000000000555", customer_suite="UN-5")
+    assert scan(station, "TBA000000000555").outcome is Outcome.MATCHED
+    register("TBA000000000555", id=reg.id, deleted=True, updated_at=datetime.now(UTC))  # the customer deleted it
+    as_supervisor(station)
+    desk = open_desk(station)
+    assert [(i.kind, i.id) for i in desk.queue.model.rows] == [
+        (ExceptionKind.DELETED_AFTER_RECEIPT, f"registration:{reg.id}")
+    ]
+    open_page(station, desk, f"registration:{reg.id}")
+    page = desk.parcel
+    assert "deleted by the customer" in page.registration_line.text()
+    assert page.dismiss_button.isVisible()
+    station.qtbot.keyClicks(page.note_edit, "the customer re-registered it; shelved under the new one")
+    assert resolve(station, desk, page.dismiss_button) == (True, "Done: dismissed.")
+    assert desk.queue.model.rowCount() == 0
+    assert not page.dismiss_button.isVisible()
+
+
+def test_a_clerks_unknown_scan_shows_in_the_open_queue_by_itself(station: Station) -> None:
+    as_supervisor(station)
+    desk = open_desk(station)
+    assert desk.queue.model.rowCount() == 0
+    station.window.activateWindow()
+    station.qtbot.waitUntil(station.window.isActiveWindow, timeout=WAIT)
+    with station.qtbot.waitSignal(desk.queue.loaded, timeout=WAIT):
+        station.receiving.submit(Scan(raw="TBA000000004711", scanner="dock-1"))
+    assert column(desk.queue.model, 1) == ["unknown parcel"]

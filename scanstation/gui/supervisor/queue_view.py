@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from scanstation.domain import NotAllowedError
+from scanstation.domain import NotAllowedError, Outcome, Verdict
 from scanstation.gui import qt
 from scanstation.gui.admin.audit_view import day_of, local_midnight, one_line
 from scanstation.gui.bridge import in_words
@@ -178,6 +178,14 @@ class QueueView(Retranslated, qt.QWidget):
         layout = qt.QHBoxLayout(self)
         layout.addWidget(self.kinds)
         layout.addLayout(right, 1)
+        # A clerk's scan that needs a supervisor, or a late match that settles one, reads the queue again soon
+        # after: one read for a burst of them.
+        self._again = qt.QTimer(self)
+        self._again.setSingleShot(True)
+        self._again.setInterval(1000)
+        self._again.timeout.connect(self.refresh)
+        context.bridge.verdict.connect(self._on_verdict)
+        context.bridge.notice.connect(lambda _notice: self._again.start())
         self._fill_kinds()
         self.retranslate()
 
@@ -304,6 +312,10 @@ class QueueView(Retranslated, qt.QWidget):
             self.loaded.emit()
 
         c.runner.op(work).success(shown).failure(failed).run_in_background()
+
+    def _on_verdict(self, verdict: Verdict) -> None:
+        if verdict.outcome not in (Outcome.MATCHED, Outcome.DUPLICATE) and self.isVisible():
+            self._again.start()
 
     def counts(self) -> dict[ExceptionKind, int]:
         return dict(self._counts)
