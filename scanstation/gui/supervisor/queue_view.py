@@ -29,6 +29,9 @@ def refusal_words(exc: Exception) -> str:
     """The core's refusal or a resolution's reason as it says them; anything else is logged and told briefly."""
     if isinstance(exc, NotAllowedError | ValueError):  # ResolutionError is a ValueError
         return str(exc)
+    if isinstance(exc, OSError):  # an export's file: the disk's or the folder's fault, said as the system says it
+        log.warning("a supervisor's file could not be written: %s", exc)
+        return in_words(exc)
     log.error("a supervisor's request failed", exc_info=exc)
     return in_words(exc)
 

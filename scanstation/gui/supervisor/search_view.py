@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from scanstation.gui import qt
 from scanstation.gui.plain import plain_label
 from scanstation.gui.supervisor.context import SupervisorContext
@@ -189,7 +187,5 @@ class SearchView(Retranslated, qt.QWidget):
         if hit is not None:
             self.open_item.emit(f"registration:{hit.registration_id}")
 
-
-Chosen = Callable[[RegistrationHit], None]
 
 __all__ = ["HitsModel", "SearchBox", "SearchView", "selected_row", "table_of"]
