@@ -188,7 +188,7 @@ class QueueView(Retranslated, qt.QWidget):
         self._again.setInterval(1000)
         self._again.timeout.connect(self.refresh)
         context.bridge.verdict.connect(self._on_verdict)
-        context.bridge.notice.connect(lambda _notice: self._again.start())
+        context.bridge.notice.connect(lambda _notice: self._again.start() if self.isVisible() else None)
         self._fill_kinds()
         self.retranslate()
 
