@@ -458,9 +458,11 @@ class ParcelView(Retranslated, qt.QWidget):
                 )
             )
         else:
-            state = self.tr("open") if page.open else self.tr("resolved")
             number = page.tracking_number or visible_controls(page.raw) or page.item_id
-            self.title.setText(f"{kind_words(page.kind)} · {number} · {state}")
+            parts = [kind_words(page.kind), number]
+            if page.kind not in ("registration", "scan"):  # an exception is open or resolved; a registration is not
+                parts.append(self.tr("open") if page.open else self.tr("resolved"))
+            self.title.setText(" · ".join(parts))
         raw = page.raw if page is not None else (loaded.asked if loaded is not None else "")
         self.raw_line.setText(visible_controls(raw))
         self.keys_line.setText(" ".join(page.keys) if page is not None else "")
@@ -506,7 +508,11 @@ class ParcelView(Retranslated, qt.QWidget):
         unknown = kind == "unknown" and is_open
         self.suggestions_box.setVisible(unknown or (self._loaded is not None and page is None))
         self.candidates_box.setVisible(kind == "ambiguous" and is_open)
-        correctable = kind in ("registration", "scan")
+        correctable = (
+            page is not None
+            and kind in ("registration", "scan")
+            and any(s.outcome == Outcome.MATCHED.value and not s.undone for s in page.scans)
+        )
         self.find_box.setVisible(unknown or correctable)
         self.match_found.setVisible(unknown)
         self.correct_button.setVisible(correctable)
