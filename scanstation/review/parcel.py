@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, cast
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import ColumnElement, Connection, Table, or_, select
 
 from scanstation.access.refusals import check
 from scanstation.domain import Act, Actor
@@ -143,9 +143,15 @@ def _scans_by(conn: Connection, *conditions: Any) -> list[ScanShown]:
     return [_scan(row) for row in conn.execute(query)]
 
 
-def _resolutions(conn: Connection, item_ids: list[str]) -> tuple[ResolutionShown, ...]:
-    # ix_resolutions_item_id.
-    query = select(_res).where(_res.c.item_id.in_(item_ids)).order_by(_res.c.at)
+def _resolutions(
+    conn: Connection, item_ids: list[str], registration_id: str | None = None
+) -> tuple[ResolutionShown, ...]:
+    # ix_resolutions_item_id; a registration's own (a pick or a match made it receive the parcel) by a scan of the
+    # resolutions, a table of supervisors' acts that stays small beside the scan log.
+    wanted: ColumnElement[bool] = _res.c.item_id.in_(item_ids)
+    if registration_id is not None:
+        wanted = or_(wanted, _res.c.registration_id == registration_id)
+    query = select(_res).where(wanted).order_by(_res.c.at)
     return tuple(
         ResolutionShown(
             r.id,
@@ -283,7 +289,7 @@ def _registration_page(conn: Connection, registration_id: str) -> ParcelPage | N
         f"registration:{registration_id}",
         "registration",
         scans,
-        _resolutions(conn, items),
+        _resolutions(conn, items, registration_id),
         registration=registration,
         number=registration.tracking_number,
     )

@@ -196,6 +196,8 @@ class ParcelView(Retranslated, qt.QWidget):
         self.last_line = _field("parcelLastSeen")
         self.registration_line = _field("parcelRegistration")
         self.notes_line = _field("parcelNotes")
+        self.registration_button = _button("openRegistration")
+        self.registration_button.clicked.connect(self._open_registration)
         self.form_labels: dict[str, qt.QLabel] = {}
         self._form = form = qt.QFormLayout()
         for key, widget in (
@@ -227,6 +229,10 @@ class ParcelView(Retranslated, qt.QWidget):
         left = qt.QVBoxLayout()
         left.addWidget(self.title)
         left.addLayout(form)
+        link_row = qt.QHBoxLayout()
+        link_row.addWidget(self.registration_button)
+        link_row.addStretch(1)
+        left.addLayout(link_row)
         left.addWidget(self.scans_box, 1)
         left.addWidget(self.photos_box)
         left.addWidget(self.history_box, 1)
@@ -345,6 +351,7 @@ class ParcelView(Retranslated, qt.QWidget):
         }
         for key, text in words.items():
             self.form_labels[key].setText(text)
+        self.registration_button.setText(self.tr("Open the registration's page"))
         self.scans_box.setTitle(self.tr("Every scan of it"))
         self.photos_box.setTitle(self.tr("Photos"))
         self.history_box.setTitle(self.tr("Resolutions"))
@@ -475,6 +482,9 @@ class ParcelView(Retranslated, qt.QWidget):
             self._form.setRowVisible(line, page is not None)
         self._form.setRowVisible(self.registration_line, bool(self.registration_line.text()))
         self._form.setRowVisible(self.notes_line, bool(self.notes_line.text()))
+        self.registration_button.setVisible(
+            page is not None and page.registration is not None and page.kind != "registration"
+        )
         self.scans_model.set_rows(list(page.scans) if page is not None else [])
         self.history_model.set_rows(list(page.resolutions) if page is not None else [])
         self.suggestions_model.set_rows(loaded.suggestions if loaded is not None else [])
@@ -497,6 +507,11 @@ class ParcelView(Retranslated, qt.QWidget):
         status = self.tr("deleted by the customer") if reg.deleted else reg.status
         typed = self.tr("typed: %1").replace("%1", reg.tracking_typed)
         return " · ".join(p for p in (*parts, status, typed) if p)
+
+    def _open_registration(self) -> None:
+        page = self.page
+        if page is not None and page.registration is not None:
+            self.open_item.emit(f"registration:{page.registration.id}")
 
     def _kind(self) -> str:
         page = self.page

@@ -106,6 +106,7 @@ class QueueView(Retranslated, qt.QWidget):
         self._context = context
         self._counts: dict[ExceptionKind, int] = {}
         self._limit_hit = False
+        self._reading = 0  # reads asked and not answered yet
 
         self.kinds = qt.QListWidget()
         self.kinds.setObjectName("queueKinds")
@@ -296,6 +297,7 @@ class QueueView(Retranslated, qt.QWidget):
             return QueueState(items, count_open(c.store, overdue_days=c.overdue_days))
 
         def shown(state: QueueState) -> None:
+            self._reading -= 1
             selected = self.selected()
             self._counts = state.counts
             self._limit_hit = len(state.items) >= flt.limit
@@ -309,12 +311,19 @@ class QueueView(Retranslated, qt.QWidget):
             self.loaded.emit()
 
         def failed(exc: Exception) -> None:
+            self._reading -= 1
             self.result_line.setText(refusal_words(exc))
             self.model.set_rows([])
             self._show_count_line()
             self.loaded.emit()
 
+        self._reading += 1
         c.runner.op(work).success(shown).failure(failed).run_in_background()
+
+    @property
+    def reading(self) -> bool:
+        """A read was asked and its answer has not come yet."""
+        return self._reading > 0
 
     def _on_verdict(self, verdict: Verdict) -> None:
         if verdict.outcome not in (Outcome.MATCHED, Outcome.DUPLICATE) and self.isVisible():
