@@ -804,6 +804,10 @@
         <translation>Заметки</translation>
     </message>
     <message>
+        <source>Open the registration&apos;s page</source>
+        <translation>Открыть страницу регистрации</translation>
+    </message>
+    <message>
         <source>Every scan of it</source>
         <translation>Все её сканы</translation>
     </message>
