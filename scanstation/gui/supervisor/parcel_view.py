@@ -321,8 +321,8 @@ class ParcelView(Retranslated, qt.QWidget):
         self._undo_timer.timeout.connect(self._update_undo)
 
         right = qt.QVBoxLayout()
-        right.addWidget(self.suggestions_box, 2)
-        right.addWidget(self.candidates_box, 2)
+        right.addWidget(self.suggestions_box, 3)
+        right.addWidget(self.candidates_box, 3)
         right.addWidget(self.find_box, 2)
         right.addWidget(self.actions_box)
         undo_row = qt.QHBoxLayout()
