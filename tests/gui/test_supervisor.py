@@ -435,3 +435,24 @@ def test_a_clerks_unknown_scan_shows_in_the_open_queue_by_itself(station: Statio
     with station.qtbot.waitSignal(desk.queue.loaded, timeout=WAIT):
         station.receiving.submit(Scan(raw="TBA000000004711", scanner="dock-1"))
     assert column(desk.queue.model, 1) == ["unknown parcel"]
+
+
+def test_resolved_exceptions_are_listed_on_request_with_what_resolved_them(
+    station: Station, register: Register
+) -> None:
+    unknown = scan(station, "TBA000000004711")
+    reg = register("TBA000000004717")
+    scan(station, "TBA000000009999")
+    as_supervisor(station)
+    desk = open_desk(station)
+    open_page(station, desk, f"unknown:{unknown.unknown_id}")
+    desk.parcel.suggestions_table.selectRow(0)
+    assert desk.parcel.suggestions[0].registration_id == reg.id
+    assert resolve(station, desk, desk.parcel.this_is_it)[0]
+    assert column(desk.queue.model, 2) == ["TBA000000009999"]
+    with station.qtbot.waitSignal(desk.queue.loaded, timeout=WAIT):
+        desk.queue.state_combo.setCurrentIndex(1)
+        desk.queue.state_combo.activated.emit(1)
+    assert column(desk.queue.model, 2) == ["TBA000000004711", "TBA000000009999"]
+    assert column(desk.queue.model, 6) == ["matched", "open"]
+    assert desk.queue.model.foreground(desk.queue.model.rows[0], 0) == "#757575"
