@@ -1066,6 +1066,10 @@
         <translation>Всего</translation>
     </message>
     <message>
+        <source>Hour</source>
+        <translation>Час</translation>
+    </message>
+    <message>
         <source>Time</source>
         <translation>Время</translation>
     </message>
@@ -1168,6 +1172,10 @@
     <message>
         <source>By operator</source>
         <translation>По операторам</translation>
+    </message>
+    <message>
+        <source>By hour</source>
+        <translation>По часам</translation>
     </message>
     <message>
         <source>Scans</source>

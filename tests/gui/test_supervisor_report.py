@@ -79,6 +79,9 @@ def test_the_report_counts_by_outcome_operator_and_hour_with_a_chart(station: St
     ]
     assert operators == [["anna", "7"], ["boris", "1"]]
     assert view.scans_model.rowCount() == 8
+    hours = view.hours_model.rows
+    assert sum(h.total for h in hours) == 8 and all(h.total for h in hours)
+    assert view.hours_model.index(0, 8).data() == str(hours[0].total)
     chart = view.chart_view.chart()
     [series] = chart.series()
     assert isinstance(series, qt.QStackedBarSeries)

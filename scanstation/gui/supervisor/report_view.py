@@ -21,6 +21,7 @@ from scanstation.review.report import (
     REPORT_OUTCOMES,
     UNDONE,
     ExceptionRow,
+    HourRow,
     OperatorRow,
     ScanRow,
     ShiftReport,
@@ -59,6 +60,22 @@ class OperatorsModel(RowsModel[OperatorRow]):
     def cell(self, row: OperatorRow, column: int) -> str:
         if column == 0:
             return row.operator
+        if column <= len(REPORT_OUTCOMES):
+            return str(row.counts.get(REPORT_OUTCOMES[column - 1], 0))
+        return str(row.total)
+
+
+class HoursModel(RowsModel[HourRow]):
+    def headers(self) -> list[str]:
+        return [
+            qt.QCoreApplication.translate("ReportView", "Hour"),
+            *(outcome_words(o) for o in REPORT_OUTCOMES),
+            qt.QCoreApplication.translate("ReportView", "Total"),
+        ]
+
+    def cell(self, row: HourRow, column: int) -> str:
+        if column == 0:
+            return row.start.strftime("%Y-%m-%d %H:00")
         if column <= len(REPORT_OUTCOMES):
             return str(row.counts.get(REPORT_OUTCOMES[column - 1], 0))
         return str(row.total)
@@ -232,6 +249,8 @@ class ReportView(Retranslated, qt.QWidget):
 
         self.operators_model = OperatorsModel()
         self.operators_table = table_of(self.operators_model, "reportOperators")
+        self.hours_model = HoursModel()
+        self.hours_table = table_of(self.hours_model, "reportHours")
         self.scans_model = ScanRowsModel()
         self.scans_table = table_of(self.scans_model, "reportScans")
         self.exceptions_model = ExceptionRowsModel()
@@ -239,6 +258,7 @@ class ReportView(Retranslated, qt.QWidget):
         self.lists = qt.QTabWidget()
         self.lists.setObjectName("reportLists")
         self.lists.addTab(self.operators_table, "")
+        self.lists.addTab(self.hours_table, "")
         self.lists.addTab(self.scans_table, "")
         self.lists.addTab(self.exceptions_table, "")
 
@@ -279,9 +299,10 @@ class ReportView(Retranslated, qt.QWidget):
         for outcome, name in self._outcome_names.items():
             name.setText(outcome_words(outcome))
         self.lists.setTabText(0, self.tr("By operator"))
-        self.lists.setTabText(1, self.tr("Scans"))
-        self.lists.setTabText(2, self.tr("Exceptions opened and closed"))
-        for model in (self.operators_model, self.scans_model, self.exceptions_model):
+        self.lists.setTabText(1, self.tr("By hour"))
+        self.lists.setTabText(2, self.tr("Scans"))
+        self.lists.setTabText(3, self.tr("Exceptions opened and closed"))
+        for model in (self.operators_model, self.hours_model, self.scans_model, self.exceptions_model):
             model.headerDataChanged.emit(qt.Qt.Orientation.Horizontal, 0, model.columnCount() - 1)
         self._show()
 
@@ -349,7 +370,7 @@ class ReportView(Retranslated, qt.QWidget):
             for label in self.outcome_labels.values():
                 label.setText("0")
             self.exceptions_line.setText("")
-            for model in (self.operators_model, self.scans_model, self.exceptions_model):
+            for model in (self.operators_model, self.hours_model, self.scans_model, self.exceptions_model):
                 model.set_rows([])
             self.chart_view.setChart(qt.QChart())
             return
@@ -376,9 +397,10 @@ class ReportView(Retranslated, qt.QWidget):
             self.tr("Exceptions: %1 opened, %2 closed").replace("%1", str(opened)).replace("%2", str(closed))
         )
         self.operators_model.set_rows(list(report.by_operator))
+        self.hours_model.set_rows([h for h in report.hours if h.total])
         self.scans_model.set_rows(list(report.scans))
         self.exceptions_model.set_rows(list(report.exceptions))
-        for table in (self.operators_table, self.scans_table, self.exceptions_table):
+        for table in (self.operators_table, self.hours_table, self.scans_table, self.exceptions_table):
             table.resizeColumnsToContents()
         self.chart_view.setChart(hours_chart(report))
 
