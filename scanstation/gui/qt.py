@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCharts import QBarCategoryAxis, QBarSet, QChart, QChartView, QStackedBarSeries, QValueAxis
 from PySide6.QtCore import (
     QAbstractTableModel,
     QByteArray,
@@ -73,6 +74,8 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QMainWindow,
     QMessageBox,
     QPlainTextEdit,
@@ -106,7 +109,11 @@ __all__ = [
     "QAbstractTableModel",
     "QAction",
     "QApplication",
+    "QBarCategoryAxis",
+    "QBarSet",
     "QByteArray",
+    "QChart",
+    "QChartView",
     "QCheckBox",
     "QCloseEvent",
     "QColor",
@@ -139,6 +146,8 @@ __all__ = [
     "QKeySequence",
     "QLabel",
     "QLineEdit",
+    "QListWidget",
+    "QListWidgetItem",
     "QLocale",
     "QMainWindow",
     "QMarginsF",
@@ -172,6 +181,7 @@ __all__ = [
     "QSpacerItem",
     "QSpinBox",
     "QSplitter",
+    "QStackedBarSeries",
     "QStatusBar",
     "QSvgRenderer",
     "QTabWidget",
@@ -183,6 +193,7 @@ __all__ = [
     "QTranslator",
     "QUrl",
     "QVBoxLayout",
+    "QValueAxis",
     "QWidget",
     "Qt",
     "Signal",

@@ -37,6 +37,9 @@ class StationStatusBar(qt.QStatusBar):
         self.audit_button = qt.QToolButton()
         self.audit_button.setObjectName("auditButton")
         self.audit_button.setVisible(False)
+        self.supervisor_button = qt.QToolButton()
+        self.supervisor_button.setObjectName("supervisorButton")
+        self.supervisor_button.setVisible(False)
         for w in (self.scanners_label, self.sync_label, self.operator_label, self.sound_label):
             w.setFont(font(13 * scale, bold=True))
             w.setTextFormat(qt.Qt.TextFormat.RichText)
@@ -54,6 +57,7 @@ class StationStatusBar(qt.QStatusBar):
         self.addPermanentWidget(self.waiting_label)
         self.addPermanentWidget(self.sound_label)
         self.addPermanentWidget(self.operator_label)
+        self.addPermanentWidget(self.supervisor_button)
         self.addPermanentWidget(self.audit_button)
         self.addPermanentWidget(self.settings_button)
         self.addPermanentWidget(self.logout_button)
@@ -64,6 +68,9 @@ class StationStatusBar(qt.QStatusBar):
         self.logout_button.setText(qt.QCoreApplication.translate("StationWindow", "Log out (Ctrl+L)"))
         self.settings_button.setText(qt.QCoreApplication.translate("StationWindow", "Settings (Ctrl+,)"))
         self.audit_button.setText(qt.QCoreApplication.translate("StationWindow", "Audit trail"))
+        self.supervisor_button.setText(
+            qt.QCoreApplication.translate("StationWindow", "Supervisor's desk (Ctrl+Shift+S)")
+        )
         self.language_button.setText("Русский (F9)" if language == "en" else "English (F9)")
         self._update_operator()
         self._update_scanners()
