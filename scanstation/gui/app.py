@@ -123,6 +123,7 @@ class Station:
             admin_command=admin_command(config),
             idle_logout_min=config.login.idle_logout_min,
             admin_context=self._admin_context(config_path or (Path(config.source) if config.source else None)),
+            store=self.store,
         )
         self._started = False
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QBuffer,
     QByteArray,
     QCoreApplication,
     QDate,
     QElapsedTimer,
     QEvent,
     QEventLoop,
+    QIODevice,
     QLocale,
     QMarginsF,
     QModelIndex,
@@ -38,6 +40,7 @@ from PySide6.QtGui import (
     QHideEvent,
     QIcon,
     QImage,
+    QImageReader,
     QKeyEvent,
     QKeySequence,
     QPageLayout,
@@ -73,6 +76,8 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QMainWindow,
     QMessageBox,
     QPlainTextEdit,
@@ -99,6 +104,14 @@ try:
 except ImportError:  # pragma: no cover - depends on the installed wheels
     QMediaDevices = None  # type: ignore[assignment,misc]
     QSoundEffect = None  # type: ignore[assignment,misc]
+# The camera's classes, apart: a build whose multimedia module lacks them still plays sounds ("no camera").
+try:
+    from PySide6.QtMultimedia import QCamera, QCameraDevice, QImageCapture, QMediaCaptureSession
+except ImportError:  # pragma: no cover - depends on the installed wheels
+    QCamera = None  # type: ignore[assignment,misc]
+    QCameraDevice = None  # type: ignore[assignment,misc]
+    QImageCapture = None  # type: ignore[assignment,misc]
+    QMediaCaptureSession = None  # type: ignore[assignment,misc]
 
 __all__ = [
     "QAbstractButton",
@@ -106,7 +119,10 @@ __all__ = [
     "QAbstractTableModel",
     "QAction",
     "QApplication",
+    "QBuffer",
     "QByteArray",
+    "QCamera",
+    "QCameraDevice",
     "QCheckBox",
     "QCloseEvent",
     "QColor",
@@ -133,15 +149,21 @@ __all__ = [
     "QHBoxLayout",
     "QHeaderView",
     "QHideEvent",
+    "QIODevice",
     "QIcon",
     "QImage",
+    "QImageCapture",
+    "QImageReader",
     "QKeyEvent",
     "QKeySequence",
     "QLabel",
     "QLineEdit",
+    "QListWidget",
+    "QListWidgetItem",
     "QLocale",
     "QMainWindow",
     "QMarginsF",
+    "QMediaCaptureSession",
     "QMediaDevices",
     "QMessageBox",
     "QModelIndex",

@@ -27,10 +27,10 @@ from scanstation.tracking import parse_typed
 
 __all__ = [
     "DEFAULT_OVERDUE_DAYS",
+    "QUICK_KINDS",
     "ExceptionFilter",
     "ExceptionItem",
     "ExceptionKind",
-    "QUICK_KINDS",
     "count_open",
     "list_exceptions",
     "registration_problem",
@@ -390,8 +390,9 @@ def count_open(
     kinds: Iterable[ExceptionKind] | None = None,
     cap: int | None = None,
 ) -> dict[ExceptionKind, int]:
-    """How many open exceptions of each kind (for the clerk's status bar: no role needed); the same as
-    list_exceptions would list without a limit. Kinds not asked for (`kinds`) are 0.
+    """How many open exceptions of each kind, as list_exceptions would list them (no role needed: the clerk's bar).
+
+    Kinds not asked for (`kinds`) are 0.
 
     Each count is SQL's own (no row is listed): unknown parcels and review items by their indexes, overdue
     registrations by a range of registrations(status, updated_at) less the received ones, deleted-after-receipt

@@ -54,7 +54,9 @@ def test_each_kind_is_counted_as_it_is_listed(
     register("TBA000000000999", updated_at=now - timedelta(days=3))  # awaited, not overdue yet
     with write_transaction(engine) as conn:
         event_ids = conn.execute(select(OutboxEvent.id).order_by(OutboxEvent.seq).limit(2)).scalars().all()
-        mark_sent_and_rejected(conn, [], [Rejection(e, "parcel_deleted: x", "parcel_deleted", "x") for e in event_ids], now)
+        mark_sent_and_rejected(
+            conn, [], [Rejection(e, "parcel_deleted: x", "parcel_deleted", "x") for e in event_ids], now
+        )
     [first_unknown, *_] = list_exceptions(engine, SUPERVISOR, ExceptionFilter(kinds=(ExceptionKind.UNKNOWN,)))
     resolutions.close_unknown(SUPERVISOR, first_unknown.id, "returned_to_sender", "no label")
     resolutions.dismiss(SUPERVISOR, f"registration:{gone[0].id}", "customer told")
@@ -78,9 +80,9 @@ def test_each_kind_is_counted_as_it_is_listed(
     quick = count_open(engine, now=now, kinds=QUICK_KINDS)
     assert quick == {k: (counts[k] if k in QUICK_KINDS else 0) for k in ExceptionKind}
     # A cap stops the count of bad registrations past it: over the cap means "more than that".
-    assert count_open(engine, now=now, kinds=(ExceptionKind.BAD_REGISTRATION,), cap=2)[
-        ExceptionKind.BAD_REGISTRATION
-    ] == 3
+    assert (
+        count_open(engine, now=now, kinds=(ExceptionKind.BAD_REGISTRATION,), cap=2)[ExceptionKind.BAD_REGISTRATION] == 3
+    )
     later = now + timedelta(days=30)  # every registration still awaited is overdue by then
     overdue_later = list_exceptions(engine, SUPERVISOR, ExceptionFilter(kinds=(ExceptionKind.OVERDUE,)), now=later)
     assert count_open(engine, now=later)[ExceptionKind.OVERDUE] == len(overdue_later) == 5 + 4 + 1 + 5

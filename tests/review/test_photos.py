@@ -1,4 +1,4 @@
-"""Photos: real image files copied under a folder, refused with words when they are not photos, removed by a supervisor."""
+"""Photos: real image files copied under a folder, refused in words when not photos, removed by a supervisor."""
 
 from __future__ import annotations
 
