@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -196,8 +195,8 @@ def cameras() -> FakeCameras:
 
 
 @pytest.fixture
-def window_options(sqlite_engine: Store, cameras: FakeCameras) -> Iterator[dict[str, Any]]:
-    yield {"store": sqlite_engine, "cameras": cameras}
+def window_options(sqlite_engine: Store, cameras: FakeCameras) -> dict[str, Any]:
+    return {"store": sqlite_engine, "cameras": cameras}
 
 
 def test_the_clerk_takes_the_photo_a_customer_paid_for(station: Station, register: Any) -> None:
