@@ -155,6 +155,14 @@
         <translation>экспорт</translation>
     </message>
     <message>
+        <source>photo added</source>
+        <translation>фото добавлено</translation>
+    </message>
+    <message>
+        <source>photo removed</source>
+        <translation>фото удалено</translation>
+    </message>
+    <message>
         <source>When</source>
         <translation>Когда</translation>
     </message>
