@@ -1,4 +1,4 @@
-"""`scanstation bench receive|sync|scanners|gui|crash|supervisor`: each benchmark lives in scanstation/bench/<name>.py."""
+"""`scanstation bench receive|sync|scanners|gui|crash|supervisor`: each lives in scanstation/bench/<name>.py."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, Final, NamedTuple
 
-from sqlalchemy import Boolean, Integer, and_, func, or_, select, type_coerce
+from sqlalchemy import Boolean, Integer, and_, func, literal, or_, select, type_coerce
 
 from scanstation.access.refusals import check
 from scanstation.domain import Act, Actor, AuditKind, Json, Outcome, storable_text, utcnow
@@ -25,12 +25,13 @@ __all__ = [
     "CURRENT_SHIFT_STARTS",
     "MAX_CHART_HOURS",
     "REPORT_OUTCOMES",
+    "SCREEN_EXCEPTIONS",
+    "SCREEN_SCANS",
     "UNDONE",
     "UNKNOWN_PARCEL",
     "ExceptionRow",
     "HourRow",
     "OperatorRow",
-    "SCREEN_SCANS",
     "ScanRow",
     "ShiftReport",
     "build_report",
@@ -54,6 +55,7 @@ CURRENT_SHIFT_STARTS: Final = time(6, 0)
 MAX_CHART_HOURS: Final = 7 * 24
 # The scans a report lists for the screen (the last ones of the range); an export always writes every one.
 SCREEN_SCANS: Final = 1_000
+SCREEN_EXCEPTIONS: Final = 1_000
 # Scans are counted in quarter hours of UTC: every zone's local hours begin on one (+05:30, +05:45 too).
 _QUARTER: Final = timedelta(minutes=15)
 
@@ -131,6 +133,7 @@ class ShiftReport:
     opened: Mapping[str, int] = field(default_factory=dict)  # exceptions opened in the range, by kind
     closed: Mapping[str, int] = field(default_factory=dict)  # exceptions closed in the range, by kind
     scan_count: int | None = None  # every scan of the range; None: len(scans)
+    exception_count: int | None = None  # every exception opened or closed in the range; None: len(exceptions)
 
     @property
     def total(self) -> int:
@@ -140,6 +143,11 @@ class ShiftReport:
     def scans_complete(self) -> bool:
         """`scans` lists every scan of the range (not only the last SCREEN_SCANS)."""
         return len(self.scans) == self.total
+
+    @property
+    def exceptions_complete(self) -> bool:
+        """`exceptions` lists every exception opened or closed in the range."""
+        return self.exception_count is None or len(self.exceptions) == self.exception_count
 
     @property
     def undone(self) -> int:
@@ -209,13 +217,15 @@ def build_report(
     station: str = "",
     zone: tzinfo | None = None,
     scan_limit: int | None = SCREEN_SCANS,
+    exception_limit: int | None = SCREEN_EXCEPTIONS,
 ) -> ShiftReport:
     """The report of [start, end); hours are local hours of `zone` (None: the system's). Supervisors and up.
 
     `station` names the station asking, for the audit row of a refusal. The counts come from one GROUP BY
     over scan_log's scanned_at index (quarter hour, operator, outcome, undone), so they always add up and
-    cost the same whatever the day's size; `scans` lists the last `scan_limit` scans (None: every one, as
-    an export writes them; export_report reads the rest itself).
+    cost the same whatever the day's size; so are the exceptions opened and closed. `scans` lists the last
+    `scan_limit` scans and `exceptions` the last `exception_limit` exceptions (None: every one, as an export
+    writes them; export_report reads the rest itself).
     """
     check(store, actor, Act.READ_REPORTS, station=station)
     if start.tzinfo is None or end.tzinfo is None:
@@ -229,42 +239,83 @@ def build_report(
             .group_by(hour_text, quarter, ScanLog.operator, ScanLog.outcome, undone)
         ).all()
         scans = _scan_rows(conn, start, end, scan_limit)
-        unknown_rows = conn.execute(
-            select(
-                UnknownParcel.id,
-                UnknownParcel.first_seen_at,
-                UnknownParcel.resolved_at,
-                UnknownParcel.resolved_by,
-                UnknownParcel.tracking_number,
-                UnknownParcel.raw_scan,
-                UnknownParcel.resolution,
-            ).where(
-                or_(
-                    and_(UnknownParcel.first_seen_at >= start, UnknownParcel.first_seen_at < end),
-                    and_(UnknownParcel.resolved_at >= start, UnknownParcel.resolved_at < end),
-                )
-            )
-        ).all()
-        review_rows = conn.execute(
-            select(
-                ReviewItem.id,
-                ReviewItem.kind,
-                ReviewItem.created_at,
-                ReviewItem.closed_at,
-                ReviewItem.closed_by,
-                ReviewItem.detail,
-            ).where(
-                or_(
-                    and_(ReviewItem.created_at >= start, ReviewItem.created_at < end),
-                    and_(ReviewItem.closed_at >= start, ReviewItem.closed_at < end),
-                )
-            )
-        ).all()
+        exceptions = _exception_rows(conn, start, end, exception_limit)
+        opened, closed, exception_count = _exception_counts(conn, start, end)
+    counted = [
+        _Group(_quarter_start(hour, q), operator, UNDONE if was_undone else outcome, int(n))
+        for hour, q, operator, outcome, was_undone, n in groups
+    ]
+    return replace(
+        _summarise(start, end, counted, scans, zone),
+        exceptions=tuple(exceptions),
+        opened=opened,
+        closed=closed,
+        exception_count=exception_count,
+    )
+
+
+def _in_range(column: Any, start: datetime, end: datetime) -> Any:
+    return and_(column >= start, column < end)
+
+
+def _exception_counts(conn: Any, start: datetime, end: datetime) -> tuple[dict[str, int], dict[str, int], int]:
+    """The exceptions opened and closed in the range, by kind, and how many were either: counted in SQL."""
+    opened: Counter[str] = Counter()
+    closed: Counter[str] = Counter()
+    total = 0
+    u_open = _in_range(UnknownParcel.first_seen_at, start, end)
+    u_close = _in_range(UnknownParcel.resolved_at, start, end)
+    r_open = _in_range(ReviewItem.created_at, start, end)
+    r_close = _in_range(ReviewItem.closed_at, start, end)
+    queries = (
+        select(literal(UNKNOWN_PARCEL), func.count().filter(u_open), func.count().filter(u_close), func.count()).where(
+            or_(u_open, u_close)
+        ),
+        select(ReviewItem.kind, func.count().filter(r_open), func.count().filter(r_close), func.count())
+        .where(or_(r_open, r_close))
+        .group_by(ReviewItem.kind),
+    )
+    for query in queries:
+        for kind, n_opened, n_closed, n in conn.execute(query):
+            if n_opened:
+                opened[kind] += int(n_opened)
+            if n_closed:
+                closed[kind] += int(n_closed)
+            total += int(n)
+    return dict(opened), dict(closed), total
+
+
+def _exception_rows(conn: Any, start: datetime, end: datetime, limit: int | None) -> list[ExceptionRow]:
+    """The unknown parcels and review items opened or closed in the range, by the time they were opened.
+
+    The last `limit` of them; None: every one.
+    """
+    unknowns = select(
+        UnknownParcel.id,
+        UnknownParcel.first_seen_at,
+        UnknownParcel.resolved_at,
+        UnknownParcel.resolved_by,
+        UnknownParcel.tracking_number,
+        UnknownParcel.raw_scan,
+        UnknownParcel.resolution,
+    ).where(or_(_in_range(UnknownParcel.first_seen_at, start, end), _in_range(UnknownParcel.resolved_at, start, end)))
+    reviews = select(
+        ReviewItem.id,
+        ReviewItem.kind,
+        ReviewItem.created_at,
+        ReviewItem.closed_at,
+        ReviewItem.closed_by,
+        ReviewItem.detail,
+    ).where(or_(_in_range(ReviewItem.created_at, start, end), _in_range(ReviewItem.closed_at, start, end)))
+    if limit is not None:
+        # Each table's last `limit`: together they hold the last `limit` of both.
+        unknowns = unknowns.order_by(UnknownParcel.first_seen_at.desc()).limit(max(0, limit))
+        reviews = reviews.order_by(ReviewItem.created_at.desc()).limit(max(0, limit))
 
     def within(moment: datetime | None) -> bool:
         return moment is not None and start <= moment < end
 
-    exceptions = [
+    rows = [
         ExceptionRow(
             kind=UNKNOWN_PARCEL,
             ref=u.id,
@@ -276,9 +327,9 @@ def build_report(
             opened_in_range=within(u.first_seen_at),
             closed_in_range=within(u.resolved_at),
         )
-        for u in unknown_rows
+        for u in conn.execute(unknowns)
     ]
-    exceptions += [
+    rows += [
         ExceptionRow(
             kind=r.kind,
             ref=str(r.id),
@@ -290,14 +341,10 @@ def build_report(
             opened_in_range=within(r.created_at),
             closed_in_range=within(r.closed_at),
         )
-        for r in review_rows
+        for r in conn.execute(reviews)
     ]
-    exceptions.sort(key=lambda e: (e.opened_at, e.kind, e.ref))
-    counted = [
-        _Group(_quarter_start(hour, q), operator, UNDONE if was_undone else outcome, int(n))
-        for hour, q, operator, outcome, was_undone, n in groups
-    ]
-    return _summarise(start, end, counted, scans, exceptions, zone)
+    rows.sort(key=lambda e: (e.opened_at, e.kind, e.ref))
+    return rows if limit is None else rows[max(0, len(rows) - limit) :]
 
 
 class _Group(NamedTuple):
@@ -341,8 +388,10 @@ def _scan_select() -> Any:
 
 
 def _scan_rows(conn: Any, start: datetime, end: datetime, limit: int | None) -> tuple[ScanRow, ...]:
-    """The range's scans in time order, or its last `limit`; ordered by the index alone (a tie-break column would
-    make SQLite sort the whole day again)."""
+    """The range's scans in time order, or its last `limit`.
+
+    Ordered by the index alone: a tie-break column would make SQLite sort the whole day again.
+    """
     query = _scan_select().where(ScanLog.scanned_at >= start, ScanLog.scanned_at < end)
     if limit is None:
         return tuple(map(ScanRow._make, conn.execute(query.order_by(ScanLog.scanned_at))))
@@ -364,9 +413,9 @@ def _summarise(
     end: datetime,
     groups: list[_Group],
     scans: tuple[ScanRow, ...],
-    exceptions: list[ExceptionRow],
     zone: tzinfo | None,
 ) -> ShiftReport:
+    """The counts of the scans' groups, as a report with no exceptions yet."""
     by_outcome = dict.fromkeys(REPORT_OUTCOMES, 0)
     by_operator: dict[str, dict[str, int]] = {}
     hours = _hours_between(start, end, zone)
@@ -405,9 +454,7 @@ def _summarise(
         by_operator=tuple(OperatorRow(name, counts) for name, counts in operators),
         hours=tuple(HourRow(h, counts) for h, counts in zip(hours, hour_counts, strict=True)),
         scans=scans,
-        exceptions=tuple(exceptions),
-        opened=dict(Counter(e.kind for e in exceptions if e.opened_in_range)),
-        closed=dict(Counter(e.kind for e in exceptions if e.closed_in_range)),
+        exceptions=(),
         scan_count=total,
     )
 
@@ -615,9 +662,16 @@ def export_report(
     exporter = EXPORTERS.get(path.suffix.lower())
     if exporter is None:
         raise ValueError(f"{path.name}: a report is exported as .xlsx or .csv")
-    if not report.scans_complete:  # a report built for the screen lists the last scans: the file gets every one
+    if not (report.scans_complete and report.exceptions_complete):
+        # A report built for the screen lists the last scans and exceptions: the file gets every one.
         with store.begin() as conn:
-            report = replace(report, scans=_scan_rows(conn, report.start, report.end, None), scan_count=None)
+            report = replace(
+                report,
+                scans=_scan_rows(conn, report.start, report.end, None),
+                scan_count=None,
+                exceptions=tuple(_exception_rows(conn, report.start, report.end, None)),
+                exception_count=None,
+            )
     exporter(report, path, zone)
     counts: dict[str, Json] = {
         "scans": len(report.scans),

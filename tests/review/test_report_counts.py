@@ -1,4 +1,4 @@
-"""The shift report's counts made in SQL agree with counting every scan, in any zone; the screen lists the last scans."""
+"""The shift report's SQL counts agree with counting every scan, in any zone; the screen lists the last scans."""
 
 from __future__ import annotations
 
@@ -56,3 +56,22 @@ def test_the_screen_gets_the_last_scans_and_the_export_every_one(busy: Store, tm
         table = list(csv.reader(f))
     scans_at = table.index(["Scans"])
     assert len(table[scans_at + 2 : table.index([], scans_at)]) == 1_500
+
+
+def test_exceptions_are_counted_in_sql_and_the_screen_lists_the_last(busy: Store, tmp_path: Path) -> None:
+    start, end = day_range(DAY.date(), UTC)
+    every = build_report(busy, SVEN, start, end, zone=UTC, exception_limit=None)
+    assert every.exceptions_complete and len(every.exceptions) > 20
+    assert every.opened == dict(Counter(e.kind for e in every.exceptions if e.opened_in_range))
+    assert every.closed == dict(Counter(e.kind for e in every.exceptions if e.closed_in_range))
+    assert any(e.closed_in_range and not e.opened_in_range for e in every.exceptions)  # from the day before
+    shown = build_report(busy, SVEN, start, end, zone=UTC, exception_limit=20)
+    assert not shown.exceptions_complete
+    assert shown.exceptions == every.exceptions[-20:]
+    assert (shown.opened, shown.closed) == (every.opened, every.closed)
+    out = tmp_path / "day.csv"
+    export_report(busy, SVEN, shown, out, station="st-test", zone=UTC)
+    with out.open(newline="", encoding="utf-8-sig") as f:
+        table = list(csv.reader(f))
+    at = table.index(["Exceptions"])
+    assert len(table[at + 2 : table.index([], at)]) == len(every.exceptions)
