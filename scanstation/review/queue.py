@@ -23,7 +23,7 @@ from scanstation.store.models import (
     ScanLog,
     UnknownParcel,
 )
-from scanstation.tracking import parse_typed
+from scanstation.tracking import ParsedScan, parse_typed
 
 __all__ = [
     "DEFAULT_OVERDUE_DAYS",
@@ -119,7 +119,10 @@ class ExceptionFilter:
 
 def registration_problem(typed: str) -> str | None:
     """What in a typed tracking field breaks the site's rules, and what the station made of it; None: nothing."""
-    parsed = parse_typed(typed)
+    return _problem(typed, parse_typed(typed))
+
+
+def _problem(typed: str, parsed: ParsedScan) -> str | None:
     if not parsed.keys or parsed.tracking_number is None:
         return f"no valid tracking number in {typed!r}: {parsed.note or 'nothing recognised'}"
     if parsed.note and "numbers typed" in parsed.note:
@@ -279,10 +282,10 @@ def _bad_registrations(conn: Connection, flt: ExceptionFilter) -> list[Exception
     )
     items: list[ExceptionItem] = []
     for row in conn.execute(query):
-        problem = registration_problem(row.tracking_typed)
+        parsed = parse_typed(row.tracking_typed)  # once a row: it is most of this kind's cost
+        problem = _problem(row.tracking_typed, parsed)
         if problem is None:
             continue
-        parsed = parse_typed(row.tracking_typed)
         items.append(
             ExceptionItem(
                 id=f"registration:{row.id}",
