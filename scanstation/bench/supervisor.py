@@ -82,10 +82,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace, path: Path) -> int:
     from scanstation.bench.common import Stats, emit_json, machine_info, progress, stopwatch
-    from scanstation.bench.report import DAY
+    from scanstation.bench.report import DAY, time_report
     from scanstation.domain import Actor, Role
     from scanstation.review.queue import QUICK_KINDS, ExceptionFilter, ExceptionKind, count_open, list_exceptions
-    from scanstation.review.report import build_report, day_range
     from scanstation.store.connection import close_store, open_store
 
     quiet: bool = args.quiet
@@ -135,12 +134,8 @@ def _run(args: argparse.Namespace, path: Path) -> int:
             lambda: count_open(store, now=now, kinds=slow_kinds, cap=500),
             counted,
         )
-        start, end = day_range(DAY.date(), UTC)
-
-        def report() -> Any:
-            return build_report(store, supervisor, start, end, station=STATION, zone=UTC)
-
-        timed("shift report (busy day)", report, lambda r: {"scans": r.total, "listed": len(r.scans)})
+        stats, report = time_report(store, runs=args.runs)  # bench report's own figure, on this database
+        figures.append(("shift report (busy day)", stats, {"scans": report.total, "listed": len(report.scans)}))
     finally:
         close_store(store)
 

@@ -235,3 +235,16 @@ def test_the_status_bar_says_how_many_wait_for_a_supervisor(station: Station, re
     station.qtbot.waitUntil(lambda: label.text() == "waiting for a supervisor: 1", timeout=10_000)
     station.window.toggle_language()
     assert label.text() == "ждут супервайзера: 1"
+
+
+def test_without_qtmultimedia_there_is_no_camera_and_nothing_fails(
+    qtbot: Any, sqlite_engine: Store, runner: OperationRunner, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What gui/qt.py leaves when importing PySide6.QtMultimedia failed: the camera's classes are None.
+    for name in ("QCamera", "QImageCapture", "QMediaCaptureSession", "QMediaDevices"):
+        monkeypatch.setattr(qt, name, None)
+    assert QtCameras().name() is None
+    strip = _strip(qtbot, sqlite_engine, runner, folder, CLERK, QtCameras())
+    assert not strip.camera_button.isEnabled() and strip.camera_button.text() == "Take photo: no camera"
+    strip.take_photo()  # asked anyway (a shortcut): nothing happens
+    assert strip.message.text() == ""
