@@ -26,6 +26,7 @@ from scanstation.store.models import (
 from scanstation.tracking import ParsedScan, parse_typed
 
 __all__ = [
+    "BAD_REGISTRATION_CAP",
     "DEFAULT_OVERDUE_DAYS",
     "QUICK_KINDS",
     "ExceptionFilter",
@@ -37,6 +38,9 @@ __all__ = [
 ]
 
 DEFAULT_OVERDUE_DAYS: Final = 14
+# Bad registrations are found by parsing every live registration's typed text: counting stops past this many
+# (count_open's answer is then BAD_REGISTRATION_CAP + 1, read as "more than BAD_REGISTRATION_CAP").
+BAD_REGISTRATION_CAP: Final = 500
 
 _reg = cast(Table, Registration.__table__)
 _unknown = cast(Table, UnknownParcel.__table__)
@@ -391,7 +395,7 @@ def count_open(
     now: datetime | None = None,
     overdue_days: int = DEFAULT_OVERDUE_DAYS,
     kinds: Iterable[ExceptionKind] | None = None,
-    cap: int | None = None,
+    cap: int | None = BAD_REGISTRATION_CAP,
 ) -> dict[ExceptionKind, int]:
     """How many open exceptions of each kind, as list_exceptions would list them (no role needed: the clerk's bar).
 
@@ -400,7 +404,8 @@ def count_open(
     Each count is SQL's own (no row is listed): unknown parcels and review items by their indexes, overdue
     registrations by a range of registrations(status, updated_at) less the received ones, deleted-after-receipt
     by the receipts joined to their registrations. Bad registrations need parse_typed on every candidate row,
-    a scan of the live registrations: with `cap`, counting stops past `cap` (a count over `cap` means "more").
+    a scan of the live registrations (11 s at a million of them): counting stops past `cap` (a count over `cap`
+    means "more"); cap=None counts them all.
     """
     now = now or utcnow()
     wanted = set(ExceptionKind if kinds is None else kinds)

@@ -10,7 +10,7 @@ from typing import Final
 
 from scanstation.gui import qt
 from scanstation.gui.operations import OperationRunner
-from scanstation.review.queue import QUICK_KINDS, ExceptionKind, count_open
+from scanstation.review.queue import BAD_REGISTRATION_CAP, QUICK_KINDS, ExceptionKind, count_open
 from scanstation.store.connection import Store
 
 log = logging.getLogger(__name__)
@@ -19,7 +19,7 @@ QUICK_EVERY_MS: Final = 30_000
 SLOW_EVERY_MS: Final = 5 * 60_000
 AFTER_SCAN_MS: Final = 2_000  # a burst of scans asks for one count, not one each
 # Bad registrations are found by reading every live registration: past this many the bar says "500+".
-BAD_CAP: Final = 500
+BAD_CAP: Final = BAD_REGISTRATION_CAP
 _SLOW_KINDS: Final = tuple(k for k in ExceptionKind if k not in QUICK_KINDS)
 
 
