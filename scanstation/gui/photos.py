@@ -196,6 +196,7 @@ class PhotoStrip(Retranslated, qt.QWidget):
         self.thumbnails.setIconSize(qt.QSize(THUMB_PX, THUMB_PX))
         self.thumbnails.setResizeMode(qt.QListWidget.ResizeMode.Adjust)
         self.thumbnails.setMovement(qt.QListWidget.Movement.Static)
+        self.thumbnails.setSpacing(6)
         self.thumbnails.setMinimumHeight(THUMB_PX + 40)
         self.thumbnails.itemActivated.connect(self._open_item)
         self.thumbnails.itemClicked.connect(self._open_item)
