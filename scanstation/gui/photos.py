@@ -10,11 +10,11 @@ from typing import Final
 from scanstation.domain import Act, Actor
 from scanstation.gui import qt
 from scanstation.gui.bridge import in_words
-from scanstation.gui.operations import OperationRunner
+from scanstation.gui.operations import OperationRunner, ThreadRunner
 from scanstation.gui.plain import plain_label, plain_tooltip
 from scanstation.gui.texts import local_time
 from scanstation.gui.widgets import Retranslated
-from scanstation.review.photos import PhotoInfo, Photos
+from scanstation.review.photos import KeptFile, PhotoInfo, Photos
 from scanstation.store.connection import Store
 
 log = logging.getLogger(__name__)
@@ -155,9 +155,10 @@ _IMAGE_FILTER_SUFFIXES: Final = "*.jpg *.jpeg *.png *.webp *.bmp *.JPG *.JPEG *.
 class PhotoStrip(Retranslated, qt.QWidget):
     """The photos of one parcel: thumbnails (a click shows it larger), "Attach file…" and "Take photo".
 
-    Every read and write is a core call (review.photos) run by `runner`, as the acting operator `actor()`;
-    the images are decoded there too, so the GUI thread never waits on the disk. The role to remove a
-    photo is checked again by the core.
+    Every core call (review.photos) is made as the acting operator `actor()`: the database's writes through
+    `runner` (the receiving thread's), the file work (an image read, checked and copied; thumbnails
+    decoded; the list read) on a thread of the strip's own, so neither the GUI thread nor a scan waits on
+    a 20 MB copy. The role to remove a photo is checked again by the core.
     """
 
     changed = qt.Signal()  # the photos were listed again (after a start, an attach, a capture, a removal)
@@ -181,6 +182,7 @@ class PhotoStrip(Retranslated, qt.QWidget):
         self._actor = actor
         self.parcel_ref = parcel_ref
         self._runner = runner
+        self._files = ThreadRunner("photo-files")
         self._cameras = cameras if cameras is not None else QtCameras()
         self._camera: Camera | None = None
         self._camera_name: str | None = None
@@ -262,7 +264,7 @@ class PhotoStrip(Retranslated, qt.QWidget):
         def work() -> list[tuple[PhotoInfo, qt.QImage]]:
             return [(info, _scaled_image(info.path, THUMB_PX)) for info in photos.list_photos(ref)]
 
-        self._runner.op(work).success(self._show).failure(self._failed).run_in_background()
+        self._files.op(work).success(self._show).failure(self._failed).run_in_background()
 
     def _show(self, listed: list[tuple[PhotoInfo, qt.QImage]]) -> None:
         self._shown = [info for info, _ in listed]
@@ -308,16 +310,33 @@ class PhotoStrip(Retranslated, qt.QWidget):
             return
         photos, ref, chosen = self._photos, self.parcel_ref, list(files)
 
-        def work() -> list[str]:
-            problems = []
+        def keep() -> tuple[list[KeptFile], list[str]]:
+            kept, problems = [], []
             for path in chosen:
-                try:
-                    photos.attach_file(actor, ref, path)
+                try:  # every file is tried; each refusal is said
+                    kept.append(photos.keep_file(ref, path))
                 except Exception as exc:
                     problems.append(in_words(exc))
-            return problems
+            return kept, problems
 
         self.message.setText(self.tr("Attaching…"))
+        self._files.op(keep).success(lambda answer: self._record(actor, *answer)).failure(
+            self._failed
+        ).run_in_background()
+
+    def _record(self, actor: Actor, kept: list[KeptFile], problems: list[str]) -> None:
+        """Name the files kept in the database, on the receiving thread; then list the photos again."""
+        photos = self._photos
+
+        def work() -> list[str]:
+            said = list(problems)
+            for one in kept:
+                try:  # said in words; record removed the file
+                    photos.record(actor, one)
+                except Exception as exc:
+                    said.append(in_words(exc))
+            return said
+
         self._runner.op(work).success(self._attached).failure(self._failed).run_in_background()
 
     def _attached(self, problems: list[str]) -> None:
@@ -365,11 +384,13 @@ class PhotoStrip(Retranslated, qt.QWidget):
             return
         photos, ref, picture = self._photos, self.parcel_ref, qt.QImage(image)
 
-        def work() -> PhotoInfo:
-            # Encoded on the worker: QImage is reentrant, and a camera's picture takes a while to compress.
-            return photos.add_capture(actor, ref, _jpeg(picture))
+        def keep() -> tuple[list[KeptFile], list[str]]:
+            # Encoded off the GUI thread: QImage is reentrant, and a camera's picture takes a while to compress.
+            return [photos.keep_capture(ref, _jpeg(picture))], []
 
-        self._runner.op(work).success(lambda _info: self._attached([])).failure(self._failed).run_in_background()
+        self._files.op(keep).success(lambda answer: self._record(actor, *answer)).failure(
+            self._failed
+        ).run_in_background()
 
     # ----- the larger view and removing -------------------------------------------------------------------
 
@@ -391,7 +412,7 @@ class PhotoStrip(Retranslated, qt.QWidget):
         def work() -> qt.QImage:
             return _scaled_image(info.path, LARGE_PX)
 
-        self._runner.op(work).success(view.show_image).failure(self._failed).run_in_background()
+        self._files.op(work).success(view.show_image).failure(self._failed).run_in_background()
 
     @property
     def views(self) -> list[PhotoView]:

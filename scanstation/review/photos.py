@@ -29,6 +29,7 @@ from scanstation.store.models import Photo
 __all__ = [
     "MAX_PHOTO_BYTES",
     "PHOTO_SERVICES",
+    "KeptFile",
     "PhotoError",
     "PhotoInfo",
     "PhotoSource",
@@ -72,6 +73,21 @@ class PhotoInfo:
     note: str
 
 
+@dataclass(frozen=True, slots=True)
+class KeptFile:
+    """An image written into the photos folder and not yet named in the database (Photos.record does that)."""
+
+    parcel_ref: str
+    file_name: str
+    path: Path
+    source: PhotoSource
+    size: int
+
+    @property
+    def photo_id(self) -> str:
+        return self.path.stem
+
+
 def parcel_ref_of_registration(registration_id: str) -> str:
     """The parcel_ref of a registered parcel's photos."""
     return f"registration:{registration_id}"
@@ -111,21 +127,32 @@ class Photos:
 
     def attach_file(self, actor: Actor, parcel_ref: str, source: Path, note: str = "") -> PhotoInfo:
         """Copy the image file `source` into the photos folder for `parcel_ref`; PhotoError says why not."""
-        return self._add(actor, parcel_ref, _read_image_file(source), PhotoSource.FILE, note)
+        return self.record(actor, self.keep_file(parcel_ref, source), note)
 
     def add_capture(self, actor: Actor, parcel_ref: str, data: bytes, note: str = "") -> PhotoInfo:
         """Keep a camera's image (encoded bytes) for `parcel_ref`, checked as a file is."""
+        return self.record(actor, self.keep_capture(parcel_ref, data), note)
+
+    # The two halves of adding, for a caller that keeps the file work off the thread that writes the database:
+    # keeping touches only the photos folder, recording only the database.
+
+    def keep_file(self, parcel_ref: str, source: Path) -> KeptFile:
+        """Check `source` is an image and write its copy into the photos folder; PhotoError says why not."""
+        _check_ref(parcel_ref)
+        return self._keep(parcel_ref, _read_image_file(source), PhotoSource.FILE)
+
+    def keep_capture(self, parcel_ref: str, data: bytes) -> KeptFile:
+        """Check a camera's bytes are an image and write them into the photos folder; PhotoError says why not."""
+        _check_ref(parcel_ref)
         if len(data) > MAX_PHOTO_BYTES:
             raise PhotoError(f"the photo is {_size_words(len(data))}: at most {_size_words(MAX_PHOTO_BYTES)}")
-        return self._add(actor, parcel_ref, data, PhotoSource.CAMERA, note)
+        return self._keep(parcel_ref, data, PhotoSource.CAMERA)
 
-    def _add(self, actor: Actor, parcel_ref: str, data: bytes, source: PhotoSource, note: str) -> PhotoInfo:
-        _check_ref(parcel_ref)
+    def _keep(self, parcel_ref: str, data: bytes, source: PhotoSource) -> KeptFile:
         suffix = image_suffix(data[:32])
         if suffix is None:
             raise PhotoError("not a photo: the file is none of JPEG, PNG, WebP or BMP")
-        photo_id = uuid.uuid4().hex
-        file_name = photo_id + suffix
+        file_name = uuid.uuid4().hex + suffix
         try:
             folder = private_dir(self.folder)
         except OSError as err:
@@ -136,6 +163,11 @@ class Photos:
             write_private_atomically(target, data)
         except OSError as err:
             raise PhotoError(f"the photo was not kept: {_os_words(err)}") from None
+        return KeptFile(parcel_ref, file_name, target, source, len(data))
+
+    def record(self, actor: Actor, kept: KeptFile, note: str = "") -> PhotoInfo:
+        """Name a kept file in the database for its parcel, audited; when that fails the file is removed."""
+        photo_id, parcel_ref, file_name, source = kept.photo_id, kept.parcel_ref, kept.file_name, kept.source
         taken_at = utcnow()
         note = storable_text(note, _NOTE_MAX)
         try:
@@ -157,16 +189,16 @@ class Photos:
                     actor=actor,
                     kind=AuditKind.PHOTO_ADDED,
                     target=parcel_ref,
-                    after={"photo": photo_id, "file": file_name, "source": source.value, "bytes": len(data)},
-                    detail=f"photo {file_name} ({source.value}, {len(data)} bytes) kept with {parcel_ref}",
+                    after={"photo": photo_id, "file": file_name, "source": source.value, "bytes": kept.size},
+                    detail=f"photo {file_name} ({source.value}, {kept.size} bytes) kept with {parcel_ref}",
                     at=taken_at,
                 )
         except BaseException:
             # No row, no file: a photo the database does not name would never be shown nor removed.
             with contextlib.suppress(OSError):
-                target.unlink()
+                kept.path.unlink()
             raise
-        return PhotoInfo(photo_id, parcel_ref, file_name, target, taken_at, actor.name, source, note)
+        return PhotoInfo(photo_id, parcel_ref, file_name, kept.path, taken_at, actor.name, source, note)
 
     # ----- reading ----------------------------------------------------------------------------------------
 

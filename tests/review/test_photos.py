@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from scanstation.domain import AuditKind, NotAllowedError
 from scanstation.review.photos import MAX_PHOTO_BYTES, PhotoError, Photos, PhotoSource, image_suffix
@@ -157,3 +158,19 @@ def test_a_full_disk_is_said_in_words_and_leaves_no_partial_file(sqlite_engine: 
             photos.attach_file(CLERK, REF, source)
         assert [p.name for p in photos.folder.iterdir()] == [first.file_name]
         assert [p.id for p in photos.list_photos(REF)] == [first.id]
+
+
+def test_keeping_and_recording_are_apart_and_a_refused_record_leaves_no_file(photos: Photos) -> None:
+    kept = photos.keep_capture(REF, png_bytes())  # the file work: no database touched
+    assert kept.path.exists() and _rows(photos.store) == 0 and photos.list_photos(REF) == []
+    info = photos.record(CLERK, kept)
+    assert info.id == kept.photo_id and [p.id for p in photos.list_photos(REF)] == [info.id]
+    with photos.store.engine.begin() as conn:  # a database that refuses the row (a real trigger)
+        conn.exec_driver_sql(
+            "CREATE TRIGGER no_photos BEFORE INSERT ON photos BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
+        )
+    refused = photos.keep_capture(REF, png_bytes())
+    with pytest.raises(IntegrityError, match="disk I/O error"):
+        photos.record(CLERK, refused)
+    assert not refused.path.exists(), "a file no row names would never be shown nor removed"
+    assert [p.name for p in photos.folder.iterdir()] == [info.file_name]

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Final
 
 from scanstation.gui import qt
-from scanstation.gui.operations import OperationRunner
+from scanstation.gui.operations import ThreadRunner
 from scanstation.review.queue import BAD_REGISTRATION_CAP, QUICK_KINDS, ExceptionKind, count_open
 from scanstation.store.connection import Store
 
@@ -54,8 +53,7 @@ class SupervisorWaiting(qt.QObject):
         super().__init__()
         self._store = store
         self._count = count
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="supervisor-count")
-        self.runner = OperationRunner(lambda work: self._submit(work))
+        self.runner = ThreadRunner("supervisor-count")
         self._slow: dict[ExceptionKind, int] = {}
         self._slow_due = True
         self._busy = False
@@ -73,10 +71,6 @@ class SupervisorWaiting(qt.QObject):
         self._after_scan.setInterval(after_scan_ms)
         self._after_scan.timeout.connect(self.refresh)
 
-    def _submit(self, work: Callable[[], None]) -> None:
-        if not self._stopped:
-            self._executor.submit(work)
-
     def start(self) -> None:
         self._quick_timer.start()
         self._slow_timer.start()
@@ -87,7 +81,7 @@ class SupervisorWaiting(qt.QObject):
         self._stopped = True
         for timer in (self._quick_timer, self._slow_timer, self._after_scan):
             timer.stop()
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        self.runner.stop()
 
     def scan_seen(self) -> None:
         """A scan was decided: count again shortly (one count for a burst of scans)."""
