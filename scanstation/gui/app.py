@@ -126,6 +126,7 @@ class Station:
             idle_logout_min=config.login.idle_logout_min,
             admin_context=self._admin_context(config_path or (Path(config.source) if config.source else None)),
             supervisor_context=self._supervisor_context(),
+            store=self.store,
         )
         self._started = False
 
