@@ -327,8 +327,7 @@ def banner_for(verdict: Verdict, logged_in: bool = True) -> BannerText:
         action = QCoreApplication.translate("Verdict", "do not shelve: call a supervisor")
         # The status is what the clerk reads large; the suite goes with the customer, in small type.
         whose = " · ".join(p for p in (verdict.customer_suite, who) if p)
-        status = QCoreApplication.translate("Verdict", "status: %1").replace("%1", status_word(verdict.status))
-        lines = (status, *(d for d in (whose, *_order_line(verdict)) if d), *how)
+        lines = (*(d for d in (whose, *_order_line(verdict)) if d), *how)
         big = status_word(verdict.status) or number
         return BannerText(outcome, word, big, action, lines, (), notice, None, 0.55)
     word = QCoreApplication.translate("Verdict", "UNREADABLE")

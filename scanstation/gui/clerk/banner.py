@@ -99,7 +99,7 @@ class ProgressBadge(qt.QFrame):
         words = qt.QVBoxLayout()
         words.setSpacing(0)
         self.label = plain_label()
-        self.label.setFont(_font(30 * scale))
+        self.label.setFont(_font(36 * scale))
         self.label.setAlignment(qt.Qt.AlignmentFlag.AlignCenter)
         self.caption = plain_label()
         self.caption.setFont(_font(16 * scale, bold=False))
@@ -108,7 +108,7 @@ class ProgressBadge(qt.QFrame):
         for label in (self.label, self.caption):
             label.setSizePolicy(qt.QSizePolicy.Policy.Ignored, qt.QSizePolicy.Policy.Preferred)
             words.addWidget(label)
-        row.addLayout(words, 1)
+        row.addLayout(words)
 
     def show_progress(self, progress: Progress) -> None:
         self.label.setText(progress.label)
@@ -173,7 +173,7 @@ class VerdictBanner(qt.QFrame):
         self.word.setSizePolicy(qt.QSizePolicy.Policy.Preferred, qt.QSizePolicy.Policy.Preferred)
         self.word.setMinimumWidth(1)
         # The outcome's shape beside its word, about twice the word's height.
-        self.icon = ShapeIcon(round(qt.QFontMetricsF(self.word.font()).height() * 1.7), self)
+        self.icon = ShapeIcon(round(qt.QFontMetricsF(self.word.font()).height() * 1.5), self)
         heading = qt.QHBoxLayout()
         heading.setSpacing(round(20 * scale))
         heading.addStretch(1)
@@ -181,12 +181,15 @@ class VerdictBanner(qt.QFrame):
         heading.addWidget(self.word, 0, qt.Qt.AlignmentFlag.AlignVCenter)
         heading.addStretch(1)
         self.big = self._label(self.BIG_POINTS, "big")
+        # The free height, whatever it is: on a small screen the suite shrinks to it (see _fit_big).
+        self.big.setSizePolicy(qt.QSizePolicy.Policy.Ignored, qt.QSizePolicy.Policy.Ignored)
+        self.big.installEventFilter(self)
         self.action = self._label(30, "action")
         self.action.setWordWrap(True)
         layout.addLayout(heading)
         layout.addWidget(self.big, 1)
         layout.addWidget(self.action)
-        self.details = self._label(22, "details", bold=False)
+        self.details = self._label(26, "details", bold=False)
         self.details.setWordWrap(True)
         layout.addWidget(self.details)
         self._badges = qt.QHBoxLayout()
@@ -195,7 +198,7 @@ class VerdictBanner(qt.QFrame):
         self._progress_badges = (ProgressBadge(scale, False, self), ProgressBadge(scale, True, self))
         for badge in self._progress_badges:
             badge.setVisible(False)
-            self._badges.addWidget(badge)
+            self._badges.addWidget(badge, 1)  # the badges on show share the width equally
         self._badge_pool: list[ServiceBadge] = []
         self.notice = self._label(20, "notice")
         self.notice.setWordWrap(True)
@@ -275,8 +278,8 @@ class VerdictBanner(qt.QFrame):
         self._flash_timer.stop()
         self._inverted = False
         self.word.setText(text.word)
+        # Shown when empty too: it takes the free height, so the word stays at the top for every outcome.
         self.big.setText(text.big)
-        self.big.setVisible(bool(text.big))
         self._big_scale = text.big_scale
         self._fit_big()
         self.action.setText(text.action)
@@ -290,7 +293,7 @@ class VerdictBanner(qt.QFrame):
         while len(self._badge_pool) < len(text.services):
             badge = ServiceBadge(self._scale, self)
             self._badge_pool.append(badge)
-            self._badges.addWidget(badge)
+            self._badges.addWidget(badge, 1)
         for i, badge in enumerate(self._badge_pool):
             if i < len(text.services):
                 badge.show_service(text.services[i])
@@ -302,14 +305,20 @@ class VerdictBanner(qt.QFrame):
         self._apply_colours()
 
     def _fit_big(self) -> None:
-        """The largest type (up to BIG_POINTS) in which the suite or number fits the banner's width."""
+        """The largest type (up to BIG_POINTS) in which the suite or number fits the banner's width and height."""
         text = self.big.text()
         available = max(100, self.width() - 60)
-        points = self.BIG_POINTS * self._scale * self._big_scale
+        full = self.BIG_POINTS * self._scale * self._big_scale
+        points = full
         if text:
-            width = qt.QFontMetricsF(_font(points)).horizontalAdvance(text)
+            metrics = qt.QFontMetricsF(_font(full))
+            width = metrics.horizontalAdvance(text)
             if width > available:
-                points = max(self.MIN_BIG_POINTS, points * available / width)
+                points = full * available / width
+            tall = self.big.height()
+            if tall > 0 and metrics.height() * points / full > tall:
+                points = full * tall / metrics.height()
+            points = max(self.MIN_BIG_POINTS, points)
         if abs(points - self._big_points) > 0.01:  # an unchanged font costs no relayout
             self._big_points = points
             self.big.setFont(_font(points))
@@ -317,6 +326,11 @@ class VerdictBanner(qt.QFrame):
     def resizeEvent(self, event: qt.QResizeEvent) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
         self._fit_big()
+
+    def eventFilter(self, watched: qt.QObject, event: qt.QEvent) -> bool:  # noqa: N802 - Qt override
+        if watched is self.big and event.type() == qt.QEvent.Type.Resize:
+            self._fit_big()
+        return super().eventFilter(watched, event)
 
     def flash(self) -> None:
         """Blink between the outcome colour and its inverse: the visual stand-in for the sound."""

@@ -32,14 +32,19 @@ def _pen(colour: qt.QColor, width: float = _STROKE) -> qt.QPen:
     return pen
 
 
-def _arrowhead(p: qt.QPainter, tip: qt.QPointF, angle: float, size: float = 20.0) -> None:
-    """A filled arrowhead at `tip` pointing along `angle` (radians, Qt's y downwards)."""
-    back = angle + math.pi
-    left = qt.QPointF(tip.x() + size * math.cos(back - 0.5), tip.y() + size * math.sin(back - 0.5))
-    right = qt.QPointF(tip.x() + size * math.cos(back + 0.5), tip.y() + size * math.sin(back + 0.5))
-    p.setBrush(p.pen().color())
+def _arrowhead(p: qt.QPainter, base: qt.QPointF, angle: float, size: float = 24.0) -> None:
+    """A filled arrowhead standing on `base` and pointing along `angle` (radians, Qt's y downwards)."""
+    dx, dy = math.cos(angle), math.sin(angle)
+    tip = qt.QPointF(base.x() + size * dx, base.y() + size * dy)
+    half = size * 0.62
+    left = qt.QPointF(base.x() - half * dy, base.y() + half * dx)
+    right = qt.QPointF(base.x() + half * dy, base.y() - half * dx)
+    ink = p.pen().color()
+    p.save()
+    p.setPen(qt.Qt.PenStyle.NoPen)
+    p.setBrush(ink)
     p.drawPolygon(qt.QPolygonF([tip, left, right]))
-    p.setBrush(qt.Qt.BrushStyle.NoBrush)
+    p.restore()
 
 
 def _check(p: qt.QPainter, fg: qt.QColor, bg: qt.QColor) -> None:
@@ -52,12 +57,12 @@ def _check(p: qt.QPainter, fg: qt.QColor, bg: qt.QColor) -> None:
 def _repeat(p: qt.QPainter, fg: qt.QColor, bg: qt.QColor) -> None:
     p.setPen(_pen(fg, 11))
     box = qt.QRectF(14, 14, 72, 72)
-    start, span = 90.0, 290.0  # Qt's degrees: counter-clockwise from three o'clock
+    start, span = 100.0, 260.0  # Qt's degrees: counter-clockwise from three o'clock
     p.drawArc(box, int(start * 16), int(span * 16))
     end = math.radians(start + span)
-    tip = qt.QPointF(50 + 36 * math.cos(end), 50 - 36 * math.sin(end))
+    base = qt.QPointF(50 + 36 * math.cos(end), 50 - 36 * math.sin(end))
     # The tangent of a counter-clockwise arc, in Qt's downward y.
-    _arrowhead(p, tip, math.atan2(-math.cos(end), -math.sin(end)), 24)
+    _arrowhead(p, base, math.atan2(-math.cos(end), -math.sin(end)), 26)
 
 
 def _question(p: qt.QPainter, fg: qt.QColor, bg: qt.QColor) -> None:
@@ -76,11 +81,11 @@ def _question(p: qt.QPainter, fg: qt.QColor, bg: qt.QColor) -> None:
 
 def _fork(p: qt.QPainter, fg: qt.QColor, bg: qt.QColor) -> None:
     p.setPen(_pen(fg, 11))
-    p.drawLine(qt.QPointF(50, 94), qt.QPointF(50, 56))
-    for x in (18.0, 82.0):
-        tip = qt.QPointF(x, 14)
-        p.drawLine(qt.QPointF(50, 56), tip)
-        _arrowhead(p, tip, math.atan2(14 - 56, x - 50), 24)
+    p.drawLine(qt.QPointF(50, 94), qt.QPointF(50, 58))
+    for x in (24.0, 76.0):
+        end = qt.QPointF(x, 28)
+        p.drawLine(qt.QPointF(50, 58), end)
+        _arrowhead(p, end, math.atan2(28 - 58, x - 50), 24)
 
 
 def _stop(p: qt.QPainter, fg: qt.QColor, bg: qt.QColor) -> None:
