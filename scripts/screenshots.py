@@ -75,7 +75,10 @@ def main() -> int:
                 window.resize(width, height)
                 qt.QEventLoop().processEvents(qt.QEventLoop.ProcessEventsFlag.AllEvents, 200)
                 if window.size() != qt.QSize(width, height):
-                    print(f"{name}: the window does not fit {width}x{height}: {window.size().width()}x{window.size().height()}")
+                    print(
+                        f"{name}: the window does not fit {width}x{height}:",
+                        f"{window.size().width()}x{window.size().height()}",
+                    )
             path = args.out / f"{name}.png"
             # The pictures are committed: a 256-colour palette without dithering (flat UI colours survive it,
             # about a quarter of the size) and PNG's strongest compression.
@@ -87,7 +90,9 @@ def main() -> int:
         split = next(label.registration for label in env.labels if label.key == "split1")
         # The split order's third parcel has no label in the demo (it is on its way): its number is typed.
         third = next(
-            r.typed for r in demo_registrations(env.labels) if r.order_number == split.order_number  # type: ignore[union-attr]
+            r.typed
+            for r in demo_registrations(env.labels)
+            if r.order_number == split.order_number  # type: ignore[union-attr]
             and r.typed not in {label.tracking_number for label in env.labels}
         )
 

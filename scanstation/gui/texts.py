@@ -48,8 +48,7 @@ COLOURS: dict[str, tuple[str, str]] = {
 
 
 def status_word(code: str | None) -> str:
-    """A customer-facing status: the two the site names in Russian as it shows them, the later stages the
-    station knows in the screen's language, and any other code exactly as the server sent it."""
+    """A customer-facing status: the site's own two words, later stages translated, any other code as it came."""
     if code == AWAITING:
         return AWAITING_WORD
     if code == AT_WAREHOUSE:

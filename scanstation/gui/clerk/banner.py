@@ -285,11 +285,13 @@ class VerdictBanner(qt.QFrame):
         self.action.setText(text.action)
         self.details.setText("\n".join(text.details))
         self.details.setVisible(bool(text.details))
-        for badge in self._progress_badges:
-            shown = text.progress is not None and text.progress.complete == badge.complete
-            if shown and text.progress is not None:
-                badge.show_progress(text.progress)
-            badge.setVisible(shown)
+        progress = text.progress
+        for kind in self._progress_badges:
+            if progress is not None and progress.complete == kind.complete:
+                kind.show_progress(progress)
+                kind.setVisible(True)
+            else:
+                kind.setVisible(False)
         while len(self._badge_pool) < len(text.services):
             badge = ServiceBadge(self._scale, self)
             self._badge_pool.append(badge)
@@ -378,6 +380,8 @@ class VerdictBanner(qt.QFrame):
         painter.setBrush(qt.Qt.BrushStyle.NoBrush)
         inset = width / 2
         painter.drawRoundedRect(
-            qt.QRectF(self.rect()).adjusted(inset, inset, -inset, -inset), self.RADIUS - inset / 2, self.RADIUS - inset / 2
+            qt.QRectF(self.rect()).adjusted(inset, inset, -inset, -inset),
+            self.RADIUS - inset / 2,
+            self.RADIUS - inset / 2,
         )
         painter.end()

@@ -69,7 +69,7 @@ def _question(p: qt.QPainter, fg: qt.QColor, bg: qt.QColor) -> None:
     p.setPen(_pen(fg, 7))
     p.drawRoundedRect(qt.QRectF(6, 6, 88, 88), 10, 10)  # the box nobody has claimed
     p.setPen(_pen(fg, 12))
-    p.drawArc(qt.QRectF(32, 18, 36, 34), int(-60 * 16), int(240 * 16))
+    p.drawArc(qt.QRectF(32, 18, 36, 34), -60 * 16, 240 * 16)
     hook_end = math.radians(-60)
     start = qt.QPointF(50 + 18 * math.cos(hook_end), 35 - 17 * math.sin(hook_end))
     p.drawLine(start, qt.QPointF(50, 62))
@@ -111,7 +111,9 @@ def _broken(p: qt.QPainter, fg: qt.QColor, bg: qt.QColor) -> None:
     # The tear across the bars: a zigzag in the banner's own colour.
     p.setPen(_pen(bg, 10))
     p.drawPolyline(
-        qt.QPolygonF([qt.QPointF(0, 58), qt.QPointF(25, 40), qt.QPointF(45, 60), qt.QPointF(70, 38), qt.QPointF(100, 56)])
+        qt.QPolygonF(
+            [qt.QPointF(0, 58), qt.QPointF(25, 40), qt.QPointF(45, 60), qt.QPointF(70, 38), qt.QPointF(100, 56)]
+        )
     )
     p.setBrush(qt.Qt.BrushStyle.NoBrush)
 
