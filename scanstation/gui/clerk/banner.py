@@ -18,6 +18,15 @@ def _font(points: float, bold: bool = True) -> qt.QFont:
     return font(points, bold)
 
 
+def _fit_width(label: qt.QLabel, points: float, available: float, bold: bool = True) -> None:
+    """The label's text in `points` when it fits `available` pixels, smaller (down to 10 pt) when not."""
+    width = qt.QFontMetricsF(_font(points, bold)).horizontalAdvance(label.text())
+    if width > available:
+        points = max(10.0, points * available / width)
+    if abs(points - label.font().pointSizeF()) > 0.01:
+        label.setFont(_font(points, bold))
+
+
 def _set_colour(widget: qt.QWidget, role: qt.QPalette.ColorRole, colour: str) -> None:
     palette = widget.palette()
     palette.setColor(role, qt.QColor(colour))
@@ -61,13 +70,7 @@ class ServiceBadge(qt.QFrame):
 
     def _fit(self) -> None:
         """The badge word in its full size when it fits, smaller when several badges share the banner."""
-        available = max(40, self.width() - 48)
-        points = self._points
-        width = qt.QFontMetricsF(_font(points)).horizontalAdvance(self.badge.text())
-        if width > available:
-            points = max(10.0, points * available / width)
-        if abs(points - self.badge.font().pointSizeF()) > 0.01:
-            self.badge.setFont(_font(points))
+        _fit_width(self.badge, self._points, max(40, self.width() - 48))
 
     def resizeEvent(self, event: qt.QResizeEvent) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
@@ -93,6 +96,7 @@ class ProgressBadge(qt.QFrame):
         row = qt.QHBoxLayout(self)
         row.setContentsMargins(18, 8, 18, 8)
         row.setSpacing(14)
+        self._scale = scale
         self.icon = ShapeIcon(round(64 * scale), self)
         self.icon.show_shape(SHAPES["complete"] if complete else "", PROGRESS_COLOUR, fill)
         row.addWidget(self.icon, 0, qt.Qt.AlignmentFlag.AlignVCenter)
@@ -104,7 +108,6 @@ class ProgressBadge(qt.QFrame):
         self.caption = plain_label()
         self.caption.setFont(_font(16 * scale, bold=False))
         self.caption.setAlignment(qt.Qt.AlignmentFlag.AlignCenter)
-        self.caption.setWordWrap(True)
         for label in (self.label, self.caption):
             label.setSizePolicy(qt.QSizePolicy.Policy.Ignored, qt.QSizePolicy.Policy.Preferred)
             words.addWidget(label)
@@ -113,6 +116,19 @@ class ProgressBadge(qt.QFrame):
     def show_progress(self, progress: Progress) -> None:
         self.label.setText(progress.label)
         self.caption.setText(progress.caption)
+        self._fit()
+
+    def _fit(self) -> None:
+        """One line each, smaller when the badge is narrow; the shape gives its room first."""
+        side = self.icon.width() + 14 if self.complete else 0
+        self.icon.setVisible(self.complete and self.width() >= 5 * side)
+        available = max(40, self.width() - 48 - (side if self.icon.isVisibleTo(self) else 0))
+        _fit_width(self.label, 36 * self._scale, available)
+        _fit_width(self.caption, 16 * self._scale, available, bold=False)
+
+    def resizeEvent(self, event: qt.QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._fit()
 
 
 class VerdictBanner(qt.QFrame):
@@ -163,6 +179,7 @@ class VerdictBanner(qt.QFrame):
         self._pulse_animation.valueChanged.connect(self._pulse_step)
         self._ready_timer = qt.QTimer(self)
         self._ready_timer.setSingleShot(True)
+        self._ready_timer.setTimerType(qt.Qt.TimerType.PreciseTimer)  # its time left is read exactly (tests)
         self._ready_timer.timeout.connect(self.ready_due.emit)
 
         layout = qt.QVBoxLayout(self)
@@ -192,13 +209,16 @@ class VerdictBanner(qt.QFrame):
         self.details = self._label(26, "details", bold=False)
         self.details.setWordWrap(True)
         layout.addWidget(self.details)
+        # A split order's progress on a row of its own: it stays large however many services share theirs.
+        self._progress_badges = (ProgressBadge(scale, False, self), ProgressBadge(scale, True, self))
+        progress_row = qt.QHBoxLayout()
+        for badge in self._progress_badges:
+            badge.setVisible(False)
+            progress_row.addWidget(badge)
+        layout.addLayout(progress_row)
         self._badges = qt.QHBoxLayout()
         self._badges.setSpacing(16)
         layout.addLayout(self._badges)
-        self._progress_badges = (ProgressBadge(scale, False, self), ProgressBadge(scale, True, self))
-        for badge in self._progress_badges:
-            badge.setVisible(False)
-            self._badges.addWidget(badge, 1)  # the badges on show share the width equally
         self._badge_pool: list[ServiceBadge] = []
         self.notice = self._label(20, "notice")
         self.notice.setWordWrap(True)

@@ -120,7 +120,7 @@ def _broken(p: qt.QPainter, fg: qt.QColor, bg: qt.QColor) -> None:
 
 def _undo(p: qt.QPainter, fg: qt.QColor, bg: qt.QColor) -> None:
     p.setPen(_pen(fg, 11))
-    path = qt.QPainterPath(qt.QPointF(28, 36))
+    path = qt.QPainterPath(qt.QPointF(30, 36))
     path.lineTo(62, 36)
     path.cubicTo(qt.QPointF(92, 36), qt.QPointF(92, 84), qt.QPointF(62, 84))
     path.lineTo(34, 84)
