@@ -1371,10 +1371,6 @@
         <translation>УЖЕ ПРИНЯТА</translation>
     </message>
     <message>
-        <source>status: %1</source>
-        <translation>статус: %1</translation>
-    </message>
-    <message>
         <source>scan again</source>
         <translation>сканируйте ещё раз</translation>
     </message>
