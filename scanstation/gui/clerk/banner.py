@@ -287,7 +287,10 @@ class VerdictBanner(qt.QFrame):
 
     def _pulse_step(self, value: object) -> None:
         self._pulse = float(value) if isinstance(value, int | float) else 0.0
-        self.update()
+        # Only the frame's ring is repainted, not the labels inside it: a pulse costs no text layout.
+        ring = round(self.FRAME_WIDTH + self.PULSE_WIDTH) + 2
+        outer = qt.QRegion(self.rect())
+        self.update(outer.subtracted(qt.QRegion(self.rect().adjusted(ring, ring, -ring, -ring))))
 
     def frame_width(self) -> float:
         """The frame's width now: wide at the start of a pulse, FRAME_WIDTH at rest."""
