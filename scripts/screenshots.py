@@ -19,6 +19,7 @@ from scanstation.gui.app import Station, gui_settings
 from scanstation.gui.demo import DemoEnvironment
 from scanstation.gui.demo_panel import add_demo_dock
 from scanstation.gui.sound import Sounds
+from scanstation.labels.samples import demo_registrations
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZE = (1600, 1000)
@@ -40,7 +41,10 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument("--language", choices=("ru", "en"), default="ru")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="save only these pictures (e.g. login-locked)")
+    parser.add_argument("--size", default="x".join(map(str, SIZE)), help="the window's size, e.g. 1920x1080")
+    parser.add_argument("--no-demo-panel", action="store_true", help="the clerk's window alone, as at the dock")
     args = parser.parse_args()
+    width, height = (int(n) for n in args.size.lower().split("x"))
     args.out.mkdir(parents=True, exist_ok=True)
 
     app = qt.QApplication(sys.argv[:1])
@@ -50,7 +54,9 @@ def main() -> int:
         station.start()
         panel = add_demo_dock(station.window, env.labels, station.receiving.submit)
         window = station.window
-        window.resize(*SIZE)
+        if args.no_demo_panel:
+            panel.parentWidget().hide()
+        window.resize(width, height)
         window.show()
         wait(app, lambda: station.sync.status.last_pull_at is not None, what="the first pull")
         wait(app, lambda: station.sync.status.state == "online", what="sync online")
@@ -64,7 +70,15 @@ def main() -> int:
         def shot(name: str) -> None:
             if args.only and name not in args.only:
                 return
-            wait(app, lambda: not window.banner.flashing, what="the flash to end")
+            wait(app, lambda: not window.banner.flashing and not window.banner.pulsing, what="the flash to end")
+            if window.size() != qt.QSize(width, height):  # the access pictures and the demo dock resize it
+                window.resize(width, height)
+                qt.QEventLoop().processEvents(qt.QEventLoop.ProcessEventsFlag.AllEvents, 200)
+                if window.size() != qt.QSize(width, height):
+                    print(
+                        f"{name}: the window does not fit {width}x{height}:",
+                        f"{window.size().width()}x{window.size().height()}",
+                    )
             path = args.out / f"{name}.png"
             # The pictures are committed: a 256-colour palette without dithering (flat UI colours survive it,
             # about a quarter of the size) and PNG's strongest compression.
@@ -73,9 +87,21 @@ def main() -> int:
             image.save(str(path), quality=0)  # format from the .png suffix
             print(path)
 
+        split = next(label.registration for label in env.labels if label.key == "split1")
+        # The split order's third parcel has no label in the demo (it is on its way): its number is typed.
+        third = next(
+            r.typed
+            for r in demo_registrations(env.labels)
+            if r.order_number == split.order_number  # type: ignore[union-attr]
+            and r.typed not in {label.tracking_number for label in env.labels}
+        )
+
         def scan(key: str) -> None:
             before = len(shown)
-            panel.scan_label(next(label for label in env.labels if label.key == key))
+            if key == "split3":
+                station.receiving.submit(Scan(third, "dock-1"))
+            else:
+                panel.scan_label(next(label for label in env.labels if label.key == key))
             wait(app, lambda: len(shown) > before, what=f"the verdict of {key}")
 
         # A fresh station first: nobody can log in yet, and the screen names the command that fixes it.
@@ -90,9 +116,11 @@ def main() -> int:
         for key, name in (
             ("split1", "matched-split-1"),
             ("split2", "matched-split-2"),
+            ("split3", "matched-split-complete"),
             ("ups", "matched-services"),
             ("ups", "duplicate"),
             ("unknown", "unknown"),
+            ("unknown", "duplicate-unknown"),
             ("ambiguous", "ambiguous"),
             ("shipped", "not-expected"),
             ("garbage", "invalid"),

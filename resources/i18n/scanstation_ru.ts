@@ -2022,6 +2022,21 @@
     </message>
 </context>
 <context>
+    <name>Status</name>
+    <message>
+        <source>PACKED</source>
+        <translation>УПАКОВАНА</translation>
+    </message>
+    <message>
+        <source>SHIPPED</source>
+        <translation>ОТПРАВЛЕНА</translation>
+    </message>
+    <message>
+        <source>DELIVERED</source>
+        <translation>ДОСТАВЛЕНА</translation>
+    </message>
+</context>
+<context>
     <name>Supervisor</name>
     <message>
         <source>Export the shift report</source>
@@ -2222,10 +2237,6 @@
         <translation>Заказ %1</translation>
     </message>
     <message>
-        <source>%1 of %2 parcels of this order are here</source>
-        <translation>на складе %1 из %2 посылок заказа</translation>
-    </message>
-    <message>
         <source>Matched later by sync: this parcel arrived as unknown</source>
         <translation>Опознана позже: посылка пришла как неизвестная</translation>
     </message>
@@ -2242,32 +2253,8 @@
         <translation>на полку ячейки %1</translation>
     </message>
     <message>
-        <source>already received %1, %2, station %3</source>
-        <translation>уже принята в %1, %2, станция %3</translation>
-    </message>
-    <message>
-        <source>already received</source>
-        <translation>уже принята</translation>
-    </message>
-    <message>
         <source>ALREADY RECEIVED</source>
         <translation>УЖЕ ПРИНЯТА</translation>
-    </message>
-    <message>
-        <source>put on the unknown shelf</source>
-        <translation>положите на полку неизвестных</translation>
-    </message>
-    <message>
-        <source>call a supervisor</source>
-        <translation>позовите старшего</translation>
-    </message>
-    <message>
-        <source>%1 registrations share this number</source>
-        <translation>этот номер у %1 регистраций</translation>
-    </message>
-    <message>
-        <source>status: %1</source>
-        <translation>статус: %1</translation>
     </message>
     <message>
         <source>scan again</source>
@@ -2300,6 +2287,94 @@
     <message>
         <source>NOT RECORDED YET</source>
         <translation>ЕЩЁ НЕ ЗАПИСАНО</translation>
+    </message>
+    <message>
+        <source>conveyor</source>
+        <translation>конвейер</translation>
+    </message>
+    <message>
+        <source>the customer deleted the registration of this number</source>
+        <translation>клиент удалил регистрацию этого номера</translation>
+    </message>
+    <message>
+        <source>the read was cut off: scan again</source>
+        <translation>считывание оборвалось: отсканируйте ещё раз</translation>
+    </message>
+    <message>
+        <source>a product barcode: scan the carrier&apos;s label</source>
+        <translation>это штрихкод товара: отсканируйте этикетку перевозчика</translation>
+    </message>
+    <message>
+        <source>a routing barcode: scan the other barcode of the label</source>
+        <translation>это штрихкод маршрута: отсканируйте другой штрихкод этикетки</translation>
+    </message>
+    <message>
+        <source>no tracking number in this barcode</source>
+        <translation>в этом штрихкоде нет трек-номера</translation>
+    </message>
+    <message>
+        <source>undone; nothing was sent</source>
+        <translation>отменено; ничего не отправлено</translation>
+    </message>
+    <message>
+        <source>undone</source>
+        <translation>отменено</translation>
+    </message>
+    <message>
+        <source>undone after the window: a correction is sent to the server</source>
+        <translation>отменено после окна отмены: на сервер уйдёт исправление</translation>
+    </message>
+    <message>
+        <source>%1 of %2: order complete</source>
+        <translation>%1 из %2: заказ собран</translation>
+    </message>
+    <message>
+        <source>every parcel of this order is here</source>
+        <translation>все посылки заказа на складе</translation>
+    </message>
+    <message>
+        <source>%1 of %2</source>
+        <translation>%1 из %2</translation>
+    </message>
+    <message>
+        <source>parcels of this order are here</source>
+        <translation>посылок заказа на складе</translation>
+    </message>
+    <message>
+        <source>received %1 by %2</source>
+        <translation>принята в %1, оператор %2</translation>
+    </message>
+    <message>
+        <source>received %1 at another station</source>
+        <translation>принята в %1 на другой станции</translation>
+    </message>
+    <message>
+        <source>, station %1</source>
+        <translation>, станция %1</translation>
+    </message>
+    <message>
+        <source>to the unknown shelf: it is already on it</source>
+        <translation>на полку неизвестных: она уже числится там</translation>
+    </message>
+    <message>
+        <source>already on shelf %1</source>
+        <translation>уже на полке %1</translation>
+    </message>
+    <message>
+        <source>services asked at the first receipt: %1</source>
+        <translation>услуги были показаны при первом приёме: %1</translation>
+    </message>
+    <message>
+        <source>write %1 and %2 on the box, put it on the unknown shelf</source>
+        <translation>напишите на коробке %1 и %2, положите на полку неизвестных</translation>
+    </message>
+    <message>
+        <source>do not shelve: call a supervisor</source>
+        <translation>не ставьте на полку: позовите старшего</translation>
+    </message>
+    <message>
+        <source>%1 customers registered this number: %2</source>
+        <translation>клиентов с этим номером: %1 · %2</translation>
     </message>
     <message>
         <source>put the box aside, do not scan it again: it is recorded once the disk takes writes</source>

@@ -18,9 +18,16 @@ SOUNDS: dict[str, list[tuple[float, float, str]]] = {
     "duplicate": [(660, 0.09, "sine"), (0, 0.06, "sine"), (660, 0.09, "sine")],
     # a long falling low tone: unknown shelf
     "unknown": [(520, 0.15, "square"), (390, 0.15, "square"), (260, 0.25, "square")],
-    # a warble: a person must look
+    # a warble between two pitches: one of several customers, a person must look
     "ambiguous": [(700, 0.08, "square"), (500, 0.08, "square")] * 3,
-    "not_expected": [(700, 0.08, "square"), (500, 0.08, "square")] * 3,
+    # three hard low knocks, the last one longer: stop, do not shelve it
+    "not_expected": [
+        (330, 0.1, "triangle"),
+        (0, 0.07, "sine"),
+        (330, 0.1, "triangle"),
+        (0, 0.07, "sine"),
+        (220, 0.3, "triangle"),
+    ],
     # one short low buzz: scan again
     "invalid": [(180, 0.22, "square")],
     # a soft double tick: a parcel was matched later by sync
@@ -37,7 +44,12 @@ def _samples(freq: float, seconds: float, shape: str) -> list[int]:
             value = 0.0
         else:
             phase = math.sin(2 * math.pi * freq * i / RATE)
-            value = phase if shape == "sine" else (0.6 if phase >= 0 else -0.6)
+            if shape == "sine":
+                value = phase
+            elif shape == "triangle":  # rich in odd harmonics, heard through a noisy dock better than a sine
+                value = 2 / math.pi * math.asin(phase)
+            else:
+                value = 0.6 if phase >= 0 else -0.6
         gain = min(1.0, i / fade, (count - 1 - i) / fade) if fade else 1.0
         out.append(int(12000 * value * gain))
     return out

@@ -140,6 +140,7 @@ class GuiConfig:
     volume: int = 80  # percent
     fullscreen: bool = False
     font_scale: float = 1.0
+    ready_after_s: float = 60.0  # the banner goes back to READY after this long without a scan; 0: never
 
 
 @dataclass(frozen=True, slots=True)

@@ -740,6 +740,16 @@ GUI: Final = SectionSpec(
             lo=0.5,
             hi=4.0,
         ),
+        Setting(
+            "ready_after_s",
+            "number",
+            "Seconds without a new verdict before the banner goes back to READY; 0 = the last verdict stays.",
+            60.0,
+            lo=0,
+            hi=86400,
+            notes=("So a verdict left on screen is never taken for the next parcel's.",),
+            label="Back to READY after (seconds, 0 = never)",
+        ),
     ),
     model.GuiConfig,
 )

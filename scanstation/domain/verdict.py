@@ -80,6 +80,7 @@ class Verdict:
     first_receipt: FirstReceipt | None = None
     unknown_id: str | None = None
     candidates: tuple[str, ...] = ()  # registration ids, for ambiguous
+    candidate_suites: tuple[str | None, ...] = ()  # the suites of `candidates`, in the same order (the clerk's screen)
     note: str | None = None  # e.g. "the customer deleted this registration"
     resolved_later: bool = False  # matched by sync after it arrived as unknown
     latency_ms: float = 0.0

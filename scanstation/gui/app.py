@@ -128,6 +128,7 @@ class Station:
             supervisor_context=self._supervisor_context(),
             store=self.store,
         )
+        self.window.banner.set_ready_after(config.gui.ready_after_s)
         self._started = False
 
     def _admin_context(self, config_path: Path | None) -> AdminContext | None:
@@ -196,6 +197,7 @@ class Station:
         self.sounds.set_enabled(config.gui.sound)
         self.sounds.set_volume(config.gui.volume)
         self.window.set_idle_logout(config.login.idle_logout_min)
+        self.window.banner.set_ready_after(config.gui.ready_after_s)
         if config.gui.font_scale != old.gui.font_scale:
             rescale_fonts(self.window, config.gui.font_scale / old.gui.font_scale)
         wedges = tuple(c for c in config.scanners if c.type == "wedge")

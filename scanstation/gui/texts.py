@@ -3,24 +3,44 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import Final
 
 from scanstation.access.login import BADGE_NOT_VALID, LOCKED_WORDS, WAIT_WORDS, WRONG_NAME_OR_PIN
-from scanstation.domain import Outcome, Verdict
+from scanstation.config.model import StationConfig
+from scanstation.domain import AT_WAREHOUSE, AWAITING, Outcome, Verdict
 from scanstation.gui.qt import QCoreApplication
+from scanstation.receiving import (
+    NOTE_ALREADY_FLAGGED,
+    NOTE_DELETED,
+    NOTE_INCOMPLETE,
+    UNDONE,
+    UNDONE_CORRECTED,
+    UNDONE_NOTHING_SENT,
+)
+from scanstation.tracking import printed
+from scanstation.tracking.formats import NOTE_ROUTING
+from scanstation.tracking.parsing import NOTE_NOTHING, NOTE_PRODUCT
+
+# "conveyor": who a scan is recorded for when nobody is logged in, unless the config names another.
+DEFAULT_OPERATOR: Final = str(next(f.default for f in fields(StationConfig) if f.name == "operator"))
 
 AWAITING_WORD = "ОЖИДАЕМ"
 AT_WAREHOUSE_WORD = "НА СКЛАДЕ"
 
-# Colours chosen for contrast from across a room; the text colour is the one readable on each.
+# (background, text). The six outcomes differ in brightness as well as hue, so a clerk who tells red from
+# green badly (and a grey photocopy of the manual) still tells them apart: every pair of outcome backgrounds
+# is at least 1.5:1 in WCAG luminance contrast, text on each at least 4.5:1 (tests/gui/test_banner_colours.py,
+# with a deuteranopia and protanopia simulation). Darkest to lightest: not expected, unknown, matched,
+# ambiguous, duplicate, invalid.
 COLOURS: dict[str, tuple[str, str]] = {
-    Outcome.MATCHED: ("#1b8a2f", "#ffffff"),
-    Outcome.DUPLICATE: ("#f2c200", "#111111"),
-    Outcome.UNKNOWN: ("#c62828", "#ffffff"),
-    Outcome.AMBIGUOUS: ("#ef6c00", "#111111"),
-    Outcome.NOT_EXPECTED: ("#ef6c00", "#111111"),
-    Outcome.INVALID: ("#6d6d6d", "#ffffff"),
+    Outcome.MATCHED: ("#147a37", "#ffffff"),
+    Outcome.DUPLICATE: ("#e8c005", "#111111"),
+    Outcome.UNKNOWN: ("#8e1b1b", "#ffffff"),
+    Outcome.AMBIGUOUS: ("#f57707", "#111111"),
+    Outcome.NOT_EXPECTED: ("#2b0b45", "#ffffff"),
+    Outcome.INVALID: ("#f3f3f4", "#111111"),
     "undone": ("#37474f", "#ffffff"),
     "error": ("#4a0000", "#ffffff"),
     "idle": ("#263238", "#eceff1"),
@@ -28,18 +48,61 @@ COLOURS: dict[str, tuple[str, str]] = {
 
 
 def status_word(code: str | None) -> str:
-    """A customer-facing status exactly as the site shows it, in every GUI language."""
-    if code == "awaiting":
+    """A customer-facing status: the site's own two words, later stages translated, any other code as it came."""
+    if code == AWAITING:
         return AWAITING_WORD
-    if code == "at_warehouse":
+    if code == AT_WAREHOUSE:
         return AT_WAREHOUSE_WORD
-    return code or ""
+    later = {
+        "packed": QCoreApplication.translate("Status", "PACKED"),
+        "shipped": QCoreApplication.translate("Status", "SHIPPED"),
+        "delivered": QCoreApplication.translate("Status", "DELIVERED"),
+    }
+    return later.get(code or "", code or "")
+
+
+def operator_word(name: str | None) -> str:
+    """An operator's name as recorded; the station's default for "nobody logged in" in the screen's language."""
+    if name == DEFAULT_OPERATOR:
+        return QCoreApplication.translate("Verdict", "conveyor")
+    return name or "?"
+
+
+def note_words(note: str | None) -> str:
+    """A verdict's note from the core in the screen's language; a note this version does not know as it is."""
+    known = {
+        NOTE_DELETED: QCoreApplication.translate("Verdict", "the customer deleted the registration of this number"),
+        NOTE_INCOMPLETE: QCoreApplication.translate("Verdict", "the read was cut off: scan again"),
+        NOTE_PRODUCT: QCoreApplication.translate("Verdict", "a product barcode: scan the carrier's label"),
+        NOTE_ROUTING: QCoreApplication.translate("Verdict", "a routing barcode: scan the other barcode of the label"),
+        NOTE_NOTHING: QCoreApplication.translate("Verdict", "no tracking number in this barcode"),
+    }
+    return known.get(note or "", note or "")
+
+
+def undo_words(message: str) -> str:
+    """The core's answer to an undo in the screen's language; any other words (a refusal) as they are."""
+    known = {
+        UNDONE_NOTHING_SENT: QCoreApplication.translate("Verdict", "undone; nothing was sent"),
+        UNDONE: QCoreApplication.translate("Verdict", "undone"),
+        UNDONE_CORRECTED: QCoreApplication.translate(
+            "Verdict", "undone after the window: a correction is sent to the server"
+        ),
+    }
+    return known.get(message, message)
 
 
 def local_time(at: datetime | None, seconds: bool = False) -> str:
     if at is None:
         return ""
     return at.astimezone().strftime("%H:%M:%S" if seconds else "%H:%M")
+
+
+def local_when(at: datetime) -> str:
+    """The time of day, with the date in front when it was not today (a parcel received last week)."""
+    here = at.astimezone()
+    today = datetime.now(here.tzinfo).date()
+    return here.strftime("%H:%M" if here.date() == today else "%d.%m %H:%M")
 
 
 def outcome_word(outcome: str) -> str:
@@ -100,8 +163,22 @@ def service(code: str) -> Service:
 
 
 @dataclass(frozen=True, slots=True)
+class Progress:
+    """How many parcels of a split order are here: its own badge, and a cue of its own once all are."""
+
+    here: int
+    total: int
+    label: str  # "2 of 3", "3 of 3: order complete"
+    caption: str  # what it means for the clerk
+
+    @property
+    def complete(self) -> bool:
+        return self.here >= self.total
+
+
+@dataclass(frozen=True, slots=True)
 class BannerText:
-    """What the banner shows, top to bottom; `key` picks the colours."""
+    """What the banner shows, top to bottom; `key` picks the colours and the outcome's shape."""
 
     key: str
     word: str
@@ -110,6 +187,8 @@ class BannerText:
     details: tuple[str, ...] = ()
     services: tuple[Service, ...] = ()
     notice: str = ""
+    progress: Progress | None = None
+    big_scale: float = 1.0  # of the banner's largest type: below 1 where the big line must not invite shelving
 
 
 def _who(verdict: Verdict) -> str:
@@ -117,82 +196,147 @@ def _who(verdict: Verdict) -> str:
     return " · ".join(parts)
 
 
-def _order_lines(verdict: Verdict) -> tuple[str, ...]:
-    """The order number, and on a line of its own how many of a split order's parcels are here."""
+def _order_line(verdict: Verdict) -> tuple[str, ...]:
     if not verdict.order_number:
         return ()
-    line = QCoreApplication.translate("Verdict", "Order %1").replace("%1", verdict.order_number)
+    return (QCoreApplication.translate("Verdict", "Order %1").replace("%1", verdict.order_number),)
+
+
+def _progress(verdict: Verdict) -> Progress | None:
+    """A split order's progress ("2 of 3"); None for an order of one parcel."""
     total = verdict.order_parcels_total or 0
-    if total <= 1:
-        return (line,)
-    progress = (
-        QCoreApplication.translate("Verdict", "%1 of %2 parcels of this order are here")
-        .replace("%1", str(verdict.order_parcels_here or 0))
-        .replace("%2", str(total))
-    )
-    return (line, progress)
+    if not verdict.order_number or total <= 1:
+        return None
+    here = verdict.order_parcels_here or 0
+    if here >= total:
+        label = (
+            QCoreApplication.translate("Verdict", "%1 of %2: order complete")
+            .replace("%1", str(here))
+            .replace("%2", str(total))
+        )
+        caption = QCoreApplication.translate("Verdict", "every parcel of this order is here")
+    else:
+        label = QCoreApplication.translate("Verdict", "%1 of %2").replace("%1", str(here)).replace("%2", str(total))
+        caption = QCoreApplication.translate("Verdict", "parcels of this order are here")
+    return Progress(here, total, label, caption)
+
+
+def _number(verdict: Verdict) -> str:
+    """The tracking number grouped as the carrier prints it; a read with no number as it came."""
+    if verdict.tracking_number:
+        return printed(verdict.tracking_number)
+    return verdict.raw.strip()
+
+
+def _received(verdict: Verdict) -> str:
+    """When, by whom and where a duplicate was first received: "received 17:39 by anna"."""
+    first = verdict.first_receipt
+    if first is None or first.at is None:
+        return ""
+    when = local_when(first.at)
+    if first.operator:
+        words = (
+            QCoreApplication.translate("Verdict", "received %1 by %2")
+            .replace("%1", when)
+            .replace("%2", operator_word(first.operator))
+        )
+    else:
+        words = QCoreApplication.translate("Verdict", "received %1 at another station").replace("%1", when)
+    if first.station_id and first.station_id != verdict.station_id:
+        words += QCoreApplication.translate("Verdict", ", station %1").replace("%1", first.station_id)
+    return words
+
+
+def _duplicate(verdict: Verdict, details: tuple[str, ...], notice: str) -> BannerText:
+    """Where the parcel already is and who put it there; its services are not asked again."""
+    word = QCoreApplication.translate("Verdict", "ALREADY RECEIVED")
+    received = _received(verdict)
+    if verdict.customer_suite is None and (verdict.unknown_id or verdict.note == NOTE_ALREADY_FLAGGED):
+        where = QCoreApplication.translate("Verdict", "to the unknown shelf: it is already on it")
+        big, scale = _number(verdict), 1.0
+    else:
+        suite = verdict.customer_suite or "?"
+        where = QCoreApplication.translate("Verdict", "already on shelf %1").replace("%1", suite)
+        big, scale = suite, 1.0
+    action = f"{where} — {received}" if received else where
+    if verdict.services:
+        asked = ", ".join(service(code).badge for code in verdict.services)
+        details = (
+            *details,
+            QCoreApplication.translate("Verdict", "services asked at the first receipt: %1").replace("%1", asked),
+        )
+    return BannerText(Outcome.DUPLICATE, word, big, action, details, (), notice, None, scale)
+
+
+def _suites(verdict: Verdict) -> str:
+    suites = dict.fromkeys(s or "?" for s in verdict.candidate_suites)
+    return " · ".join(suites)
 
 
 def banner_for(verdict: Verdict, logged_in: bool = True) -> BannerText:
     """Turn a committed verdict into the words a clerk reads from three metres."""
-    number = verdict.tracking_number or verdict.raw.strip()
-    details = tuple(d for d in (_who(verdict), *_order_lines(verdict)) if d)
-    services = tuple(service(code) for code in verdict.services)
+    number = _number(verdict)
+    who = _who(verdict)
     notice = ""
     if verdict.resolved_later:
         notice = QCoreApplication.translate("Verdict", "Matched later by sync: this parcel arrived as unknown")
+    how: tuple[str, ...] = ()  # how the scan came in, after what it is about
     if verdict.typed:
-        details = (*details, QCoreApplication.translate("Verdict", "typed by hand: %1").replace("%1", number))
+        how = (QCoreApplication.translate("Verdict", "typed by hand: %1").replace("%1", number),)
     if not logged_in:
-        who = QCoreApplication.translate("Verdict", "nobody logged in: recorded as %1").replace("%1", verdict.operator)
-        details = (*details, who)
+        nobody = QCoreApplication.translate("Verdict", "nobody logged in: recorded as %1").replace(
+            "%1", operator_word(verdict.operator)
+        )
+        how = (*how, nobody)
+    details = (*(d for d in (who, *_order_line(verdict)) if d), *how)
     outcome = verdict.outcome
     if outcome == Outcome.MATCHED:
+        services = tuple(service(code) for code in verdict.services)
         action = QCoreApplication.translate("Verdict", "shelve for suite %1").replace(
             "%1", verdict.customer_suite or "?"
         )
-        return BannerText(
-            outcome, AT_WAREHOUSE_WORD, verdict.customer_suite or number, action, details, services, notice
-        )
+        big = verdict.customer_suite or number
+        return BannerText(outcome, AT_WAREHOUSE_WORD, big, action, details, services, notice, _progress(verdict))
     if outcome == Outcome.DUPLICATE:
-        first = verdict.first_receipt
-        if first is not None and first.at is not None:
-            action = (
-                QCoreApplication.translate("Verdict", "already received %1, %2, station %3")
-                .replace("%1", local_time(first.at))
-                .replace("%2", first.operator or "?")
-                .replace("%3", first.station_id or "?")
-            )
-        else:
-            action = QCoreApplication.translate("Verdict", "already received")
-        word = QCoreApplication.translate("Verdict", "ALREADY RECEIVED")
-        return BannerText(outcome, word, verdict.customer_suite or number, action, details, services, notice)
+        return _duplicate(verdict, details, notice)
     if outcome == Outcome.UNKNOWN:
         word = QCoreApplication.translate("Verdict", "UNKNOWN")
-        action = QCoreApplication.translate("Verdict", "put on the unknown shelf")
+        # The last four characters in marker on the box find it again on the shelf when sync names its number.
+        mark = (verdict.tracking_number or verdict.raw.strip())[-4:]
+        action = (
+            QCoreApplication.translate("Verdict", "write %1 and %2 on the box, put it on the unknown shelf")
+            .replace("%1", mark)
+            .replace("%2", verdict.at.astimezone().strftime("%d.%m"))
+        )
+        if verdict.note:
+            details = (*details, note_words(verdict.note))
         return BannerText(outcome, word, number, action, details, (), notice)
-    if outcome in (Outcome.AMBIGUOUS, Outcome.NOT_EXPECTED):
+    if outcome == Outcome.AMBIGUOUS:
         word = outcome_word(outcome)
-        action = QCoreApplication.translate("Verdict", "call a supervisor")
-        extra = []
-        if outcome == Outcome.AMBIGUOUS and verdict.candidates:
-            extra.append(
-                QCoreApplication.translate("Verdict", "%1 registrations share this number").replace(
-                    "%1", str(len(verdict.candidates))
-                )
-            )
-        elif verdict.status:
-            extra.append(QCoreApplication.translate("Verdict", "status: %1").replace("%1", status_word(verdict.status)))
-        elif verdict.note:
-            extra.append(verdict.note)
-        return BannerText(outcome, word, verdict.customer_suite or number, action, (*details, *extra), services, notice)
+        action = QCoreApplication.translate("Verdict", "do not shelve: call a supervisor")
+        count = QCoreApplication.translate("Verdict", "%1 customers registered this number: %2").replace(
+            "%1", str(len(verdict.candidates))
+        )
+        count = count.replace("%2", number)
+        # The suites, smaller than a match's: the parcel belongs to one of them, and nobody knows which yet.
+        big = _suites(verdict) or number
+        return BannerText(outcome, word, big, action, (*details, count), (), notice, None, 0.55)
+    if outcome == Outcome.NOT_EXPECTED:
+        word = outcome_word(outcome)
+        action = QCoreApplication.translate("Verdict", "do not shelve: call a supervisor")
+        # The status is what the clerk reads large; the suite goes with the customer, in small type.
+        whose = " · ".join(p for p in (verdict.customer_suite, who) if p)
+        lines = (*(d for d in (whose, *_order_line(verdict)) if d), *how)
+        big = status_word(verdict.status) or number
+        return BannerText(outcome, word, big, action, lines, (), notice, None, 0.55)
     word = QCoreApplication.translate("Verdict", "UNREADABLE")
     action = QCoreApplication.translate("Verdict", "scan again")
     shown = verdict.raw.strip()
     shown = shown if len(shown) <= 40 else shown[:40] + "…"
     # Control characters (a GS, a stray CR) would print as nothing; show them as the scanner manuals do.
     shown = "".join(ch if ch.isprintable() else f"<{ord(ch):02X}>" for ch in shown)
-    return BannerText(Outcome.INVALID, word, "", action, (shown,) if shown else ())
+    lines = tuple(line for line in (shown, note_words(verdict.note)) if line)
+    return BannerText(Outcome.INVALID, word, "", action, (*lines, *how))
 
 
 def banner_idle(logged_in: bool) -> BannerText:
@@ -214,7 +358,7 @@ def banner_idle(logged_in: bool) -> BannerText:
 def banner_undone(number: str, message: str) -> BannerText:
     word = QCoreApplication.translate("Verdict", "UNDONE")
     action = QCoreApplication.translate("Verdict", "take the parcel back: its scan was cancelled")
-    return BannerText("undone", word, number, action, (message,) if message else ())
+    return BannerText("undone", word, number, action, (undo_words(message),) if message else ())
 
 
 def banner_kept(raw: str) -> BannerText:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from scanstation.labels.barcodes import GS, code128_svg
+from scanstation.tracking import printed
 from scanstation.tracking.samples import SampleNumber, sample_number
 
 SPLIT_ORDER: Final = "113-7766554-0012345"
@@ -52,20 +53,16 @@ def _find(rng: random.Random, carrier: str, want: Callable[[SampleNumber], bool]
     raise RuntimeError(f"no {carrier} sample of the wanted form")  # pragma: no cover - the generators cover them
 
 
-def _grouped(text: str, size: int = 4) -> str:
-    return " ".join(text[i : i + size] for i in range(0, len(text), size))
-
-
 def _usps_label(key: str, title: str, sample: SampleNumber, reg: DemoRegistration | None) -> DemoLabel:
     # IMpb: [FNC1] 420 ZIP [FNC1] PIC; a scanner without AIM ids sends "420ZIP<GS>PIC".
     scan = next(s for s in sample.label_scans if s.startswith("420") and GS in s)
     zip_code = scan[3 : scan.index(GS)]
-    human = f"(420) {zip_code} {_grouped(sample.tracking_number)}"
+    human = f"(420) {zip_code} {printed(sample.tracking_number)}"
     return DemoLabel(key, title, "usps", sample.tracking_number, scan, scan, True, human, reg)
 
 
 def _plain_label(key: str, title: str, sample: SampleNumber, data: str, reg: DemoRegistration | None) -> DemoLabel:
-    return DemoLabel(key, title, sample.carrier, sample.tracking_number, data, data, False, _grouped(data), reg)
+    return DemoLabel(key, title, sample.carrier, sample.tracking_number, data, data, False, printed(data), reg)
 
 
 def demo_labels(seed: int = 2026) -> list[DemoLabel]:
@@ -81,7 +78,7 @@ def demo_labels(seed: int = 2026) -> list[DemoLabel]:
             ups,
             ups.tracking_number,
             DemoRegistration(
-                _grouped(ups.tracking_number.lower()),  # typed with spaces and in lower case
+                printed(ups.tracking_number.lower()),  # typed with spaces and in lower case
                 "113-2211334-5566778",
                 "amazon.com",
                 "UN-0101",

@@ -77,6 +77,7 @@ class Decision:
     unknown: OpenUnknown | None = None
     first_receipt: FirstReceipt | None = None
     candidates: tuple[str, ...] = ()  # registration ids, for ambiguous
+    candidate_suites: tuple[str | None, ...] = ()  # their customers' suites, in the same order
     status: str | None = None  # the parcel's status once recorded
     previous_status: str | None = None
     order_parcels_here: int | None = None
@@ -126,8 +127,13 @@ def decide(
             return Decision(Outcome.DUPLICATE, note=NOTE_ALREADY_FLAGGED, unknown=open_unknown, first_receipt=first)
         return Decision(Outcome.UNKNOWN, note=NOTE_DELETED if candidates else None)
     if len(live) > 1:
-        ids = tuple(sorted(c.id for c in live))
-        return Decision(Outcome.AMBIGUOUS, note=f"{len(ids)} registrations share this number", candidates=ids)
+        ordered = sorted(live, key=lambda c: c.id)
+        return Decision(
+            Outcome.AMBIGUOUS,
+            note=f"{len(ordered)} registrations share this number",
+            candidates=tuple(c.id for c in ordered),
+            candidate_suites=tuple(c.customer_suite for c in ordered),
+        )
     reg = live[0]
     if reg.status == AWAITING:
         here, total = _order_progress(reg, received_now=True)

@@ -36,11 +36,15 @@ from scanstation.store.outbox import EventBatch
 from scanstation.store.prepared import Row
 from scanstation.tracking import ParsedScan, parse_scan, parse_typed
 
-__all__ = ["SYNC_SCANNER", "UNDO_SAFETY_S", "Receiver"]
+__all__ = ["SYNC_SCANNER", "UNDONE", "UNDONE_CORRECTED", "UNDONE_NOTHING_SENT", "UNDO_SAFETY_S", "Receiver"]
 
 log = logging.getLogger(__name__)
 
 SYNC_SCANNER = "sync"
+# What an undo answers, named once so the clerk's screen can say it in its language (gui/texts.undo_words).
+UNDONE_NOTHING_SENT = "undone; nothing was sent"
+UNDONE = "undone"
+UNDONE_CORRECTED = "undone after the window: a correction is sent to the server"
 
 # Undo must not race a push that is about to pick the event up: refuse it this close to the deadline.
 UNDO_SAFETY_S = 0.25
@@ -221,10 +225,10 @@ class Receiver:
         elif outcome is Outcome.UNKNOWN and row["unknown_id"]:
             self._unflag(conn, row, operator, now, compensate=not in_window)
         if held and in_window:
-            return UndoResult(scan_id, True, False, "undone; nothing was sent")
+            return UndoResult(scan_id, True, False, UNDONE_NOTHING_SENT)
         if in_window:
-            return UndoResult(scan_id, True, False, "undone")
-        return UndoResult(scan_id, True, True, "undone after the window: a correction is sent to the server")
+            return UndoResult(scan_id, True, False, UNDONE)
+        return UndoResult(scan_id, True, True, UNDONE_CORRECTED)
 
     def _unreceive(self, conn: Connection, row: Row, operator: str, now: datetime, *, compensate: bool) -> None:
         rid = row["registration_id"]

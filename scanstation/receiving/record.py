@@ -235,6 +235,7 @@ def verdict(
         order_parcels_total=decision.order_parcels_total,
         services=reg.services if reg is not None else (),
         candidates=decision.candidates,
+        candidate_suites=decision.candidate_suites,
         note=decision.note,
         resolved_later=decision.resolves_unknown,
         unknown_id=recorded.unknown_id,

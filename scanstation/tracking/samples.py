@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from scanstation.tracking.checks import fedex_check, mod7_check, mod10_left, mod10_right3, s10_check, ups_check
+from scanstation.tracking.printed import printed
 
 __all__ = ["CARRIERS", "SampleNumber", "garbage_scan", "routing_only_scan", "sample_number", "typed_variant"]
 
@@ -181,26 +182,22 @@ def sample_number(rng: random.Random, carrier: str | None = None) -> SampleNumbe
     return maker(rng)
 
 
-def _grouped(number: str, sep: str, size: int = 4) -> str:
-    return sep.join(number[i : i + size] for i in range(0, len(number), size))
-
-
 def typed_variant(number: str, rng: random.Random) -> str:
     """How a customer types the number: mostly exact, else spaced, dashed, lower case, commented, or two numbers."""
     r = rng.random()
     if r < 0.6:
         return number
     if r < 0.72:
-        return _grouped(number, " ")
+        return printed(number)
     if r < 0.77:
-        return _grouped(number, "-")
+        return printed(number, sep="-")
     if r < 0.85:
         return number.lower()
     if r < 0.96:
         text = rng.choice(_COMMENTS).format(number)
         return text.lower() if rng.random() < 0.2 else text
     if r < 0.98:
-        return " " + _grouped(number.lower(), " ", 3) + "  "
+        return " " + printed(number.lower(), 3) + "  "
     return number + ", " + _ups(rng).tracking_number
 
 

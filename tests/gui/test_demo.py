@@ -63,9 +63,11 @@ def test_demo_labels_cover_every_outcome_and_reach_the_server(
     assert [b.badge.text() for b in w.banner.services()] == ["PHOTO OF CONTENTS"]
 
     assert _click(qtbot, station, panel, "split1").outcome is Outcome.MATCHED
-    assert "1 of 3 parcels of this order are here" in w.banner.details.text()
+    progress = w.banner.progress()
+    assert progress is not None and progress.label.text() == "1 of 3"
     assert _click(qtbot, station, panel, "split2").outcome is Outcome.MATCHED
-    assert "2 of 3 parcels of this order are here" in w.banner.details.text()
+    progress = w.banner.progress()
+    assert progress is not None and progress.label.text() == "2 of 3"
 
     expected = {
         "ups": Outcome.MATCHED,

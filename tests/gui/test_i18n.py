@@ -47,7 +47,9 @@ def test_catalogue_compiles_once_and_again_when_the_source_changes(tmp_path: Pat
 
     translator = qt.QTranslator()
     assert translator.load(str(qm))
-    assert translator.translate("Verdict", "put on the unknown shelf") == "положите на полку неизвестных"
+    assert (
+        translator.translate("Verdict", "do not shelve: call a supervisor") == "не ставьте на полку: позовите старшего"
+    )
 
     ts = source / "scanstation_ru.ts"
     ts.write_text(ts.read_text(encoding="utf-8").replace("ГОТОВО", "ГОТОВ К РАБОТЕ"), encoding="utf-8")

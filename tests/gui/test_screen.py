@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -63,11 +64,9 @@ def test_typed_number_of_a_registered_parcel_shows_suite_order_and_services(
     assert action == "shelve for suite UN-1234"
     details = station.window.banner.details.text()
     assert "Иван Петров · amazon.com" in details
-    assert details.splitlines()[1:] == [
-        "Order 113-1",
-        "1 of 2 parcels of this order are here",
-        f"typed by hand: {UPS}",
-    ]
+    assert details.splitlines()[1:] == ["Order 113-1", "typed by hand: 1Z99 9AA1 0123 4567 84"]
+    progress = station.window.banner.progress()
+    assert progress is not None and (progress.label.text(), progress.complete) == ("1 of 2", False)
     badges = [(b.badge.text(), b.action.text()) for b in station.window.banner.services()]
     assert badges == [("PHOTO", "take the photo"), ("REMOVE INVOICE", "take the invoice out")]
     assert station.window.count(Outcome.MATCHED) == 1
@@ -88,7 +87,7 @@ def test_second_scan_is_a_duplicate_naming_when_who_and_where(station: Station, 
     word, big, action = station.banner()
     at = first.at.astimezone().strftime("%H:%M")
     assert (word, big) == ("ALREADY RECEIVED", "UN-1234")
-    assert action == f"already received {at}, {OPERATOR}, station {STATION}"
+    assert action == f"already on shelf UN-1234 — received {at} by {OPERATOR}"
     assert station.window.count(Outcome.MATCHED) == 1
     assert station.window.count(Outcome.DUPLICATE) == 1
     assert [row[2] for row in station.window.recent_rows()] == ["DUPLICATE", "НА СКЛАДЕ"]
@@ -97,8 +96,13 @@ def test_second_scan_is_a_duplicate_naming_when_who_and_where(station: Station, 
 def test_unknown_invalid_and_ambiguous_banners(station: Station, register: Callable[..., Any]) -> None:
     station.log_in()
     station.type_number(UPS_UNREGISTERED)
-    assert station.banner() == ("UNKNOWN", UPS_UNREGISTERED, "put on the unknown shelf")
-    assert station.window.banner.background() in ("#c62828", "#ffffff")  # red, or white while flashing
+    today = datetime.now().astimezone().strftime("%d.%m")
+    assert station.banner() == (
+        "UNKNOWN",
+        "1Z07 15X1 0190 6470 79",  # grouped as the label prints it
+        f"write 7079 and {today} on the box, put it on the unknown shelf",
+    )
+    assert station.window.banner.background() in ("#8e1b1b", "#ffffff")  # dark red, or white while flashing
 
     station.type_number("hello")
     word, _big, action = station.banner()
@@ -108,8 +112,8 @@ def test_unknown_invalid_and_ambiguous_banners(station: Station, register: Calla
     register(UPS, customer_id="c_2", customer_suite="UN-2")
     station.type_number(UPS)
     word, _big, action = station.banner()
-    assert (word, action) == ("AMBIGUOUS", "call a supervisor")
-    assert "2 registrations share this number" in station.window.banner.details.text()
+    assert (word, _big, action) == ("AMBIGUOUS", "UN-1 · UN-2", "do not shelve: call a supervisor")
+    assert "2 customers registered this number: 1Z99 9AA1 0123 4567 84" in station.window.banner.details.text()
     counts = {o: station.window.count(o) for o in (Outcome.UNKNOWN, Outcome.INVALID, Outcome.AMBIGUOUS)}
     assert counts == {Outcome.UNKNOWN: 1, Outcome.INVALID: 1, Outcome.AMBIGUOUS: 1}
 
@@ -205,7 +209,9 @@ def test_language_switch_keeps_status_words(station: Station, register: Callable
     assert station.banner()[0] == "UNKNOWN"
 
     station.qtbot.keyClick(w, qt.Qt.Key.Key_F9)
-    assert station.banner() == ("НЕИЗВЕСТНАЯ", UPS_UNREGISTERED, "положите на полку неизвестных")
+    word, big, action = station.banner()
+    assert (word, big) == ("НЕИЗВЕСТНАЯ", "1Z07 15X1 0190 6470 79")
+    assert action.startswith("напишите на коробке 7079 и ")
     assert w.recent_rows()[1][2] == "НА СКЛАДЕ"
     assert w.recent_rows()[0][2] == "НЕИЗВЕСТНАЯ"
 

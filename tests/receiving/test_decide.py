@@ -92,8 +92,14 @@ def test_a_registration_the_feed_says_is_at_the_warehouse_was_received_by_anothe
 
 
 def test_several_live_registrations_are_ambiguous() -> None:
-    decision = decide(SCAN, [_candidate("p-2"), _candidate("p-1"), _candidate("p-3", deleted=True)], None)
-    assert decision == Decision(Outcome.AMBIGUOUS, note="2 registrations share this number", candidates=("p-1", "p-2"))
+    candidates = [_candidate("p-2", customer_suite="B-2"), _candidate("p-1"), _candidate("p-3", deleted=True)]
+    decision = decide(SCAN, candidates, None)
+    assert decision == Decision(
+        Outcome.AMBIGUOUS,
+        note="2 registrations share this number",
+        candidates=("p-1", "p-2"),
+        candidate_suites=("A-17", "B-2"),  # the clerk's screen names them
+    )
 
 
 def test_a_registration_in_another_status_is_not_expected() -> None:

@@ -159,6 +159,8 @@ def test_two_customers_with_one_number_is_ambiguous(engine: Store, receiver: Rec
     verdict = receiver.receive(Scan(UPS, "dock1"), "anna")
     assert verdict.outcome is Outcome.AMBIGUOUS
     assert set(verdict.candidates) == {a.id, b.id}
+    suites = dict(zip(verdict.candidates, verdict.candidate_suites, strict=True))
+    assert suites == {a.id: "UN-1", b.id: "UN-2"}
     assert _status(engine, a.id) == _status(engine, b.id) == "awaiting"
     assert _events(engine) == []
     receiver.receive(Scan(UPS, "dock1"), "anna")

@@ -235,6 +235,7 @@ class StationWindow(Retranslated, qt.QMainWindow):
         b.receiving_status.connect(self._on_receiving_status)
         b.active_admins.connect(self._on_active_admins)
         b.badge.connect(self._on_badge)
+        self.banner.ready_due.connect(lambda: self._show(lambda: banner_idle(self.operator is not None), feedback=None))
         self.pin_edit.returnPressed.connect(self._login)
         self.name_edit.returnPressed.connect(self._badge_typed_as_name)
         self.name_edit.textChanged.connect(self._update_login_button)
@@ -628,7 +629,7 @@ class StationWindow(Retranslated, qt.QMainWindow):
         """Show a banner; feedback names the sound, which becomes a flash where sound is unavailable."""
         self._banner_source = source
         text = source()
-        self.banner.show_text(text)
+        self.banner.announce(text)
         if feedback is not None and not self._sounds.play(feedback):
             self.banner.flash()
         self.banner_shown.emit(payload if payload is not None else text)
