@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from scanstation.labels.barcodes import GS, code128_svg
+from scanstation.tracking.printed import group_for_print
 from scanstation.tracking.samples import SampleNumber, sample_number
 
 SPLIT_ORDER: Final = "113-7766554-0012345"
@@ -65,7 +66,8 @@ def _usps_label(key: str, title: str, sample: SampleNumber, reg: DemoRegistratio
 
 
 def _plain_label(key: str, title: str, sample: SampleNumber, data: str, reg: DemoRegistration | None) -> DemoLabel:
-    return DemoLabel(key, title, sample.carrier, sample.tracking_number, data, data, False, _grouped(data), reg)
+    human = group_for_print(data, sample.carrier)  # the groups the clerk's screen shows too
+    return DemoLabel(key, title, sample.carrier, sample.tracking_number, data, data, False, human, reg)
 
 
 def demo_labels(seed: int = 2026) -> list[DemoLabel]:
