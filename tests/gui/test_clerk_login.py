@@ -218,16 +218,19 @@ def test_ctrl_l_logs_out_and_is_audited(station: Station) -> None:
 
 
 def test_a_clerks_undo_of_a_scan_not_hers_shows_the_cores_words(station: Station) -> None:
-    station.wait_banner(lambda: station.window.submit(Scan(UPS, "dock-1")))  # under nobody, on the log-in screen
+    # Read under nobody on the log-in screen; then the verdict is on the screen again while Anna is logged in.
+    theirs = station.wait_banner(lambda: station.window.submit(Scan(UPS, "dock-1")))
     station.log_in()
     w = station.window
+    station.wait_banner(lambda: station.bridge.verdict.emit(theirs))
     assert w.undo_seconds_left() > 0
     station.qtbot.keyClick(w, qt.Qt.Key.Key_Z, qt.Qt.KeyboardModifier.ControlModifier)
-    station.qtbot.waitUntil(lambda: w.statusBar().currentMessage().startswith("Undo refused"))
-    assert w.statusBar().currentMessage() == (
+    station.qtbot.waitUntil(lambda: w.undo_note().startswith("Undo refused"))
+    assert w.undo_note() == (
         "Undo refused: Anna K. is a clerk: undoing another operator's scan, or a scan past its undo window, "
         "needs a supervisor"
     )
+    assert w.entry.hasFocus()
 
 
 # ----- the role buttons on the running station ----------------------------------------------------------------
