@@ -8,13 +8,14 @@ from typing import Final
 # Group sizes from the left, as each carrier's human-readable line prints them; a last group takes the rest.
 # UPS prints "1Z 999 AA1 01 2345 6784" (prefix, shipper, service, package); UPU S10 items "RR 123 456 785 CN";
 # DHL Express waybills "12 3456 7890". Everyone else here (USPS, FedEx, ...) prints fours, or nothing a clerk
-# reads more easily than fours.
+# reads more easily than fours; a prefix of letters (Amazon's "TBA") stands apart before them.
 _UPS_1Z: Final = (2, 3, 3, 2, 4, 4)
 _S10: Final = (2, 3, 3, 3, 2)
 _DHL_WAYBILL: Final = (2, 4, 4)
 _FOURS: Final = 4
 _RE_S10: Final = re.compile(r"[A-Z]{2}[0-9]{9}[A-Z]{2}")
 _RE_CLEAN: Final = re.compile(r"[0-9A-Z]+")
+_RE_PREFIX: Final = re.compile(r"[A-Z]{2,}")
 
 
 def group_for_print(number: str, carrier: str | None = None) -> str:
@@ -33,6 +34,10 @@ def group_for_print(number: str, carrier: str | None = None) -> str:
         return _split(number, _DHL_WAYBILL)
     if len(number) <= _FOURS + 1:
         return number  # a short code reads best whole
+    prefix = _RE_PREFIX.match(number)
+    if prefix is not None and prefix.end() < len(number):  # letters first (Amazon's TBA, GFUS): a group of their own
+        head, rest = number[: prefix.end()], number[prefix.end() :]
+        return " ".join((head, *(rest[i : i + _FOURS] for i in range(0, len(rest), _FOURS))))
     return " ".join(number[i : i + _FOURS] for i in range(0, len(number), _FOURS))
 
 

@@ -19,7 +19,8 @@ from scanstation.tracking.samples import CARRIERS, sample_number
         ("RR123456785CN", "s10", "RR 123 456 785 CN"),
         ("RR123456785CN", None, "RR 123 456 785 CN"),
         ("1234567890", "dhl", "12 3456 7890"),
-        ("TBA123456789012", "amazon", "TBA1 2345 6789 012"),
+        ("TBA123456789012", "amazon", "TBA 1234 5678 9012"),
+        ("GFUS01234567890123", "gofo", "GFUS 0123 4567 8901 23"),
         ("1Z999AA1012345678", "ups", "1Z99 9AA1 0123 4567 8"),  # one short: not a 1Z layout, so fours
         ("UN-01", None, "UN-01"),
         ("AB12", None, "AB12"),

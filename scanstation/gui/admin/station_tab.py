@@ -32,6 +32,7 @@ class StationTab(Retranslated, qt.QWidget):
                         ("gui", "volume"),
                         ("gui", "font_scale"),
                         ("gui", "fullscreen"),
+                        ("gui", "kiosk"),
                     ],
                 ),
                 (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from scanstation.gui import qt
+from scanstation.gui.clerk.status import PartPopup
 from scanstation.gui.plain import plain_label
 from scanstation.gui.widgets import font
 
@@ -98,18 +99,14 @@ class EntryPanel(qt.QWidget):
         row.addWidget(self.enter_button)
         row.addWidget(self.undo_button, 2)
         column.addLayout(row)
-        # Why Ctrl+Z did nothing, or the core's refusal: under the button, wrapped, for a few seconds.
-        self.undo_note = plain_label()
-        self.undo_note.setObjectName("undoNote")
-        self.undo_note.setFont(font(16 * scale, bold=True))
-        self.undo_note.setWordWrap(True)
-        self.undo_note.setAlignment(qt.Qt.AlignmentFlag.AlignRight | qt.Qt.AlignmentFlag.AlignVCenter)
-        self.undo_note.setStyleSheet(
-            "background: #fff3e0; color: #8a2a00; border: 2px solid #e65100; padding: 2px 8px;"
+        # Why Ctrl+Z did nothing, or the core's refusal: laid over the window just above the button (the row
+        # keeps its height: at 1280x720 the banner needs every line), until the window takes it away.
+        self.undo_note = PartPopup(
+            scale,
+            "undoNote",
+            "background: #fff3e0; color: #8a2a00; border: 3px solid #e65100; padding: 6px 10px;",
+            shown_ms=24 * 3600 * 1000,
         )
-        self.undo_note.setSizePolicy(qt.QSizePolicy.Policy.Ignored, qt.QSizePolicy.Policy.Minimum)
-        self.undo_note.setVisible(False)
-        column.addWidget(self.undo_note)
         self._undo: tuple[int | None, str] = (None, "")
 
     def retranslate(self) -> None:
@@ -135,10 +132,11 @@ class EntryPanel(qt.QWidget):
             self.undo_button.setText(why_not or qt.QCoreApplication.translate("StationWindow", "Undo (Ctrl+Z)"))
 
     def say_undo(self, words: str) -> None:
-        """Words under the undo button ("" hides them)."""
-        if words != self.undo_note.text():
-            self.undo_note.setText(words)
-        self.undo_note.setVisible(bool(words))
+        """Words just above the undo button ("" takes them away)."""
+        if not words:
+            self.undo_note.hide()
+        elif words != self.undo_note.text() or self.undo_note.isHidden():
+            self.undo_note.show_words(words, self.undo_button, right=True)
 
 
 __all__ = ["EntryLine", "EntryPanel", "LoginForm"]

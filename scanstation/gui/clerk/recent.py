@@ -156,7 +156,8 @@ class RecentPanel(qt.QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(qt.QHeaderView.ResizeMode.Fixed)
         header.setSectionResizeMode(_NUMBER, qt.QHeaderView.ResizeMode.Stretch)
-        self.table.setMinimumWidth(round(440 * scale))
+        # Room for a whole number on two lines beside the time, the result and the suite.
+        self.table.setMinimumWidth(round(520 * scale))
         self.table.setHorizontalScrollBarPolicy(qt.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         # A number too long for its column wraps at its groups onto a second line (every row is two lines
         # then, so no row is measured on its own); only beyond that is its middle elided.
@@ -183,18 +184,23 @@ class RecentPanel(qt.QWidget):
         self._fit_rows()
 
     def number_fits(self) -> bool:
-        """Every number on show fits its cell, on one line or wrapped at its groups onto two."""
+        """Every number on show fits its cell: on one line, or wrapped at its groups onto the row's two lines."""
         metrics = qt.QFontMetricsF(self.table.font())
         room = self.table.columnWidth(_NUMBER) - 8
         for row in self.model.rows():
-            groups = row[1].split(" ")
-            if metrics.horizontalAdvance(row[1]) <= room:
-                continue
-            half = len(groups) // 2 + 1
-            lines = (" ".join(groups[:half]), " ".join(groups[half:]))
-            if any(metrics.horizontalAdvance(line) > room for line in lines):
+            lines: list[str] = []
+            for group in row[1].split(" "):  # wrapped as the view wraps: as many groups on a line as fit
+                if lines and metrics.horizontalAdvance(f"{lines[-1]} {group}") <= room:
+                    lines[-1] = f"{lines[-1]} {group}"
+                else:
+                    lines.append(group)
+            if len(lines) > self._lines or any(metrics.horizontalAdvance(line) > room for line in lines):
                 return False
         return True
+
+    def resizeEvent(self, event: qt.QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        qt.QTimer.singleShot(0, self._fit_rows)  # once the header has stretched the number column
 
     def _fit_rows(self) -> None:
         metrics = qt.QFontMetricsF(self.table.font())
@@ -228,24 +234,31 @@ class ScanDetails(qt.QDialog):
             self.values[name] = label
             form.addRow(plain_label(title), label)
 
-        t = qt.QCoreApplication.translate
         outcome = outcome_word(scan.result)
         if scan.late_match is not None:
-            outcome = t("ScanDetails", "%1 (matched later by sync)").replace("%1", outcome)
-        row("number", t("ScanDetails", "Number"), shown_number(verdict) if verdict.tracking_number else None)
-        row("carrier", t("ScanDetails", "Carrier"), verdict.carrier)
+            outcome = qt.QCoreApplication.translate("ScanDetails", "%1 (matched later by sync)").replace("%1", outcome)
+        row(
+            "number",
+            qt.QCoreApplication.translate("ScanDetails", "Number"),
+            shown_number(verdict) if verdict.tracking_number else None,
+        )
+        row("carrier", qt.QCoreApplication.translate("ScanDetails", "Carrier"), verdict.carrier)
         read = visible_controls(verdict.raw)
         if verdict.typed:
-            read = t("ScanDetails", "typed by hand: %1").replace("%1", read)
-        row("raw", t("ScanDetails", "Read"), read)
-        row("time", t("ScanDetails", "Time"), verdict.at.astimezone().strftime("%Y-%m-%d %H:%M:%S"))
-        row("scanner", t("ScanDetails", "Scanner"), verdict.scanner)
-        row("operator", t("ScanDetails", "Operator"), verdict.operator)
-        row("outcome", t("ScanDetails", "Outcome"), outcome)
-        row("suite", t("ScanDetails", "Suite"), placed.customer_suite)
-        row("customer", t("ScanDetails", "Customer"), placed.customer_name)
-        row("order", t("ScanDetails", "Order"), placed.order_number)
-        row("note", t("ScanDetails", "Note"), verdict.note)
+            read = qt.QCoreApplication.translate("ScanDetails", "typed by hand: %1").replace("%1", read)
+        row("raw", qt.QCoreApplication.translate("ScanDetails", "Read"), read)
+        row(
+            "time",
+            qt.QCoreApplication.translate("ScanDetails", "Time"),
+            verdict.at.astimezone().strftime("%Y-%m-%d %H:%M:%S"),
+        )
+        row("scanner", qt.QCoreApplication.translate("ScanDetails", "Scanner"), verdict.scanner)
+        row("operator", qt.QCoreApplication.translate("ScanDetails", "Operator"), verdict.operator)
+        row("outcome", qt.QCoreApplication.translate("ScanDetails", "Outcome"), outcome)
+        row("suite", qt.QCoreApplication.translate("ScanDetails", "Suite"), placed.customer_suite)
+        row("customer", qt.QCoreApplication.translate("ScanDetails", "Customer"), placed.customer_name)
+        row("order", qt.QCoreApplication.translate("ScanDetails", "Order"), placed.order_number)
+        row("note", qt.QCoreApplication.translate("ScanDetails", "Note"), verdict.note)
         buttons = qt.QDialogButtonBox(qt.QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = qt.QVBoxLayout(self)

@@ -154,32 +154,75 @@ class StatusPart(qt.QLabel):
 
 
 class PartPopup(qt.QLabel):
-    """A part's whole text above the bar: a window that never takes the keyboard, gone on a click or in time."""
+    """Words laid over the window just above what they are about (a part of the bar, the undo button).
 
-    def __init__(self, scale: float, owner: qt.QWidget) -> None:
-        super().__init__(owner, qt.Qt.WindowType.ToolTip | qt.Qt.WindowType.FramelessWindowHint)
-        self.setObjectName("statusPopup")
-        self.setAttribute(qt.Qt.WidgetAttribute.WA_ShowWithoutActivating)
+    Gone on a click or in time.
+
+    A child of the window, not a window of its own: it takes no keyboard focus, and stays on screen in a
+    full-screen or kiosk window, whatever the window manager does with tool windows.
+    """
+
+    def __init__(
+        self,
+        scale: float,
+        name: str = "statusPopup",
+        style: str = "background: #fffde7; color: #111; border: 2px solid #333; padding: 8px;",
+        shown_ms: int = POPUP_MS,
+    ) -> None:
+        super().__init__()
+        self.setObjectName(name)
         self.setTextFormat(qt.Qt.TextFormat.PlainText)
         self.setWordWrap(True)
         self.setFont(font(15 * scale, bold=True))
-        self.setStyleSheet("background: #fffde7; color: #111; border: 2px solid #333; padding: 8px;")
+        self.setStyleSheet(style)
+        self.setVisible(False)
         self._timer = qt.QTimer(self)
         self._timer.setSingleShot(True)
-        self._timer.setInterval(POPUP_MS)
+        self._timer.setInterval(shown_ms)
         self._timer.timeout.connect(self.hide)
         self.part: StatusPart | None = None
+        self._anchor: qt.QWidget | None = None
+        self._right = False
 
-    def show_part(self, part: StatusPart, width: int) -> None:
+    def show_part(self, part: StatusPart, at: qt.QWidget | None = None) -> None:
+        """The part's whole text just above the part (or above `at`), within the window."""
+        self.show_words(part.whole_text(), at or part)
         self.part = part
-        self.setText(part.whole_text())
-        self.setFixedWidth(max(200, min(width, self.sizeHint().width() + 4)))
-        self.adjustSize()
-        below = part.mapToGlobal(qt.QPoint(0, 0))
-        self.move(below.x(), below.y() - self.height() - 4)
+
+    def show_words(self, words: str, anchor: qt.QWidget, *, right: bool = False) -> None:
+        """`words` just above `anchor` (its right edges lined up when `right`), within the window."""
+        top = anchor.window()
+        old = self.parentWidget()
+        if old is not top:
+            if old is not None:
+                old.removeEventFilter(self)
+            self.setParent(top)
+            top.installEventFilter(self)  # placed again when the window is resized
+        self.part = None
+        self._anchor, self._right = anchor, right
+        self.setText(words)
+        self._place()
         self.show()
         self.raise_()
         self._timer.start()
+
+    def _place(self) -> None:
+        anchor, top = self._anchor, self.parentWidget()
+        if anchor is None or top is None:
+            return
+        left = anchor.mapTo(top, qt.QPoint(0, 0))
+        room = max(200, top.width() - 16)
+        self.setFixedWidth(min(room, self.sizeHint().width() + 4))
+        self.setFixedHeight(self.heightForWidth(self.width()))
+        x = left.x() + anchor.width() - self.width() if self._right else left.x()
+        x = max(8, min(x, top.width() - self.width() - 8))
+        self.move(x, max(0, left.y() - self.height() - 4))
+
+    def eventFilter(self, watched: qt.QObject, event: qt.QEvent) -> bool:  # noqa: N802 - Qt override
+        moved = event.type() in (qt.QEvent.Type.LayoutRequest, qt.QEvent.Type.Resize)
+        if moved and self.isVisible():
+            qt.QTimer.singleShot(0, self._place)  # after the window's layout has moved the anchor
+        return False
 
     def mousePressEvent(self, event: qt.QMouseEvent) -> None:  # noqa: N802 - Qt override
         self.hide()
@@ -202,7 +245,8 @@ class StationStatusBar(qt.QStatusBar):
         self._waiting = 0
         self.setFont(font(13 * scale))
         self.parts: list[StatusPart] = []
-        self.popup = PartPopup(scale, self)
+        self.popup = PartPopup(scale)
+        self.say_part = StatusPart("said", scale)  # never in the row: what `say` shows in the popup
         self.scanner_parts: dict[str, StatusPart] = {}
         self.no_scanners = self.add_part(StatusPart("noScanners", scale))
         for name in scanner_names:
@@ -250,8 +294,12 @@ class StationStatusBar(qt.QStatusBar):
         if self.popup.isVisible() and self.popup.part is part:
             self.popup.hide()
             return
-        top = self.window()
-        self.popup.show_part(part, max(200, top.width() - (part.mapTo(top, qt.QPoint(0, 0)).x()) - 8))
+        self.popup.show_part(part)
+
+    def say(self, words: str) -> None:
+        """Words for the clerk in the popup above the bar (a refusal that has no place of its own)."""
+        self.say_part.setText(words)
+        self.popup.show_part(self.say_part, at=self)
 
     def texts(self) -> list[str]:
         """Every part's line on show, left to right."""
@@ -318,16 +366,16 @@ class StationStatusBar(qt.QStatusBar):
             head = len(words)
             message = status.message if status is not None else None
             kind: Kind = "muted"
+            detail = [message or ""]
             if state is ScannerState.CONNECTED:
                 kind = "ok"
             elif state in (ScannerState.DISCONNECTED, ScannerState.ERROR):
                 kind = "alarm"
                 if message:  # the reason on screen, not only in a tooltip nobody hovers from the dock
                     words = f"{words}: {message}"
-            device = status.device if status is not None else None
-            self._scanner_part(name).show_state(
-                words, kind, (message or "", device or ""), keep=head if kind == "alarm" else 0
-            )
+                    detail = []
+            detail.append(status.device or "" if status is not None else "")
+            self._scanner_part(name).show_state(words, kind, detail, keep=head if kind == "alarm" else 0)
 
     def _update_sync(self) -> None:
         st = self._sync

@@ -74,6 +74,7 @@ class StationWindow(Retranslated, qt.QMainWindow):
         config_warnings: tuple[str, ...] = (),
         admin_command: str = ADMIN_COMMAND,
         idle_logout_min: float = 0.0,
+        kiosk: bool = False,
         admin_context: AdminContext | None = None,
     ) -> None:
         super().__init__()
@@ -104,10 +105,16 @@ class StationWindow(Retranslated, qt.QMainWindow):
         # The core said no attempt for this name is looked at before then: (the name as typed, when).
         self._retry: tuple[str, datetime] | None = None
         self._idle_min = 0.0
+        self._kiosk = kiosk
         self._doors = Doors(self, worker, admin_context)
         self.details: ScanDetails | None = None  # the last scan's details a click on the list opened
 
         self.setFont(font(15 * font_scale))
+        if kiosk:
+            # No frame to drag or close it by, above every other window; shown full screen (app.Station.show).
+            self.setWindowFlags(
+                self.windowFlags() | qt.Qt.WindowType.FramelessWindowHint | qt.Qt.WindowType.WindowStaysOnTopHint
+            )
         self._build(scanner_names)
         self._connect()
         self.set_idle_logout(idle_logout_min)
@@ -862,7 +869,24 @@ class StationWindow(Retranslated, qt.QMainWindow):
 
     # ----- window ---------------------------------------------------------------------------------------------
 
+    @property
+    def kiosk(self) -> bool:
+        return self._kiosk
+
+    def may_close(self, *, spontaneous: bool) -> bool:
+        """A kiosk closes by the window system's gesture only for an administrator; any by the station's own stop."""
+        actor = self._session.actor
+        return not (self._kiosk and spontaneous) or (actor is not None and actor.may(Act.OPEN_SETTINGS))
+
     def closeEvent(self, event: qt.QCloseEvent) -> None:  # noqa: N802 - Qt override
+        # A kiosk is closed by the window system's gesture (Alt+F4) only with an administrator logged in; the
+        # station's own stop (SIGTERM, the service manager) closes it from inside, which is never spontaneous.
+        if not self.may_close(spontaneous=event.spontaneous()):
+            event.ignore()
+            actor = self._session.actor
+            self.status_bar.say(self.tr("This station runs as a kiosk: an administrator logs in to close it."))
+            log.info("kiosk: a close of the window refused (%s)", actor.name if actor is not None else "nobody")
+            return
         self._doors.close_all()
         if self._settings is not None:
             self._settings.setValue("window/geometry", self.saveGeometry())
