@@ -755,6 +755,10 @@
         <source>Note</source>
         <translation>Примечание</translation>
     </message>
+    <message>
+        <source>Close</source>
+        <translation>Закрыть</translation>
+    </message>
 </context>
 <context>
     <name>ScannerDialog</name>

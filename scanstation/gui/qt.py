@@ -53,6 +53,7 @@ from PySide6.QtGui import (
     QResizeEvent,
     QShortcut,
     QShowEvent,
+    QTextOption,
 )
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtSvg import QSvgRenderer
@@ -184,6 +185,7 @@ __all__ = [
     "QTableView",
     "QTableWidget",
     "QTableWidgetItem",
+    "QTextOption",
     "QTimer",
     "QToolButton",
     "QTranslator",

@@ -233,6 +233,15 @@ class ScanDetails(qt.QDialog):
             label.setTextInteractionFlags(qt.Qt.TextInteractionFlag.TextSelectableByMouse)
             self.values[name] = label
             form.addRow(plain_label(title), label)
+            if name == "raw":
+                # A read has no spaces to wrap at: it is broken anywhere, every character on show.
+                label.setVisible(False)
+                self.raw = qt.QPlainTextEdit(value or "")
+                self.raw.setObjectName("rawRead")
+                self.raw.setReadOnly(True)
+                self.raw.setWordWrapMode(qt.QTextOption.WrapMode.WrapAnywhere)
+                self.raw.setFixedHeight(round(qt.QFontMetricsF(self.raw.font()).lineSpacing() * 3) + 12)
+                form.replaceWidget(label, self.raw)
 
         outcome = outcome_word(scan.result)
         if scan.late_match is not None:
@@ -259,7 +268,11 @@ class ScanDetails(qt.QDialog):
         row("customer", qt.QCoreApplication.translate("ScanDetails", "Customer"), placed.customer_name)
         row("order", qt.QCoreApplication.translate("ScanDetails", "Order"), placed.order_number)
         row("note", qt.QCoreApplication.translate("ScanDetails", "Note"), verdict.note)
-        buttons = qt.QDialogButtonBox(qt.QDialogButtonBox.StandardButton.Close)
+        buttons = qt.QDialogButtonBox()
+        close = buttons.addButton(
+            qt.QCoreApplication.translate("ScanDetails", "Close"), qt.QDialogButtonBox.ButtonRole.RejectRole
+        )
+        close.setObjectName("closeDetails")
         buttons.rejected.connect(self.reject)
         layout = qt.QVBoxLayout(self)
         layout.addLayout(form)

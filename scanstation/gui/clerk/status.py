@@ -62,7 +62,7 @@ class StatusPart(qt.QLabel):
         The first `keep` characters are never elided (a warning's key words; by default a few characters), so
         when the row is short the plain parts give way first.
         """
-        detail = tuple(line for line in detail if line and line != text)
+        detail = tuple(line for line in detail if line and line not in text)  # each word once
         keep = keep or _KEEP
         if (text, kind, detail, keep) == (
             self.text(),
