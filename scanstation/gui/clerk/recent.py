@@ -240,7 +240,7 @@ class ScanDetails(qt.QDialog):
                 self.raw.setObjectName("rawRead")
                 self.raw.setReadOnly(True)
                 self.raw.setWordWrapMode(qt.QTextOption.WrapMode.WrapAnywhere)
-                self.raw.setFixedHeight(round(qt.QFontMetricsF(self.raw.font()).lineSpacing() * 3) + 12)
+                self.raw.setFixedHeight(round(qt.QFontMetricsF(self.font()).lineSpacing() * 3) + 24)
                 form.replaceWidget(label, self.raw)
 
         outcome = outcome_word(scan.result)
