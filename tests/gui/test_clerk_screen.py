@@ -349,11 +349,15 @@ def test_the_list_shows_whole_numbers_grouped_as_printed(station: Station, regis
     w = station.window
     rows = w.recent_rows()
     assert [row[1] for row in rows] == ["9400 1118 9922 3197 4284 90", UPS_PRINTED]
+    newest = w.recent.model.scan_at(0).verdict
+    for n in range(30):  # a shift's worth: more lines than the panel has room for
+        w.recent.model.add(dataclasses.replace(newest, scan_id=f"more-{n}"))
     for size in ((1920, 1080), (1280, 720)):
         w.resize(*size)
         station.qtbot.waitUntil(lambda size=size: w.width() == size[0])
         # The header lays its sections out after the resize; then every number fits, whole or on two lines.
         station.qtbot.waitUntil(w.recent.number_fits, timeout=2000)
+        assert not w.recent.table.verticalScrollBar().isVisible()  # it would take its width from the numbers
         table = w.recent.table
         index = w.recent.model.index(0, 1)
         assert table.model().data(index) == "9400 1118 9922 3197 4284 90"

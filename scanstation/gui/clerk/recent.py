@@ -159,6 +159,9 @@ class RecentPanel(qt.QWidget):
         # Room for a whole number on two lines beside the time, the result and the suite.
         self.table.setMinimumWidth(round(520 * scale))
         self.table.setHorizontalScrollBarPolicy(qt.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Nor a vertical bar: it would take its width from the numbers once the list is longer than the panel
+        # (the newest are on top; the wheel still reaches the older ones).
+        self.table.setVerticalScrollBarPolicy(qt.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         # A number too long for its column wraps at its groups onto a second line (every row is two lines
         # then, so no row is measured on its own); only beyond that is its middle elided.
         self.table.setWordWrap(True)
