@@ -304,6 +304,23 @@ def test_a_supervisor_has_the_audit_trail_but_not_the_settings(qtbot: Any, runni
     assert not w.status_bar.audit_button.isVisible()
 
 
+def test_after_the_audit_trail_is_closed_the_keys_reach_the_entry(qtbot: Any, running: GuiStation) -> None:
+    w = running.window
+    log_in(qtbot, running, "sam")
+    qtbot.mouseClick(w.status_bar.audit_button, qt.Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.doors.window("audit") is not None)
+    audit = w.doors.window("audit")
+    assert audit is not None
+    audit.activateWindow()
+    qtbot.waitUntil(audit.isActiveWindow)
+    audit.close()
+    qtbot.waitUntil(w.isActiveWindow)
+    focused = qt.QApplication.focusWidget()
+    assert focused is w.entry
+    qtbot.keyClicks(focused, "1Z")
+    assert w.entry.text() == "1Z"
+
+
 def test_an_admin_opens_the_settings_and_they_close_at_log_out(qtbot: Any, running: GuiStation) -> None:
     w = running.window
     log_in(qtbot, running, "olga")

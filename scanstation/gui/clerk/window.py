@@ -106,7 +106,7 @@ class StationWindow(Retranslated, qt.QMainWindow):
         self._retry: tuple[str, datetime] | None = None
         self._idle_min = 0.0
         self._kiosk = kiosk
-        self._doors = Doors(self, worker, admin_context)
+        self._doors = Doors(self, worker, admin_context, on_closed=self.focus_home)
         self.details: ScanDetails | None = None  # the last scan's details a click on the list opened
 
         self.setFont(font(15 * font_scale))
