@@ -130,9 +130,9 @@ def test_a_bad_badge_while_someone_works_leaves_them_logged_in(station: Station)
     station.log_in()
     station.wait_banner(lambda: station.window.submit(Scan("SSB-" + "0" * 26, "dock-1")))
     assert station.window.operator == OPERATOR
-    assert station.window.statusBar().currentMessage() == (
-        "Badge refused: this badge is not valid (revoked or unknown)"
-    )
+    said = station.window.status_bar.popup
+    assert said.isVisible() and said.text() == "Badge refused: this badge is not valid (revoked or unknown)"
+    assert station.window.status_bar.sync_label.isVisible()  # the bar's parts stay on show
 
 
 def test_a_badge_typed_into_the_entry_logs_in_and_never_reaches_the_scan_log(station: Station) -> None:

@@ -483,9 +483,8 @@ class StationWindow(Retranslated, qt.QMainWindow):
         self._login_answered()
         if isinstance(answer, Refusal):
             if self._session.login is not None:  # whoever is logged in stays: a bad badge logs nobody out
-                self.statusBar().showMessage(
-                    self.tr("Badge refused: %1").replace("%1", login_refusal_words(answer.words)), 10000
-                )
+                # Above the bar, not in place of its parts (a status message would hide the scanners and sync).
+                self.status_bar.say(self.tr("Badge refused: %1").replace("%1", login_refusal_words(answer.words)))
                 self.banner_shown.emit(answer)
                 return
             self._refused(answer, self.name_edit.text().strip())
