@@ -167,7 +167,7 @@ class RecentPanel(qt.QWidget):
         self.table.setWordWrap(True)
         self.table.setTextElideMode(qt.Qt.TextElideMode.ElideMiddle)
         header.sectionResized.connect(lambda column, _old, _new: self._fit_rows() if column == _NUMBER else None)
-        self.model.rowsInserted.connect(lambda *_: self._fit_rows())
+        self.model.rowsInserted.connect(lambda *_: self._fit_rows(newest_only=True))
         self.table.clicked.connect(lambda index: self.opened.emit(self.model.scan_at(index.row())))
         layout.addWidget(self.table, 1)
         self._lines = 0
@@ -205,11 +205,16 @@ class RecentPanel(qt.QWidget):
         super().resizeEvent(event)
         qt.QTimer.singleShot(0, self._fit_rows)  # once the header has stretched the number column
 
-    def _fit_rows(self) -> None:
+    def _fit_rows(self, *, newest_only: bool = False) -> None:
+        """Two lines a row once a number is wider than its column (a scan only measures its own number)."""
         metrics = qt.QFontMetricsF(self.table.font())
         room = self.table.columnWidth(_NUMBER) - 8
-        widest = max((metrics.horizontalAdvance(row[1]) for row in self.model.rows()), default=0.0)
-        lines = 2 if widest > room else 1
+        if newest_only and self.model.rowCount():
+            rows = [self.model.scan_at(0).cells()]
+        else:
+            rows = self.model.rows()
+        widest = max((metrics.horizontalAdvance(row[1]) for row in rows), default=0.0)
+        lines = 2 if widest > room else (self._lines if newest_only else 1)
         if lines != self._lines:
             self._lines = lines
             self.table.verticalHeader().setDefaultSectionSize(round(metrics.lineSpacing() * lines) + 8)
