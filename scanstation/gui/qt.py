@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCharts import QBarCategoryAxis, QBarSet, QChart, QChartView, QStackedBarSeries, QValueAxis
 from PySide6.QtCore import (
     QAbstractTableModel,
     QByteArray,
@@ -77,6 +78,8 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QMainWindow,
     QMessageBox,
     QPlainTextEdit,
@@ -110,7 +113,11 @@ __all__ = [
     "QAbstractTableModel",
     "QAction",
     "QApplication",
+    "QBarCategoryAxis",
+    "QBarSet",
     "QByteArray",
+    "QChart",
+    "QChartView",
     "QCheckBox",
     "QCloseEvent",
     "QColor",
@@ -143,6 +150,8 @@ __all__ = [
     "QKeySequence",
     "QLabel",
     "QLineEdit",
+    "QListWidget",
+    "QListWidgetItem",
     "QLocale",
     "QMainWindow",
     "QMarginsF",
@@ -179,6 +188,7 @@ __all__ = [
     "QSpacerItem",
     "QSpinBox",
     "QSplitter",
+    "QStackedBarSeries",
     "QStatusBar",
     "QSvgRenderer",
     "QTabWidget",
@@ -191,6 +201,7 @@ __all__ = [
     "QTranslator",
     "QUrl",
     "QVBoxLayout",
+    "QValueAxis",
     "QWidget",
     "Qt",
     "Signal",

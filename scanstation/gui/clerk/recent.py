@@ -209,10 +209,8 @@ class RecentPanel(qt.QWidget):
         """Two lines a row once a number is wider than its column (a scan only measures its own number)."""
         metrics = qt.QFontMetricsF(self.table.font())
         room = self.table.columnWidth(_NUMBER) - 8
-        if newest_only and self.model.rowCount():
-            rows = [self.model.scan_at(0).cells()]
-        else:
-            rows = self.model.rows()
+        newest = newest_only and self.model.rowCount() > 0
+        rows = [self.model.scan_at(0).cells()] if newest else self.model.rows()
         widest = max((metrics.horizontalAdvance(row[1]) for row in rows), default=0.0)
         lines = 2 if widest > room else (self._lines if newest_only else 1)
         if lines != self._lines:

@@ -266,7 +266,16 @@ class StationStatusBar(qt.QStatusBar):
         self.audit_button = qt.QToolButton()
         self.audit_button.setObjectName("auditButton")
         self.audit_button.setVisible(False)
-        for button in (self.audit_button, self.settings_button, self.logout_button, self.language_button):
+        self.supervisor_button = qt.QToolButton()
+        self.supervisor_button.setObjectName("supervisorButton")
+        self.supervisor_button.setVisible(False)
+        for button in (
+            self.supervisor_button,
+            self.audit_button,
+            self.settings_button,
+            self.logout_button,
+            self.language_button,
+        ):
             button.setFocusPolicy(qt.Qt.FocusPolicy.NoFocus)  # a click leaves the keys with the entry
             self.addPermanentWidget(button)
         sounds.availability_changed.connect(lambda _ok: self._update_sound())
@@ -309,6 +318,9 @@ class StationStatusBar(qt.QStatusBar):
         self.logout_button.setText(qt.QCoreApplication.translate("StationWindow", "Log out (Ctrl+L)"))
         self.settings_button.setText(qt.QCoreApplication.translate("StationWindow", "Settings (Ctrl+,)"))
         self.audit_button.setText(qt.QCoreApplication.translate("StationWindow", "Audit trail"))
+        self.supervisor_button.setText(
+            qt.QCoreApplication.translate("StationWindow", "Supervisor's desk (Ctrl+Shift+S)")
+        )
         # Short, in the language it switches to, so either reader finds it; the bar has little room at 1280.
         self.language_button.setText("RU (F9)" if language == "en" else "EN (F9)")
         self.language_button.setToolTip("Русский" if language == "en" else "English")

@@ -32,6 +32,7 @@ from scanstation.gui.clerk.status import StationStatusBar
 from scanstation.gui.i18n import Translations
 from scanstation.gui.session import Login, PinNeeded, Refusal, Session
 from scanstation.gui.sound import Sounds
+from scanstation.gui.supervisor.context import SupervisorContext
 from scanstation.gui.texts import (
     BannerText,
     banner_error,
@@ -76,6 +77,7 @@ class StationWindow(Retranslated, qt.QMainWindow):
         idle_logout_min: float = 0.0,
         kiosk: bool = False,
         admin_context: AdminContext | None = None,
+        supervisor_context: SupervisorContext | None = None,
     ) -> None:
         super().__init__()
         self._bridge = bridge
@@ -106,7 +108,7 @@ class StationWindow(Retranslated, qt.QMainWindow):
         self._retry: tuple[str, datetime] | None = None
         self._idle_min = 0.0
         self._kiosk = kiosk
-        self._doors = Doors(self, worker, admin_context, on_closed=self.focus_home)
+        self._doors = Doors(self, worker, admin_context, supervisor_context, on_closed=self.focus_home)
         self.details: ScanDetails | None = None  # the last scan's details a click on the list opened
 
         self.setFont(font(15 * font_scale))
@@ -235,6 +237,7 @@ class StationWindow(Retranslated, qt.QMainWindow):
         self.status_bar.logout_button.clicked.connect(self.log_out)
         self.status_bar.settings_button.clicked.connect(self.open_settings)
         self.status_bar.audit_button.clicked.connect(self.open_audit)
+        self.status_bar.supervisor_button.clicked.connect(self.open_supervisor)
         self.status_bar.language_button.clicked.connect(self.toggle_language)
         keys: list[tuple[qt.QKeySequence, Callable[[], None]]] = [
             (qt.QKeySequence(qt.QKeySequence.StandardKey.Undo), self.undo_last),
@@ -242,6 +245,7 @@ class StationWindow(Retranslated, qt.QMainWindow):
             (qt.QKeySequence("Ctrl+L"), self.log_out),
             (qt.QKeySequence("F9"), self.toggle_language),
             (qt.QKeySequence("Ctrl+,"), self.open_settings),
+            (qt.QKeySequence("Ctrl+Shift+S"), self.open_supervisor),
         ]
         self._shortcuts = [qt.QShortcut(sequence, self) for sequence, _ in keys]
         for shortcut, (_, action) in zip(self._shortcuts, keys, strict=True):
@@ -557,10 +561,11 @@ class StationWindow(Retranslated, qt.QMainWindow):
     # ----- the supervisor's and admin's windows --------------------------------------------------------------
 
     def _update_roles(self) -> None:
-        """The Settings and Audit trail buttons for the roles that may use them (the core checks again)."""
+        """The Settings, Audit trail and Supervisor's desk buttons for the roles that may use them (checked again)."""
         actor = self._session.actor
         self.status_bar.settings_button.setVisible(actor is not None and actor.may(Act.OPEN_SETTINGS))
         self.status_bar.audit_button.setVisible(actor is not None and actor.may(Act.VIEW_AUDIT))
+        self.status_bar.supervisor_button.setVisible(actor is not None and actor.may(Act.RESOLVE_EXCEPTION))
 
     def open_settings(self) -> None:
         """Ctrl+, or the button: the admin's window, or the core's refusal (audited) in words."""
@@ -573,6 +578,12 @@ class StationWindow(Retranslated, qt.QMainWindow):
         actor = self._session.actor
         if actor is not None:
             self._doors.open_audit(actor)
+
+    def open_supervisor(self) -> None:
+        """Ctrl+Shift+S or the button: the supervisor's desk, or the core's refusal (audited) in words."""
+        actor = self._session.actor
+        if actor is not None:
+            self._doors.open_supervisor(actor)
 
     @property
     def doors(self) -> Doors:
