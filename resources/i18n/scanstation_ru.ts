@@ -1963,8 +1963,20 @@
         <translation>запуск</translation>
     </message>
     <message>
+        <source>Log out</source>
+        <translation>Выйти</translation>
+    </message>
+    <message>
         <source>Settings (Ctrl+,)</source>
         <translation>Настройки (Ctrl+,)</translation>
+    </message>
+    <message>
+        <source>Audit</source>
+        <translation>Журнал</translation>
+    </message>
+    <message>
+        <source>Desk</source>
+        <translation>Пульт</translation>
     </message>
     <message>
         <source>Supervisor&apos;s desk (Ctrl+Shift+S)</source>

@@ -28,7 +28,7 @@ _LOOKS: Final[dict[str, tuple[str, str | None, str]]] = {
     "alarm": ("#ffffff", "#b71c1c", "⚠"),
 }
 _SEPARATOR: Final = "#9e9e9e"
-_KEEP: Final = 5  # characters of a part shown however short the row is
+_KEEP: Final = 4  # characters of a part shown however short the row is
 POPUP_MS: Final = 12_000  # a part's whole text stays up this long, or until clicked
 
 
@@ -50,7 +50,7 @@ class StatusPart(qt.QLabel):
         self._kind: Kind = "plain"
         self._detail: tuple[str, ...] = ()
         self._keep = _KEEP
-        self._pad = round(6 * scale)
+        self._pad = round(5 * scale)
         self.setCursor(qt.Qt.CursorShape.PointingHandCursor)
         # Shrinks to its minimum (a few characters) when the row is short, never past it.
         self.setSizePolicy(qt.QSizePolicy.Policy.Preferred, qt.QSizePolicy.Policy.Fixed)
@@ -72,8 +72,6 @@ class StatusPart(qt.QLabel):
         ) and self.isHidden() != bool(text):
             return
         self._kind, self._detail, self._keep = kind, detail, keep
-        # What must not be missed is a size larger than the rest.
-        self.setFont(font((13 if _LOOKS[kind][1] is not None else 12) * self._scale, bold=True))
         self.setText(text)
         self.setVisible(bool(text))
         self.updateGeometry()
@@ -315,15 +313,34 @@ class StationStatusBar(qt.QStatusBar):
         return [part.text() for part in self.parts if not part.isHidden()]
 
     def retranslate(self, language: str) -> None:
-        self.logout_button.setText(qt.QCoreApplication.translate("StationWindow", "Log out (Ctrl+L)"))
-        self.settings_button.setText(qt.QCoreApplication.translate("StationWindow", "Settings (Ctrl+,)"))
-        self.audit_button.setText(qt.QCoreApplication.translate("StationWindow", "Audit trail"))
-        self.supervisor_button.setText(
-            qt.QCoreApplication.translate("StationWindow", "Supervisor's desk (Ctrl+Shift+S)")
-        )
-        # Short, in the language it switches to, so either reader finds it; the bar has little room at 1280.
-        self.language_button.setText("RU (F9)" if language == "en" else "EN (F9)")
-        self.language_button.setToolTip("Русский" if language == "en" else "English")
+        # Short words, the keys in the tooltip: with every role's button the bar still fits a 1280 screen.
+        for button, word, whole in (
+            (
+                self.logout_button,
+                qt.QCoreApplication.translate("StationWindow", "Log out"),
+                qt.QCoreApplication.translate("StationWindow", "Log out (Ctrl+L)"),
+            ),
+            (
+                self.settings_button,
+                qt.QCoreApplication.translate("StationWindow", "Settings"),
+                qt.QCoreApplication.translate("StationWindow", "Settings (Ctrl+,)"),
+            ),
+            (
+                self.audit_button,
+                qt.QCoreApplication.translate("StationWindow", "Audit"),
+                qt.QCoreApplication.translate("StationWindow", "Audit trail"),
+            ),
+            (
+                self.supervisor_button,
+                qt.QCoreApplication.translate("StationWindow", "Desk"),
+                qt.QCoreApplication.translate("StationWindow", "Supervisor's desk (Ctrl+Shift+S)"),
+            ),
+        ):
+            button.setText(word)
+            button.setToolTip(whole)
+        # In the language it switches to, so either reader finds it.
+        self.language_button.setText("RU" if language == "en" else "EN")
+        self.language_button.setToolTip("Русский (F9)" if language == "en" else "English (F9)")
         self._update_operator()
         self._update_scanners()
         self._update_sync()
@@ -355,7 +372,7 @@ class StationStatusBar(qt.QStatusBar):
             self.operator_label.show_state(
                 words.replace("%1", self._login.display_name),
                 detail=(self._login.name,),
-                keep=words.index("%1") + 8,  # who, even when the bar is short
+                keep=words.index("%1") + 4,  # who, even when the bar is short
             )
             self.logout_button.setVisible(True)
 
