@@ -17,7 +17,7 @@ CLIENT_MESSAGE = 33  # X.h
 
 
 class _ClientMessage(ctypes.Structure):
-    _fields_ = [  # noqa: RUF012 - the ctypes layout of XClientMessageEvent
+    _fields_ = [
         ("type", ctypes.c_int),
         ("serial", ctypes.c_ulong),
         ("send_event", ctypes.c_int),
@@ -30,7 +30,7 @@ class _ClientMessage(ctypes.Structure):
 
 
 class _Event(ctypes.Union):
-    _fields_ = [("xclient", _ClientMessage), ("pad", ctypes.c_long * 24)]  # noqa: RUF012 - XEvent's size
+    _fields_ = [("xclient", _ClientMessage), ("pad", ctypes.c_long * 24)]
 
 
 def ask_to_close(window_id: int) -> None:
