@@ -251,7 +251,7 @@ def test_offline_and_rejected_are_blocks_that_cannot_be_missed(station: Station)
     assert bar.scanner_parts["dock-1"].kind == "alarm"
     with station.qtbot.waitSignal(station.bridge.sync_status):
         station.bridge.sync_status.emit(SyncStatus(state=SyncState.ONLINE))
-    assert sync.kind == "ok" and sync.block is None and rejected.isHidden()
+    assert bar.sync_label.kind == "ok" and bar.sync_label.block is None and rejected.isHidden()
 
 
 def test_the_pixels_of_a_warning_block_are_its_colour(station: Station) -> None:
@@ -450,8 +450,7 @@ def _cut(top: qt.QWidget) -> list[str]:
                     cut.append(f"{widget.objectName()!r} {widget.text()!r}")
             elif widget.sizeHint().width() > widget.width() + 1:
                 cut.append(f"{widget.objectName()!r} {widget.text()!r}")
-        button = isinstance(widget, qt.QPushButton | qt.QToolButton) and bool(widget.text())
-        if button and widget.sizeHint().width() > widget.width() + 1:
+        if isinstance(widget, qt.QAbstractButton) and widget.text() and widget.sizeHint().width() > widget.width() + 1:
             cut.append(f"button {widget.objectName()!r} {widget.text()!r}")
     return cut
 
