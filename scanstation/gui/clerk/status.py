@@ -45,7 +45,6 @@ class StatusPart(qt.QLabel):
         super().__init__()
         self.setObjectName(name)
         self.setTextFormat(qt.Qt.TextFormat.PlainText)
-        self._scale = scale
         self.setFont(font(12 * scale, bold=True))
         self._kind: Kind = "plain"
         self._detail: tuple[str, ...] = ()
@@ -64,12 +63,8 @@ class StatusPart(qt.QLabel):
         """
         detail = tuple(line for line in detail if line and line not in text)  # each word once
         keep = keep or _KEEP
-        if (text, kind, detail, keep) == (
-            self.text(),
-            self._kind,
-            self._detail,
-            self._keep,
-        ) and self.isHidden() != bool(text):
+        unchanged = (text, kind, detail, keep) == (self.text(), self._kind, self._detail, self._keep)
+        if unchanged and self.isHidden() != bool(text):
             return
         self._kind, self._detail, self._keep = kind, detail, keep
         self.setText(text)
@@ -245,6 +240,7 @@ class StationStatusBar(qt.QStatusBar):
         self.parts: list[StatusPart] = []
         self.popup = PartPopup(scale)
         self.say_part = StatusPart("said", scale)  # never in the row: what `say` shows in the popup
+        self.say_part.setParent(self)
         self.scanner_parts: dict[str, StatusPart] = {}
         self.no_scanners = self.add_part(StatusPart("noScanners", scale))
         for name in scanner_names:
