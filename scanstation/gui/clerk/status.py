@@ -205,7 +205,11 @@ class PartPopup(qt.QLabel):
             return
         left = anchor.mapTo(top, qt.QPoint(0, 0))
         room = max(200, top.width() - 16)
-        self.setFixedWidth(min(room, self.sizeHint().width() + 4))
+        # As wide as its longest line (a word-wrapped label would ask for a narrow column), the window at most.
+        metrics = qt.QFontMetricsF(self.font())
+        natural = max(metrics.horizontalAdvance(line) for line in self.text().split("\n"))
+        margins = self.contentsMargins()
+        self.setFixedWidth(min(room, round(natural) + margins.left() + margins.right() + 24))
         self.setFixedHeight(self.heightForWidth(self.width()))
         x = left.x() + anchor.width() - self.width() if self._right else left.x()
         x = max(8, min(x, top.width() - self.width() - 8))
