@@ -302,6 +302,14 @@
         <source>Audit trail</source>
         <translation>Журнал аудита</translation>
     </message>
+    <message>
+        <source>photo added</source>
+        <translation>фото добавлено</translation>
+    </message>
+    <message>
+        <source>photo removed</source>
+        <translation>фото удалено</translation>
+    </message>
 </context>
 <context>
     <name>BadgeDialog</name>
@@ -934,6 +942,83 @@
     <message>
         <source>&amp;Undo %1 (%2 s)</source>
         <translation>&amp;Отменить: %1 (%2 с)</translation>
+    </message>
+</context>
+<context>
+    <name>PhotoDialog</name>
+    <message>
+        <source>Done</source>
+        <translation>Готово</translation>
+    </message>
+</context>
+<context>
+    <name>PhotoStrip</name>
+    <message>
+        <source>the camera did not get ready</source>
+        <translation>камера не приготовилась</translation>
+    </message>
+    <message>
+        <source>Attach file…</source>
+        <translation>Приложить файл…</translation>
+    </message>
+    <message>
+        <source>Take photo: no camera</source>
+        <translation>Снять фото: камеры нет</translation>
+    </message>
+    <message>
+        <source>No camera is connected to this computer; attach a file instead.</source>
+        <translation>К этому компьютеру не подключена камера; приложите файл.</translation>
+    </message>
+    <message>
+        <source>Taking the photo…</source>
+        <translation>Снимаю фото…</translation>
+    </message>
+    <message>
+        <source>Take photo</source>
+        <translation>Снять фото</translation>
+    </message>
+    <message>
+        <source>(file missing)</source>
+        <translation>(файла нет)</translation>
+    </message>
+    <message>
+        <source>Attach photos</source>
+        <translation>Приложить фото</translation>
+    </message>
+    <message>
+        <source>Images (%1)</source>
+        <translation>Изображения (%1)</translation>
+    </message>
+    <message>
+        <source>Attaching…</source>
+        <translation>Прикладываю…</translation>
+    </message>
+    <message>
+        <source>The camera failed: %1</source>
+        <translation>Ошибка камеры: %1</translation>
+    </message>
+    <message>
+        <source>The camera gave no picture</source>
+        <translation>Камера не дала снимка</translation>
+    </message>
+</context>
+<context>
+    <name>PhotoView</name>
+    <message>
+        <source>Photo of %1</source>
+        <translation>Фото: %1</translation>
+    </message>
+    <message>
+        <source>Remove this photo</source>
+        <translation>Удалить это фото</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Закрыть</translation>
+    </message>
+    <message>
+        <source>The photo&apos;s file cannot be read.</source>
+        <translation>Файл фото не читается.</translation>
     </message>
 </context>
 <context>
@@ -2037,6 +2122,18 @@
     <message>
         <source>locked until %1 (%2 wrong PINs in a row): an admin can unlock</source>
         <translation>заблокирован до %1 (%2 неверных PIN подряд): разблокировать может администратор</translation>
+    </message>
+    <message>
+        <source>waiting for a supervisor: %1</source>
+        <translation>ждут супервайзера: %1</translation>
+    </message>
+    <message>
+        <source>Photo (F4)</source>
+        <translation>Фото (F4)</translation>
+    </message>
+    <message>
+        <source>Photo for suite %1: %2</source>
+        <translation>Фото для ячейки %1: %2</translation>
     </message>
 </context>
 <context>

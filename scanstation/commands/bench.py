@@ -16,6 +16,7 @@ BENCHMARKS: dict[str, str] = {
     "scanners": "time reads from serial and socket scanners to a verdict",
     "gui": "time a scan to the banner on the clerk's screen",
     "crash": "SIGKILL a headless station again and again while it scans and pulls; check nothing was lost",
+    "supervisor": "time the supervisor's queue, counts and shift report at 1M registrations and 500k scans",
 }
 
 

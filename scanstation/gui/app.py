@@ -127,6 +127,7 @@ class Station:
             kiosk=config.gui.kiosk,
             admin_context=self._admin_context(config_path or (Path(config.source) if config.source else None)),
             supervisor_context=self._supervisor_context(),
+            store=self.store,
         )
         self._started = False
 

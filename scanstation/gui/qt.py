@@ -5,12 +5,14 @@ from __future__ import annotations
 from PySide6.QtCharts import QBarCategoryAxis, QBarSet, QChart, QChartView, QStackedBarSeries, QValueAxis
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QBuffer,
     QByteArray,
     QCoreApplication,
     QDate,
     QElapsedTimer,
     QEvent,
     QEventLoop,
+    QIODevice,
     QLocale,
     QMarginsF,
     QModelIndex,
@@ -41,6 +43,7 @@ from PySide6.QtGui import (
     QHideEvent,
     QIcon,
     QImage,
+    QImageReader,
     QKeyEvent,
     QKeySequence,
     QMouseEvent,
@@ -106,6 +109,14 @@ try:
 except ImportError:  # pragma: no cover - depends on the installed wheels
     QMediaDevices = None  # type: ignore[assignment,misc]
     QSoundEffect = None  # type: ignore[assignment,misc]
+# The camera's classes, apart: a build whose multimedia module lacks them still plays sounds ("no camera").
+try:
+    from PySide6.QtMultimedia import QCamera, QCameraDevice, QImageCapture, QMediaCaptureSession
+except ImportError:  # pragma: no cover - depends on the installed wheels
+    QCamera = None  # type: ignore[assignment,misc]
+    QCameraDevice = None  # type: ignore[assignment,misc]
+    QImageCapture = None  # type: ignore[assignment,misc]
+    QMediaCaptureSession = None  # type: ignore[assignment,misc]
 
 __all__ = [
     "QAbstractButton",
@@ -115,7 +126,10 @@ __all__ = [
     "QApplication",
     "QBarCategoryAxis",
     "QBarSet",
+    "QBuffer",
     "QByteArray",
+    "QCamera",
+    "QCameraDevice",
     "QChart",
     "QChartView",
     "QCheckBox",
@@ -144,8 +158,11 @@ __all__ = [
     "QHBoxLayout",
     "QHeaderView",
     "QHideEvent",
+    "QIODevice",
     "QIcon",
     "QImage",
+    "QImageCapture",
+    "QImageReader",
     "QKeyEvent",
     "QKeySequence",
     "QLabel",
@@ -155,6 +172,7 @@ __all__ = [
     "QLocale",
     "QMainWindow",
     "QMarginsF",
+    "QMediaCaptureSession",
     "QMediaDevices",
     "QMessageBox",
     "QModelIndex",

@@ -182,7 +182,20 @@ def settings(tmp_path: Path) -> qt.QSettings:
 
 
 @pytest.fixture
-def station(qtbot: Any, qapp: Any, sqlite_engine: Store, settings: qt.QSettings, tmp_path: Path) -> Iterator[Station]:
+def window_options() -> dict[str, Any]:
+    """More keyword arguments for the station's StationWindow (a test module overrides this: store, cameras)."""
+    return {}
+
+
+@pytest.fixture
+def station(
+    qtbot: Any,
+    qapp: Any,
+    sqlite_engine: Store,
+    settings: qt.QSettings,
+    tmp_path: Path,
+    window_options: dict[str, Any],
+) -> Iterator[Station]:
     add_operator(sqlite_engine, OPERATOR, PIN, display_name="Anna K.")
     bridge = Bridge()
     receiver = Receiver(sqlite_engine, station_id=STATION, undo_window_s=10)
@@ -217,6 +230,7 @@ def station(qtbot: Any, qapp: Any, sqlite_engine: Store, settings: qt.QSettings,
         settings=settings,
         scanner_names=("dock-1",),
         supervisor_context=supervisor,
+        **window_options,
     )
     qtbot.addWidget(window)
     window.resize(1400, 900)  # a station's screen; the offscreen one is only 800x800

@@ -36,6 +36,13 @@ from .conftest import STATION, Station
 
 pytestmark = pytest.mark.gui
 
+
+@pytest.fixture
+def window_options(sqlite_engine: Store) -> dict[str, Any]:
+    """The window as the station builds it: with its database (the Photo button, the supervisor's count)."""
+    return {"store": sqlite_engine}
+
+
 UPS = "1Z999AA10123456784"
 UPS_PRINTED = "1Z 999 AA1 01 2345 6784"
 UPS_UNREGISTERED = "1Z0715X10190647079"
@@ -426,6 +433,29 @@ def test_a_kiosk_has_no_frame_stays_on_top_and_only_an_admin_closes_it(station: 
     assert station.window.may_close(spontaneous=True)
 
 
+def _assert_fits(station: Station) -> None:
+    w = station.window
+    assert w.minimumSizeHint().width() <= 1280 and w.minimumSizeHint().height() <= 720, w.minimumSizeHint()
+    station.qtbot.waitUntil(lambda: w.width() == 1280 and w.height() == 720)
+    note = w.entry_row.undo_note
+    station.qtbot.waitUntil(lambda: note.isHidden() or w.rect().contains(note.geometry()))  # it follows its button
+    # Every group of siblings, from the window down: none overlaps another.
+    for parent in [w, *w.findChildren(qt.QWidget)]:
+        children = [
+            c
+            for c in parent.children()
+            if isinstance(c, qt.QWidget) and c.isVisible() and not c.isWindow() and not isinstance(c, PartPopup)
+        ]
+        assert _overlaps(children) == [], f"overlap inside {type(parent).__name__} {parent.objectName()}"
+    # Everything inside the window.
+    frame = w.rect()
+    for child in w.findChildren(qt.QWidget):
+        if child.isVisible() and not child.isWindow() and child.window() is w:
+            where = qt.QRect(child.mapTo(w, qt.QPoint(0, 0)), child.size())
+            assert frame.contains(where), f"{type(child).__name__} {child.objectName()} outside the window"
+    assert _cut(w) == []
+
+
 def _overlaps(widgets: list[qt.QWidget]) -> list[tuple[str, str]]:
     found = []
     for i, a in enumerate(widgets):
@@ -468,31 +498,15 @@ def test_the_window_fits_1280x720_without_overlap_or_cut_text(
         w.log_in("olga", "Ольга Александрова", role)
     if language == "ru":
         station.qtbot.keyClick(w, qt.Qt.Key.Key_F9)
-    station.type_number(UPS)
-    station.wait_banner(lambda: w.submit(Scan(IMPB_SCAN, "dock-1")))
-    station.type_number(UPS)  # a duplicate on screen
-    _ctrl_z(station)  # and the reason under the undo button
     _offline_with_trouble(station)
-    assert reg.id
     w.resize(1280, 720)
-    assert w.minimumSizeHint().width() <= 1280 and w.minimumSizeHint().height() <= 720, w.minimumSizeHint()
-    station.qtbot.waitUntil(lambda: w.width() == 1280 and w.height() == 720)
-    note = w.entry_row.undo_note
-    station.qtbot.waitUntil(lambda: w.rect().contains(note.geometry()))  # the note follows its button
-    # Every group of siblings, from the window down: none overlaps another.
-    for parent in [w, *w.findChildren(qt.QWidget)]:
-        children = [
-            c
-            for c in parent.children()
-            if isinstance(c, qt.QWidget) and c.isVisible() and not c.isWindow() and not isinstance(c, PartPopup)
-        ]
-        assert _overlaps(children) == [], f"overlap inside {type(parent).__name__} {parent.objectName()}"
-    # Everything inside the window.
-    frame = w.rect()
-    for child in w.findChildren(qt.QWidget):
-        if child.isVisible() and not child.isWindow() and child.window() is w:
-            where = qt.QRect(child.mapTo(w, qt.QPoint(0, 0)), child.size())
-            assert frame.contains(where), f"{type(child).__name__} {child.objectName()} outside the window"
-    assert _cut(w) == []
+    station.wait_banner(lambda: w.submit(Scan(IMPB_SCAN, "dock-1")))
+    station.type_number(UPS)  # matched, a photo paid for: the Photo button in the entry's row
+    assert w.photo_door.button.isVisible()
+    _assert_fits(station)
+    station.type_number(UPS)  # a duplicate on screen
+    _ctrl_z(station)  # and the reason above the undo button
+    assert reg.id
+    _assert_fits(station)
     if language == "ru":
         station.qtbot.keyClick(w, qt.Qt.Key.Key_F9)

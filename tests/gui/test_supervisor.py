@@ -21,6 +21,7 @@ from scanstation.store.engine import write_transaction
 from scanstation.store.models import OutboxEvent, Receipt, ReviewItem, ScanLog, UnknownParcel
 from scanstation.store.operators import add_operator
 from scanstation.store.outbox import Rejection, mark_sent_and_rejected
+from tests.review.test_photos import png_bytes
 
 from .conftest import PIN, Station
 from .test_wedge import Keyboard
@@ -456,3 +457,21 @@ def test_resolved_exceptions_are_listed_on_request_with_what_resolved_them(
     assert column(desk.queue.model, 2) == ["TBA000000004711", "TBA000000009999"]
     assert column(desk.queue.model, 6) == ["matched", "open"]
     assert desk.queue.model.foreground(desk.queue.model.rows[0], 0) == "#757575"
+
+
+def test_a_parcels_page_keeps_its_photos(station: Station, tmp_path: Any) -> None:
+    as_supervisor(station)
+    verdict = scan(station, "1Z999AA10123456784")
+    desk = open_desk(station)
+    item = f"unknown:{verdict.unknown_id}"
+    open_page(station, desk, item)
+    strip = desk.parcel.photo_strip
+    assert strip is not None and desk.parcel.photos_box.isVisibleTo(desk)
+    picture = tmp_path / "box.png"
+    picture.write_bytes(png_bytes())
+    strip.attach_files([picture])
+    station.qtbot.waitUntil(lambda: strip.thumbnails.count() == 1, timeout=WAIT)
+    [photo] = strip.photos
+    assert photo.parcel_ref == item and photo.taken_by == "sam"
+    open_page(station, desk, item)  # the same parcel read again: the same strip, its photo still there
+    assert desk.parcel.photo_strip is strip and strip.thumbnails.count() == 1

@@ -78,10 +78,8 @@ class EntryPanel(qt.QWidget):
 
     def __init__(self, scale: float) -> None:
         super().__init__()
-        column = qt.QVBoxLayout(self)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(2)
-        row = qt.QHBoxLayout()
+        row = qt.QHBoxLayout(self)  # one row: the Photo button joins it (gui/clerk/photo.py)
+        row.setContentsMargins(0, 0, 0, 0)
         self.label = plain_label()
         self.entry = EntryLine()
         self.entry.setObjectName("typedEntry")
@@ -98,7 +96,6 @@ class EntryPanel(qt.QWidget):
         row.addWidget(self.entry, 3)
         row.addWidget(self.enter_button)
         row.addWidget(self.undo_button, 2)
-        column.addLayout(row)
         # Why Ctrl+Z did nothing, or the core's refusal: laid over the window just above the button (the row
         # keeps its height: at 1280x720 the banner needs every line), until the window takes it away.
         self.undo_note = PartPopup(

@@ -1,4 +1,4 @@
-"""The status bar: each scanner's state, sync, scans waiting to be recorded, sound, who is logged in.
+"""The status bar: each scanner's state, sync, scans waiting to be recorded, the supervisor's queue, sound, who.
 
 The bar is a row of parts laid out the same way (`StatusPart`): plain text that elides when the row is short,
 a separator between parts, a warning block for what a clerk must not miss, and a click that shows the part's
@@ -13,6 +13,7 @@ from typing import Final, Literal
 
 from scanstation.domain import ReceivingStatus, ScannerState, ScannerStatus, SyncState, SyncStatus
 from scanstation.gui import qt
+from scanstation.gui.clerk.waiting import WaitingCount
 from scanstation.gui.session import Login
 from scanstation.gui.sound import Sounds
 from scanstation.gui.texts import local_time
@@ -240,6 +241,7 @@ class StationStatusBar(qt.QStatusBar):
         self._sync: SyncStatus | None = None
         self._login: Login | None = None
         self._waiting = 0
+        self._supervisor: WaitingCount | None = None
         self.setFont(font(13 * scale))
         self.parts: list[StatusPart] = []
         self.popup = PartPopup(scale)
@@ -253,6 +255,8 @@ class StationStatusBar(qt.QStatusBar):
         self.events_label = self.add_part(StatusPart("eventsWaiting", scale))
         self.rejected_label = self.add_part(StatusPart("eventsRejected", scale))
         self.waiting_label = self.add_part(StatusPart("scansWaiting", scale))
+        # How many exceptions wait for a supervisor: information for the clerk, in the bar's own calm colours.
+        self.supervisor_label = self.add_part(StatusPart("supervisorWaiting", scale))
         self.sound_label = self.add_part(StatusPart("sound", scale))
         self.operator_label = self.add_part(StatusPart("operator", scale))
         self.language_button = qt.QToolButton()
@@ -346,6 +350,7 @@ class StationStatusBar(qt.QStatusBar):
         self._update_sync()
         self._update_sound()
         self._update_waiting()
+        self._update_supervisor()
 
     def show_scanner(self, status: ScannerStatus) -> None:
         self._scanner_states[status.name] = status
@@ -362,6 +367,19 @@ class StationStatusBar(qt.QStatusBar):
     def show_receiving(self, status: ReceivingStatus) -> None:
         self._waiting = status.waiting
         self._update_waiting()
+
+    def show_supervisor_waiting(self, count: WaitingCount) -> None:
+        self._supervisor = count
+        self._update_supervisor()
+
+    def _update_supervisor(self) -> None:
+        count = self._supervisor
+        if count is None:  # not counted yet (or no database to count in)
+            return
+        shown = f"{count.total}+" if count.more else str(count.total)
+        self.supervisor_label.show_state(
+            qt.QCoreApplication.translate("StationWindow", "waiting for a supervisor: %1").replace("%1", shown)
+        )
 
     def _update_operator(self) -> None:
         if self._login is None:

@@ -27,9 +27,12 @@ from scanstation.gui.clerk.banner import VerdictBanner
 from scanstation.gui.clerk.counters import CountersPanel
 from scanstation.gui.clerk.doors import Doors
 from scanstation.gui.clerk.entry import EntryPanel, LoginForm
+from scanstation.gui.clerk.photo import PhotoDoor
 from scanstation.gui.clerk.recent import RecentPanel, RecentScan, ScanDetails
 from scanstation.gui.clerk.status import StationStatusBar
+from scanstation.gui.clerk.waiting import SupervisorWaiting
 from scanstation.gui.i18n import Translations
+from scanstation.gui.photos import Cameras
 from scanstation.gui.session import Login, PinNeeded, Refusal, Session
 from scanstation.gui.sound import Sounds
 from scanstation.gui.supervisor.context import SupervisorContext
@@ -44,6 +47,7 @@ from scanstation.gui.texts import (
     login_refusal_words,
 )
 from scanstation.gui.widgets import Retranslated, font, message_bar
+from scanstation.store.connection import Store
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +82,8 @@ class StationWindow(Retranslated, qt.QMainWindow):
         kiosk: bool = False,
         admin_context: AdminContext | None = None,
         supervisor_context: SupervisorContext | None = None,
+        store: Store | None = None,
+        cameras: Cameras | None = None,
     ) -> None:
         super().__init__()
         self._bridge = bridge
@@ -110,6 +116,9 @@ class StationWindow(Retranslated, qt.QMainWindow):
         self._kiosk = kiosk
         self._doors = Doors(self, worker, admin_context, supervisor_context, on_closed=self.focus_home)
         self.details: ScanDetails | None = None  # the last scan's details a click on the list opened
+        # With the database: the Photo button for a paid photo, and the supervisor's queue counted for the bar.
+        self._store = store
+        self._cameras = cameras
 
         self.setFont(font(15 * font_scale))
         if kiosk:
@@ -119,6 +128,8 @@ class StationWindow(Retranslated, qt.QMainWindow):
             )
         self._build(scanner_names)
         self._connect()
+        if self.supervisor_waiting is not None:
+            self.supervisor_waiting.start()
         self.set_idle_logout(idle_logout_min)
         self.retranslate()
         geometry = settings.value("window/geometry") if settings is not None else None
@@ -187,6 +198,21 @@ class StationWindow(Retranslated, qt.QMainWindow):
         self.setCentralWidget(central)
         self.status_bar = StationStatusBar(s, self._sounds, scanner_names)
         self.setStatusBar(self.status_bar)
+        self.photo_door = PhotoDoor(
+            self,
+            s,
+            self._store,
+            lambda: self._session.actor,
+            self._worker.runner if self._worker is not None else None,
+            station=self._station_id,
+            cameras=self._cameras,
+        )
+        entry_layout = self.entry_row.layout()
+        assert isinstance(entry_layout, qt.QHBoxLayout)
+        entry_layout.addWidget(self.photo_door.button, 2)
+        self.supervisor_waiting = SupervisorWaiting(self._store) if self._store is not None else None
+        if self.supervisor_waiting is not None:
+            self.supervisor_waiting.counted.connect(self.status_bar.show_supervisor_waiting)
 
         # The widgets the clerk's gestures reach, by the names the tests and the benches use.
         self.name_edit = self.login_row.name_edit
@@ -287,7 +313,7 @@ class StationWindow(Retranslated, qt.QMainWindow):
     def retranslate(self) -> None:
         """Set every text again in the current language (also called once at start)."""
         self.setWindowTitle(self.tr("Scan station %1").replace("%1", self._station_id))
-        for panel in (self.counters, self.recent, self.login_row, self.entry_row):
+        for panel in (self.counters, self.recent, self.login_row, self.entry_row, self.photo_door):
             panel.retranslate()
         self.status_bar.retranslate(self._language())
         self.status_bar.show_operator(self._session.login)
@@ -447,6 +473,7 @@ class StationWindow(Retranslated, qt.QMainWindow):
         self.close_details()
         self._update_roles()
         self._undo_said = None
+        self.photo_door.forget()
         self._notices = []
         self._update_notice()
         self.entry.clear()
@@ -639,15 +666,20 @@ class StationWindow(Retranslated, qt.QMainWindow):
             self._update_notice()
         self.counters.add(verdict)
         self.recent.model.add(verdict)
+        self.photo_door.show_verdict(verdict)
+        if self.supervisor_waiting is not None:
+            self.supervisor_waiting.scan_seen()
         logged_in = self.operator is not None
         self._show(
             lambda: banner_for(verdict, logged_in), feedback=str(verdict.outcome), payload=verdict, on_screen=verdict
         )
 
     def _on_failed(self, scan: Scan, message: str) -> None:
+        self.photo_door.clear()
         self._show(lambda: banner_error(scan.raw, message), feedback="invalid", payload=scan, on_screen="failed")
 
     def _on_kept(self, scan: Scan, problem: str) -> None:
+        self.photo_door.clear()
         # Not "scan again": the read is kept and will be recorded; a second scan would be a duplicate later.
         # The problem in words is the bar's (receiving_status); the banner names the read.
         self._show(lambda: banner_kept(scan.raw), feedback="invalid", payload=scan, on_screen="kept")
@@ -759,6 +791,7 @@ class StationWindow(Retranslated, qt.QMainWindow):
         shown = self._on_screen
         if result.undone or result.compensated:
             self.counters.remove(result.scan_id)
+            self.photo_door.forget(result.scan_id)
             self.recent.model.mark_undone(result.scan_id)
             number = ""
             if isinstance(shown, Verdict) and shown.scan_id == result.scan_id:
@@ -898,6 +931,9 @@ class StationWindow(Retranslated, qt.QMainWindow):
             log.info("kiosk: a close of the window refused (%s)", actor.name if actor is not None else "nobody")
             return
         self._doors.close_all()
+        self.photo_door.forget()
+        if self.supervisor_waiting is not None:
+            self.supervisor_waiting.stop()
         if self._settings is not None:
             self._settings.setValue("window/geometry", self.saveGeometry())
             self._settings.sync()

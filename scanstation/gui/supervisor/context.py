@@ -11,6 +11,7 @@ from scanstation.domain import Actor
 from scanstation.gui import qt
 from scanstation.gui.bridge import Bridge, GuiReceiving
 from scanstation.gui.operations import OperationRunner
+from scanstation.gui.photos import Cameras
 from scanstation.review.queue import DEFAULT_OVERDUE_DAYS
 from scanstation.review.resolve import Resolutions
 from scanstation.store.connection import Store
@@ -40,6 +41,7 @@ class SupervisorContext:
     overdue_days: int = DEFAULT_OVERDUE_DAYS
     zone: tzinfo | None = None  # the report's hours (None: the station's clock)
     choose_file: ChooseFile = field(default=ask_file)
+    cameras: Cameras | None = None  # None: Qt's (gui/photos.QtCameras); a test gives its own
 
 
 __all__ = ["ChooseFile", "SupervisorContext", "ask_file"]

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from scanstation.domain import Actor, Outcome
 from scanstation.gui import qt
+from scanstation.gui.photos import PhotoStrip
 from scanstation.gui.plain import plain_label
 from scanstation.gui.supervisor.context import SupervisorContext
 from scanstation.gui.supervisor.queue_view import refusal_words
@@ -42,6 +43,17 @@ class Loaded:
     asked: str  # the item id, or the raw scan read at the desk
     page: ParcelPage | None
     suggestions: list[Suggestion]
+
+
+def photo_ref(page: ParcelPage) -> str | None:
+    """What a page's photos are kept under: an unknown parcel's own id, else its registration, else its first scan."""
+    if page.kind == "unknown" or page.item_id.startswith("registration:"):
+        return page.item_id
+    if page.registration is not None:
+        return f"registration:{page.registration.id}"
+    if page.scans:
+        return f"scan:{page.scans[0].id}"
+    return None
 
 
 class ScansModel(RowsModel[ScanShown]):
@@ -217,10 +229,12 @@ class ParcelView(Retranslated, qt.QWidget):
         self.scans_table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         self.scans_box = qt.QGroupBox()
         qt.QVBoxLayout(self.scans_box).addWidget(self.scans_table)
-        # Photos are another room's (review/photos.py and gui/photos.py PhotoStrip): its strip goes in here.
+        # The parcel's photos (gui/photos.py): a strip made for each parcel shown (_show_photos).
         self.photos_box = qt.QGroupBox()
         self.photos_box.setObjectName("photos_box")
         self.photos_layout = qt.QVBoxLayout(self.photos_box)
+        self.photo_strip: PhotoStrip | None = None
+        self._photo_ref: str | None = None
         self.history_model = ResolutionsModel()
         self.history_table = table_of(self.history_model, "parcelHistory")
         self.history_box = qt.QGroupBox()
@@ -494,6 +508,7 @@ class ParcelView(Retranslated, qt.QWidget):
         if self.suggestions_model.rows:
             self.suggestions_table.selectRow(0)
         self._show_boxes()
+        self._show_photos(page)
         self._update_buttons()
         self._update_undo()
         self.result_line.setText(self._message)
@@ -516,6 +531,25 @@ class ParcelView(Retranslated, qt.QWidget):
     def _kind(self) -> str:
         page = self.page
         return page.kind if page is not None else ""
+
+    def _show_photos(self, page: ParcelPage | None) -> None:
+        """The strip of the parcel's photos, made again only when the page is another parcel's."""
+        ref = photo_ref(page) if page is not None else None
+        if ref == self._photo_ref:
+            return
+        self._photo_ref = ref
+        if self.photo_strip is not None:
+            self.photos_layout.removeWidget(self.photo_strip)
+            self.photo_strip.deleteLater()
+            self.photo_strip = None
+        self.photos_box.setVisible(ref is not None)
+        if ref is None:
+            return
+        c = self._context
+        self.photo_strip = PhotoStrip(
+            c.store, c.actor, ref, c.runner, station=c.station_id, cameras=c.cameras, parent=self.photos_box
+        )
+        self.photos_layout.addWidget(self.photo_strip)
 
     def _show_boxes(self) -> None:
         page = self.page
