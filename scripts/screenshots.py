@@ -67,7 +67,7 @@ def main() -> int:
 
         window.banner_shown.connect(on_shown)
 
-        def shot(name: str) -> None:
+        def shot(name: str, widget: qt.QWidget | None = None) -> None:
             if args.only and name not in args.only:
                 return
             wait(app, lambda: not window.banner.flashing and not window.banner.pulsing, what="the flash to end")
@@ -83,7 +83,7 @@ def main() -> int:
             # The pictures are committed: a 256-colour palette without dithering (flat UI colours survive it,
             # about a quarter of the size) and PNG's strongest compression.
             flags = qt.Qt.ImageConversionFlag.ThresholdDither | qt.Qt.ImageConversionFlag.AvoidDither
-            image = window.grab().toImage().convertToFormat(qt.QImage.Format.Format_Indexed8, flags)
+            image = (widget or window).grab().toImage().convertToFormat(qt.QImage.Format.Format_Indexed8, flags)
             image.save(str(path), quality=0)  # format from the .png suffix
             print(path)
 
@@ -144,6 +144,8 @@ def main() -> int:
         shot(f"matched-{station.translations.language}")
         station.translations.set_language(args.language)
 
+        small_screen_shots(app, station, shot, scan)
+
         # A full disk, as the receiving worker reports it (the tests make a real one on a small tmpfs).
         kept = next(label for label in env.labels if label.key == "ups")
         problem = "the disk is full: scans are kept in memory and recorded as soon as space is freed"
@@ -157,6 +159,41 @@ def main() -> int:
         station.window.close()
         station.stop()
         env.close()
+
+
+def small_screen_shots(
+    app: qt.QApplication, station: Station, shot: Callable[..., None], scan: Callable[[str], None]
+) -> None:
+    """A 1280x720 monitor without the demo's labels: the bar's warnings, a part's whole text, a scan's details."""
+    from scanstation.domain import ScannerState, ScannerStatus, SyncState, SyncStatus
+
+    window = station.window
+    dock = window.findChild(qt.QDockWidget, "demoLabels")
+    size = window.size()
+    if dock is not None:
+        dock.hide()
+    window.resize(1280, 720)
+    scan("ups")  # a duplicate: Ctrl+Z says why it undoes nothing
+    window.undo_last()
+    bridge = station.bridge
+    bridge.scanner_status.emit(ScannerStatus("dock-1", ScannerState.ERROR, "permission denied", "/dev/ttyACM0"))
+    bridge.sync_status.emit(
+        SyncStatus(state=SyncState.OFFLINE, events_waiting=19, rejected_count=2, last_error="connection refused")
+    )
+    wait(app, lambda: window.status_bar.rejected_label.isVisible(), what="the rejected events")
+    window.status_bar.show_whole(window.status_bar.sync_label)
+    shot("clerk-1280")
+    window.status_bar.popup.hide()
+    window.open_details(window.recent.model.scan_at(1))
+    details = window.details
+    if details is not None:
+        wait(app, details.isVisible, what="a scan's details")
+        shot("scan-details", details)
+        details.close()
+    station.sync.sync_now()  # its own status again
+    if dock is not None:
+        dock.show()
+    window.resize(size)
 
 
 def access_shots(app: qt.QApplication, station: Station, shot: Callable[[str], None]) -> None:

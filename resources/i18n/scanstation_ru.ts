@@ -1308,6 +1308,69 @@
     </message>
 </context>
 <context>
+    <name>ScanDetails</name>
+    <message>
+        <source>Scan details</source>
+        <translation>Скан подробно</translation>
+    </message>
+    <message>
+        <source>%1 (matched later by sync)</source>
+        <translation>%1 (найдена позже при синхронизации)</translation>
+    </message>
+    <message>
+        <source>Number</source>
+        <translation>Номер</translation>
+    </message>
+    <message>
+        <source>Carrier</source>
+        <translation>Перевозчик</translation>
+    </message>
+    <message>
+        <source>typed by hand: %1</source>
+        <translation>введено вручную: %1</translation>
+    </message>
+    <message>
+        <source>Read</source>
+        <translation>Прочитано</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>Время</translation>
+    </message>
+    <message>
+        <source>Scanner</source>
+        <translation>Сканер</translation>
+    </message>
+    <message>
+        <source>Operator</source>
+        <translation>Оператор</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>Итог</translation>
+    </message>
+    <message>
+        <source>Suite</source>
+        <translation>Ячейка</translation>
+    </message>
+    <message>
+        <source>Customer</source>
+        <translation>Клиент</translation>
+    </message>
+    <message>
+        <source>Order</source>
+        <translation>Заказ</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>Примечание</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Закрыть</translation>
+    </message>
+</context>
+<context>
     <name>ScannerDialog</name>
     <message>
         <source>Add a scanner</source>
@@ -1817,6 +1880,14 @@
         <translation>Ввести</translation>
     </message>
     <message>
+        <source>Undo this scan (Ctrl+Z): %1 s</source>
+        <translation>Отменить этот скан (Ctrl+Z): %1 с</translation>
+    </message>
+    <message>
+        <source>Undo (Ctrl+Z)</source>
+        <translation>Отмена (Ctrl+Z)</translation>
+    </message>
+    <message>
         <source>Log out (Ctrl+L)</source>
         <translation>Выйти (Ctrl+L)</translation>
     </message>
@@ -1831,14 +1902,6 @@
     <message>
         <source>Operator: %1</source>
         <translation>Оператор: %1</translation>
-    </message>
-    <message>
-        <source>Undo last scan (Ctrl+Z): %1 s</source>
-        <translation>Отменить последнее (Ctrl+Z): %1 с</translation>
-    </message>
-    <message>
-        <source>Undo last scan (Ctrl+Z)</source>
-        <translation>Отменить последнее (Ctrl+Z)</translation>
     </message>
     <message>
         <source>Undo refused: %1</source>
@@ -1871,6 +1934,10 @@
     <message>
         <source>Sync: %1</source>
         <translation>Связь: %1</translation>
+    </message>
+    <message>
+        <source>the server refused them: a supervisor sees them</source>
+        <translation>сервер их отклонил: их видит старший смены</translation>
     </message>
     <message>
         <source>%1 events waiting</source>
@@ -1909,6 +1976,38 @@
         <translation>Пропуск не принят: %1</translation>
     </message>
     <message>
+        <source>nothing to undo: this scan changed nothing</source>
+        <translation>отменять нечего: этот скан ничего не изменил</translation>
+    </message>
+    <message>
+        <source>the undo window has passed</source>
+        <translation>время на отмену прошло</translation>
+    </message>
+    <message>
+        <source>nothing to undo: this scan is undone already</source>
+        <translation>отменять нечего: этот скан уже отменён</translation>
+    </message>
+    <message>
+        <source>nothing to undo yet: this scan is not recorded</source>
+        <translation>отменять пока нечего: скан ещё не записан</translation>
+    </message>
+    <message>
+        <source>nothing to undo: no scan on the screen</source>
+        <translation>отменять нечего: на экране нет скана</translation>
+    </message>
+    <message>
+        <source>Undoing...</source>
+        <translation>Отменяю...</translation>
+    </message>
+    <message>
+        <source>Undo window passed</source>
+        <translation>Время на отмену прошло</translation>
+    </message>
+    <message>
+        <source>Nothing to undo</source>
+        <translation>Отменять нечего</translation>
+    </message>
+    <message>
         <source>Matched later by sync: %1 from the unknown shelf belongs to suite %2 (%3): move it to the shelf</source>
         <translation>Опознана позже: %1 с полки неизвестных принадлежит ячейке %2 (%3): переложите её на полку</translation>
     </message>
@@ -1919,6 +2018,10 @@
     <message>
         <source>Scans are not being recorded: %1 waiting in memory, recorded by themselves once the database takes them again. Call the administrator. (%2)</source>
         <translation>Сканы не записываются: %1 ждут в памяти и запишутся сами, как только база снова их примет. Позовите администратора. (%2)</translation>
+    </message>
+    <message>
+        <source>This station runs as a kiosk: an administrator logs in to close it.</source>
+        <translation>Станция работает в режиме киоска: закрыть её может администратор, войдя в систему.</translation>
     </message>
     <message>
         <source>Scans waiting to be recorded: %1</source>
@@ -1945,8 +2048,20 @@
         <translation>запуск</translation>
     </message>
     <message>
+        <source>Log out</source>
+        <translation>Выйти</translation>
+    </message>
+    <message>
         <source>Settings (Ctrl+,)</source>
         <translation>Настройки (Ctrl+,)</translation>
+    </message>
+    <message>
+        <source>Audit</source>
+        <translation>Журнал</translation>
+    </message>
+    <message>
+        <source>Desk</source>
+        <translation>Пульт</translation>
     </message>
     <message>
         <source>Supervisor&apos;s desk (Ctrl+Shift+S)</source>

@@ -139,6 +139,7 @@ class GuiConfig:
     sound: bool = True
     volume: int = 80  # percent
     fullscreen: bool = False
+    kiosk: bool = False  # full screen, no frame, on top; only an administrator logged in closes it
     font_scale: float = 1.0
     ready_after_s: float = 60.0  # the banner goes back to READY after this long without a scan; 0: never
 

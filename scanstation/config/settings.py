@@ -731,7 +731,14 @@ GUI: Final = SectionSpec(
         Setting(
             "volume", "integer", "Loudness of the verdict sounds, in percent.", 80, lo=0, hi=100, label="Volume (%)"
         ),
-        Setting("fullscreen", "flag", "Start full screen (kiosk).", False, restart=True),
+        Setting("fullscreen", "flag", "Start full screen.", False, restart=True),
+        Setting(
+            "kiosk",
+            "flag",
+            "Kiosk: full screen, no window frame, kept on top; only a logged-in administrator can close it.",
+            False,
+            restart=True,
+        ),
         Setting(
             "font_scale",
             "number",

@@ -124,6 +124,7 @@ class Station:
             config_warnings=warnings,
             admin_command=admin_command(config),
             idle_logout_min=config.login.idle_logout_min,
+            kiosk=config.gui.kiosk,
             admin_context=self._admin_context(config_path or (Path(config.source) if config.source else None)),
             supervisor_context=self._supervisor_context(),
             store=self.store,
@@ -212,7 +213,7 @@ class Station:
             log.info("settings saved that apply at the next start: %s", ", ".join(later))
 
     def show(self) -> None:
-        if self.config.gui.fullscreen:
+        if self.config.gui.fullscreen or self.config.gui.kiosk:
             self.window.showFullScreen()
         else:
             self.window.show()

@@ -19,7 +19,7 @@ from scanstation.receiving import (
     UNDONE_CORRECTED,
     UNDONE_NOTHING_SENT,
 )
-from scanstation.tracking import printed
+from scanstation.tracking import group_for_print
 from scanstation.tracking.formats import NOTE_ROUTING
 from scanstation.tracking.parsing import NOTE_NOTHING, NOTE_PRODUCT
 
@@ -224,7 +224,7 @@ def _progress(verdict: Verdict) -> Progress | None:
 def _number(verdict: Verdict) -> str:
     """The tracking number grouped as the carrier prints it; a read with no number as it came."""
     if verdict.tracking_number:
-        return printed(verdict.tracking_number)
+        return group_for_print(verdict.tracking_number, verdict.carrier)
     return verdict.raw.strip()
 
 

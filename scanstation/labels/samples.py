@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from scanstation.labels.barcodes import GS, code128_svg
-from scanstation.tracking import printed
+from scanstation.tracking.printed import group_for_print
 from scanstation.tracking.samples import SampleNumber, sample_number
 
 SPLIT_ORDER: Final = "113-7766554-0012345"
@@ -57,12 +57,13 @@ def _usps_label(key: str, title: str, sample: SampleNumber, reg: DemoRegistratio
     # IMpb: [FNC1] 420 ZIP [FNC1] PIC; a scanner without AIM ids sends "420ZIP<GS>PIC".
     scan = next(s for s in sample.label_scans if s.startswith("420") and GS in s)
     zip_code = scan[3 : scan.index(GS)]
-    human = f"(420) {zip_code} {printed(sample.tracking_number)}"
+    human = f"(420) {zip_code} {group_for_print(sample.tracking_number, sample.carrier)}"
     return DemoLabel(key, title, "usps", sample.tracking_number, scan, scan, True, human, reg)
 
 
 def _plain_label(key: str, title: str, sample: SampleNumber, data: str, reg: DemoRegistration | None) -> DemoLabel:
-    return DemoLabel(key, title, sample.carrier, sample.tracking_number, data, data, False, printed(data), reg)
+    human = group_for_print(data, sample.carrier)  # the groups the clerk's screen shows too
+    return DemoLabel(key, title, sample.carrier, sample.tracking_number, data, data, False, human, reg)
 
 
 def demo_labels(seed: int = 2026) -> list[DemoLabel]:
@@ -78,7 +79,7 @@ def demo_labels(seed: int = 2026) -> list[DemoLabel]:
             ups,
             ups.tracking_number,
             DemoRegistration(
-                printed(ups.tracking_number.lower()),  # typed with spaces and in lower case
+                group_for_print(ups.tracking_number, "ups").lower(),  # typed with spaces and in lower case
                 "113-2211334-5566778",
                 "amazon.com",
                 "UN-0101",

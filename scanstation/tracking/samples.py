@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from scanstation.tracking.checks import fedex_check, mod7_check, mod10_left, mod10_right3, s10_check, ups_check
-from scanstation.tracking.printed import printed
+from scanstation.tracking.printed import groups
 
 __all__ = ["CARRIERS", "SampleNumber", "garbage_scan", "routing_only_scan", "sample_number", "typed_variant"]
 
@@ -188,16 +188,16 @@ def typed_variant(number: str, rng: random.Random) -> str:
     if r < 0.6:
         return number
     if r < 0.72:
-        return printed(number)
+        return groups(number)
     if r < 0.77:
-        return printed(number, sep="-")
+        return groups(number, sep="-")
     if r < 0.85:
         return number.lower()
     if r < 0.96:
         text = rng.choice(_COMMENTS).format(number)
         return text.lower() if rng.random() < 0.2 else text
     if r < 0.98:
-        return " " + printed(number.lower(), 3) + "  "
+        return " " + groups(number.lower(), 3) + "  "
     return number + ", " + _ups(rng).tracking_number
 
 

@@ -92,9 +92,11 @@ def test_the_settings_a_running_station_cannot_apply_say_so() -> None:
         ("logging", "level"),
         ("logging", "file"),
         ("gui", "fullscreen"),
+        ("gui", "kiosk"),
     }
     assert "fullscreen = false" in render_example()
-    assert "Start full screen (kiosk). (A change takes effect at the next start.)" in render_example()
+    assert "kiosk = false" in render_example()
+    assert "Start full screen. (A change takes effect at the next start.)" in render_example()
 
 
 def test_the_login_section_and_the_volume_are_read_and_checked() -> None:

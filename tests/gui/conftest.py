@@ -244,3 +244,11 @@ def station(
     finally:
         assert receiving.stop(), "the receiving worker did not stop"
         translations.set_language("en")
+
+
+@pytest.fixture(autouse=True)
+def _english_after_each_test(qapp: Any) -> Iterator[None]:
+    """A test that leaves a Russian catalogue installed would turn the next tests' screens Russian: say which."""
+    yield
+    leaked = qt.QCoreApplication.translate("Verdict", "UNKNOWN")
+    assert leaked == "UNKNOWN", f"this test left a translation installed ({leaked!r})"

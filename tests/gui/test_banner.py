@@ -170,7 +170,7 @@ def test_a_duplicate_of_an_unknown_parcel_sends_it_to_the_unknown_shelf(station:
     assert second.outcome is Outcome.DUPLICATE
     word, big, action = station.banner()
     at = first.at.astimezone().strftime("%H:%M")
-    assert (word, big) == ("ALREADY RECEIVED", "1Z07 15X1 0190 6470 79")
+    assert (word, big) == ("ALREADY RECEIVED", "1Z 071 5X1 01 9064 7079")
     assert action == f"to the unknown shelf: it is already on it — received {at} by anna"
 
 
@@ -217,7 +217,7 @@ def test_ambiguous_shows_the_candidate_suites(station: Station, register: Callab
     station.log_in()
     station.type_number(UPS)
     assert station.banner() == ("AMBIGUOUS", "UN-0106 · UN-0108", "do not shelve: call a supervisor")
-    assert "2 customers registered this number: 1Z99 9AA1 0123 4567 84" in station.window.banner.details.text()
+    assert "2 customers registered this number: 1Z 999 AA1 01 2345 6784" in station.window.banner.details.text()
 
 
 def test_unknown_shows_the_number_as_printed_and_what_to_write_on_the_box(station: Station) -> None:
@@ -226,7 +226,7 @@ def test_unknown_shows_the_number_as_printed_and_what_to_write_on_the_box(statio
     day = verdict.at.astimezone().strftime("%d.%m")
     assert station.banner() == (
         "UNKNOWN",
-        "1Z07 15X1 0190 6470 79",
+        "1Z 071 5X1 01 9064 7079",
         f"write 7079 and {day} on the box, put it on the unknown shelf",
     )
 

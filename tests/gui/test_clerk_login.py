@@ -130,9 +130,9 @@ def test_a_bad_badge_while_someone_works_leaves_them_logged_in(station: Station)
     station.log_in()
     station.wait_banner(lambda: station.window.submit(Scan("SSB-" + "0" * 26, "dock-1")))
     assert station.window.operator == OPERATOR
-    assert station.window.statusBar().currentMessage() == (
-        "Badge refused: this badge is not valid (revoked or unknown)"
-    )
+    said = station.window.status_bar.popup
+    assert said.isVisible() and said.text() == "Badge refused: this badge is not valid (revoked or unknown)"
+    assert station.window.status_bar.sync_label.isVisible()  # the bar's parts stay on show
 
 
 def test_a_badge_typed_into_the_entry_logs_in_and_never_reaches_the_scan_log(station: Station) -> None:
@@ -218,16 +218,19 @@ def test_ctrl_l_logs_out_and_is_audited(station: Station) -> None:
 
 
 def test_a_clerks_undo_of_a_scan_not_hers_shows_the_cores_words(station: Station) -> None:
-    station.wait_banner(lambda: station.window.submit(Scan(UPS, "dock-1")))  # under nobody, on the log-in screen
+    # Read under nobody on the log-in screen; then the verdict is on the screen again while Anna is logged in.
+    theirs = station.wait_banner(lambda: station.window.submit(Scan(UPS, "dock-1")))
     station.log_in()
     w = station.window
+    station.wait_banner(lambda: station.bridge.verdict.emit(theirs))
     assert w.undo_seconds_left() > 0
     station.qtbot.keyClick(w, qt.Qt.Key.Key_Z, qt.Qt.KeyboardModifier.ControlModifier)
-    station.qtbot.waitUntil(lambda: w.statusBar().currentMessage().startswith("Undo refused"))
-    assert w.statusBar().currentMessage() == (
+    station.qtbot.waitUntil(lambda: w.undo_note().startswith("Undo refused"))
+    assert w.undo_note() == (
         "Undo refused: Anna K. is a clerk: undoing another operator's scan, or a scan past its undo window, "
         "needs a supervisor"
     )
+    assert w.entry.hasFocus()
 
 
 # ----- the role buttons on the running station ----------------------------------------------------------------
@@ -299,6 +302,23 @@ def test_a_supervisor_has_the_audit_trail_but_not_the_settings(qtbot: Any, runni
     w.log_out()
     assert w.doors.window("audit") is None
     assert not w.status_bar.audit_button.isVisible()
+
+
+def test_after_the_audit_trail_is_closed_the_keys_reach_the_entry(qtbot: Any, running: GuiStation) -> None:
+    w = running.window
+    log_in(qtbot, running, "sam")
+    qtbot.mouseClick(w.status_bar.audit_button, qt.Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.doors.window("audit") is not None)
+    audit = w.doors.window("audit")
+    assert audit is not None
+    audit.activateWindow()
+    qtbot.waitUntil(audit.isActiveWindow)
+    audit.close()
+    qtbot.waitUntil(w.isActiveWindow)
+    focused = qt.QApplication.focusWidget()
+    assert focused is w.entry
+    qtbot.keyClicks(focused, "1Z")
+    assert w.entry.text() == "1Z"
 
 
 def test_an_admin_opens_the_settings_and_they_close_at_log_out(qtbot: Any, running: GuiStation) -> None:

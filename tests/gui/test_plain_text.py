@@ -153,6 +153,20 @@ def feed_match(station: Station, register: Register, tmp_path: Path) -> tuple[st
     return (NAME, STORE, ORDER, SUITE, SERVICE_SHOWN)
 
 
+def scan_details(station: Station, register: Register, tmp_path: Path) -> tuple[str, ...]:
+    register(UPS, customer_name=NAME, order_number=ORDER, customer_suite=SUITE)
+    station.log_in()
+    station.type_number(UPS)
+    station.type_number(RAW)
+    window = station.window
+    for row in (0, 1):  # the read's details, then the match's (each opening closes the one before)
+        window.open_details(window.recent.model.scan_at(row))
+        assert window.details is not None
+        if row == 0:
+            assert window.details.raw.toPlainText() == f"typed by hand: {RAW}"  # a plain-text field
+    return (NAME, ORDER, SUITE)
+
+
 def feed_status(station: Station, register: Register, tmp_path: Path) -> tuple[str, ...]:
     register(UPS, status=STATUS, customer_suite=SUITE)
     station.log_in()
@@ -411,6 +425,7 @@ def supervisor_pages(station: Station, register: Register, tmp_path: Path) -> tu
 
 SCENARIOS: list[Callable[[Station, Register, Path], tuple[str, ...]]] = [
     feed_match,
+    scan_details,
     feed_status,
     duplicate_by_operator,
     invalid_scan,

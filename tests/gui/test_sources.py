@@ -67,7 +67,7 @@ def test_wedge_scan_shows_the_suite_and_leaves_the_typed_entry_alone(
     assert (verdict.scanner, verdict.typed, verdict.operator) == ("wedge", False, "anna")
     assert station.banner()[:2] == ("НА СКЛАДЕ", "UN-4455")
     assert w.entry.text() == "94001"  # the burst was taken back out of the field
-    assert "wedge: connected" in w.scanners_label.text()
+    assert "wedge: connected" in w.status_bar.texts()
 
 
 def test_a_person_typing_into_the_entry_is_not_a_scan(
@@ -104,7 +104,7 @@ def test_serial_scanner_scans_reach_the_banner_in_order(
     master, _source = serial_scanner
     register(UPS, customer_suite="UN-7788")
     station.log_in()
-    station.qtbot.waitUntil(lambda: "dock-1: connected" in station.window.scanners_label.text(), timeout=5000)
+    station.qtbot.waitUntil(lambda: "dock-1: connected" in station.window.status_bar.texts(), timeout=5000)
 
     shown: list[Any] = []
     station.window.banner_shown.connect(shown.append)

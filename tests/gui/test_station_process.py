@@ -37,3 +37,4 @@ def test_building_and_starting_a_station_changes_no_interpreter_setting(
     finally:
         station.window.close()
         station.stop()
+        station.translations.set_language("en")  # the station's Russian catalogue, out of the next tests' way

@@ -1,19 +1,43 @@
-"""A tracking number shown as the carrier prints it under the bars."""
+"""A number grouped as its carrier prints it: the same characters, in the carrier's groups, and read back alike."""
 
 from __future__ import annotations
 
-from scanstation.labels.samples import demo_labels
-from scanstation.tracking import printed
+import random
+
+import pytest
+
+from scanstation.tracking import group_for_print, parse_typed
+from scanstation.tracking.samples import CARRIERS, sample_number
 
 
-def test_groups_of_four_as_the_labels_print_them() -> None:
-    assert printed("1Z3GGU3742972147 63".replace(" ", "")) == "1Z3G GU37 4297 2147 63"
-    assert printed("9400111899223197428490") == "9400 1118 9922 3197 4284 90"
-    assert printed("1234") == "1234"
-    assert printed("") == ""
+@pytest.mark.parametrize(
+    ("number", "carrier", "printed"),
+    [
+        ("1Z999AA10123456784", "ups", "1Z 999 AA1 01 2345 6784"),
+        ("9400111899223197428490", "usps", "9400 1118 9922 3197 4284 90"),
+        ("123456789012", "fedex", "1234 5678 9012"),
+        ("RR123456785CN", "s10", "RR 123 456 785 CN"),
+        ("RR123456785CN", None, "RR 123 456 785 CN"),
+        ("1234567890", "dhl", "12 3456 7890"),
+        ("TBA123456789012", "amazon", "TBA 1234 5678 9012"),
+        ("GFUS01234567890123", "gofo", "GFUS 0123 4567 8901 23"),
+        ("1Z999AA1012345678", "ups", "1Z99 9AA1 0123 4567 8"),  # one short: not a 1Z layout, so fours
+        ("UN-01", None, "UN-01"),
+        ("AB12", None, "AB12"),
+        ("hello world", None, "hello world"),
+        ("", None, ""),
+    ],
+)
+def test_known_prints(number: str, carrier: str | None, printed: str) -> None:
+    assert group_for_print(number, carrier) == printed
 
 
-def test_the_demo_labels_print_their_numbers_the_same_way() -> None:
-    ups = next(label for label in demo_labels() if label.key == "ups")
-    assert ups.tracking_number is not None
-    assert ups.human == printed(ups.tracking_number)
+def test_grouping_keeps_every_character_and_the_keys() -> None:
+    rng = random.Random(13)
+    for carrier in CARRIERS:
+        for _ in range(20):
+            number = sample_number(rng, carrier).tracking_number
+            printed = group_for_print(number, carrier)
+            assert printed.replace(" ", "") == number
+            assert all(printed.split(" ")), printed  # no empty group, no double space
+            assert parse_typed(printed).keys == parse_typed(number).keys, (carrier, printed)

@@ -33,6 +33,7 @@ class StationTab(Retranslated, qt.QWidget):
                         ("gui", "font_scale"),
                         ("gui", "fullscreen"),
                         ("gui", "ready_after_s"),
+                        ("gui", "kiosk"),
                     ],
                 ),
                 (

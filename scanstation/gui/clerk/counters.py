@@ -36,6 +36,9 @@ class CountersPanel(qt.QWidget):
         layout.addWidget(self.title)
         grid = qt.QGridLayout()
         grid.setHorizontalSpacing(10)
+        grid.setColumnMinimumWidth(2, 0)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
         self.names: dict[str, qt.QLabel] = {}
         self.values: dict[str, qt.QLabel] = {}
         for row, outcome in enumerate(COUNTED):
@@ -47,8 +50,10 @@ class CountersPanel(qt.QWidget):
             value.setFont(font(22 * scale, bold=True))
             value.setAlignment(qt.Qt.AlignmentFlag.AlignRight | qt.Qt.AlignmentFlag.AlignVCenter)
             value.setObjectName(f"count_{outcome}")
-            grid.addWidget(name, row, 0)
-            grid.addWidget(value, row, 1)
+            # Two outcomes a line: the list of last scans below keeps its room at 1280x720.
+            line, column = divmod(row, 2)
+            grid.addWidget(name, line, column * 2)
+            grid.addWidget(value, line, column * 2 + 1)
             self.names[outcome] = name
             self.values[outcome] = value
         layout.addLayout(grid)

@@ -31,8 +31,10 @@ class Doors:
         receiving: GuiReceiving | None,
         context: AdminContext | None,
         supervisor: SupervisorContext | None = None,
+        on_closed: Callable[[], None] = lambda: None,
     ) -> None:
         self._parent = parent
+        self._closed = _WhenHidden(parent, on_closed)  # the keys go back to the clerk's entry
         self._receiving = receiving
         self._context = context
         self._supervisor = supervisor
@@ -121,12 +123,26 @@ class Doors:
 
     def _keep(self, which: str, widget: qt.QWidget) -> None:
         self._open[which] = widget
+        widget.installEventFilter(self._closed)
 
     def close_all(self) -> None:
         """At log-out: nothing the operator opened stays open for the next one."""
         for widget in self._open.values():
             widget.close()
         self._open.clear()
+
+
+class _WhenHidden(qt.QObject):
+    """Calls back once a window it watches is hidden (closed, or a message box answered)."""
+
+    def __init__(self, parent: qt.QObject, callback: Callable[[], None]) -> None:
+        super().__init__(parent)
+        self._callback = callback
+
+    def eventFilter(self, watched: qt.QObject, event: qt.QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() == qt.QEvent.Type.Hide:
+            qt.QTimer.singleShot(0, self._callback)  # once the window system has moved on from the closed one
+        return False
 
 
 __all__ = ["Doors"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from scanstation.gui import qt
+from scanstation.gui.clerk.status import PartPopup
 from scanstation.gui.plain import plain_label
 from scanstation.gui.widgets import font
 
@@ -69,25 +70,41 @@ class LoginForm(qt.QWidget):
 
 
 class EntryPanel(qt.QWidget):
-    """The typed entry for a number from a torn label, its Enter button, and undo of the last scan."""
+    """The typed entry for a number from a torn label, its Enter button, and undo of the scan on screen.
+
+    The buttons never take the keyboard focus: after a click with the mouse the next keys still reach the
+    entry (a scanner in keyboard mode types there too).
+    """
 
     def __init__(self, scale: float) -> None:
         super().__init__()
-        row = qt.QHBoxLayout(self)
+        row = qt.QHBoxLayout(self)  # one row: the Photo button joins it (gui/clerk/photo.py)
         row.setContentsMargins(0, 0, 0, 0)
         self.label = plain_label()
         self.entry = EntryLine()
         self.entry.setObjectName("typedEntry")
         self.entry.setMaxLength(200)
         self.enter_button = qt.QPushButton()
+        self.enter_button.setObjectName("enterButton")
         self.undo_button = qt.QPushButton()
         self.undo_button.setObjectName("undoButton")
         for w in (self.label, self.entry, self.enter_button, self.undo_button):
             w.setFont(font(18 * scale))
+        for button in (self.enter_button, self.undo_button):
+            button.setFocusPolicy(qt.Qt.FocusPolicy.NoFocus)
         row.addWidget(self.label)
         row.addWidget(self.entry, 3)
         row.addWidget(self.enter_button)
         row.addWidget(self.undo_button, 2)
+        # Why Ctrl+Z did nothing, or the core's refusal: laid over the window just above the button (the row
+        # keeps its height: at 1280x720 the banner needs every line), until the window takes it away.
+        self.undo_note = PartPopup(
+            scale,
+            "undoNote",
+            "background: #fff3e0; color: #8a2a00; border: 3px solid #e65100; padding: 6px 10px;",
+            shown_ms=24 * 3600 * 1000,
+        )
+        self._undo: tuple[int | None, str] = (None, "")
 
     def retranslate(self) -> None:
         self.label.setText(qt.QCoreApplication.translate("StationWindow", "Number (F2):"))
@@ -95,19 +112,28 @@ class EntryPanel(qt.QWidget):
             qt.QCoreApplication.translate("StationWindow", "type the number from a torn label, then Enter")
         )
         self.enter_button.setText(qt.QCoreApplication.translate("StationWindow", "Enter"))
+        self.show_undo(*self._undo)
 
-    def show_undo(self, seconds_left: int | None) -> None:
-        """The undo button with the seconds left, or disabled (None)."""
+    def show_undo(self, seconds_left: int | None, why_not: str) -> None:
+        """The undo button with the seconds left for the scan on screen, or disabled with why (`why_not`)."""
+        self._undo = (seconds_left, why_not)
         if seconds_left is not None:
             self.undo_button.setEnabled(True)
             self.undo_button.setText(
-                qt.QCoreApplication.translate("StationWindow", "Undo last scan (Ctrl+Z): %1 s").replace(
+                qt.QCoreApplication.translate("StationWindow", "Undo this scan (Ctrl+Z): %1 s").replace(
                     "%1", str(seconds_left)
                 )
             )
         else:
             self.undo_button.setEnabled(False)
-            self.undo_button.setText(qt.QCoreApplication.translate("StationWindow", "Undo last scan (Ctrl+Z)"))
+            self.undo_button.setText(why_not or qt.QCoreApplication.translate("StationWindow", "Undo (Ctrl+Z)"))
+
+    def say_undo(self, words: str) -> None:
+        """Words just above the undo button ("" takes them away)."""
+        if not words:
+            self.undo_note.hide()
+        elif words != self.undo_note.text() or self.undo_note.isHidden():
+            self.undo_note.show_words(words, self.undo_button, right=True)
 
 
 __all__ = ["EntryLine", "EntryPanel", "LoginForm"]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Final, Literal
 
 from scanstation.domain import (
     Act,
@@ -26,7 +28,7 @@ from scanstation.gui.clerk.counters import CountersPanel
 from scanstation.gui.clerk.doors import Doors
 from scanstation.gui.clerk.entry import EntryPanel, LoginForm
 from scanstation.gui.clerk.photo import PhotoDoor
-from scanstation.gui.clerk.recent import RecentPanel
+from scanstation.gui.clerk.recent import RecentPanel, RecentScan, ScanDetails
 from scanstation.gui.clerk.status import StationStatusBar
 from scanstation.gui.clerk.waiting import SupervisorWaiting
 from scanstation.gui.i18n import Translations
@@ -48,6 +50,10 @@ from scanstation.gui.widgets import Retranslated, font, message_bar
 from scanstation.store.connection import Store
 
 log = logging.getLogger(__name__)
+
+# What the banner shows, as undo sees it: a verdict, an undo's answer, a read that was not recorded, or nothing.
+OnScreen = Verdict | UndoResult | Literal["failed", "kept"] | None
+UNDO_SAID_S: Final = 6.0  # how long the reason an undo did nothing stays beside the button
 
 MANUAL_SCANNER = "manual"
 # What creates the first administrator (`scanstation operators`); shown word for word on the log-in screen.
@@ -73,6 +79,7 @@ class StationWindow(Retranslated, qt.QMainWindow):
         config_warnings: tuple[str, ...] = (),
         admin_command: str = ADMIN_COMMAND,
         idle_logout_min: float = 0.0,
+        kiosk: bool = False,
         admin_context: AdminContext | None = None,
         supervisor_context: SupervisorContext | None = None,
         store: Store | None = None,
@@ -89,8 +96,10 @@ class StationWindow(Retranslated, qt.QMainWindow):
         # The one owner of who is logged in: the receiving side reads it for every scan it is handed.
         self._session = worker.session if worker is not None else Session()
         self._login_pending = False
-        self._undo_target: Verdict | None = None
+        # What the banner shows, for undo: a verdict, an undo's answer, a read not recorded ("failed", "kept").
+        self._on_screen: OnScreen = None
         self._undo_pending = False
+        self._undo_said: tuple[str, float] | None = None  # why Ctrl+Z did nothing, until a monotonic time
         self._banner_source: Callable[[], BannerText] = lambda: banner_idle(False)
         self._notices: list[Verdict] = []  # parcels matched later by sync, newest first, until scanned again
         self._login_error = ""
@@ -104,12 +113,19 @@ class StationWindow(Retranslated, qt.QMainWindow):
         # The core said no attempt for this name is looked at before then: (the name as typed, when).
         self._retry: tuple[str, datetime] | None = None
         self._idle_min = 0.0
-        self._doors = Doors(self, worker, admin_context, supervisor_context)
+        self._kiosk = kiosk
+        self._doors = Doors(self, worker, admin_context, supervisor_context, on_closed=self.focus_home)
+        self.details: ScanDetails | None = None  # the last scan's details a click on the list opened
         # With the database: the Photo button for a paid photo, and the supervisor's queue counted for the bar.
         self._store = store
         self._cameras = cameras
 
         self.setFont(font(15 * font_scale))
+        if kiosk:
+            # No frame to drag or close it by, above every other window; shown full screen (app.Station.show).
+            self.setWindowFlags(
+                self.windowFlags() | qt.Qt.WindowType.FramelessWindowHint | qt.Qt.WindowType.WindowStaysOnTopHint
+            )
         self._build(scanner_names)
         self._connect()
         if self.supervisor_waiting is not None:
@@ -205,7 +221,6 @@ class StationWindow(Retranslated, qt.QMainWindow):
         self.login_error_label = self.login_row.error_label
         self.entry = self.entry_row.entry
         self.undo_button = self.entry_row.undo_button
-        self.scanners_label = self.status_bar.scanners_label
         self.sync_label = self.status_bar.sync_label
         self.operator_label = self.status_bar.operator_label
         self.sound_label = self.status_bar.sound_label
@@ -244,6 +259,8 @@ class StationWindow(Retranslated, qt.QMainWindow):
         self.entry_row.enter_button.clicked.connect(self._submit_typed)
         self.entry.undo_requested.connect(self.undo_last)
         self.undo_button.clicked.connect(self.undo_last)
+        self.login_button.setFocusPolicy(qt.Qt.FocusPolicy.NoFocus)  # the keys stay in the PIN field
+        self.recent.opened.connect(self.open_details)
         self.status_bar.logout_button.clicked.connect(self.log_out)
         self.status_bar.settings_button.clicked.connect(self.open_settings)
         self.status_bar.audit_button.clicked.connect(self.open_audit)
@@ -264,6 +281,33 @@ class StationWindow(Retranslated, qt.QMainWindow):
         self._cancel_badge_shortcut = qt.QShortcut(qt.QKeySequence("Esc"), self.login_row)
         self._cancel_badge_shortcut.setContext(qt.Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self._cancel_badge_shortcut.activated.connect(self.cancel_badge)
+        app = qt.QApplication.instance()
+        if isinstance(app, qt.QApplication):
+            app.focusChanged.connect(self._on_focus_changed)
+
+    # ----- focus ----------------------------------------------------------------------------------------------
+
+    def home_field(self) -> qt.QLineEdit:
+        """Where the keys go when nothing else asks for them: the entry, or the log-in field to fill next."""
+        if self.operator is not None:
+            return self.entry
+        if self._badge is not None or self.name_edit.text().strip():
+            return self.pin_edit
+        return self.name_edit
+
+    def _on_focus_changed(self, _old: qt.QWidget | None, new: qt.QWidget | None) -> None:
+        # Any click in this window that would take the keys away from a field (a button, the list, a bar) gives
+        # them back, so a clerk's next typed keys (or a keyboard-mode scanner's) are never lost.
+        if new is None or new is self or not self.isAncestorOf(new):
+            return
+        if isinstance(new, qt.QLineEdit | qt.QLabel):
+            return  # a field the clerk chose, or text selected to copy (the no-administrator command)
+        self.home_field().setFocus()
+
+    def focus_home(self) -> None:
+        """After a dialog closes: the keys go back to the entry (or the log-in field)."""
+        self.activateWindow()
+        self.home_field().setFocus()
 
     # ----- texts ----------------------------------------------------------------------------------------------
 
@@ -427,9 +471,9 @@ class StationWindow(Retranslated, qt.QMainWindow):
         self._session.log_out()
         self._idle_timer.stop()
         self._doors.close_all()
+        self.close_details()
         self._update_roles()
-        self._undo_target = None
-        self._update_undo()
+        self._undo_said = None
         self.photo_door.forget()
         self._notices = []
         self._update_notice()
@@ -471,9 +515,8 @@ class StationWindow(Retranslated, qt.QMainWindow):
         self._login_answered()
         if isinstance(answer, Refusal):
             if self._session.login is not None:  # whoever is logged in stays: a bad badge logs nobody out
-                self.statusBar().showMessage(
-                    self.tr("Badge refused: %1").replace("%1", login_refusal_words(answer.words)), 10000
-                )
+                # Above the bar, not in place of its parts (a status message would hide the scanners and sync).
+                self.status_bar.say(self.tr("Badge refused: %1").replace("%1", login_refusal_words(answer.words)))
                 self.banner_shown.emit(answer)
                 return
             self._refused(answer, self.name_edit.text().strip())
@@ -598,36 +641,65 @@ class StationWindow(Retranslated, qt.QMainWindow):
             return
         self.submit(Scan(raw=text, scanner=MANUAL_SCANNER, typed=True))
 
+    def open_details(self, scan: RecentScan) -> None:
+        """A click on a line of the last scans: that scan's details, until closed or the next scan comes."""
+        self.close_details()
+        dialog = ScanDetails(scan, self, self._scale)
+        dialog.finished.connect(lambda _result: self._details_closed(dialog))
+        self.details = dialog
+        dialog.show()
+
+    def close_details(self) -> None:
+        if self.details is not None:
+            self.details.close()
+
+    def _details_closed(self, dialog: ScanDetails) -> None:
+        if self.details is dialog:
+            self.details = None
+            self.focus_home()
+
     def _on_verdict(self, verdict: Verdict) -> None:
         self._touch()
+        self.close_details()  # the clerk is scanning again: the banner must not be covered
         if self._notices and verdict.keys:
             # The clerk took the late-matched parcel off the unknown shelf and scanned it: notice done.
             self._notices = [n for n in self._notices if not (n.keys & verdict.keys)]
             self._update_notice()
         self.counters.add(verdict)
         self.recent.model.add(verdict)
-        if verdict.undo_deadline is not None:
-            self._undo_target = verdict
-            self._update_undo()
         self.photo_door.show_verdict(verdict)
         if self.supervisor_waiting is not None:
             self.supervisor_waiting.scan_seen()
         logged_in = self.operator is not None
-        self._show(lambda: banner_for(verdict, logged_in), feedback=str(verdict.outcome), payload=verdict)
+        self._show(
+            lambda: banner_for(verdict, logged_in), feedback=str(verdict.outcome), payload=verdict, on_screen=verdict
+        )
 
     def _on_failed(self, scan: Scan, message: str) -> None:
         self.photo_door.clear()
-        self._show(lambda: banner_error(scan.raw, message), feedback="invalid", payload=scan)
+        self._show(lambda: banner_error(scan.raw, message), feedback="invalid", payload=scan, on_screen="failed")
 
     def _on_kept(self, scan: Scan, problem: str) -> None:
         self.photo_door.clear()
         # Not "scan again": the read is kept and will be recorded; a second scan would be a duplicate later.
         # The problem in words is the bar's (receiving_status); the banner names the read.
-        self._show(lambda: banner_kept(scan.raw), feedback="invalid", payload=scan)
+        self._show(lambda: banner_kept(scan.raw), feedback="invalid", payload=scan, on_screen="kept")
 
-    def _show(self, source: Callable[[], BannerText], feedback: str | None, payload: object = None) -> None:
-        """Show a banner; feedback names the sound, which becomes a flash where sound is unavailable."""
+    def _show(
+        self,
+        source: Callable[[], BannerText],
+        feedback: str | None,
+        payload: object = None,
+        on_screen: OnScreen = None,
+    ) -> None:
+        """Show a banner; feedback names the sound, which becomes a flash where sound is unavailable.
+
+        `on_screen` is what the banner now shows as far as undo goes: Ctrl+Z acts on it, or says why not.
+        """
         self._banner_source = source
+        self._on_screen = on_screen
+        self._undo_said = None
+        self._update_undo()
         text = source()
         self.banner.announce(text)
         if feedback is not None and not self._sounds.play(feedback):
@@ -644,16 +716,36 @@ class StationWindow(Retranslated, qt.QMainWindow):
     # ----- undo -----------------------------------------------------------------------------------------------
 
     def undo_seconds_left(self) -> float:
-        target = self._undo_target
-        if target is None or target.undo_deadline is None or self.operator is None:
+        """Seconds left to undo the verdict on screen (0: it cannot be undone, or nobody is logged in)."""
+        target = self._on_screen
+        if not isinstance(target, Verdict) or target.undo_deadline is None or self.operator is None:
             return 0.0
         return max(0.0, (target.undo_deadline - datetime.now(UTC)).total_seconds())
 
+    def _why_no_undo(self) -> str:
+        """Why Ctrl+Z cannot undo what the banner shows, in the clerk's words."""
+        shown = self._on_screen
+        if isinstance(shown, Verdict):
+            if shown.undo_deadline is None:  # a duplicate, an invalid read, ambiguous, not expected
+                return self.tr("nothing to undo: this scan changed nothing")
+            return self.tr("the undo window has passed")
+        if isinstance(shown, UndoResult):
+            return self.tr("nothing to undo: this scan is undone already")
+        if shown == "kept":
+            return self.tr("nothing to undo yet: this scan is not recorded")
+        if shown == "failed":
+            return self.tr("nothing to undo: this scan changed nothing")
+        return self.tr("nothing to undo: no scan on the screen")
+
     def undo_last(self) -> None:
-        target, receiving, actor = self._undo_target, self._worker, self._session.actor
-        if target is None or receiving is None or actor is None or self._undo_pending:
+        """Ctrl+Z or the button: undo the verdict on screen, or say why it cannot be undone."""
+        target, receiving, actor = self._on_screen, self._worker, self._session.actor
+        if receiving is None or actor is None or self._undo_pending:
             return
-        if self.undo_seconds_left() <= 0:
+        if not isinstance(target, Verdict) or self.undo_seconds_left() <= 0:
+            words = self._why_no_undo()
+            self._say_undo(words)
+            self.banner_shown.emit(words)  # tests wait on it as on any answer
             return
         self._undo_pending = True
         scan_id = target.scan_id
@@ -662,39 +754,61 @@ class StationWindow(Retranslated, qt.QMainWindow):
         ).run_in_background()
         self._update_undo()
 
+    def _say_undo(self, words: str) -> None:
+        """Why the undo did nothing, beside the button for a few seconds (the clerk may be looking at a box)."""
+        self._undo_said = (words, time.monotonic() + UNDO_SAID_S)
+        self._update_undo()
+
+    def undo_note(self) -> str:
+        """The words under the undo button ("" when there are none)."""
+        return self.entry_row.undo_note.text() if not self.entry_row.undo_note.isHidden() else ""
+
     def _update_undo(self) -> None:
         left = self.undo_seconds_left()
-        if left > 0 and not self._undo_pending:
-            self.entry_row.show_undo(int(left + 0.999))
+        said = self._undo_said
+        if said is not None and time.monotonic() >= said[1]:
+            said = self._undo_said = None
+        self.entry_row.say_undo(said[0] if said is not None else "")
+        if self.operator is None:
+            self.entry_row.show_undo(None, "")
+        elif left > 0 and not self._undo_pending:
+            self.entry_row.show_undo(int(left + 0.999), "")
+        elif self._undo_pending:
+            self.entry_row.show_undo(None, self.tr("Undoing..."))
+        elif self._on_screen is None:
+            self.entry_row.show_undo(None, "")
+        elif isinstance(self._on_screen, Verdict) and self._on_screen.undo_deadline is not None:
+            self.entry_row.show_undo(None, self.tr("Undo window passed"))
+        else:
+            self.entry_row.show_undo(None, self.tr("Nothing to undo"))
+        if left > 0 or said is not None:
             if not self._undo_timer.isActive():
                 self._undo_timer.start()
         else:
-            self.entry_row.show_undo(None)
-            if left <= 0:
-                self._undo_timer.stop()
+            self._undo_timer.stop()
 
     def _on_undo_result(self, result: UndoResult) -> None:
         self._undo_pending = False
-        target = self._undo_target
+        shown = self._on_screen
         if result.undone or result.compensated:
             self.counters.remove(result.scan_id)
             self.photo_door.forget(result.scan_id)
             self.recent.model.mark_undone(result.scan_id)
             number = ""
-            if target is not None and target.scan_id == result.scan_id:
-                number = target.tracking_number or target.raw.strip()
-                self._undo_target = None
-            self._show(lambda: banner_undone(number, result.message), feedback="notice", payload=result)
+            if isinstance(shown, Verdict) and shown.scan_id == result.scan_id:
+                number = shown.tracking_number or shown.raw.strip()
+            self._show(
+                lambda: banner_undone(number, result.message), feedback="notice", payload=result, on_screen=result
+            )
         else:
-            self.statusBar().showMessage(self.tr("Undo refused: %1").replace("%1", result.message), 10000)
+            self._say_undo(self.tr("Undo refused: %1").replace("%1", result.message))
             self.banner_shown.emit(result)
         self._update_undo()
 
     def _on_undo_failed(self, exc: Exception) -> None:
         log.error("undo failed", exc_info=exc)
         self._undo_pending = False
-        self.statusBar().showMessage(self.tr("Undo refused: %1").replace("%1", in_words(exc)), 10000)
-        self._update_undo()
+        self._say_undo(self.tr("Undo refused: %1").replace("%1", in_words(exc)))
 
     # ----- late matches ---------------------------------------------------------------------------------------
 
@@ -799,7 +913,24 @@ class StationWindow(Retranslated, qt.QMainWindow):
 
     # ----- window ---------------------------------------------------------------------------------------------
 
+    @property
+    def kiosk(self) -> bool:
+        return self._kiosk
+
+    def may_close(self, *, spontaneous: bool) -> bool:
+        """A kiosk closes by the window system's gesture only for an administrator; any by the station's own stop."""
+        actor = self._session.actor
+        return not (self._kiosk and spontaneous) or (actor is not None and actor.may(Act.OPEN_SETTINGS))
+
     def closeEvent(self, event: qt.QCloseEvent) -> None:  # noqa: N802 - Qt override
+        # A kiosk is closed by the window system's gesture (Alt+F4) only with an administrator logged in; the
+        # station's own stop (SIGTERM, the service manager) closes it from inside, which is never spontaneous.
+        if not self.may_close(spontaneous=event.spontaneous()):
+            event.ignore()
+            actor = self._session.actor
+            self.status_bar.say(self.tr("This station runs as a kiosk: an administrator logs in to close it."))
+            log.info("kiosk: a close of the window refused (%s)", actor.name if actor is not None else "nobody")
+            return
         self._doors.close_all()
         self.photo_door.forget()
         if self.supervisor_waiting is not None:
