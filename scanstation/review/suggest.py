@@ -127,7 +127,7 @@ def values_table(conn: Connection, name: str) -> TableValuedAlias:
     JSON on SQLite, an array on PostgreSQL (as sync.pull does): one statement for any number of probes.
     """
     if conn.dialect.name == "postgresql":
-        return func.unnest(bindparam(name, type_=ARRAY(String))).table_valued("value")
+        return func.unnest(bindparam(name, type_=ARRAY(String))).table_valued("value").render_derived()
     return func.json_each(bindparam(name, type_=String)).table_valued("value")
 
 
@@ -359,6 +359,9 @@ def _rows(conn: Connection, numbers: Sequence[str]) -> list[Any]:
     if probes.exact:
         params = {"probes": values_param(conn, sorted(probes.exact)), "cap": _CAP_EXACT}
         rows += conn.execute(_exact(conn), params).all()
+    by_head = _one_range(_keys.c.key)
+    for prefix in probes.heads:
+        rows += conn.execute(by_head, {"prefix": prefix, "cap": _CAP_RANGE}).all()
     if not search_index_ready(conn):
         return rows  # right after a first fill, until build_search_index: no reversed keys to range over yet
     if probes.tails:
@@ -367,9 +370,6 @@ def _rows(conn: Connection, numbers: Sequence[str]) -> list[Any]:
     by_tail = _one_range(_keys.c.rkey)
     for prefix in probes.tail_cap:
         rows += conn.execute(by_tail, {"prefix": prefix, "cap": _CAP_RANGE}).all()
-    by_head = _one_range(_keys.c.key)
-    for prefix in probes.heads:
-        rows += conn.execute(by_head, {"prefix": prefix, "cap": _CAP_RANGE}).all()
     return rows
 
 
