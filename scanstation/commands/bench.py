@@ -1,4 +1,4 @@
-"""`scanstation bench receive|sync|scanners|gui|crash`: each benchmark lives in scanstation/bench/<name>.py."""
+"""`scanstation bench receive|sync|scanners|gui|crash|suggest`: each benchmark lives in scanstation/bench/<name>.py."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ BENCHMARKS: dict[str, str] = {
     "scanners": "time reads from serial and socket scanners to a verdict",
     "gui": "time a scan to the banner on the clerk's screen",
     "crash": "SIGKILL a headless station again and again while it scans and pulls; check nothing was lost",
+    "suggest": "time suggestions for unknown parcels of each kind, and searching, on a big feed",
 }
 
 

@@ -98,7 +98,7 @@ _OF_CUSTOMERS: Final = (
     .order_by(_reg.c.customer_id, _reg.c.order_number, _reg.c.id)
     .limit(bindparam("cap"))
 )
-_PER_CUSTOMER: Final = 40  # registrations of the customers found read per hit wanted, at most
+_PER_CUSTOMER: Final = 4  # registrations of the customers found read per hit wanted, at most
 
 
 def _clean(text: str) -> str:

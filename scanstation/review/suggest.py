@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -121,12 +122,12 @@ def key_range(column: Any, prefix: Any) -> Any:
     return column.between(prefix, prefix + TOP)
 
 
-def values_table(conn: Connection, name: str) -> TableValuedAlias:
+def values_table(dialect: str, name: str) -> TableValuedAlias:
     """A list of strings passed as one parameter `name`, as a table of one column `value`.
 
     JSON on SQLite, an array on PostgreSQL (as sync.pull does): one statement for any number of probes.
     """
-    if conn.dialect.name == "postgresql":
+    if dialect == "postgresql":
         return func.unnest(bindparam(name, type_=ARRAY(String))).table_valued("value").render_derived()
     return func.json_each(bindparam(name, type_=String)).table_valued("value")
 
@@ -152,8 +153,9 @@ def _columns() -> tuple[Any, ...]:
     )
 
 
-def _exact(conn: Connection) -> Select[Any]:
-    probes = values_table(conn, "probes")
+@functools.cache
+def _exact(dialect: str) -> Select[Any]:
+    probes = values_table(dialect, "probes")
     return (
         select(*_columns())
         .select_from(probes.join(_keys, _keys.c.key == probes.c.value).join(_reg, _reg.c.id == _keys.c.registration_id))
@@ -162,9 +164,10 @@ def _exact(conn: Connection) -> Select[Any]:
     )
 
 
-def _tails(conn: Connection) -> Select[Any]:
+@functools.cache
+def _tails(dialect: str) -> Select[Any]:
     """Keys whose reversed form starts with one of the probes (a range on ix_registration_keys_rkey per probe)."""
-    probes = values_table(conn, "probes")
+    probes = values_table(dialect, "probes")
     return (
         select(*_columns())
         .select_from(
@@ -177,6 +180,7 @@ def _tails(conn: Connection) -> Select[Any]:
     )
 
 
+@functools.cache
 def _one_range(column: Any) -> Select[Any]:
     return (
         select(*_columns())
@@ -358,7 +362,7 @@ def _rows(conn: Connection, numbers: Sequence[str]) -> list[Any]:
     rows: list[Any] = []
     if probes.exact:
         params = {"probes": values_param(conn, sorted(probes.exact)), "cap": _CAP_EXACT}
-        rows += conn.execute(_exact(conn), params).all()
+        rows += conn.execute(_exact(conn.dialect.name), params).all()
     by_head = _one_range(_keys.c.key)
     for prefix in probes.heads:
         rows += conn.execute(by_head, {"prefix": prefix, "cap": _CAP_RANGE}).all()
@@ -366,7 +370,7 @@ def _rows(conn: Connection, numbers: Sequence[str]) -> list[Any]:
         return rows  # right after a first fill, until build_search_index: no reversed keys to range over yet
     if probes.tails:
         params = {"probes": values_param(conn, sorted(probes.tails)), "cap": _CAP_VARIANTS}
-        rows += conn.execute(_tails(conn), params).all()
+        rows += conn.execute(_tails(conn.dialect.name), params).all()
     by_tail = _one_range(_keys.c.rkey)
     for prefix in probes.tail_cap:
         rows += conn.execute(by_tail, {"prefix": prefix, "cap": _CAP_RANGE}).all()
