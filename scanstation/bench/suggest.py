@@ -84,6 +84,7 @@ def _run(args: argparse.Namespace, path: Path) -> int:
     from scanstation.review.search import search_for
     from scanstation.review.suggest import suggest_for
     from scanstation.store.connection import close_store, open_store
+    from scanstation.store.feedfile import build_search_index
 
     quiet = args.quiet
     url = f"sqlite:///{path}"
@@ -92,6 +93,8 @@ def _run(args: argparse.Namespace, path: Path) -> int:
     progress(f"built in {built.seconds:.1f} s: {built.registrations:,} registrations, {built.keys:,} keys", quiet=quiet)
     store = open_store(url)
     try:
+        progress("building the search index, as the sync loop does after a first pull ...", quiet=quiet)
+        index_s = build_search_index(store.feed) or 0.0
         rng = random.Random(args.seed)
         progress("making the unknown parcels ...", quiet=quiet)
         cases = _cases(store, rng, args.registrations, args.unknowns)
@@ -122,13 +125,14 @@ def _run(args: argparse.Namespace, path: Path) -> int:
         "registrations": built.registrations,
         "keys": built.keys,
         "build_s": round(built.seconds, 1),
+        "search_index_s": round(index_s, 1),
         "peak_rss_mb": peak_rss_mb(),
         "machine": machine_info(),
     }
     ok = True
     print(
         f"suggest benchmark: {built.registrations:,} registrations ({built.keys:,} keys), "
-        f"{args.unknowns} unknowns per kind"
+        f"{args.unknowns} unknowns per kind; the search index built in {index_s:.1f} s after the feed"
     )
     for kind in KINDS:
         got = results[kind]
@@ -148,7 +152,11 @@ def _run(args: argparse.Namespace, path: Path) -> int:
         n = max(1, len(got.times))
         ok &= stats.p99_ms <= TARGETS["search_p99_ms"]
         print_stats(f"search {kind}", stats)
-        print(f"{'':28} the registration searched for among the hits {got.top5 / n:6.1%}")
+        if kind in ("name", "store"):
+            # 90 names and 11 stores among a million registrations: thousands match, the first 50 are shown.
+            print(f"{'':28} (thousands match; the registration taken is seldom among the 50 shown)")
+        else:
+            print(f"{'':28} the registration searched for among the hits {got.top5 / n:6.1%}")
         result[f"search_{kind}"] = {**stats.as_dict(), "found": round(got.top5 / n, 4)}
     result["meets_targets"] = ok
     limits = f"each suggestion list p99 <= {TARGETS['suggest_p99_ms']:.0f} ms, "

@@ -70,7 +70,7 @@ class Suggestion:
 # ----------------------------------------------------------------------------------------------- input
 
 _MAX_INPUT: Final = 400  # characters of a scan looked at: a label's numbers are all near its start
-_MAX_NEEDLES: Final = 6
+_MAX_NEEDLES: Final = 4
 _MIN_NEEDLE: Final = 8  # shorter runs (a suite, a ZIP, markup) are never a tracking number worth guessing at
 _MAX_NEEDLE: Final = 41  # the longest format (see tracking.parsing._MAX_RUN)
 _RE_RUN: Final = re.compile(r"[0-9A-Z]+")
@@ -90,17 +90,28 @@ def needles(scanned: str) -> list[str]:
     A number with a typo fails its check digit and has no key, so the runs count too. Markup, control
     characters and short pieces give nothing to look for.
     """
+    return _needles(scanned)[0]
+
+
+def _needles(scanned: str) -> tuple[list[str], int]:
+    """needles, and how many of the first ones may hold a typo: the keys, or (no key at all) every run.
+
+    A scan whose keys were read has a number the scanner checked: its other runs (a ZIP, a shipper's
+    account, the whole barcode) are looked for as they are, not by every variant of a typo.
+    """
     found: list[str] = []
     parsed = parse_scan(scanned)
     for key in sorted(parsed.keys, key=lambda k: (-len(k), k)):
         if _MIN_NEEDLE <= len(key) <= _MAX_NEEDLE and key not in found:
             found.append(key)
+    keyed = len(found)
     text = unicodedata.normalize("NFKC", scanned[:_MAX_INPUT])
     text = _RE_AIM.sub("", text.lstrip("\x00\x02\x03 ")).upper().translate(_CYRILLIC_LOOKALIKES)
     for run in _RE_RUN.findall(text.translate(_DROP_INSIDE)):
         if _MIN_NEEDLE <= len(run) <= _MAX_NEEDLE and run not in found:
             found.append(run)
-    return found[:_MAX_NEEDLES]
+    found = found[:_MAX_NEEDLES]
+    return found, min(keyed, len(found)) if keyed else len(found)
 
 
 def _core(number: str) -> str:
@@ -227,33 +238,36 @@ class _Probes:
     heads: list[str]  # prefixes of keys
 
 
-def _probes(numbers: Sequence[str]) -> _Probes:
+def _probes(numbers: Sequence[str], typos: int) -> _Probes:
     """What to look up for each number, so that every relation a suggestion names is found by an index.
 
     Two characters wrong: with the number cut in halves, either the second half has at most one error
     (its exact form or one of its one-character variants ends the key: the reversed-key index) or both
     are in it and the first half is whole (a key range). A character missing or extra leaves one half whole.
+    Only the first `typos` numbers are looked for with typos (see _needles).
     """
     exact: set[str] = set()
     tails: set[str] = set()
     tail_cap: list[str] = []
     heads: list[str] = []
-    for n in numbers:
+    for index, n in enumerate(numbers):
         length = len(n)
-        exact.update(n[:i] + n[i + 1] + n[i] + n[i + 2 :] for i in range(length - 1) if n[i] != n[i + 1])
         for width in _WINDOWS:
             if width < length:
                 exact.update(n[i : i + width] for i in range(length - width + 1))
         core = _core(n)
         if len(core) >= _MIN_NEEDLE and core != n:
             exact.add(core)
+        tail_cap.append(n[-_MIN_NEEDLE:][::-1])
+        tail_cap.append(n[::-1])  # a longer registered number ending with this one
+        if index >= typos:
+            continue
+        exact.update(n[:i] + n[i + 1] + n[i] + n[i + 2 :] for i in range(length - 1) if n[i] != n[i + 1])
         half = length // 2
         second = n[half:]
         if len(second) >= 5:
             tails.update(v[::-1] for v in _substitutions(second))
         tail_cap.append(second[::-1])
-        tail_cap.append(n[-_MIN_NEEDLE:][::-1])
-        tail_cap.append(n[::-1])  # a longer registered number ending with this one
         heads.append(n[:half])
     exact.difference_update(numbers)
     return _Probes(exact, tails, list(dict.fromkeys(tail_cap)), list(dict.fromkeys(heads)))
@@ -357,8 +371,8 @@ def _order_words(n: str, typed: str) -> str:
 # ----------------------------------------------------------------------------------------------- search
 
 
-def _rows(conn: Connection, numbers: Sequence[str]) -> list[Any]:
-    probes = _probes(numbers)
+def _rows(conn: Connection, numbers: Sequence[str], typos: int) -> list[Any]:
+    probes = _probes(numbers, typos)
     rows: list[Any] = []
     if probes.exact:
         params = {"probes": values_param(conn, sorted(probes.exact)), "cap": _CAP_EXACT}
@@ -383,13 +397,13 @@ def suggest_for(store: Store, scanned: str, *, limit: int = 5) -> list[Suggestio
     Every candidate comes from an index (the keys, the reversed keys, the order numbers), never from a
     scan of the table; see _probes. A deleted registration is never suggested.
     """
-    numbers = needles(scanned)
+    numbers, typos = _needles(scanned)
     if not numbers:
         return []
     scanned_carrier = parse_scan(scanned).carrier
     best: dict[str, Suggestion] = {}
     with store.connect() as conn:  # SQLite: the feed is attached
-        rows = _rows(conn, numbers)
+        rows = _rows(conn, numbers, typos)
         orders = _order_rows(conn, numbers)
     exact = {row.id for row in rows if row.key in numbers}  # the scan matches these already: nothing to suggest
     found: list[tuple[Any, SuggestionReason, str, int]] = []
