@@ -25,6 +25,7 @@ from scanstation.store.registrations import (
     store_term,
 )
 from scanstation.tracking import parse_typed
+from scanstation.tracking.parsing import CYRILLIC_LOOKALIKES
 
 __all__ = ["RegistrationHit", "search_for", "search_registrations"]
 
@@ -54,7 +55,6 @@ _MIN_PART: Final = 4  # the fewest characters of a tracking number searched by i
 _CUSTOMERS: Final = 200  # customers whose name has the word looked at, at most
 _RE_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]+")
 _DROP_INSIDE: Final = dict.fromkeys(map(ord, " -._/"), None)
-_CYRILLIC_LOOKALIKES: Final = str.maketrans("АВЕКМНОРСТХУ", "ABEKMHOPCTXY")
 # Top of a range of text of any script that begins with a given prefix (searching's text is NFKC, no controls).
 _TOP_CHAR: Final = "\U0010ffff"
 
@@ -109,7 +109,7 @@ def _clean(text: str) -> str:
 
 def _tracking_part(text: str) -> str | None:
     """The text as a piece of a tracking number (upper-case letters and digits, separators gone), or None."""
-    part = text.upper().translate(_CYRILLIC_LOOKALIKES).translate(_DROP_INSIDE)
+    part = text.upper().translate(CYRILLIC_LOOKALIKES).translate(_DROP_INSIDE)
     if len(part) >= _MIN_PART and part.isascii() and part.isalnum() and any(c.isdigit() for c in part):
         return part
     return None

@@ -20,6 +20,7 @@ from scanstation.store.feedfile import search_index_ready
 from scanstation.store.models import CustomerTerm, Registration, RegistrationKey, UnknownParcel
 from scanstation.store.registrations import ORDER_TERM, code_term
 from scanstation.tracking import parse_scan, parse_typed
+from scanstation.tracking.parsing import CYRILLIC_LOOKALIKES
 
 __all__ = [
     "Suggestion",
@@ -76,7 +77,6 @@ _MAX_NEEDLE: Final = 41  # the longest format (see tracking.parsing._MAX_RUN)
 _RE_RUN: Final = re.compile(r"[0-9A-Z]+")
 _RE_AIM: Final = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
 _DROP_INSIDE: Final = dict.fromkeys(map(ord, " -._"), None)
-_CYRILLIC_LOOKALIKES: Final = str.maketrans("АВЕКМНОРСТХУ", "ABEKMHOPCTXY")
 _RE_LETTER_HEAD: Final = re.compile(r"^(?:1Z|1LS|[A-Z]+)")
 _RE_LETTER_TAIL: Final = re.compile(r"[A-Z]+$")
 # Window lengths looked for inside a longer scanned number: the numbers carriers print inside their
@@ -106,7 +106,7 @@ def _needles(scanned: str) -> tuple[list[str], int]:
             found.append(key)
     keyed = len(found)
     text = unicodedata.normalize("NFKC", scanned[:_MAX_INPUT])
-    text = _RE_AIM.sub("", text.lstrip("\x00\x02\x03 ")).upper().translate(_CYRILLIC_LOOKALIKES)
+    text = _RE_AIM.sub("", text.lstrip("\x00\x02\x03 ")).upper().translate(CYRILLIC_LOOKALIKES)
     for run in _RE_RUN.findall(text.translate(_DROP_INSIDE)):
         if _MIN_NEEDLE <= len(run) <= _MAX_NEEDLE and run not in found:
             found.append(run)
