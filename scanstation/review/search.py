@@ -173,6 +173,9 @@ def search_for(store: Store, text: str, *, limit: int = 50) -> list[Registration
         if code:
             ids = customers(conn, ORDER_TERM + code, exact=True)
             of_customers(conn, ids, "order", lambda row: code_term(row.order_number) == code)
+            # The suite itself first: UN-1000 is also the beginning of UN-10001 ... UN-10009 and their parcels.
+            ids = customers(conn, SUITE_TERM + code, exact=True)
+            of_customers(conn, ids, "suite", lambda row: code_term(row.customer_suite) == code)
             ids = customers(conn, SUITE_TERM + code, exact=False)
             of_customers(conn, ids, "suite", lambda row: code_term(row.customer_suite).startswith(code))
         if part is not None:

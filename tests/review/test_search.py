@@ -73,6 +73,12 @@ def test_suite_name_order_and_store(
     assert _found(engine, text) == [(two[which].id, field)]
 
 
+def test_a_whole_suite_comes_before_the_suites_it_begins(engine: Store, register: Register) -> None:
+    longer = [register(UPS[:-2] + f"{i:02d}", customer_id=f"c_{i}", customer_suite=f"UN-1234{i}") for i in range(3)]
+    exact = register("9400111899223456789015")  # UN-1234, the registrar's default suite
+    assert [rid for rid, _ in _found(engine, "UN-1234")] == [exact.id, *(r.id for r in longer)]
+
+
 def test_a_word_must_begin_a_word_of_the_name(
     engine: Store, two: tuple[RegistrationRecord, RegistrationRecord]
 ) -> None:
