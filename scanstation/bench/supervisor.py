@@ -30,8 +30,6 @@ REJECTED: Final = 5_000  # rejected events, of which OPEN_SHARE_REJECTED still o
 OPEN_SHARE_REJECTED: Final = 0.6
 # The index revision 0007 adds (the suggestions' and search's feed indexes) for the overdue queue and its count.
 STATUS_INDEX: Final = "ix_registrations_status_updated_at"
-# Not in any revision: what `--tombstone-index` tries, a partial index of the deleted registrations only.
-TOMBSTONE_INDEX: Final = "ix_registrations_bench_tombstones"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -46,12 +44,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=20261202, help="random seed (same seed, same data)")
     parser.add_argument(
         "--build-workers", type=int, default=2, metavar="K", help="processes generating registrations (2)"
-    )
-    parser.add_argument(
-        "--tombstone-index",
-        action="store_true",
-        help="time with a partial index of the deleted registrations in the feed (not in the layout: a what-if; "
-        "without the flag it is dropped)",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     add_json_option(parser)
@@ -105,7 +97,6 @@ def _run(args: argparse.Namespace, path: Path) -> int:
         progress(f"built in {build_s:.0f} s", quiet=quiet)
     store = open_store(url)
     added_index = _status_index(store)
-    _tombstone_index(store, wanted=args.tombstone_index)
     supervisor = Actor("sven", Role.SUPERVISOR)
     now = DAY + timedelta(days=1)
     figures: list[tuple[str, Stats, dict[str, Any]]] = []
@@ -156,8 +147,6 @@ def _run(args: argparse.Namespace, path: Path) -> int:
     )
     if added_index:
         print(f"(the feed had no {STATUS_INDEX}: added for this run, as revision 0007 will)")
-    if args.tombstone_index:
-        print(f"(what-if: the feed has {TOMBSTONE_INDEX} ON registrations (updated_at) WHERE deleted IS 1)")
     for label, stats, detail in figures:
         verdict = "pass" if stats.p99_ms <= TARGET_MS else "MISS"
         shown = ", ".join(f"{k} {v}" for k, v in detail.items() if k != "counts")
@@ -184,7 +173,6 @@ def _run(args: argparse.Namespace, path: Path) -> int:
                 },
                 "open": merged,
                 "status_index_added": added_index,
-                "tombstone_index": args.tombstone_index,
                 "build_s": round(build_s, 1),
                 "targets_met": not missed,
                 **machine,
@@ -210,19 +198,6 @@ def _status_index(store: Store) -> bool:
         raw.execute(f"CREATE INDEX {STATUS_INDEX} ON registrations (status, updated_at)")
         raw.commit()
         return True
-
-
-def _tombstone_index(store: Store, *, wanted: bool) -> None:
-    with store.feed.connect() as conn:
-        raw = conn.connection.dbapi_connection
-        assert raw is not None
-        if wanted:
-            raw.execute(
-                f"CREATE INDEX IF NOT EXISTS {TOMBSTONE_INDEX} ON registrations (updated_at) WHERE deleted IS 1"
-            )
-        else:
-            raw.execute(f"DROP INDEX IF EXISTS {TOMBSTONE_INDEX}")
-        raw.commit()
 
 
 def _build(url: str, args: argparse.Namespace, quiet: bool) -> None:

@@ -17,6 +17,7 @@ BENCHMARKS: dict[str, str] = {
     "gui": "time a scan to the banner on the clerk's screen",
     "crash": "SIGKILL a headless station again and again while it scans and pulls; check nothing was lost",
     "supervisor": "time the supervisor's queue, counts and shift report at 1M registrations and 500k scans",
+    "suggest": "time suggestions for unknown parcels of each kind, and searching, on a big feed",
 }
 
 

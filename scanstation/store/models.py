@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -103,7 +104,19 @@ class Registration(FeedBase):
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    __table_args__ = (Index(None, "customer_id", "order_number"),)
+    __table_args__ = (
+        Index(None, "customer_id", "order_number"),
+        # The supervisor's queue counts and lists registrations awaiting too long without a scan.
+        Index(None, "status", "updated_at"),
+        # ... and parcels whose registration was deleted after they were received: the tombstones alone, so
+        # that queue reads a few thousand rows, not the million live ones (the predicate as the queries write it).
+        Index(
+            "ix_registrations_deleted_updated_at",
+            "updated_at",
+            sqlite_where=text("deleted IS 1"),
+            postgresql_where=text("deleted IS true"),
+        ),
+    )
 
 
 class RegistrationKey(FeedBase):
@@ -115,9 +128,27 @@ class RegistrationKey(FeedBase):
     registration_id: Mapped[str] = mapped_column(
         Text, ForeignKey("registrations.id", ondelete="CASCADE"), primary_key=True
     )
+    # The key reversed: its index finds keys by their last characters (a range on the reversed tail).
+    rkey: Mapped[str] = mapped_column(Text, default="")
 
     # SQLite: the primary key is the table (no rowid b-tree beside it): one b-tree less to write per key.
-    __table_args__ = (Index(None, "registration_id"), {"sqlite_with_rowid": False})
+    __table_args__ = (Index(None, "registration_id"), Index(None, "rkey"), {"sqlite_with_rowid": False})
+
+
+class CustomerTerm(FeedBase):
+    """What a customer is searched by: name words, suite, order numbers, stores (registrations.customer_terms).
+
+    Per customer, not per registration (a sixth of the rows and fewer, written once per customer). A term
+    a customer no longer has (renamed, an order edited) stays until the feed is pulled again: searching
+    checks the registration itself.
+    """
+
+    __tablename__ = "customer_terms"
+
+    term: Mapped[str] = mapped_column(Text, primary_key=True)
+    customer_id: Mapped[str] = mapped_column(Text, primary_key=True)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
 
 class FeedState(FeedBase):

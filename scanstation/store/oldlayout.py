@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 
 from scanstation.store.engine import BUSY_TIMEOUT_MS, read_only_uri
+from scanstation.store.feedfile import SEARCH_PENDING_KEY
 from scanstation.store.models import FeedBase
 
 __all__ = ["move_feed_out_of_station_file"]
@@ -34,9 +35,15 @@ def move_feed_out_of_station_file(station: Path, feed: Path) -> None:
             conn.execute(
                 f"INSERT OR REPLACE INTO main.registrations ({columns}) SELECT {columns} FROM old.registrations"
             )
+            conn.create_function("scanstation_reverse", 1, lambda text: text[::-1], deterministic=True)
             conn.execute(
-                "INSERT OR REPLACE INTO main.registration_keys (key, registration_id) "
-                "SELECT key, registration_id FROM old.registration_keys"
+                "INSERT OR REPLACE INTO main.registration_keys (key, registration_id, rkey) "
+                "SELECT key, registration_id, scanstation_reverse(key) FROM old.registration_keys"
+            )
+            # customer_terms: made from the moved rows by build_search_index after the next pull.
+            conn.execute(
+                "INSERT OR REPLACE INTO main.feed_state (key, value) VALUES (?, 'moved from revision 0001')",
+                (SEARCH_PENDING_KEY,),
             )
             conn.execute(
                 "INSERT OR REPLACE INTO main.feed_state (key, value) "

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+import string
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, cast
 
-from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, insert, select, text, update
 
 from scanstation.domain import AWAITING
 from scanstation.store.models import Registration, RegistrationKey
@@ -16,7 +18,22 @@ from scanstation.tracking import parse_typed
 _reg = cast("Table", Registration.__table__)
 _keys = cast("Table", RegistrationKey.__table__)
 
-
+_RE_WORD: Final = re.compile(r"[^\W_]+")
+_MAX_WORDS: Final = 8  # of a name: past that it is not a name worth searching word by word
+_MAX_TERM: Final = 60
+_DROPPED_IN_CODES: Final = " -#._/"
+_DROP_IN_CODES: Final = dict.fromkeys(map(ord, _DROPPED_IN_CODES), None)
+_ASCII_UPPER: Final = str.maketrans(string.ascii_lowercase, string.ascii_uppercase)
+_ASCII_LOWER: Final = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+# ON CONFLICT DO NOTHING: the same customer's terms arrive with each of their registrations.
+_ADD_TERMS: Final = text(
+    "INSERT INTO customer_terms (term, customer_id) VALUES (:term, :customer_id) ON CONFLICT DO NOTHING"
+)
+# The kinds of customer_terms, each its own range of the index: "n:анна", "s:UN10001", "o:1131234567", "t:ebay.com".
+NAME_TERM: Final = "n:"
+SUITE_TERM: Final = "s:"
+ORDER_TERM: Final = "o:"
+STORE_TERM: Final = "t:"
 # The columns a feed item fills, in the order of registration_values' row (the fast bulk paths rely on it).
 REGISTRATION_COLUMNS: Final = (
     "id",
@@ -32,6 +49,8 @@ REGISTRATION_COLUMNS: Final = (
     "deleted",
     "updated_at",
 )
+# The registration values customer_terms reads, in its parameters' order (positions in REGISTRATION_COLUMNS).
+TERM_COLUMNS: Final = ("customer_id", "customer_name", "customer_suite", "order_number", "store")
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +114,85 @@ def registration_values(
     return row, parsed.keys
 
 
+def key_row(key: str, rid: str) -> dict[str, str]:
+    """A registration_keys row: the key, its registration and the key reversed (found by its tail)."""
+    return {"key": key, "registration_id": rid, "rkey": key[::-1]}
+
+
+def name_words(name: str) -> list[str]:
+    """The words of a customer's name as searching finds them: lower case, letters and digits, any script."""
+    words: list[str] = []
+    for word in _RE_WORD.findall(name.lower()):
+        if word not in words:
+            words.append(word[:_MAX_TERM])
+        if len(words) == _MAX_WORDS:
+            break
+    return words
+
+
+def code_term(value: str) -> str:
+    """An order number or suite as searching compares it: ASCII upper case, no spaces, dashes, dots, '#', '_', '/'.
+
+    ASCII only, as SQLite's upper() (see code_term_sql, which must give the same).
+    """
+    return value.translate(_DROP_IN_CODES).translate(_ASCII_UPPER)[:_MAX_TERM]
+
+
+def store_term(value: str) -> str:
+    """A store as searching compares it: ASCII lower case, without spaces around (as store_term_sql)."""
+    return value.strip(" ").translate(_ASCII_LOWER)[:_MAX_TERM]
+
+
+def code_term_sql(column: str) -> str:
+    """code_term in SQLite's SQL (upper() there is ASCII-only, like code_term's)."""
+    inner = column
+    for char in _DROPPED_IN_CODES:
+        inner = f"replace({inner}, '{char}', '')"
+    return f"substr(upper({inner}), 1, {_MAX_TERM})"
+
+
+def store_term_sql(column: str) -> str:
+    """store_term in SQLite's SQL."""
+    return f"substr(lower(trim({column}, ' ')), 1, {_MAX_TERM})"
+
+
+def customer_terms(name: str, suite: str, order_number: str, store: str) -> list[str]:
+    """The customer_terms of one registration's customer fields (name words, suite, order, store)."""
+    terms = [NAME_TERM + word for word in name_words(name)]
+    for kind, value in ((SUITE_TERM, code_term(suite)), (ORDER_TERM, code_term(order_number))):
+        if value:
+            terms.append(kind + value)
+    shop = store_term(store)
+    if shop:
+        terms.append(STORE_TERM + shop)
+    return terms
+
+
+def term_rows(values: Iterable[tuple[str, str, str, str, str]]) -> list[dict[str, str]]:
+    """customer_terms rows of registrations' TERM_COLUMNS values, each once."""
+    seen: set[tuple[str, str]] = set()
+    for customer_id, name, suite, order_number, store in values:
+        for term in customer_terms(name, suite, order_number, store):
+            seen.add((term, customer_id))
+    return [{"term": term, "customer_id": customer_id} for term, customer_id in seen]
+
+
+def name_term_rows(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """customer_terms rows (term, customer id) of the name words of (customer id, name) pairs."""
+    return [(NAME_TERM + word, customer_id) for customer_id, name in pairs for word in name_words(name)]
+
+
+def add_customer_terms(conn: Connection, values: Iterable[tuple[str, str, str, str, str]]) -> None:
+    """Index the customer terms of registrations' TERM_COLUMNS values in the caller's transaction."""
+    rows = term_rows(values)
+    if rows:
+        conn.execute(_ADD_TERMS, rows)
+
+
+def _term_values(row: dict[str, Any]) -> tuple[str, str, str, str, str]:
+    return (row["customer_id"], row["customer_name"], row["customer_suite"], row["order_number"], row["store"])
+
+
 def storable(value: str) -> str:
     """A feed string as every database can hold it: NUL, which PostgreSQL's text cannot, becomes U+FFFD.
 
@@ -127,6 +225,7 @@ class NewRows:
 
     registrations: list[dict[str, Any]]
     keys: list[dict[str, str]]
+    terms: list[dict[str, str]]
 
 
 def new_rows(records: Sequence[RegistrationRecord]) -> NewRows:
@@ -138,8 +237,8 @@ def new_rows(records: Sequence[RegistrationRecord]) -> NewRows:
             continue
         row, keys = registration_row(record)
         rows.append(row)
-        key_rows.extend({"key": key, "registration_id": record.id} for key in keys)
-    return NewRows(rows, key_rows)
+        key_rows.extend(key_row(key, record.id) for key in keys)
+    return NewRows(rows, key_rows, term_rows(_term_values(row) for row in rows))
 
 
 def insert_rows(conn: Connection, rows: NewRows) -> int:
@@ -148,6 +247,8 @@ def insert_rows(conn: Connection, rows: NewRows) -> int:
         conn.execute(insert(_reg), rows.registrations)
     if rows.keys:
         conn.execute(insert(_keys), rows.keys)
+    if rows.terms:
+        conn.execute(_ADD_TERMS, rows.terms)
     return len(rows.registrations)
 
 
@@ -171,7 +272,7 @@ def upsert_registrations(conn: Connection, records: Sequence[RegistrationRecord]
 
     - an item older than what is stored (by updated_at) is skipped;
     - a deletion keeps a tombstone and its keys, so a later scan can say the customer deleted it;
-    - an edit recomputes the match keys.
+    - an edit recomputes the match keys (and indexes the customer's terms).
 
     The feed's status is stored as the server gave it: this station's receipts live in their own
     table (`receipts`), so a feed that has not heard of a receipt yet cannot undo it.
@@ -188,6 +289,7 @@ def upsert_registrations(conn: Connection, records: Sequence[RegistrationRecord]
     tombstones: list[dict[str, Any]] = []
     new_keys: list[dict[str, str]] = []
     rekeyed: list[str] = []
+    renamed: list[tuple[str, str, str, str, str]] = []
     stale = 0
     awaiting: list[str] = []
     for rid, record in latest.items():
@@ -208,7 +310,8 @@ def upsert_registrations(conn: Connection, records: Sequence[RegistrationRecord]
             awaiting.append(rid)
         updates.append({f"b_{name}": value for name, value in row.items()})
         rekeyed.append(rid)
-        new_keys.extend({"key": key, "registration_id": rid} for key in keys)
+        new_keys.extend(key_row(key, rid) for key in keys)
+        renamed.append(_term_values(row))
     if updates:
         conn.execute(_UPDATE, updates)
     if tombstones:
@@ -217,6 +320,7 @@ def upsert_registrations(conn: Connection, records: Sequence[RegistrationRecord]
         conn.execute(delete(_keys).where(_keys.c.registration_id.in_(rekeyed)))
     if new_keys:
         conn.execute(insert(_keys), new_keys)
+    add_customer_terms(conn, renamed)
     # A tombstone of a registration never seen carries no number, so it has nothing to store.
     inserted = insert_new_registrations(conn, fresh)
     return UpsertResult(

@@ -26,6 +26,7 @@ from scanstation.domain import (
 from scanstation.store.connection import Store
 from scanstation.store.engine import write_transaction
 from scanstation.store.errors import Trouble, known_error
+from scanstation.store.feedfile import build_search_index
 from scanstation.store.state import get_state, set_state
 from scanstation.sync.client import (
     CentralClient,
@@ -370,6 +371,11 @@ class SyncLoop:
             f", {result.set_aside} refused by the database and set aside for review" if result.set_aside else "",
             " after the server dropped the cursor" if result.restarted else "",
         )
+        try:
+            # What a first fill left for after it (supervisors' searching); scans never wait for it.
+            build_search_index(self._store.feed)
+        except Exception as err:
+            return self._local_failure("indexing the feed for searching", err, report, self._pull_backoff)
         return None
 
     def _push_all(self, report: CycleReport) -> float | None:

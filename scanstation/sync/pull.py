@@ -34,8 +34,10 @@ from scanstation.store.models import FeedState, Registration, RegistrationKey, R
 from scanstation.store.prepared import Prepared
 from scanstation.store.registrations import (
     REGISTRATION_COLUMNS,
+    TERM_COLUMNS,
     RegistrationRecord,
     UpsertResult,
+    add_customer_terms,
     registration_values,
     storable,
     upsert_registrations,
@@ -148,6 +150,7 @@ def to_record(item: ParcelItem) -> RegistrationRecord:
 
 
 _NCOLS: Final = len(REGISTRATION_COLUMNS)
+_TERM_AT: Final = tuple(REGISTRATION_COLUMNS.index(name) for name in TERM_COLUMNS)
 
 
 class _FastInsert:
@@ -540,6 +543,7 @@ class Puller:
         self._items_asked = 0  # by the prefetch thread, which alone calls _worker
         self._refused: list[RefusedRecord] = []  # by the transaction being written, reviewed after its commit
         self._executor: ParsingProcesses | None = None
+        self._terms_deferred = False  # a first fill of an empty feed: searching's terms are built at its end
         self._prepare_body = functools.partial(prepare_page, limit=page_limit, drivername=store.url.drivername)
 
     def stored_cursor(self) -> str | None:
@@ -594,8 +598,12 @@ class Puller:
         # scan burst (`bench gui`). Small pages (tests, a tiny feed) keep the item threshold.
         if self._limit >= FULL_SIZE_PAGE:
             self._items_asked = max(self._items_asked, self._workers_after)
-        with feed_fill(conn):
-            self._apply_pages(conn, cursor, result, on_resolved)
+        with feed_fill(conn) as fill:
+            self._terms_deferred = fill.deferred
+            try:
+                self._apply_pages(conn, cursor, result, on_resolved)
+            finally:
+                self._terms_deferred = False
 
     def _apply_pages(
         self,
@@ -730,7 +738,7 @@ class Puller:
             if live and rid not in existing and counts[rid] == 1:
                 fresh_values.extend(values[row_at : row_at + _NCOLS])
                 for key in keys[key_at : key_at + n_keys]:
-                    fresh_keys += (key, rid)
+                    fresh_keys += (key, rid, key[::-1])
                 if statuses[index] == AWAITING:
                     awaiting.append(rid)
             else:
@@ -742,7 +750,16 @@ class Puller:
             fast = self._fast
             fast.insert(conn, _reg.name, _REG_COLUMNS, fresh_values)
             if fresh_keys:
-                fast.insert(conn, _keys.name, ("key", "registration_id"), fresh_keys)
+                fast.insert(conn, _keys.name, ("key", "registration_id", "rkey"), fresh_keys)
+            if not self._terms_deferred:
+                # The customers' terms for searching; a first fill indexes them all once at its end.
+                add_customer_terms(
+                    conn,
+                    (
+                        tuple(fresh_values[at + column] for column in _TERM_AT)
+                        for at in range(0, len(fresh_values), _NCOLS)
+                    ),
+                )
             result.inserted += len(fresh_values) // _NCOLS
         if others:
             upserted = upsert_registrations(conn, page.records(others))

@@ -18,7 +18,7 @@ from scanstation.tracking.formats import (
     readings,
 )
 
-__all__ = ["ParsedScan", "parse_scan", "parse_typed", "registration_keys"]
+__all__ = ["CYRILLIC_LOOKALIKES", "ParsedScan", "parse_scan", "parse_typed", "registration_keys"]
 
 GS: Final = "\x1d"
 RS: Final = "\x1e"
@@ -72,7 +72,7 @@ _RE_MAXICODE_GLUED: Final = re.compile(r"([0-9]{3})(1Z[0-9A-Z]{8})UPSN([0-9A-Z]{
 _RE_FEDEX_PDF417_GLUED: Final = re.compile(r"([0-9]{12})[0-9]{4}FDEG?")
 _TYPO_DIGITS: Final = str.maketrans("OIL", "011")
 # Customers on a Russian keyboard layout type Cyrillic look-alikes of Latin capitals (ТВА, С1..., LХ...).
-_CYRILLIC_LOOKALIKES: Final = str.maketrans("АВЕКМНОРСТХУ", "ABEKMHOPCTXY")
+CYRILLIC_LOOKALIKES: Final = str.maketrans("АВЕКМНОРСТХУ", "ABEKMHOPCTXY")
 # Input that a scanner produced: GS1/ISO 15434 separators, an AIM identifier at the start, an envelope.
 _RE_SCANNER_LIKE: Final = re.compile(r"[\x1d\x1e\x04]|^[\x02\s]*\][A-Za-z]|\[\)>")
 
@@ -347,7 +347,7 @@ def _parse_typed(typed: str) -> ParsedScan:
         scanned = _parse_scan(head, ())
         if scanned.keys:
             return ParsedScan(typed, scanned.keys, scanned.tracking_number, scanned.carrier, None, scanned.note)
-    text = _normalise(head).upper().translate(_CYRILLIC_LOOKALIKES)
+    text = _normalise(head).upper().translate(CYRILLIC_LOOKALIKES)
     token = text.translate(_DROP_INSIDE).strip(_FRAMING)
     if token.isascii() and token.isalnum():
         # The common case: one number, maybe with spaces or dashes. Without a check digit to confirm

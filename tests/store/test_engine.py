@@ -52,13 +52,13 @@ def test_wal_mode_is_in_the_file(sqlite_engine: Store) -> None:
 
 @pytest.mark.parametrize("file", ["station", "feed"])
 def test_foreign_keys_are_enforced(sqlite_engine: Store, file: str) -> None:
-    bind, table = (
-        (sqlite_engine, "unknown_keys (key, unknown_id)")
+    bind, row = (
+        (sqlite_engine, "unknown_keys (key, unknown_id) VALUES ('K1', 'no-such')")
         if file == "station"
-        else (sqlite_engine.feed, "registration_keys (key, registration_id)")
+        else (sqlite_engine.feed, "registration_keys (key, registration_id, rkey) VALUES ('K1', 'no-such', '1K')")
     )
     with pytest.raises(IntegrityError, match="FOREIGN KEY"), bind.begin() as conn:
-        conn.execute(text(f"INSERT INTO {table} VALUES ('K1', 'no-such')"))
+        conn.execute(text(f"INSERT INTO {row}"))
 
 
 def test_the_station_reads_the_feed_file_but_cannot_write_it(sqlite_engine: Store, tmp_path: Path) -> None:

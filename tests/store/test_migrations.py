@@ -137,7 +137,7 @@ def test_a_deleted_feed_file_is_made_again_and_the_receipts_stay(sqlite_url: str
             None,
             "a fill started 2026-11-27T10:00:00+00:00 was cut off by a crash or a power cut",
         ),
-        (FEED_SCHEMA_KEY, "0", FEED_SCHEMA_VERSION, "it has layout 0, not 1"),
+        (FEED_SCHEMA_KEY, "1", FEED_SCHEMA_VERSION, f"it has layout 1, not {FEED_SCHEMA_VERSION}"),
     ],
     ids=["fill-cut-off", "other-layout"],
 )

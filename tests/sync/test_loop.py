@@ -239,3 +239,19 @@ def test_station_side_failures_are_told_in_words() -> None:
     locked = sqlite3.OperationalError("database is locked")
     assert local_failure_words("pulling", OperationalError("INSERT", {}, locked)) == DATABASE_BUSY
     assert local_failure_words("pulling", ValueError("bad")) == "pulling failed on the station: ValueError: bad"
+
+
+def test_the_first_pull_leaves_the_search_index_to_the_loop_which_builds_it_next(
+    engine: Store, devserver: DevServer, make_config: MakeConfig
+) -> None:
+    from scanstation.review.search import search_for
+    from scanstation.store.feedfile import search_index_ready
+
+    added = devserver.add_registration("TBA777000111333", suite="UN-7733")
+    loop = SyncLoop(make_config(devserver.url), engine)
+    report = loop.run_once()
+    assert report.pull is not None and report.pull.completed
+    with engine.connect() as conn:
+        assert search_index_ready(conn)
+    assert [(hit.registration_id, hit.matched_on) for hit in search_for(engine, "un-7733")] == [(added["id"], "suite")]
+    assert [hit.registration_id for hit in search_for(engine, "000111333")] == [added["id"]]
