@@ -26,6 +26,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "gui": ("gui", "run the clerk's scan screen"),
     "demo": ("demo", "start the simulator, a fresh database and the scan screen with sample labels"),
     "bench": ("bench", "benchmarks: receive, sync, scanners, gui"),
+    "self-test": (
+        "selftest",
+        "try every part once on a fresh station in a temporary folder (offscreen); exit 1 names what failed",
+    ),
 }
 
 
