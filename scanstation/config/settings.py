@@ -709,9 +709,7 @@ SCANNERS: Final = SectionSpec(
             "flag",
             "Read a scan by the keys' positions, as the US layout types them: any layout active, Caps Lock ignored.",
             True,
-            notes=(
-                "false: as the active layout types them, for a scanner set to emulate another country's keyboard.",
-            ),
+            notes=("false: as the active layout types them, for a scanner set to emulate another country's keyboard.",),
             scanner_types=("wedge",),
         ),
     ),

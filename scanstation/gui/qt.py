@@ -95,9 +95,10 @@ from PySide6.QtWidgets import (
 # QtMultimedia lives in PySide6-Addons and needs FFmpeg/PulseAudio libraries at load time; a station
 # without it still works (the banner flashes instead), so its absence is a value, not an ImportError.
 try:
-    from PySide6.QtMultimedia import QMediaDevices, QSoundEffect
+    from PySide6.QtMultimedia import QMediaDevices, QMediaFormat, QSoundEffect
 except ImportError:  # pragma: no cover - depends on the installed wheels
     QMediaDevices = None  # type: ignore[assignment,misc]
+    QMediaFormat = None  # type: ignore[assignment,misc]
     QSoundEffect = None  # type: ignore[assignment,misc]
 
 __all__ = [
@@ -143,6 +144,7 @@ __all__ = [
     "QMainWindow",
     "QMarginsF",
     "QMediaDevices",
+    "QMediaFormat",
     "QMessageBox",
     "QModelIndex",
     "QObject",

@@ -86,6 +86,15 @@ class SelfTestGui:
         device = qt.QMediaDevices.defaultAudioOutput().description() if qt.QMediaDevices is not None else "?"
         return f"matched.wav played on {device}"
 
+    def check_media(self) -> str:
+        """QtMultimedia's backend (FFmpeg): what a camera needs; without it only sound is left, and nothing says so."""
+        if qt.QMediaFormat is None:
+            raise RuntimeError("QtMultimedia is missing")
+        formats = qt.QMediaFormat().supportedFileFormats(qt.QMediaFormat.ConversionMode.Decode)
+        if not formats:
+            raise RuntimeError("no QtMultimedia backend loaded (the FFmpeg plugin or a library it needs is missing)")
+        return f"backend loaded, {len(formats)} file formats it can decode"
+
     def check_labels(self) -> str:
         from scanstation.gui.demo_panel import svg_pixmap
         from scanstation.labels.samples import demo_labels
@@ -195,6 +204,7 @@ def gui_checks(
         ("translation", gui.check_translation),
         *((f"screen {name}", gui.draw(make)) for name, make in SCREENS),
         ("sound", gui.check_sound),
+        ("media backend", gui.check_media),
         ("labels", gui.check_labels),
         ("badge", gui.check_badge),
         ("stop", gui.check_stop),

@@ -30,7 +30,7 @@ class _Recorder:
         self.made.append(self)
 
 
-def _spec_namespace(workpath: Path) -> dict[str, Any]:
+def spec_namespace(workpath: Path) -> dict[str, Any]:
     """Run the spec the way PyInstaller does (same injected names), with recorders for the build classes."""
     made: list[_Recorder] = []
     classes = {name: type(name, (_Recorder,), {"made": made}) for name in ("Analysis", "PYZ", "EXE", "COLLECT")}
@@ -54,7 +54,7 @@ def _spec_namespace(workpath: Path) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def spec(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    return _spec_namespace(tmp_path_factory.mktemp("pyinstaller-work"))
+    return spec_namespace(tmp_path_factory.mktemp("pyinstaller-work"))
 
 
 @pytest.fixture(scope="module")
