@@ -55,8 +55,14 @@ started=$SECONDS
 echo "build.sh: froze in $((SECONDS - started)) s"
 
 bundle="$DIST/scanstation"
-# The cheapest proof that the bootloader, the archive and the command modules all made it.
+# The cheapest proof that the bootloader, the archive and the command modules all made it; then every part.
 "$bundle/scanstation" --version
+if ! "$bundle/scanstation" self-test >"$BUILD/self-test.txt" 2>"$BUILD/self-test.err"; then
+    cat "$BUILD/self-test.txt" >&2
+    echo "build.sh: the bundle failed its self-test (above; Qt's messages in $BUILD/self-test.err)" >&2
+    exit 1
+fi
+echo "build.sh: self-test passed ($(grep -c '^ok' "$BUILD/self-test.txt") checks)"
 
 # The tarball: the bundle plus everything install.sh puts in place.
 stage="$BUILD/package/$name"
@@ -67,6 +73,9 @@ cp "$INSTALLER/linux/install.sh" "$stage/install.sh"
 chmod 755 "$stage/install.sh"
 cp "$INSTALLER/linux/scanstation.desktop" "$INSTALLER/linux/scanstation-headless.service" "$stage/"
 cp "$ROOT/config.example.toml" "$stage/config.example.toml"
+cp "$ROOT/resources/icons/scanstation.svg" "$stage/scanstation.svg"
+# install.sh names the station's Debian packages when a system library is missing.
+cp "$ROOT/scripts/debian-packages.txt" "$stage/debian-packages.txt"
 tarball="$DIST/$name.tar.gz"
 tar -C "$BUILD/package" -czf "$tarball" "$name"
 
