@@ -53,10 +53,10 @@ TOML
 cat >"$WORK/window.sh" <<'SH'
 for run in $(seq 0 "$3"); do
     start=$(date +%s.%N)
-    "$1" gui --config "$2" >/dev/null 2>&1 &
+    "$1" gui --config "$2" >/dev/null 2>"$4.$run" &
     gui=$!
     until xdotool search --onlyvisible --pid "$gui" >/dev/null 2>&1; do
-        kill -0 "$gui" 2>/dev/null || { echo "the window never appeared" >&2; exit 3; }
+        kill -0 "$gui" 2>/dev/null || { echo "run $run: the window never appeared:" >&2; tail -n 5 "$4.$run" >&2; exit 3; }
         sleep 0.02
     done
     took=$(awk -v a="$(date +%s.%N)" -v b="$start" 'BEGIN {print a - b}')
@@ -64,7 +64,7 @@ for run in $(seq 0 "$3"); do
     if (( run > 0 )); then echo "$took"; fi  # run 0 is the warm-up: it creates and migrates the database
 done
 SH
-first_window() { xvfb-run -a -s "-screen 0 1400x900x24" bash "$WORK/window.sh" "$exe" "$WORK/config.toml" "$RUNS" | median; }
+first_window() { xvfb-run -a -s "-screen 0 1400x900x24" bash "$WORK/window.sh" "$exe" "$WORK/config.toml" "$RUNS" "$WORK/gui.err" | median; }
 if command -v xvfb-run >/dev/null && command -v xdotool >/dev/null; then
     echo "first window: $(first_window) s (median of $RUNS, Xvfb, until mapped)"
 else

@@ -141,3 +141,32 @@ def test_the_built_tarball_installs_and_passes_its_self_test(tmp_path: Path) -> 
     assert (
         tmp_path / "root" / "usr" / "share" / "icons" / "hicolor" / "scalable" / "apps" / "scanstation.svg"
     ).exists()
+
+
+@pytest.mark.skipif(shutil.which("dpkg-deb") is None, reason="needs dpkg-deb")
+def test_the_deb_holds_what_install_sh_puts_in_place_and_depends_on_the_desktop(tmp_path: Path) -> None:
+    package = _package(tmp_path / "pkg", "0.3.0")
+    made = subprocess.run(
+        ["bash", str(LINUX / "make-deb.sh"), str(package), str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert made.returncode == 0, made.stderr
+    (deb,) = (tmp_path / "out").glob("scanstation_0.3.0_*.deb")
+    info = subprocess.run(["dpkg-deb", "--field", str(deb), "Depends"], capture_output=True, text=True, check=True)
+    depends = info.stdout.strip().split(", ")
+    assert {"libpulse0", "libfontconfig1", "libxcb-cursor0"} <= set(depends)
+    assert not [d for d in depends if d.startswith("python3")]  # the bundle carries its Python
+    listing = subprocess.run(["dpkg-deb", "--contents", str(deb)], capture_output=True, text=True, check=True).stdout
+    paths = {line.split()[5] for line in listing.splitlines()}
+    assert {
+        "./opt/scanstation/scanstation",
+        "./usr/bin/scanstation",
+        "./usr/share/applications/scanstation.desktop",
+        "./usr/share/icons/hicolor/scalable/apps/scanstation.svg",
+        "./usr/lib/systemd/system/scanstation-headless.service",
+        "./etc/scanstation/config.example.toml",
+    } <= paths
+    assert not [p for p in paths if "token.env" in p or p.startswith("./usr/local")]
