@@ -27,6 +27,7 @@ timed() {
     done | median
 }
 
+echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "bundle:  $(du -sh "$BUNDLE" | cut -f1) ($BUNDLE)"
 tarball="$(ls -t "$(dirname "$BUNDLE")"/scanstation-*-linux-*.tar.gz 2>/dev/null | head -1 || true)"
 [[ -n $tarball ]] && echo "tarball: $(du -sh "$tarball" | cut -f1) ($tarball)"
@@ -60,13 +61,19 @@ for run in $(seq 0 "$3"); do
         sleep 0.02
     done
     took=$(awk -v a="$(date +%s.%N)" -v b="$start" 'BEGIN {print a - b}')
+    # The CPU time it took (user + system, every thread), which a busy machine changes less than the wall time.
+    cpu=$(awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$gui/stat")
     kill -TERM "$gui"; wait "$gui" || true
-    if (( run > 0 )); then echo "$took"; fi  # run 0 is the warm-up: it creates and migrates the database
+    if (( run > 0 )); then echo "$took $cpu"; fi  # run 0 is the warm-up: it creates and migrates the database
 done
 SH
-first_window() { xvfb-run -a -s "-screen 0 1400x900x24" bash "$WORK/window.sh" "$exe" "$WORK/config.toml" "$RUNS" "$WORK/gui.err" | median; }
+first_window() {
+    xvfb-run -a -s "-screen 0 1400x900x24" bash "$WORK/window.sh" "$exe" "$WORK/config.toml" "$RUNS" "$WORK/gui.err" \
+        >"$WORK/window.times"
+    echo "$(cut -d' ' -f1 "$WORK/window.times" | median) s, CPU $(cut -d' ' -f2 "$WORK/window.times" | median) s"
+}
 if command -v xvfb-run >/dev/null && command -v xdotool >/dev/null; then
-    echo "first window: $(first_window) s (median of $RUNS, Xvfb, until mapped)"
+    echo "first window: $(first_window) (medians of $RUNS, Xvfb, until mapped)"
 else
     echo "first window: not measured (needs xvfb-run and xdotool)"
 fi
