@@ -94,7 +94,9 @@ if ! "$OPT.new/scanstation" self-test >"$report" 2>"$report.err"; then
     if [[ -n $missing ]]; then
         echo "install.sh: system libraries missing on this machine: $missing" >&2
         if [[ -f "$HERE/debian-packages.txt" ]]; then
-            packages=$(awk '!/^[[:space:]]*(#|$)/ && $2 == "station" { printf "%s ", $1 }' "$HERE/debian-packages.txt")
+            # The station's packages but Python, which the bundle carries.
+            packages=$(awk '!/^[[:space:]]*(#|$)/ && $2 == "station" && $1 !~ /^python3/ { printf "%s ", $1 }' \
+                "$HERE/debian-packages.txt")
             echo "install.sh: on Debian or Ubuntu: apt-get install $packages" >&2
         fi
     fi

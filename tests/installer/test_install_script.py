@@ -128,6 +128,30 @@ def test_a_failed_self_test_installs_nothing_and_keeps_the_old_version(tmp_path:
     assert sorted(p.name for p in (root / "opt").iterdir()) == ["scanstation"]
 
 
+@pytest.mark.skipif(shutil.which("ld") is None and not os.environ.get("CI"), reason="needs binutils' ld")
+def test_a_failed_self_test_names_the_missing_system_libraries_and_the_packages(tmp_path: Path) -> None:
+    package = _package(tmp_path / "pkg", "0.1.0", broken=True)
+    # A Qt library of the bundle that needs a library this machine does not have (made with ld, then removed).
+    work = tmp_path / "ld"
+    work.mkdir()
+    (work / "blob").write_bytes(b"x")
+    ld = ["ld", "-shared", "-b", "binary", "blob"]
+    subprocess.run([*ld, "-o", "libscanstation-gone.so"], cwd=work, check=True)
+    qt = package / "scanstation" / "_internal" / "libQt6Fake.so.6"
+    subprocess.run(
+        [*ld, "-b", "default", "--no-as-needed", "libscanstation-gone.so", "-o", str(qt)], cwd=work, check=True
+    )
+    (work / "libscanstation-gone.so").unlink()
+
+    result = _install(package, tmp_path / "root")
+    assert result.returncode == 1
+    assert "system libraries missing on this machine: libscanstation-gone.so" in result.stderr
+    apt = next(line for line in result.stderr.splitlines() if "apt-get install" in line)
+    assert "libpulse0" in apt and "libfontconfig1" in apt
+    assert "python3" not in apt  # the bundle carries its Python
+    assert not (tmp_path / "root" / "opt" / "scanstation").exists()
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not list(DIST.glob("scanstation-*-linux-*.tar.gz")), reason="no tarball built (installer/build.sh)")
 def test_the_built_tarball_installs_and_passes_its_self_test(tmp_path: Path) -> None:
