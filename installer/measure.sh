@@ -52,6 +52,8 @@ file = false
 TOML
 # Run on the virtual display: start the window $3+1 times, print the seconds until it was mapped (not the warm-up's).
 cat >"$WORK/window.sh" <<'SH'
+# xvfb-run can return before the server takes connections; a window started then finds no display.
+until xdotool getdisplaygeometry >/dev/null 2>&1; do sleep 0.05; done
 for run in $(seq 0 "$3"); do
     start=$(date +%s.%N)
     "$1" gui --config "$2" >/dev/null 2>"$4.$run" &
