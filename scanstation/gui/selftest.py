@@ -13,6 +13,7 @@ from scanstation.config import Config
 from scanstation.domain import Outcome, Role, Verdict, new_badge_secret
 from scanstation.gui import qt
 from scanstation.gui.app import Station
+from scanstation.gui.clerk.window import StationWindow
 from scanstation.gui.resources import sounds_dir
 from scanstation.gui.sound import SOUND_NAMES
 
@@ -151,12 +152,17 @@ class SelfTestGui:
             self._station().bridge.verdict.emit(self._verdict(outcome))
         return window
 
-    def door(self, which: str) -> qt.QWidget:
-        """A window the clerk's window opens for an admin ("settings", "audit"), after the core's role check."""
-        window = self._station().window
+    @property
+    def window(self) -> StationWindow:
+        """The clerk's window, whose doors open the other screens."""
+        return self._station().window
+
+    def door(self, which: str, open_it: Callable[[], None]) -> qt.QWidget:
+        """A window the clerk's window opens for an admin (`which` as its doors name it), after the core's check."""
+        window = self.window
         if window.operator is None:
             window.log_in(ADMIN, "Self-test", Role.ADMIN)
-        (window.open_settings if which == "settings" else window.open_audit)()
+        open_it()
         if not wait_until(lambda: window.doors.window(which) is not None, 10.0):
             raise TimeoutError(f"the {which} window did not open in 10 s")
         opened = window.doors.window(which)
@@ -188,8 +194,8 @@ SCREENS: tuple[tuple[str, Callable[[SelfTestGui], qt.QWidget]], ...] = (
     ("clerk, matched", lambda gui: gui.clerk(Outcome.MATCHED)),
     ("clerk, unknown", lambda gui: gui.clerk(Outcome.UNKNOWN)),
     ("clerk, ambiguous", lambda gui: gui.clerk(Outcome.AMBIGUOUS)),
-    ("admin settings", lambda gui: gui.door("settings")),
-    ("audit trail", lambda gui: gui.door("audit")),
+    ("admin settings", lambda gui: gui.door("settings", gui.window.open_settings)),
+    ("audit trail", lambda gui: gui.door("audit", gui.window.open_audit)),
 )
 
 

@@ -91,8 +91,9 @@ def test_every_check_passes_offscreen_in_the_venv(tmp_path: Path) -> None:
     loaded = set(re.findall(r'/plugins/([\w-]+)/lib([\w-]+)\.so" loaded library', result.stderr))
     assert {"platforms", "multimedia", "printsupport"} <= {folder for folder, _ in loaded}, result.stderr[-3000:]
     # The media backend lists every image format once (what a camera's still could be saved as), which loads each
-    # image plugin: that is a listing, not a use. Photos are JPEG.
-    assert ("imageformats", "qjpeg") in loaded
+    # image plugin: that is a listing, not a use. Photos are JPEG, or files in JPEG, PNG, WebP or BMP.
+    assert {("imageformats", "qjpeg"), ("imageformats", "qwebp")} <= loaded
+    assert not {"qjpeg", "qwebp"} & spec["UNWANTED_PLUGINS"]
     loaded = {(f, n) for f, n in loaded if f != "imageformats"}
     dropped = {(f, n) for f, n in loaded if n in spec["UNWANTED_PLUGINS"] or f in spec["UNWANTED_PLUGIN_FOLDERS"]}
     assert not dropped, f"the spec leaves out plugins the station loads: {dropped}"

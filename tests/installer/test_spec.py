@@ -195,6 +195,7 @@ def test_unwanted_plugins_go_by_name_and_by_folder(spec: dict[str, Any], monkeyp
         (f"{plugins}/wayland-shell-integration/libxdg-shell.so", "/src/libxdg-shell.so", "BINARY"),
         (f"{plugins}/imageformats/libqjpeg.so", "/src/libqjpeg.so", "BINARY"),
         (f"{plugins}/imageformats/libqtiff.so", "/src/libqtiff.so", "BINARY"),
+        (f"{plugins}/imageformats/libqwebp.so", "/src/libqwebp.so", "BINARY"),
         (f"{plugins}/multimedia/libffmpegmediaplugin.so", "/src/libffmpegmediaplugin.so", "BINARY"),
     ]
     # PyInstaller's dependency reader would open the files: these stand-ins need nothing.
@@ -208,5 +209,6 @@ def test_unwanted_plugins_go_by_name_and_by_folder(spec: dict[str, Any], monkeyp
         "libqxcb.so",
         "libqoffscreen.so",
         "libqjpeg.so",
+        "libqwebp.so",
         "libffmpegmediaplugin.so",
     ]
