@@ -25,7 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "headless": ("headless", "run scanners, receiving and sync with no window (conveyor, kiosk)"),
     "gui": ("gui", "run the clerk's scan screen"),
     "demo": ("demo", "start the simulator, a fresh database and the scan screen with sample labels"),
-    "bench": ("bench", "benchmarks: receive, sync, scanners, gui"),
+    "bench": ("bench", "benchmarks, each alone (bench NAME) or all as one table of figure, target and value"),
     "self-test": (
         "selftest",
         "try every part once on a fresh station in a temporary folder (offscreen); exit 1 names what failed",

@@ -43,6 +43,11 @@ def data_dir() -> Path:
     return _base("data") or Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
+def photos_dir() -> Path:
+    """Directory of the parcels' photos (each file named in the `photos` table)."""
+    return data_dir() / "photos"
+
+
 def log_dir() -> Path:
     """Directory of the rotating log files."""
     return _base("logs") or Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))

@@ -68,6 +68,7 @@ class StationRuntime:
         operator: Callable[[], str] | None = None,
         environ: Mapping[str, str] | None = None,
         on_badge: Callable[[Scan, str], None] | None = None,
+        divert: Callable[[Scan], bool] | None = None,
     ) -> None:
         self.config = config
         self.store = open_store(config.database.url)  # migrations run here, before any scan
@@ -86,6 +87,7 @@ class StationRuntime:
             fallback_journals=journal_fallbacks(config.receiving.journal_fallback_dir),
             on_status=observers.receiving_status,
             on_badge=on_badge,
+            divert=divert,
         )
         self.sync = SyncLoop(
             config,

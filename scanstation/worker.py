@@ -119,9 +119,11 @@ class ReceivingWorker:
         on_status: Callable[[ReceivingStatus], None] | None = None,
         fallback_journals: Sequence[Path] = (),
         on_badge: Callable[[Scan, str], None] | None = None,
+        divert: Callable[[Scan], bool] | None = None,
     ) -> None:
         self._receiver = receiver
         self._on_badge = on_badge or _badge_at_the_window
+        self._divert = divert
         self._operator = operator
         self._on_verdict = on_verdict
         self._on_error = on_error
@@ -142,7 +144,11 @@ class ReceivingWorker:
 
         The operator is taken when the scan is read, whatever its source: a scan decided after the next
         clerk logged in (the thread was busy, or the disk full) is still the one who scanned it.
+        A scan `divert` takes (the supervisor's desk is open: it shows the parcel's page) is not received;
+        a badge is never diverted, so it still logs in.
         """
+        if self._divert is not None and badge_secret_of(scan.raw) is None and self._divert(scan):
+            return
         self._queue.put(_Receive(scan, operator if operator is not None else self._operator()))
 
     def undo(self, scan_id: str, actor: Actor, done: Callable[[UndoResult], None]) -> None:

@@ -302,6 +302,14 @@
         <source>Audit trail</source>
         <translation>Журнал аудита</translation>
     </message>
+    <message>
+        <source>photo added</source>
+        <translation>фото добавлено</translation>
+    </message>
+    <message>
+        <source>photo removed</source>
+        <translation>фото удалено</translation>
+    </message>
 </context>
 <context>
     <name>BadgeDialog</name>
@@ -698,6 +706,608 @@
     </message>
 </context>
 <context>
+    <name>ParcelView</name>
+    <message>
+        <source>When</source>
+        <translation>Когда</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>Итог</translation>
+    </message>
+    <message>
+        <source>Who</source>
+        <translation>Кто</translation>
+    </message>
+    <message>
+        <source>Station</source>
+        <translation>Станция</translation>
+    </message>
+    <message>
+        <source>Scanner</source>
+        <translation>Сканер</translation>
+    </message>
+    <message>
+        <source>Typed</source>
+        <translation>Вручную</translation>
+    </message>
+    <message>
+        <source>Undone</source>
+        <translation>Отменён</translation>
+    </message>
+    <message>
+        <source>Raw scan</source>
+        <translation>Скан как есть</translation>
+    </message>
+    <message>
+        <source>Resolution</source>
+        <translation>Решение</translation>
+    </message>
+    <message>
+        <source>Registration</source>
+        <translation>Регистрация</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>Заметка</translation>
+    </message>
+    <message>
+        <source>Why</source>
+        <translation>Почему</translation>
+    </message>
+    <message>
+        <source>Suite</source>
+        <translation>Ячейка</translation>
+    </message>
+    <message>
+        <source>Customer</source>
+        <translation>Клиент</translation>
+    </message>
+    <message>
+        <source>Registered number</source>
+        <translation>Номер в регистрации</translation>
+    </message>
+    <message>
+        <source>Store</source>
+        <translation>Магазин</translation>
+    </message>
+    <message>
+        <source>Order</source>
+        <translation>Заказ</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Статус</translation>
+    </message>
+    <message>
+        <source>returned to sender</source>
+        <translation>возвращена отправителю</translation>
+    </message>
+    <message>
+        <source>disposed of</source>
+        <translation>утилизирована</translation>
+    </message>
+    <message>
+        <source>other (say in the note)</source>
+        <translation>другое (скажите в заметке)</translation>
+    </message>
+    <message>
+        <source>Match keys</source>
+        <translation>Ключи сопоставления</translation>
+    </message>
+    <message>
+        <source>Carrier</source>
+        <translation>Перевозчик</translation>
+    </message>
+    <message>
+        <source>First seen</source>
+        <translation>Впервые</translation>
+    </message>
+    <message>
+        <source>Last seen</source>
+        <translation>Последний раз</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>Заметки</translation>
+    </message>
+    <message>
+        <source>Open the registration&apos;s page</source>
+        <translation>Открыть страницу регистрации</translation>
+    </message>
+    <message>
+        <source>Every scan of it</source>
+        <translation>Все её сканы</translation>
+    </message>
+    <message>
+        <source>Photos</source>
+        <translation>Фото</translation>
+    </message>
+    <message>
+        <source>Resolutions</source>
+        <translation>Решения</translation>
+    </message>
+    <message>
+        <source>Suggestions, best first</source>
+        <translation>Подсказки, лучшие сверху</translation>
+    </message>
+    <message>
+        <source>&amp;This is it</source>
+        <translation>&amp;Это она</translation>
+    </message>
+    <message>
+        <source>Receive the parcel as the selected registration&apos;s</source>
+        <translation>Принять посылку как посылку выбранной регистрации</translation>
+    </message>
+    <message>
+        <source>Registrations sharing this number: pick the customer</source>
+        <translation>Регистрации с этим номером: выберите клиента</translation>
+    </message>
+    <message>
+        <source>&amp;Pick this customer</source>
+        <translation>&amp;Выбрать этого клиента</translation>
+    </message>
+    <message>
+        <source>Find the right registration</source>
+        <translation>Найти верную регистрацию</translation>
+    </message>
+    <message>
+        <source>&amp;Match to the registration found</source>
+        <translation>&amp;Сопоставить с найденной регистрацией</translation>
+    </message>
+    <message>
+        <source>&amp;Correct the selected scan to it</source>
+        <translation>&amp;Исправить выбранный скан на неё</translation>
+    </message>
+    <message>
+        <source>The selected matched scan was another parcel: revert it and receive the one found</source>
+        <translation>Выбранный скан был другой посылкой: отменить его и принять найденную</translation>
+    </message>
+    <message>
+        <source>Resolve</source>
+        <translation>Решить</translation>
+    </message>
+    <message>
+        <source>&amp;Note</source>
+        <translation>&amp;Заметка</translation>
+    </message>
+    <message>
+        <source>what was done and why (needed to close, acknowledge or dismiss)</source>
+        <translation>что сделано и почему (нужна, чтобы закрыть, подтвердить или снять)</translation>
+    </message>
+    <message>
+        <source>C&amp;lose the unknown parcel</source>
+        <translation>&amp;Закрыть неизвестную посылку</translation>
+    </message>
+    <message>
+        <source>&amp;Acknowledge</source>
+        <translation>&amp;Подтвердить</translation>
+    </message>
+    <message>
+        <source>Send &amp;again</source>
+        <translation>Отправить с&amp;нова</translation>
+    </message>
+    <message>
+        <source>Queue the rejected event again once the cause is fixed</source>
+        <translation>Поставить отклонённое событие в очередь снова, когда причина устранена</translation>
+    </message>
+    <message>
+        <source>&amp;Dismiss</source>
+        <translation>Сн&amp;ять</translation>
+    </message>
+    <message>
+        <source>Log in as a supervisor to read a parcel&apos;s page.</source>
+        <translation>Войдите как старший смены, чтобы открыть страницу посылки.</translation>
+    </message>
+    <message>
+        <source>Open an exception from the queue, search, or scan a parcel here.</source>
+        <translation>Откройте исключение из очереди, найдите или отсканируйте посылку здесь.</translation>
+    </message>
+    <message>
+        <source>Nothing known of %1: never scanned here, and no registration has it.</source>
+        <translation>О %1 ничего не известно: здесь не сканировалась, и ни в одной регистрации её нет.</translation>
+    </message>
+    <message>
+        <source>open</source>
+        <translation>открыто</translation>
+    </message>
+    <message>
+        <source>resolved</source>
+        <translation>решено</translation>
+    </message>
+    <message>
+        <source>deleted by the customer</source>
+        <translation>удалена клиентом</translation>
+    </message>
+    <message>
+        <source>typed: %1</source>
+        <translation>введено: %1</translation>
+    </message>
+    <message>
+        <source>Write in the note what was done and why first.</source>
+        <translation>Сначала напишите в заметке, что сделано и почему.</translation>
+    </message>
+    <message>
+        <source>Undone: nothing of it was sent.</source>
+        <translation>Отменено: ничего из этого не отправлено.</translation>
+    </message>
+    <message>
+        <source>Done: %1.</source>
+        <translation>Сделано: %1.</translation>
+    </message>
+    <message>
+        <source>Not done: %1</source>
+        <translation>Не сделано: %1</translation>
+    </message>
+    <message>
+        <source>&amp;Undo %1 (%2 s)</source>
+        <translation>&amp;Отменить: %1 (%2 с)</translation>
+    </message>
+</context>
+<context>
+    <name>PhotoDialog</name>
+    <message>
+        <source>Done</source>
+        <translation>Готово</translation>
+    </message>
+</context>
+<context>
+    <name>PhotoStrip</name>
+    <message>
+        <source>the camera did not get ready</source>
+        <translation>камера не приготовилась</translation>
+    </message>
+    <message>
+        <source>Attach file…</source>
+        <translation>Приложить файл…</translation>
+    </message>
+    <message>
+        <source>Take photo: no camera</source>
+        <translation>Снять фото: камеры нет</translation>
+    </message>
+    <message>
+        <source>No camera is connected to this computer; attach a file instead.</source>
+        <translation>К этому компьютеру не подключена камера; приложите файл.</translation>
+    </message>
+    <message>
+        <source>Taking the photo…</source>
+        <translation>Снимаю фото…</translation>
+    </message>
+    <message>
+        <source>Take photo</source>
+        <translation>Снять фото</translation>
+    </message>
+    <message>
+        <source>(file missing)</source>
+        <translation>(файла нет)</translation>
+    </message>
+    <message>
+        <source>Attach photos</source>
+        <translation>Приложить фото</translation>
+    </message>
+    <message>
+        <source>Images (%1)</source>
+        <translation>Изображения (%1)</translation>
+    </message>
+    <message>
+        <source>Attaching…</source>
+        <translation>Прикладываю…</translation>
+    </message>
+    <message>
+        <source>The camera failed: %1</source>
+        <translation>Ошибка камеры: %1</translation>
+    </message>
+    <message>
+        <source>The camera gave no picture</source>
+        <translation>Камера не дала снимка</translation>
+    </message>
+</context>
+<context>
+    <name>PhotoView</name>
+    <message>
+        <source>Photo of %1</source>
+        <translation>Фото: %1</translation>
+    </message>
+    <message>
+        <source>Remove this photo</source>
+        <translation>Удалить это фото</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Закрыть</translation>
+    </message>
+    <message>
+        <source>The photo&apos;s file cannot be read.</source>
+        <translation>Файл фото не читается.</translation>
+    </message>
+</context>
+<context>
+    <name>QueueView</name>
+    <message>
+        <source>Opened</source>
+        <translation>Открыто</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>Вид</translation>
+    </message>
+    <message>
+        <source>Tracking number</source>
+        <translation>Трек-номер</translation>
+    </message>
+    <message>
+        <source>Carrier</source>
+        <translation>Перевозчик</translation>
+    </message>
+    <message>
+        <source>Station</source>
+        <translation>Станция</translation>
+    </message>
+    <message>
+        <source>Operator</source>
+        <translation>Оператор</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation>Что</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>Состояние</translation>
+    </message>
+    <message>
+        <source>open</source>
+        <translation>открыто</translation>
+    </message>
+    <message>
+        <source>resolved</source>
+        <translation>решено</translation>
+    </message>
+    <message>
+        <source>&amp;Show</source>
+        <translation>&amp;Показать</translation>
+    </message>
+    <message>
+        <source>&amp;From</source>
+        <translation>&amp;С</translation>
+    </message>
+    <message>
+        <source>&amp;To</source>
+        <translation>&amp;По</translation>
+    </message>
+    <message>
+        <source>&amp;Carrier</source>
+        <translation>Пе&amp;ревозчик</translation>
+    </message>
+    <message>
+        <source>St&amp;ation</source>
+        <translation>Ст&amp;анция</translation>
+    </message>
+    <message>
+        <source>O&amp;perator</source>
+        <translation>Оп&amp;ератор</translation>
+    </message>
+    <message>
+        <source>open only</source>
+        <translation>только открытые</translation>
+    </message>
+    <message>
+        <source>open and resolved</source>
+        <translation>открытые и решённые</translation>
+    </message>
+    <message>
+        <source>any day</source>
+        <translation>любой день</translation>
+    </message>
+    <message>
+        <source>ups, fedex, usps…</source>
+        <translation>ups, fedex, usps…</translation>
+    </message>
+    <message>
+        <source>station id</source>
+        <translation>id станции</translation>
+    </message>
+    <message>
+        <source>log-in name</source>
+        <translation>имя для входа</translation>
+    </message>
+    <message>
+        <source>&amp;Read again</source>
+        <translation>&amp;Обновить</translation>
+    </message>
+    <message>
+        <source>Open the parcel&apos;s &amp;page</source>
+        <translation>Открыть &amp;страницу посылки</translation>
+    </message>
+    <message>
+        <source>Everything (%1)</source>
+        <translation>Всё (%1)</translation>
+    </message>
+    <message>
+        <source>Showing the oldest %1: narrow the filters to see the rest.</source>
+        <translation>Показаны %1 самых старых: сузьте фильтры, чтобы увидеть остальные.</translation>
+    </message>
+    <message>
+        <source>%1 exceptions, oldest first. Enter or double-click opens one.</source>
+        <translation>Исключений: %1, старые сверху. Enter или двойной щелчок открывает.</translation>
+    </message>
+    <message>
+        <source>Nothing waits for a supervisor here.</source>
+        <translation>Здесь ничего не ждёт старшего смены.</translation>
+    </message>
+    <message>
+        <source>Log in as a supervisor to see the queue.</source>
+        <translation>Войдите как старший смены, чтобы увидеть очередь.</translation>
+    </message>
+</context>
+<context>
+    <name>ReportView</name>
+    <message>
+        <source>Operator</source>
+        <translation>Оператор</translation>
+    </message>
+    <message>
+        <source>Total</source>
+        <translation>Всего</translation>
+    </message>
+    <message>
+        <source>Hour</source>
+        <translation>Час</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>Время</translation>
+    </message>
+    <message>
+        <source>Number</source>
+        <translation>Номер</translation>
+    </message>
+    <message>
+        <source>Carrier</source>
+        <translation>Перевозчик</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>Итог</translation>
+    </message>
+    <message>
+        <source>Undone</source>
+        <translation>Отменён</translation>
+    </message>
+    <message>
+        <source>Scanner</source>
+        <translation>Сканер</translation>
+    </message>
+    <message>
+        <source>Station</source>
+        <translation>Станция</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>Вид</translation>
+    </message>
+    <message>
+        <source>Opened</source>
+        <translation>Открыто</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>Закрыто</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation>Кем</translation>
+    </message>
+    <message>
+        <source>Resolution</source>
+        <translation>Решение</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation>Что</translation>
+    </message>
+    <message>
+        <source>Scans per hour by outcome</source>
+        <translation>Сканы по часам и итогам</translation>
+    </message>
+    <message>
+        <source>scans</source>
+        <translation>сканы</translation>
+    </message>
+    <message>
+        <source>S&amp;hift</source>
+        <translation>С&amp;мена</translation>
+    </message>
+    <message>
+        <source>the shift going on</source>
+        <translation>текущая смена</translation>
+    </message>
+    <message>
+        <source>today</source>
+        <translation>сегодня</translation>
+    </message>
+    <message>
+        <source>yesterday</source>
+        <translation>вчера</translation>
+    </message>
+    <message>
+        <source>a day:</source>
+        <translation>день:</translation>
+    </message>
+    <message>
+        <source>&amp;Build again</source>
+        <translation>&amp;Построить заново</translation>
+    </message>
+    <message>
+        <source>Export &amp;CSV…</source>
+        <translation>Выгрузить &amp;CSV…</translation>
+    </message>
+    <message>
+        <source>Export &amp;XLSX…</source>
+        <translation>Выгрузить &amp;XLSX…</translation>
+    </message>
+    <message>
+        <source>Write this report to a file (audited)</source>
+        <translation>Записать отчёт в файл (попадает в журнал аудита)</translation>
+    </message>
+    <message>
+        <source>Scans by outcome</source>
+        <translation>Сканы по итогам</translation>
+    </message>
+    <message>
+        <source>By operator</source>
+        <translation>По операторам</translation>
+    </message>
+    <message>
+        <source>By hour</source>
+        <translation>По часам</translation>
+    </message>
+    <message>
+        <source>Scans</source>
+        <translation>Сканы</translation>
+    </message>
+    <message>
+        <source>Exceptions opened and closed</source>
+        <translation>Исключения открытые и закрытые</translation>
+    </message>
+    <message>
+        <source>Log in as a supervisor to read a shift report.</source>
+        <translation>Войдите как старший смены, чтобы прочитать отчёт о смене.</translation>
+    </message>
+    <message>
+        <source>%1 scans</source>
+        <translation>сканов: %1</translation>
+    </message>
+    <message>
+        <source>%1 an hour</source>
+        <translation>%1 в час</translation>
+    </message>
+    <message>
+        <source>busiest hour %1 (%2 scans)</source>
+        <translation>самый загруженный час %1 (сканов: %2)</translation>
+    </message>
+    <message>
+        <source>Exceptions: %1 opened, %2 closed</source>
+        <translation>Исключения: открыто %1, закрыто %2</translation>
+    </message>
+    <message>
+        <source>Excel workbooks (*.xlsx)</source>
+        <translation>Книги Excel (*.xlsx)</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>Файлы CSV (*.csv)</translation>
+    </message>
+    <message>
+        <source>The report was exported to %1.</source>
+        <translation>Отчёт выгружен в %1.</translation>
+    </message>
+    <message>
+        <source>Nothing was exported: %1</source>
+        <translation>Ничего не выгружено: %1</translation>
+    </message>
+</context>
+<context>
     <name>ScannerDialog</name>
     <message>
         <source>Add a scanner</source>
@@ -885,6 +1495,88 @@
     <message>
         <source>No keyboard-wedge scanner is running in this station: save the scanner first.</source>
         <translation>На этой станции не работает сканер-клавиатура: сначала сохраните сканер.</translation>
+    </message>
+</context>
+<context>
+    <name>SearchBox</name>
+    <message>
+        <source>part of a tracking number, suite, customer&apos;s name, order or store</source>
+        <translation>часть трек-номера, ячейка, имя клиента, заказ или магазин</translation>
+    </message>
+    <message>
+        <source>&amp;Search</source>
+        <translation>&amp;Найти</translation>
+    </message>
+    <message>
+        <source>%1 registrations found.</source>
+        <translation>Найдено регистраций: %1.</translation>
+    </message>
+    <message>
+        <source>No registration has “%1”.</source>
+        <translation>Ни в одной регистрации нет «%1».</translation>
+    </message>
+</context>
+<context>
+    <name>SearchView</name>
+    <message>
+        <source>tracking number</source>
+        <translation>трек-номер</translation>
+    </message>
+    <message>
+        <source>suite</source>
+        <translation>ячейка</translation>
+    </message>
+    <message>
+        <source>name</source>
+        <translation>имя</translation>
+    </message>
+    <message>
+        <source>order</source>
+        <translation>заказ</translation>
+    </message>
+    <message>
+        <source>store</source>
+        <translation>магазин</translation>
+    </message>
+    <message>
+        <source>Suite</source>
+        <translation>Ячейка</translation>
+    </message>
+    <message>
+        <source>Customer</source>
+        <translation>Клиент</translation>
+    </message>
+    <message>
+        <source>Tracking number</source>
+        <translation>Трек-номер</translation>
+    </message>
+    <message>
+        <source>Typed</source>
+        <translation>Введено клиентом</translation>
+    </message>
+    <message>
+        <source>Store</source>
+        <translation>Магазин</translation>
+    </message>
+    <message>
+        <source>Order</source>
+        <translation>Заказ</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Статус</translation>
+    </message>
+    <message>
+        <source>Found by</source>
+        <translation>Найдено по</translation>
+    </message>
+    <message>
+        <source>deleted</source>
+        <translation>удалена</translation>
+    </message>
+    <message>
+        <source>Open the registration&apos;s &amp;page</source>
+        <translation>Открыть &amp;страницу регистрации</translation>
     </message>
 </context>
 <context>
@@ -1257,6 +1949,10 @@
         <translation>Настройки (Ctrl+,)</translation>
     </message>
     <message>
+        <source>Supervisor&apos;s desk (Ctrl+Shift+S)</source>
+        <translation>Стол старшего смены (Ctrl+Shift+S)</translation>
+    </message>
+    <message>
         <source>connecting</source>
         <translation>подключение</translation>
     </message>
@@ -1289,6 +1985,14 @@
         <translation>Станция запущена без файла настроек: редактировать нечего.</translation>
     </message>
     <message>
+        <source>Supervisor&apos;s desk</source>
+        <translation>Стол старшего смены</translation>
+    </message>
+    <message>
+        <source>This window has no supervisor&apos;s desk.</source>
+        <translation>У этого окна нет стола старшего смены.</translation>
+    </message>
+    <message>
         <source>wrong name or PIN</source>
         <translation>неверное имя или PIN</translation>
     </message>
@@ -1303,6 +2007,188 @@
     <message>
         <source>locked until %1 (%2 wrong PINs in a row): an admin can unlock</source>
         <translation>заблокирован до %1 (%2 неверных PIN подряд): разблокировать может администратор</translation>
+    </message>
+    <message>
+        <source>waiting for a supervisor: %1</source>
+        <translation>ждут супервайзера: %1</translation>
+    </message>
+    <message>
+        <source>Photo (F4)</source>
+        <translation>Фото (F4)</translation>
+    </message>
+    <message>
+        <source>Photo for suite %1: %2</source>
+        <translation>Фото для ячейки %1: %2</translation>
+    </message>
+</context>
+<context>
+    <name>Supervisor</name>
+    <message>
+        <source>Export the shift report</source>
+        <translation>Выгрузить отчёт о смене</translation>
+    </message>
+    <message>
+        <source>unknown parcel</source>
+        <translation>неизвестная посылка</translation>
+    </message>
+    <message>
+        <source>ambiguous</source>
+        <translation>неоднозначно</translation>
+    </message>
+    <message>
+        <source>not expected</source>
+        <translation>не ожидалась</translation>
+    </message>
+    <message>
+        <source>rejected by the server</source>
+        <translation>отклонено сервером</translation>
+    </message>
+    <message>
+        <source>deleted after receipt</source>
+        <translation>удалена после приёма</translation>
+    </message>
+    <message>
+        <source>bad registration</source>
+        <translation>ошибка в регистрации</translation>
+    </message>
+    <message>
+        <source>awaited too long</source>
+        <translation>ждём слишком долго</translation>
+    </message>
+    <message>
+        <source>registration</source>
+        <translation>регистрация</translation>
+    </message>
+    <message>
+        <source>scan</source>
+        <translation>скан</translation>
+    </message>
+    <message>
+        <source>nobody registered this number</source>
+        <translation>этот номер никто не регистрировал</translation>
+    </message>
+    <message>
+        <source>%1 customers registered this number: pick the right one</source>
+        <translation>этот номер зарегистрировали клиенты (%1): выберите нужного</translation>
+    </message>
+    <message>
+        <source>scanned while its status is %1</source>
+        <translation>отсканирована в статусе %1</translation>
+    </message>
+    <message>
+        <source>the server refused an event: %1</source>
+        <translation>сервер отклонил событие: %1</translation>
+    </message>
+    <message>
+        <source>the customer deleted the registration after the parcel was received</source>
+        <translation>клиент удалил регистрацию после приёма посылки</translation>
+    </message>
+    <message>
+        <source>awaited for %1 days: may be lost</source>
+        <translation>ждём уже %1 дн.: возможно, потеряна</translation>
+    </message>
+    <message>
+        <source>one or two characters differ</source>
+        <translation>отличаются один-два знака</translation>
+    </message>
+    <message>
+        <source>two neighbouring characters swapped</source>
+        <translation>переставлены два соседних знака</translation>
+    </message>
+    <message>
+        <source>the same last digits</source>
+        <translation>совпадают последние цифры</translation>
+    </message>
+    <message>
+        <source>the order number typed into the tracking field</source>
+        <translation>в поле трек-номера введён номер заказа</translation>
+    </message>
+    <message>
+        <source>another number printed on the same label</source>
+        <translation>другой номер с той же этикетки</translation>
+    </message>
+    <message>
+        <source>registered in another carrier&apos;s format</source>
+        <translation>зарегистрирован в формате другого перевозчика</translation>
+    </message>
+    <message>
+        <source>matched</source>
+        <translation>сопоставлена</translation>
+    </message>
+    <message>
+        <source>returned to sender</source>
+        <translation>возвращена отправителю</translation>
+    </message>
+    <message>
+        <source>disposed of</source>
+        <translation>утилизирована</translation>
+    </message>
+    <message>
+        <source>other</source>
+        <translation>другое</translation>
+    </message>
+    <message>
+        <source>customer picked</source>
+        <translation>выбран клиент</translation>
+    </message>
+    <message>
+        <source>acknowledged</source>
+        <translation>подтверждено</translation>
+    </message>
+    <message>
+        <source>sent again</source>
+        <translation>отправлено снова</translation>
+    </message>
+    <message>
+        <source>dismissed</source>
+        <translation>снято</translation>
+    </message>
+    <message>
+        <source>corrected</source>
+        <translation>исправлено</translation>
+    </message>
+    <message>
+        <source>undone</source>
+        <translation>отменено</translation>
+    </message>
+    <message>
+        <source>closed</source>
+        <translation>закрыто</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>да</translation>
+    </message>
+</context>
+<context>
+    <name>SupervisorWindow</name>
+    <message>
+        <source>Log in as a supervisor to open the desk.</source>
+        <translation>Войдите как старший смены, чтобы открыть стол.</translation>
+    </message>
+    <message>
+        <source>Supervisor&apos;s desk · station %1</source>
+        <translation>Стол старшего смены · станция %1</translation>
+    </message>
+    <message>
+        <source>&amp;Queue</source>
+        <translation>&amp;Очередь</translation>
+    </message>
+    <message>
+        <source>&amp;Parcel</source>
+        <translation>&amp;Посылка</translation>
+    </message>
+    <message>
+        <source>&amp;Search</source>
+        <translation>По&amp;иск</translation>
+    </message>
+    <message>
+        <source>&amp;Report</source>
+        <translation>О&amp;тчёт</translation>
+    </message>
+    <message>
+        <source>Supervisor&apos;s desk</source>
+        <translation>Стол старшего смены</translation>
     </message>
 </context>
 <context>

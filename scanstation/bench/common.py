@@ -23,6 +23,7 @@ __all__ = [
     "emit_json",
     "free_port",
     "machine_info",
+    "own_command",
     "peak_rss_mb",
     "percentile",
     "print_stats",
@@ -146,6 +147,13 @@ def machine_info() -> dict[str, Any]:
     return info
 
 
+def own_command() -> list[str]:
+    """How to run this station's command line again: the frozen program itself, or this Python with -m."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable]
+    return [sys.executable, "-m", "scanstation"]
+
+
 def add_json_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="end the output with one line of JSON (the figures)")
 
@@ -196,7 +204,7 @@ def running_simulator(
     import requests
 
     port = free_port()
-    command = [sys.executable, "-m", "scanstation", "devserver", "--port", str(port), "--token", token]
+    command = [*own_command(), "devserver", "--port", str(port), "--token", token]
     command += ["--parcels", str(parcels), "--seed", str(seed), "--db", str(db)]
     progress(f"starting the simulator ({parcels} registrations; generating them the first time)", quiet=quiet)
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL if quiet else None)

@@ -22,7 +22,14 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from scanstation.bench.common import add_json_option, emit_json, machine_info, progress, write_pty_station_config
+from scanstation.bench.common import (
+    add_json_option,
+    emit_json,
+    machine_info,
+    own_command,
+    progress,
+    write_pty_station_config,
+)
 
 TOKEN = "bench-crash-token-41d2"
 STATION = "bench-crash"  # and a suffix of its own each run: a kept --server-db holds earlier runs' events
@@ -437,7 +444,7 @@ def _bench(
     config = write_pty_station_config(
         folder, station_id=station_id, server_url=url, port=os.ttyname(slave), operator="crash", scanner="crash-pty"
     )
-    command = [sys.executable, "-m", "scanstation", "headless", "--config", str(config)]
+    command = [*own_command(), "headless", "--config", str(config)]
     env = {**os.environ, "SCANSTATION_SERVER_TOKEN": TOKEN, "SCANSTATION_HOME": str(folder / "home")}
     output = _Output()
     crashes = _Crashes()

@@ -1,4 +1,4 @@
-"""`scanstation bench receive|sync|scanners|gui|crash`: each benchmark lives in scanstation/bench/<name>.py."""
+"""`scanstation bench [NAME]`: each benchmark lives in scanstation/bench/<name>.py; alone, all of them as one table."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import importlib
 import sys
 from typing import Protocol, cast
 
+from scanstation.bench.common import add_json_option
+
 # name -> one-line help; the module scanstation.bench.<name> provides add_arguments(parser) and run(args).
 BENCHMARKS: dict[str, str] = {
     "receive": "time scans through the receiving rules on a large database, against a plain-sqlite3 floor",
@@ -14,6 +16,7 @@ BENCHMARKS: dict[str, str] = {
     "scanners": "time reads from serial and socket scanners to a verdict",
     "gui": "time a scan to the banner on the clerk's screen",
     "crash": "SIGKILL a headless station again and again while it scans and pulls; check nothing was lost",
+    "supervisor": "time the supervisor's queue, counts and shift report at 1M registrations and 500k scans",
 }
 
 
@@ -24,7 +27,11 @@ class _Benchmark(Protocol):
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    sub = parser.add_subparsers(dest="bench_name", metavar="BENCHMARK", required=True)
+    from scanstation.bench import table
+
+    table.add_arguments(parser)
+    add_json_option(parser)
+    sub = parser.add_subparsers(dest="bench_name", metavar="BENCHMARK", required=False)
     for name, help_text in BENCHMARKS.items():
         bench_parser = sub.add_parser(name, help=help_text, description=help_text)
         module = _module(name)
@@ -46,6 +53,10 @@ def _module(name: str) -> _Benchmark | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.bench_name is None:
+        from scanstation.bench import table
+
+        return table.run(args)
     module = _module(args.bench_name)
     if module is None:
         print(

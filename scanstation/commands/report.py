@@ -90,7 +90,9 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_STORE
     actor = shell_actor()
     try:
-        report = build_report(store, actor, *span, station=config.station.id)
+        # A file gets every scan; the table printed here needs only the counts.
+        limit = None if out is not None else 0
+        report = build_report(store, actor, *span, station=config.station.id, scan_limit=limit)
         if out is not None:
             export_report(store, actor, report, out, station=config.station.id)
     except OSError as err:
@@ -103,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         _print_table(report)
     if out is not None:
-        print(f"report written to {out}: {len(report.scans)} scans, {len(report.exceptions)} exceptions")
+        print(f"report written to {out}: {report.total} scans, {len(report.exceptions)} exceptions")
     return 0
 
 

@@ -55,6 +55,7 @@ class Act(StrEnum):
     MANAGE_OPERATORS = "operators.manage"
     OPEN_SETTINGS = "settings.open"
     CHANGE_SETTINGS = "settings.change"
+    REMOVE_PHOTO = "photos.remove"
 
 
 MINIMUM_ROLE: Final[dict[Act, Role]] = {
@@ -68,6 +69,7 @@ MINIMUM_ROLE: Final[dict[Act, Role]] = {
     Act.MANAGE_OPERATORS: Role.ADMIN,
     Act.OPEN_SETTINGS: Role.ADMIN,
     Act.CHANGE_SETTINGS: Role.ADMIN,
+    Act.REMOVE_PHOTO: Role.SUPERVISOR,
 }
 
 # What each act is, in words, for a refusal: "<who> is a clerk: <words> needs a supervisor".
@@ -82,6 +84,7 @@ ACT_WORDS: Final[dict[Act, str]] = {
     Act.MANAGE_OPERATORS: "managing operators",
     Act.OPEN_SETTINGS: "opening the station's settings",
     Act.CHANGE_SETTINGS: "changing the station's settings",
+    Act.REMOVE_PHOTO: "removing a parcel's photo",
 }
 
 
@@ -144,6 +147,8 @@ class AuditKind(StrEnum):
     EXCEPTION_RESOLVED = "review.resolved"
     RESOLUTION_UNDONE = "review.undone"
     EXPORTED = "export"
+    PHOTO_ADDED = "photo.added"
+    PHOTO_REMOVED = "photo.removed"
 
 
 @dataclass(frozen=True, slots=True)

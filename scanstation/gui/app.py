@@ -18,6 +18,7 @@ from scanstation.gui.clerk.window import ADMIN_COMMAND, StationWindow
 from scanstation.gui.i18n import LANGUAGES, Translations, qm_path
 from scanstation.gui.resources import icon_path
 from scanstation.gui.sound import Sounds
+from scanstation.gui.supervisor.context import SupervisorContext
 
 if TYPE_CHECKING:
     from scanstation.gui.wedge import KeyboardWedge
@@ -93,6 +94,7 @@ class Station:
             operator=self.receiving.current_operator,
             environ=environ,
             on_badge=self.receiving.on_badge,
+            divert=self.receiving.divert,
         )
         self.store: Store = self.runtime.store
         self.receiver = self.runtime.receiver
@@ -123,6 +125,8 @@ class Station:
             admin_command=admin_command(config),
             idle_logout_min=config.login.idle_logout_min,
             admin_context=self._admin_context(config_path or (Path(config.source) if config.source else None)),
+            supervisor_context=self._supervisor_context(),
+            store=self.store,
         )
         self._started = False
 
@@ -148,6 +152,20 @@ class Station:
             save=lambda actor, edit: save_settings(self.store, actor, edit, station=station),
             probe=probe_server,
             live_scanners=LiveScanners(sources=lambda: self.runtime.sources, wedge=lambda: self.wedge),
+        )
+
+    def _supervisor_context(self) -> SupervisorContext:
+        """What the supervisor's desk works with: its resolutions run on the receiving thread's Receiver."""
+        from scanstation.review.resolve import Resolutions
+
+        return SupervisorContext(
+            runner=self.receiving.runner,
+            store=self.store,
+            actor=lambda: self.receiving.session.actor,
+            station_id=self.config.station.id,
+            bridge=self.bridge,
+            receiving=self.receiving,
+            resolutions=Resolutions(self.store, self.receiver),
         )
 
     def start(self) -> None:

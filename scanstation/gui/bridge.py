@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol, TypeVar
@@ -50,6 +51,8 @@ class Bridge(qt.QObject):
     active_admins = qt.Signal(int)
     # A badge read by any scanner (never received): the scan and its secret, for the window to log in with.
     badge = qt.Signal(object, str)
+    # A scan read while the supervisor's desk is the active window (any source): its page opens, it is not received.
+    desk_scan = qt.Signal(object)
 
 
 class GuiReceiving:
@@ -80,6 +83,8 @@ class GuiReceiving:
         self._record_logout = record_logout
         self._check_act = check_act
         self.session = Session(nobody)
+        # Set while the supervisor's desk is the active window (GUI thread), read by every reader thread.
+        self._desk_open = threading.Event()
         self._worker: ReceivingWorker | None = None
         self.runner = OperationRunner(lambda work: self.worker.call(work))
 
@@ -116,12 +121,17 @@ class GuiReceiving:
                 journal=journal,
                 on_status=bridge.receiving_status.emit,
                 on_badge=receiving.on_badge,
+                divert=receiving.divert,
             )
         )
         return receiving
 
     def attach(self, worker: ReceivingWorker) -> None:
         self._worker = worker
+
+    @property
+    def bridge(self) -> Bridge:
+        return self._bridge
 
     @property
     def worker(self) -> ReceivingWorker:
@@ -154,6 +164,20 @@ class GuiReceiving:
     def on_badge(self, scan: Scan, secret: str) -> None:
         """The worker read a badge (receiving thread): the window decides what it logs in."""
         self._bridge.badge.emit(scan, secret)
+
+    def set_desk_open(self, desk_open: bool) -> None:
+        """The supervisor's desk became the active window (True) or stopped being it (GUI thread)."""
+        if desk_open:
+            self._desk_open.set()
+        else:
+            self._desk_open.clear()
+
+    def divert(self, scan: Scan) -> bool:
+        """While the desk is open a scan (any source, any thread) goes to it as `Bridge.desk_scan`, unreceived."""
+        if not self._desk_open.is_set():
+            return False
+        self._bridge.desk_scan.emit(scan)
+        return True
 
     def submit(self, scan: Scan) -> None:
         """The same path as the runtime's serial and socket readers: the worker binds the session's operator."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Generic, Self, TypeVar
 
 from scanstation.gui import qt
@@ -80,6 +81,27 @@ class Operation(Generic[T]):
         self._runner._start(self._work, self._success, self._failure)
 
 
+class ThreadRunner(OperationRunner):
+    """An OperationRunner over a thread of its own: for reads and file work that must never hold up a scan.
+
+    The database's writes still go through the receiving thread's runner; SQLite's WAL lets this thread read
+    beside it. `stop()` lets the thread go; an answer that comes after it is not run.
+    """
+
+    def __init__(self, name: str) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+        self._stopped = False
+        super().__init__(self._submit)
+
+    def _submit(self, work: Callable[[], None]) -> None:
+        if not self._stopped:
+            self._executor.submit(work)
+
+    def stop(self) -> None:
+        self._stopped = True
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+
 def _ignore(_: object) -> None:
     return None
 
@@ -88,4 +110,4 @@ def _log_failure(exc: Exception) -> None:
     log.error("an operation on the receiving thread failed", exc_info=exc)
 
 
-__all__ = ["Operation", "OperationRunner"]
+__all__ = ["Operation", "OperationRunner", "ThreadRunner"]

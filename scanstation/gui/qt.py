@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from PySide6.QtCharts import QBarCategoryAxis, QBarSet, QChart, QChartView, QStackedBarSeries, QValueAxis
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QBuffer,
     QByteArray,
     QCoreApplication,
     QDate,
     QElapsedTimer,
     QEvent,
     QEventLoop,
+    QIODevice,
     QLocale,
     QMarginsF,
     QModelIndex,
@@ -38,6 +41,7 @@ from PySide6.QtGui import (
     QHideEvent,
     QIcon,
     QImage,
+    QImageReader,
     QKeyEvent,
     QKeySequence,
     QPageLayout,
@@ -73,6 +77,8 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QMainWindow,
     QMessageBox,
     QPlainTextEdit,
@@ -100,6 +106,14 @@ except ImportError:  # pragma: no cover - depends on the installed wheels
     QMediaDevices = None  # type: ignore[assignment,misc]
     QMediaFormat = None  # type: ignore[assignment,misc]
     QSoundEffect = None  # type: ignore[assignment,misc]
+# The camera's classes, apart: a build whose multimedia module lacks them still plays sounds ("no camera").
+try:
+    from PySide6.QtMultimedia import QCamera, QCameraDevice, QImageCapture, QMediaCaptureSession
+except ImportError:  # pragma: no cover - depends on the installed wheels
+    QCamera = None  # type: ignore[assignment,misc]
+    QCameraDevice = None  # type: ignore[assignment,misc]
+    QImageCapture = None  # type: ignore[assignment,misc]
+    QMediaCaptureSession = None  # type: ignore[assignment,misc]
 
 __all__ = [
     "QAbstractButton",
@@ -107,7 +121,14 @@ __all__ = [
     "QAbstractTableModel",
     "QAction",
     "QApplication",
+    "QBarCategoryAxis",
+    "QBarSet",
+    "QBuffer",
     "QByteArray",
+    "QCamera",
+    "QCameraDevice",
+    "QChart",
+    "QChartView",
     "QCheckBox",
     "QCloseEvent",
     "QColor",
@@ -134,15 +155,21 @@ __all__ = [
     "QHBoxLayout",
     "QHeaderView",
     "QHideEvent",
+    "QIODevice",
     "QIcon",
     "QImage",
+    "QImageCapture",
+    "QImageReader",
     "QKeyEvent",
     "QKeySequence",
     "QLabel",
     "QLineEdit",
+    "QListWidget",
+    "QListWidgetItem",
     "QLocale",
     "QMainWindow",
     "QMarginsF",
+    "QMediaCaptureSession",
     "QMediaDevices",
     "QMediaFormat",
     "QMessageBox",
@@ -174,6 +201,7 @@ __all__ = [
     "QSpacerItem",
     "QSpinBox",
     "QSplitter",
+    "QStackedBarSeries",
     "QStatusBar",
     "QSvgRenderer",
     "QTabWidget",
@@ -185,6 +213,7 @@ __all__ = [
     "QTranslator",
     "QUrl",
     "QVBoxLayout",
+    "QValueAxis",
     "QWidget",
     "Qt",
     "Signal",

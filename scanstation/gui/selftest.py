@@ -196,6 +196,7 @@ SCREENS: tuple[tuple[str, Callable[[SelfTestGui], qt.QWidget]], ...] = (
     ("clerk, ambiguous", lambda gui: gui.clerk(Outcome.AMBIGUOUS)),
     ("admin settings", lambda gui: gui.door("settings", gui.window.open_settings)),
     ("audit trail", lambda gui: gui.door("audit", gui.window.open_audit)),
+    ("supervisor desk", lambda gui: gui.door("supervisor", gui.window.open_supervisor)),
 )
 
 

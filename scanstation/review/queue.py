@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Final, cast
 
-from sqlalchemy import Connection, Select, Table, func, select
+from sqlalchemy import ColumnElement, Connection, Select, Table, func, select
 
 from scanstation.access.refusals import check
 from scanstation.domain import AWAITING, Act, Actor, Json, utcnow
@@ -23,10 +23,12 @@ from scanstation.store.models import (
     ScanLog,
     UnknownParcel,
 )
-from scanstation.tracking import parse_typed
+from scanstation.tracking import ParsedScan, parse_typed
 
 __all__ = [
+    "BAD_REGISTRATION_CAP",
     "DEFAULT_OVERDUE_DAYS",
+    "QUICK_KINDS",
     "ExceptionFilter",
     "ExceptionItem",
     "ExceptionKind",
@@ -36,6 +38,9 @@ __all__ = [
 ]
 
 DEFAULT_OVERDUE_DAYS: Final = 14
+# Bad registrations are found by parsing every live registration's typed text: counting stops past this many
+# (count_open's answer is then BAD_REGISTRATION_CAP + 1, read as "more than BAD_REGISTRATION_CAP").
+BAD_REGISTRATION_CAP: Final = 500
 
 _reg = cast(Table, Registration.__table__)
 _unknown = cast(Table, UnknownParcel.__table__)
@@ -118,7 +123,10 @@ class ExceptionFilter:
 
 def registration_problem(typed: str) -> str | None:
     """What in a typed tracking field breaks the site's rules, and what the station made of it; None: nothing."""
-    parsed = parse_typed(typed)
+    return _problem(typed, parse_typed(typed))
+
+
+def _problem(typed: str, parsed: ParsedScan) -> str | None:
     if not parsed.keys or parsed.tracking_number is None:
         return f"no valid tracking number in {typed!r}: {parsed.note or 'nothing recognised'}"
     if parsed.note and "numbers typed" in parsed.note:
@@ -226,7 +234,7 @@ def _review_items(conn: Connection, flt: ExceptionFilter, kinds: Iterable[str]) 
     return items
 
 
-def _deleted_after_receipt(conn: Connection, flt: ExceptionFilter) -> list[ExceptionItem]:
+def _deleted_query(flt: ExceptionFilter) -> Select[Any]:
     # receipts by their primary key joined to registrations by theirs: one row per parcel received here.
     query = (
         select(_receipts, _reg.c.tracking_number, _reg.c.updated_at, _scans.c.carrier)
@@ -240,11 +248,19 @@ def _deleted_after_receipt(conn: Connection, flt: ExceptionFilter) -> list[Excep
         .limit(flt.limit)
     )
     if flt.open_only:
-        # ix_resolutions_item_id: a dismissal not undone closes it.
-        dismissed = select(_res.c.id).where(
-            _res.c.item_id == "registration:" + _receipts.c.registration_id, _res.c.undone_at.is_(None)
-        )
-        query = query.where(~dismissed.exists())
+        query = query.where(_not_dismissed())
+    return query
+
+
+def _not_dismissed() -> ColumnElement[bool]:
+    # ix_resolutions_item_id: a dismissal not undone closes a deleted-after-receipt item.
+    dismissed = select(_res.c.id).where(
+        _res.c.item_id == "registration:" + _receipts.c.registration_id, _res.c.undone_at.is_(None)
+    )
+    return ~dismissed.exists()
+
+
+def _deleted_after_receipt(conn: Connection, flt: ExceptionFilter) -> list[ExceptionItem]:
     return [
         ExceptionItem(
             id=f"registration:{row.registration_id}",
@@ -259,7 +275,7 @@ def _deleted_after_receipt(conn: Connection, flt: ExceptionFilter) -> list[Excep
             registration_id=row.registration_id,
             scan_id=row.scan_id,
         )
-        for row in conn.execute(query)
+        for row in conn.execute(_deleted_query(flt))
     ]
 
 
@@ -278,10 +294,10 @@ def _bad_registrations(conn: Connection, flt: ExceptionFilter) -> list[Exception
     )
     items: list[ExceptionItem] = []
     for row in conn.execute(query):
-        problem = registration_problem(row.tracking_typed)
+        parsed = parse_typed(row.tracking_typed)  # once a row: it is most of this kind's cost
+        problem = _problem(row.tracking_typed, parsed)
         if problem is None:
             continue
-        parsed = parse_typed(row.tracking_typed)
         items.append(
             ExceptionItem(
                 id=f"registration:{row.id}",
@@ -301,21 +317,25 @@ def _bad_registrations(conn: Connection, flt: ExceptionFilter) -> list[Exception
     return items
 
 
-def _overdue(conn: Connection, flt: ExceptionFilter, now: datetime, overdue_days: int) -> list[ExceptionItem]:
-    # Oldest first: the feed's updated_at is the last the station heard of the registration (no creation time).
+def _overdue_conditions(now: datetime, overdue_days: int) -> tuple[ColumnElement[bool], ...]:
+    # registrations(status, updated_at) serves the range; each row in it is checked for a tombstone and a receipt
+    # (receipts' primary key). The listing and the count share these.
     cutoff = now - timedelta(days=overdue_days)
-    query = (
+    received = select(_receipts.c.registration_id).where(_receipts.c.registration_id == _reg.c.id)
+    return (_reg.c.status == AWAITING, _reg.c.updated_at < cutoff, _reg.c.deleted.is_(False), ~received.exists())
+
+
+def _overdue_query(flt: ExceptionFilter, now: datetime, overdue_days: int) -> Select[Any]:
+    # Oldest first: the feed's updated_at is the last the station heard of the registration (no creation time).
+    return (
         select(_reg.c.id, _reg.c.tracking_number, _reg.c.updated_at, _reg.c.customer_suite)
-        .select_from(_reg.outerjoin(_receipts, _receipts.c.registration_id == _reg.c.id))
-        .where(
-            _reg.c.deleted.is_(False),
-            _reg.c.status == AWAITING,
-            _reg.c.updated_at < cutoff,
-            _receipts.c.registration_id.is_(None),
-        )
+        .where(*_overdue_conditions(now, overdue_days))
         .order_by(_reg.c.updated_at)
         .limit(flt.limit)
     )
+
+
+def _overdue(conn: Connection, flt: ExceptionFilter, now: datetime, overdue_days: int) -> list[ExceptionItem]:
     return [
         ExceptionItem(
             id=f"registration:{row.id}",
@@ -329,7 +349,7 @@ def _overdue(conn: Connection, flt: ExceptionFilter, now: datetime, overdue_days
             resolved=False,
             registration_id=row.id,
         )
-        for row in conn.execute(query)
+        for row in conn.execute(_overdue_query(flt, now, overdue_days))
     ]
 
 
@@ -371,24 +391,75 @@ def list_exceptions(
     return read_exceptions(store, flt, now=now, overdue_days=overdue_days)
 
 
+# The kinds whose count is one indexed read at any size; the others are counted apart (see count_open).
+QUICK_KINDS: Final = (
+    ExceptionKind.UNKNOWN,
+    ExceptionKind.AMBIGUOUS,
+    ExceptionKind.NOT_EXPECTED,
+    ExceptionKind.REJECTED_EVENT,
+    ExceptionKind.OVERDUE,
+)
+
+
 def count_open(
-    store: Store, *, now: datetime | None = None, overdue_days: int = DEFAULT_OVERDUE_DAYS
+    store: Store,
+    *,
+    now: datetime | None = None,
+    overdue_days: int = DEFAULT_OVERDUE_DAYS,
+    kinds: Iterable[ExceptionKind] | None = None,
+    cap: int | None = BAD_REGISTRATION_CAP,
 ) -> dict[ExceptionKind, int]:
-    """How many open exceptions of each kind (for the clerk's status bar: no role needed)."""
+    """How many open exceptions of each kind, as list_exceptions would list them (no role needed: the clerk's bar).
+
+    Kinds not asked for (`kinds`) are 0.
+
+    Each count is SQL's own (no row is listed): unknown parcels and review items by their indexes, overdue
+    registrations by a range of registrations(status, updated_at) less the received ones, deleted-after-receipt
+    by the receipts joined to their registrations. Bad registrations need parse_typed on every candidate row,
+    a scan of the live registrations (11 s at a million of them): counting stops past `cap` (a count over `cap`
+    means "more"); cap=None counts them all.
+    """
     now = now or utcnow()
+    wanted = set(ExceptionKind if kinds is None else kinds)
     counts = dict.fromkeys(ExceptionKind, 0)
     with store.connect() as conn:
-        # ix_unknown_parcels_resolution and ix_review_items_kind_closed_at.
-        counts[ExceptionKind.UNKNOWN] = int(
-            conn.execute(select(func.count()).where(_unknown.c.resolution.is_(None))).scalar_one()
-        )
-        grouped = select(_review.c.kind, func.count()).where(_review.c.closed_at.is_(None)).group_by(_review.c.kind)
-        for kind, n in conn.execute(grouped):
-            if kind in _REVIEW_KINDS:
-                counts[_REVIEW_KINDS[kind]] += int(n)
-    everything = ExceptionFilter(limit=1_000_000)
-    with store.connect() as conn:
-        counts[ExceptionKind.DELETED_AFTER_RECEIPT] = len(_deleted_after_receipt(conn, everything))
-        counts[ExceptionKind.BAD_REGISTRATION] += len(_bad_registrations(conn, everything))
-        counts[ExceptionKind.OVERDUE] = len(_overdue(conn, everything, now, overdue_days))
+        if ExceptionKind.UNKNOWN in wanted:
+            # ix_unknown_parcels_resolution: the open ones (resolution IS NULL).
+            counts[ExceptionKind.UNKNOWN] = _scalar(
+                conn, select(func.count()).select_from(_unknown).where(_unknown.c.resolution.is_(None))
+            )
+        if wanted & set(_REVIEW_KINDS.values()):
+            # ix_review_items_closed_at: the open ones, grouped by kind.
+            grouped = select(_review.c.kind, func.count()).where(_review.c.closed_at.is_(None)).group_by(_review.c.kind)
+            for kind, n in conn.execute(grouped):
+                if kind in _REVIEW_KINDS and _REVIEW_KINDS[kind] in wanted:
+                    counts[_REVIEW_KINDS[kind]] += int(n)
+        if ExceptionKind.OVERDUE in wanted:
+            counts[ExceptionKind.OVERDUE] = _scalar(conn, _overdue_count(now, overdue_days))
+        if ExceptionKind.DELETED_AFTER_RECEIPT in wanted:
+            counts[ExceptionKind.DELETED_AFTER_RECEIPT] = _scalar(conn, _deleted_after_receipt_count())
+        if ExceptionKind.BAD_REGISTRATION in wanted:
+            counts[ExceptionKind.BAD_REGISTRATION] += _bad_registration_count(conn, cap)
     return counts
+
+
+def _scalar(conn: Connection, query: Select[Any]) -> int:
+    return int(conn.execute(query).scalar_one())
+
+
+def _overdue_count(now: datetime, overdue_days: int) -> Select[Any]:
+    return select(func.count()).select_from(_reg).where(*_overdue_conditions(now, overdue_days))
+
+
+def _deleted_after_receipt_count() -> Select[Any]:
+    # As _deleted_after_receipt: receipts by their primary key, each registration by its own.
+    return (
+        select(func.count())
+        .select_from(_receipts.join(_reg, _reg.c.id == _receipts.c.registration_id))
+        .where(_reg.c.deleted.is_(True), _not_dismissed())
+    )
+
+
+def _bad_registration_count(conn: Connection, cap: int | None) -> int:
+    limit = 1_000_000_000 if cap is None else cap + 1
+    return len(_bad_registrations(conn, ExceptionFilter(limit=limit)))

@@ -6,12 +6,12 @@ import csv
 import io
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, Final, NamedTuple
 
-from sqlalchemy import Boolean, and_, func, or_, select, type_coerce
+from sqlalchemy import Boolean, Integer, and_, func, literal, or_, select, type_coerce
 
 from scanstation.access.refusals import check
 from scanstation.domain import Act, Actor, AuditKind, Json, Outcome, storable_text, utcnow
@@ -25,6 +25,8 @@ __all__ = [
     "CURRENT_SHIFT_STARTS",
     "MAX_CHART_HOURS",
     "REPORT_OUTCOMES",
+    "SCREEN_EXCEPTIONS",
+    "SCREEN_SCANS",
     "UNDONE",
     "UNKNOWN_PARCEL",
     "ExceptionRow",
@@ -38,6 +40,7 @@ __all__ = [
     "export_csv",
     "export_report",
     "export_xlsx",
+    "read_scans",
     "safe_text",
 ]
 
@@ -50,6 +53,11 @@ UNKNOWN_PARCEL: Final = "unknown_parcel"
 CURRENT_SHIFT_STARTS: Final = time(6, 0)
 # A range longer than this lists only the hours that had scans: a month of empty hours is no chart.
 MAX_CHART_HOURS: Final = 7 * 24
+# The scans a report lists for the screen (the last ones of the range); an export always writes every one.
+SCREEN_SCANS: Final = 1_000
+SCREEN_EXCEPTIONS: Final = 1_000
+# Scans are counted in quarter hours of UTC: every zone's local hours begin on one (+05:30, +05:45 too).
+_QUARTER: Final = timedelta(minutes=15)
 
 
 class ScanRow(NamedTuple):
@@ -120,14 +128,26 @@ class ShiftReport:
     by_outcome: Mapping[str, int]  # every REPORT_OUTCOMES key, zeros included
     by_operator: tuple[OperatorRow, ...]  # most scans first
     hours: tuple[HourRow, ...]  # in time order (see MAX_CHART_HOURS)
-    scans: tuple[ScanRow, ...]  # in time order
+    scans: tuple[ScanRow, ...]  # in time order: every scan, or the last ones (see scans_complete)
     exceptions: tuple[ExceptionRow, ...]  # by the time they were opened
     opened: Mapping[str, int] = field(default_factory=dict)  # exceptions opened in the range, by kind
     closed: Mapping[str, int] = field(default_factory=dict)  # exceptions closed in the range, by kind
+    scan_count: int | None = None  # every scan of the range; None: len(scans)
+    exception_count: int | None = None  # every exception opened or closed in the range; None: len(exceptions)
 
     @property
     def total(self) -> int:
-        return len(self.scans)
+        return len(self.scans) if self.scan_count is None else self.scan_count
+
+    @property
+    def scans_complete(self) -> bool:
+        """`scans` lists every scan of the range (not only the last SCREEN_SCANS)."""
+        return len(self.scans) == self.total
+
+    @property
+    def exceptions_complete(self) -> bool:
+        """`exceptions` lists every exception opened or closed in the range."""
+        return self.exception_count is None or len(self.exceptions) == self.exception_count
 
     @property
     def undone(self) -> int:
@@ -189,129 +209,242 @@ def _hours_between(start: datetime, end: datetime, zone: tzinfo | None) -> list[
 
 
 def build_report(
-    store: Store, actor: Actor, start: datetime, end: datetime, *, station: str = "", zone: tzinfo | None = None
+    store: Store,
+    actor: Actor,
+    start: datetime,
+    end: datetime,
+    *,
+    station: str = "",
+    zone: tzinfo | None = None,
+    scan_limit: int | None = SCREEN_SCANS,
+    exception_limit: int | None = SCREEN_EXCEPTIONS,
 ) -> ShiftReport:
     """The report of [start, end); hours are local hours of `zone` (None: the system's). Supervisors and up.
 
-    `station` names the station asking, for the audit row of a refusal. The scans come in one range read
-    over scan_log's scanned_at index; every count is made from that one read, so they always add up.
+    `station` names the station asking, for the audit row of a refusal. The counts come from one GROUP BY
+    over scan_log's scanned_at index (quarter hour, operator, outcome, undone), so they always add up and
+    cost the same whatever the day's size; so are the exceptions opened and closed. `scans` lists the last
+    `scan_limit` scans and `exceptions` the last `exception_limit` exceptions (None: every one, as an export
+    writes them; export_report reads the rest itself).
     """
     check(store, actor, Act.READ_REPORTS, station=station)
     if start.tzinfo is None or end.tzinfo is None:
         raise ValueError("a report's range needs aware datetimes")
     with store.begin() as conn:
-        # The columns in ScanRow's order, so each row becomes one without a step in Python; ordered by the
-        # index alone (a tie-break column would make SQLite sort the whole day again).
-        scan_rows = conn.execute(
-            select(
-                ScanLog.scanned_at,
-                func.coalesce(ScanLog.tracking_number, ""),
-                ScanLog.raw,
-                func.coalesce(ScanLog.carrier, ""),
-                ScanLog.outcome,
-                ScanLog.operator,
-                ScanLog.scanner,
-                ScanLog.station_id,
-                ScanLog.typed,
-                type_coerce(ScanLog.undone_at.is_not(None), Boolean),
-            )
+        hour_text, quarter = _quarter_hour(store)
+        undone = type_coerce(ScanLog.undone_at.is_not(None), Boolean)
+        groups = conn.execute(
+            select(hour_text, quarter, ScanLog.operator, ScanLog.outcome, undone, func.count())
             .where(ScanLog.scanned_at >= start, ScanLog.scanned_at < end)
-            .order_by(ScanLog.scanned_at)
+            .group_by(hour_text, quarter, ScanLog.operator, ScanLog.outcome, undone)
         ).all()
-        unknown_rows = conn.execute(
-            select(
-                UnknownParcel.id,
-                UnknownParcel.first_seen_at,
-                UnknownParcel.resolved_at,
-                UnknownParcel.resolved_by,
-                UnknownParcel.tracking_number,
-                UnknownParcel.raw_scan,
-                UnknownParcel.resolution,
-            ).where(
-                or_(
-                    and_(UnknownParcel.first_seen_at >= start, UnknownParcel.first_seen_at < end),
-                    and_(UnknownParcel.resolved_at >= start, UnknownParcel.resolved_at < end),
-                )
-            )
-        ).all()
-        review_rows = conn.execute(
-            select(
-                ReviewItem.id,
-                ReviewItem.kind,
-                ReviewItem.created_at,
-                ReviewItem.closed_at,
-                ReviewItem.closed_by,
-                ReviewItem.detail,
-            ).where(
-                or_(
-                    and_(ReviewItem.created_at >= start, ReviewItem.created_at < end),
-                    and_(ReviewItem.closed_at >= start, ReviewItem.closed_at < end),
-                )
-            )
-        ).all()
+        scans = _scan_rows(conn, start, end, scan_limit)
+        exceptions = _exception_rows(conn, start, end, exception_limit)
+        opened, closed, exception_count = _exception_counts(conn, start, end)
+    counted = [
+        _Group(_quarter_start(hour, q), operator, UNDONE if was_undone else outcome, int(n))
+        for hour, q, operator, outcome, was_undone, n in groups
+    ]
+    return replace(
+        _summarise(start, end, counted, scans, zone),
+        exceptions=tuple(exceptions),
+        opened=opened,
+        closed=closed,
+        exception_count=exception_count,
+    )
 
-        def within(moment: datetime | None) -> bool:
-            return moment is not None and start <= moment < end
 
-        exceptions = [
-            ExceptionRow(
-                kind=UNKNOWN_PARCEL,
-                ref=u.id,
-                opened_at=u.first_seen_at,
-                closed_at=u.resolved_at,
-                closed_by=u.resolved_by or "",
-                what=u.tracking_number or u.raw_scan,
-                resolution=u.resolution or "",
-                opened_in_range=within(u.first_seen_at),
-                closed_in_range=within(u.resolved_at),
-            )
-            for u in unknown_rows
-        ]
-        exceptions += [
-            ExceptionRow(
-                kind=r.kind,
-                ref=str(r.id),
-                opened_at=r.created_at,
-                closed_at=r.closed_at,
-                closed_by=r.closed_by or "",
-                what=r.detail,
-                resolution="closed" if r.closed_at is not None else "",
-                opened_in_range=within(r.created_at),
-                closed_in_range=within(r.closed_at),
-            )
-            for r in review_rows
-        ]
-    scans = tuple(map(ScanRow._make, scan_rows))
-    exceptions.sort(key=lambda e: (e.opened_at, e.kind, e.ref))
-    return _summarise(start, end, scans, exceptions, zone)
+def _in_range(column: Any, start: datetime, end: datetime) -> Any:
+    return and_(column >= start, column < end)
+
+
+def _exception_counts(conn: Any, start: datetime, end: datetime) -> tuple[dict[str, int], dict[str, int], int]:
+    """The exceptions opened and closed in the range, by kind, and how many were either: counted in SQL."""
+    opened: Counter[str] = Counter()
+    closed: Counter[str] = Counter()
+    total = 0
+    u_open = _in_range(UnknownParcel.first_seen_at, start, end)
+    u_close = _in_range(UnknownParcel.resolved_at, start, end)
+    r_open = _in_range(ReviewItem.created_at, start, end)
+    r_close = _in_range(ReviewItem.closed_at, start, end)
+    queries = (
+        select(literal(UNKNOWN_PARCEL), func.count().filter(u_open), func.count().filter(u_close), func.count()).where(
+            or_(u_open, u_close)
+        ),
+        select(ReviewItem.kind, func.count().filter(r_open), func.count().filter(r_close), func.count())
+        .where(or_(r_open, r_close))
+        .group_by(ReviewItem.kind),
+    )
+    for query in queries:
+        for kind, n_opened, n_closed, n in conn.execute(query):
+            if n_opened:
+                opened[kind] += int(n_opened)
+            if n_closed:
+                closed[kind] += int(n_closed)
+            total += int(n)
+    return dict(opened), dict(closed), total
+
+
+def _exception_rows(conn: Any, start: datetime, end: datetime, limit: int | None) -> list[ExceptionRow]:
+    """The unknown parcels and review items opened or closed in the range, by the time they were opened.
+
+    The last `limit` of them; None: every one.
+    """
+    unknowns = select(
+        UnknownParcel.id,
+        UnknownParcel.first_seen_at,
+        UnknownParcel.resolved_at,
+        UnknownParcel.resolved_by,
+        UnknownParcel.tracking_number,
+        UnknownParcel.raw_scan,
+        UnknownParcel.resolution,
+    ).where(or_(_in_range(UnknownParcel.first_seen_at, start, end), _in_range(UnknownParcel.resolved_at, start, end)))
+    reviews = select(
+        ReviewItem.id,
+        ReviewItem.kind,
+        ReviewItem.created_at,
+        ReviewItem.closed_at,
+        ReviewItem.closed_by,
+        ReviewItem.detail,
+    ).where(or_(_in_range(ReviewItem.created_at, start, end), _in_range(ReviewItem.closed_at, start, end)))
+    if limit is not None:
+        # Each table's last `limit`: together they hold the last `limit` of both.
+        unknowns = unknowns.order_by(UnknownParcel.first_seen_at.desc()).limit(max(0, limit))
+        reviews = reviews.order_by(ReviewItem.created_at.desc()).limit(max(0, limit))
+
+    def within(moment: datetime | None) -> bool:
+        return moment is not None and start <= moment < end
+
+    rows = [
+        ExceptionRow(
+            kind=UNKNOWN_PARCEL,
+            ref=u.id,
+            opened_at=u.first_seen_at,
+            closed_at=u.resolved_at,
+            closed_by=u.resolved_by or "",
+            what=u.tracking_number or u.raw_scan,
+            resolution=u.resolution or "",
+            opened_in_range=within(u.first_seen_at),
+            closed_in_range=within(u.resolved_at),
+        )
+        for u in conn.execute(unknowns)
+    ]
+    rows += [
+        ExceptionRow(
+            kind=r.kind,
+            ref=str(r.id),
+            opened_at=r.created_at,
+            closed_at=r.closed_at,
+            closed_by=r.closed_by or "",
+            what=r.detail,
+            resolution="closed" if r.closed_at is not None else "",
+            opened_in_range=within(r.created_at),
+            closed_in_range=within(r.closed_at),
+        )
+        for r in conn.execute(reviews)
+    ]
+    rows.sort(key=lambda e: (e.opened_at, e.kind, e.ref))
+    return rows if limit is None else rows[max(0, len(rows) - limit) :]
+
+
+class _Group(NamedTuple):
+    """The scans of one quarter hour, one operator and one counted outcome."""
+
+    at: datetime  # the quarter hour's start, aware UTC
+    operator: str
+    counted: str
+    n: int
+
+
+def _quarter_hour(store: Store) -> tuple[Any, Any]:
+    """SQL for a scan's UTC hour ("YYYY-MM-DD HH") and its quarter (0-3) on the store's backend."""
+    if store.dialect.name == "sqlite":
+        # UTCDateTime keeps "YYYY-MM-DD HH:MM:SS.ffffff" in UTC: the text itself, no date functions per row.
+        text = func.substr(ScanLog.scanned_at, 1, 13)
+        quarter = type_coerce(func.substr(ScanLog.scanned_at, 15, 2), Integer) / 15
+        return text, func.cast(quarter, Integer)
+    utc = func.timezone("UTC", ScanLog.scanned_at)
+    return func.to_char(utc, "YYYY-MM-DD HH24"), func.cast(func.floor(func.extract("minute", utc) / 15), Integer)
+
+
+def _quarter_start(hour: str, quarter: int) -> datetime:
+    return datetime.fromisoformat(f"{hour}:00+00:00") + int(quarter) * _QUARTER
+
+
+def _scan_select() -> Any:
+    # The columns in ScanRow's order, so each row becomes one without a step in Python.
+    return select(
+        ScanLog.scanned_at,
+        func.coalesce(ScanLog.tracking_number, ""),
+        ScanLog.raw,
+        func.coalesce(ScanLog.carrier, ""),
+        ScanLog.outcome,
+        ScanLog.operator,
+        ScanLog.scanner,
+        ScanLog.station_id,
+        ScanLog.typed,
+        type_coerce(ScanLog.undone_at.is_not(None), Boolean),
+    )
+
+
+def _scan_rows(conn: Any, start: datetime, end: datetime, limit: int | None) -> tuple[ScanRow, ...]:
+    """The range's scans in time order, or its last `limit`.
+
+    Ordered by the index alone: a tie-break column would make SQLite sort the whole day again.
+    """
+    query = _scan_select().where(ScanLog.scanned_at >= start, ScanLog.scanned_at < end)
+    if limit is None:
+        return tuple(map(ScanRow._make, conn.execute(query.order_by(ScanLog.scanned_at))))
+    last = conn.execute(query.order_by(ScanLog.scanned_at.desc()).limit(max(0, limit))).all()
+    return tuple(map(ScanRow._make, reversed(last)))
+
+
+def read_scans(
+    store: Store, actor: Actor, start: datetime, end: datetime, *, station: str = "", limit: int | None = None
+) -> tuple[ScanRow, ...]:
+    """The scans of [start, end) in time order (the last `limit` of them; None: all). Supervisors and up."""
+    check(store, actor, Act.READ_REPORTS, station=station)
+    with store.begin() as conn:
+        return _scan_rows(conn, start, end, limit)
 
 
 def _summarise(
-    start: datetime, end: datetime, scans: tuple[ScanRow, ...], exceptions: list[ExceptionRow], zone: tzinfo | None
+    start: datetime,
+    end: datetime,
+    groups: list[_Group],
+    scans: tuple[ScanRow, ...],
+    zone: tzinfo | None,
 ) -> ShiftReport:
+    """The counts of the scans' groups, as a report with no exceptions yet."""
     by_outcome = dict.fromkeys(REPORT_OUTCOMES, 0)
     by_operator: dict[str, dict[str, int]] = {}
     hours = _hours_between(start, end, zone)
-    if len(hours) > MAX_CHART_HOURS:
-        by_hour = _by_hour_of_each(scans, zone)
+    groups.sort(key=lambda g: g.at)
+    long_range = len(hours) > MAX_CHART_HOURS
+    if long_range:
+        by_hour: dict[datetime, dict[str, int]] = {}
+        for g in groups:
+            counts = by_hour.setdefault(_hour_of(g.at, zone), dict.fromkeys(REPORT_OUTCOMES, 0))
+            counts[g.counted] += g.n
         hours = sorted(by_hour)
         hour_counts = [by_hour[h] for h in hours]
     else:
         hour_counts = [dict.fromkeys(REPORT_OUTCOMES, 0) for _ in hours]
-    # The scans come in time order: walking the hours' ends beside them is cheaper than a zone lookup each.
+    # The groups come in time order: walking the hours' ends beside them is cheaper than a zone lookup each.
     ends = [h.astimezone(UTC) for h in hours[1:]]
     index = 0
-    for scan in scans:
-        counted = UNDONE if scan.undone else scan.outcome
-        by_outcome[counted] += 1
-        own = by_operator.get(scan.operator)
+    total = 0
+    for g in groups:
+        by_outcome[g.counted] += g.n
+        total += g.n
+        own = by_operator.get(g.operator)
         if own is None:
-            own = by_operator[scan.operator] = dict.fromkeys(REPORT_OUTCOMES, 0)
-        own[counted] += 1
-        while index < len(ends) and scan.at >= ends[index]:
+            own = by_operator[g.operator] = dict.fromkeys(REPORT_OUTCOMES, 0)
+        own[g.counted] += g.n
+        while index < len(ends) and g.at >= ends[index]:
             index += 1
-        if hour_counts:
-            hour_counts[index][counted] += 1
+        if hour_counts and not long_range:
+            hour_counts[index][g.counted] += g.n
     operators = sorted(by_operator.items(), key=lambda item: (-sum(item[1].values()), item[0]))
     return ShiftReport(
         start=start,
@@ -321,19 +454,9 @@ def _summarise(
         by_operator=tuple(OperatorRow(name, counts) for name, counts in operators),
         hours=tuple(HourRow(h, counts) for h, counts in zip(hours, hour_counts, strict=True)),
         scans=scans,
-        exceptions=tuple(exceptions),
-        opened=dict(Counter(e.kind for e in exceptions if e.opened_in_range)),
-        closed=dict(Counter(e.kind for e in exceptions if e.closed_in_range)),
+        exceptions=(),
+        scan_count=total,
     )
-
-
-def _by_hour_of_each(scans: Iterable[ScanRow], zone: tzinfo | None) -> dict[datetime, dict[str, int]]:
-    """A long range's hours that had scans, each scan put in its local hour."""
-    by_hour: dict[datetime, dict[str, int]] = {}
-    for scan in scans:
-        counts = by_hour.setdefault(_hour_of(scan.at, zone), dict.fromkeys(REPORT_OUTCOMES, 0))
-        counts[scan.counted_as] += 1
-    return by_hour
 
 
 # --------------------------------------------------------------------------- export
@@ -539,6 +662,16 @@ def export_report(
     exporter = EXPORTERS.get(path.suffix.lower())
     if exporter is None:
         raise ValueError(f"{path.name}: a report is exported as .xlsx or .csv")
+    if not (report.scans_complete and report.exceptions_complete):
+        # A report built for the screen lists the last scans and exceptions: the file gets every one.
+        with store.begin() as conn:
+            report = replace(
+                report,
+                scans=_scan_rows(conn, report.start, report.end, None),
+                scan_count=None,
+                exceptions=tuple(_exception_rows(conn, report.start, report.end, None)),
+                exception_count=None,
+            )
     exporter(report, path, zone)
     counts: dict[str, Json] = {
         "scans": len(report.scans),

@@ -180,12 +180,13 @@ class UnknownParcel(Base):
     raw_scan: Mapped[str] = mapped_column(Text)
     keys: Mapped[str] = mapped_column(Text, default="")
     first_scan_id: Mapped[str] = mapped_column(String(36))
-    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Indexed for the shift report: the unknown parcels opened or resolved in a range (revision 0006).
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     station_id: Mapped[str] = mapped_column(String(128))
     operator: Mapped[str] = mapped_column(String(128))
     resolution: Mapped[str | None] = mapped_column(String(32), index=True)  # None while open
     resolved_registration_id: Mapped[str | None] = mapped_column(FEED_ID)
-    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     resolved_by: Mapped[str | None] = mapped_column(String(128))
     note: Mapped[str | None] = mapped_column(Text)
 

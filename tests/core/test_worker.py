@@ -158,3 +158,36 @@ def test_a_badge_is_not_journalled_while_the_database_refuses_scans(
     assert len(lines) == 1 and "1Z999AA10123456784" in lines[0]
     assert secret not in caplog.text
     assert "a badge was scanned on dock1; badges log in at the window" in caplog.text
+
+
+def test_a_diverted_scan_is_not_received_and_a_badge_is_never_diverted(sqlite_engine: Store) -> None:
+    secret = new_badge_secret()
+    diverted: list[str] = []
+    badges: list[str] = []
+    verdicts: list[Verdict] = []
+    desk_open = threading.Event()
+
+    def divert(scan: Scan) -> bool:  # the supervisor's desk (GuiReceiving.divert) while it is the active window
+        if desk_open.is_set():
+            diverted.append(scan.raw)
+        return desk_open.is_set()
+
+    worker = ReceivingWorker(
+        Receiver(sqlite_engine, station_id="st"),
+        operator=lambda: "anna",
+        on_verdict=verdicts.append,
+        on_badge=lambda scan, found: badges.append(found),
+        divert=divert,
+    )
+    worker.start()
+    desk_open.set()
+    worker.submit(Scan("1Z999AA10123456784", "dock1"))
+    worker.submit(Scan(secret, "dock1"))
+    desk_open.clear()
+    worker.submit(Scan("TBA000000004711", "dock1"))
+    assert worker.stop(timeout=30)
+    assert diverted == ["1Z999AA10123456784"]
+    assert badges == [secret]
+    assert [v.raw for v in verdicts] == ["TBA000000004711"]
+    with sqlite_engine.connect() as conn:
+        assert [row[0] for row in conn.execute(text("SELECT raw FROM scan_log"))] == ["TBA000000004711"]

@@ -25,7 +25,9 @@ from scanstation.gui.bridge import Bridge, GuiReceiving
 from scanstation.gui.clerk.window import StationWindow
 from scanstation.gui.i18n import Translations
 from scanstation.gui.sound import Sounds
+from scanstation.gui.supervisor.context import SupervisorContext
 from scanstation.receiving import Receiver
+from scanstation.review.resolve import Resolutions
 from scanstation.store.connection import Store
 from scanstation.store.operators import add_operator
 from scanstation.store.registrations import RegistrationRecord
@@ -96,6 +98,7 @@ class Station:
     engine: Store
     qtbot: Any
     settings: qt.QSettings
+    supervisor: SupervisorContext  # what the window's supervisor's desk works with (Ctrl+Shift+S)
 
     def wait_banner(self, action: Callable[[], None], timeout: int = 10_000) -> Any:
         """Do `action` and wait until the banner changed because of it; returns what was shown."""
@@ -179,7 +182,20 @@ def settings(tmp_path: Path) -> qt.QSettings:
 
 
 @pytest.fixture
-def station(qtbot: Any, qapp: Any, sqlite_engine: Store, settings: qt.QSettings, tmp_path: Path) -> Iterator[Station]:
+def window_options() -> dict[str, Any]:
+    """More keyword arguments for the station's StationWindow (a test module overrides this: store, cameras)."""
+    return {}
+
+
+@pytest.fixture
+def station(
+    qtbot: Any,
+    qapp: Any,
+    sqlite_engine: Store,
+    settings: qt.QSettings,
+    tmp_path: Path,
+    window_options: dict[str, Any],
+) -> Iterator[Station]:
     add_operator(sqlite_engine, OPERATOR, PIN, display_name="Anna K.")
     bridge = Bridge()
     receiver = Receiver(sqlite_engine, station_id=STATION, undo_window_s=10)
@@ -196,6 +212,15 @@ def station(qtbot: Any, qapp: Any, sqlite_engine: Store, settings: qt.QSettings,
     )
     translations = Translations(qapp)
     translations.set_language("en")
+    supervisor = SupervisorContext(
+        runner=receiving.runner,
+        store=sqlite_engine,
+        actor=lambda: receiving.session.actor,
+        station_id=STATION,
+        bridge=bridge,
+        receiving=receiving,
+        resolutions=Resolutions(sqlite_engine, receiver),
+    )
     window = StationWindow(
         bridge,
         receiving,
@@ -204,6 +229,8 @@ def station(qtbot: Any, qapp: Any, sqlite_engine: Store, settings: qt.QSettings,
         translations=translations,
         settings=settings,
         scanner_names=("dock-1",),
+        supervisor_context=supervisor,
+        **window_options,
     )
     qtbot.addWidget(window)
     window.resize(1400, 900)  # a station's screen; the offscreen one is only 800x800
@@ -213,7 +240,7 @@ def station(qtbot: Any, qapp: Any, sqlite_engine: Store, settings: qt.QSettings,
     qtbot.waitUntil(window.isActiveWindow)
     receiving.start()
     try:
-        yield Station(window, bridge, receiving, sqlite_engine, qtbot, settings)
+        yield Station(window, bridge, receiving, sqlite_engine, qtbot, settings, supervisor)
     finally:
         assert receiving.stop(), "the receiving worker did not stop"
         translations.set_language("en")

@@ -28,6 +28,8 @@ from scanstation.gui.admin.window import AdminWindow, open_admin
 from scanstation.gui.clerk.doors import Doors
 from scanstation.gui.clerk.window import StationWindow
 from scanstation.gui.sound import Sounds
+from scanstation.gui.supervisor.parcel_view import ParcelView
+from scanstation.gui.supervisor.window import SupervisorWindow
 from scanstation.receiving import Receiver
 from scanstation.scanners import StreamSource
 from scanstation.store import audit
@@ -387,6 +389,26 @@ def admin_audit(station: Station, register: Register, tmp_path: Path) -> tuple[s
     return (AUDIT_DETAIL, AUDIT_TARGET, OPERATOR_LISTED)
 
 
+def supervisor_pages(station: Station, register: Register, tmp_path: Path) -> tuple[str, ...]:
+    reg = register(UPS, customer_name=NAME, store=STORE, order_number=ORDER, customer_suite=SUITE)
+    station.receiving.worker.receiver.receive(Scan(UPS, "dock-1"), OPERATOR)
+    station.window.log_in("sam", OPERATOR_SHOWN, Role.SUPERVISOR)
+    with station.qtbot.waitSignal(station.receiving.runner.answered, timeout=10_000):
+        desk = SupervisorWindow(station.supervisor)
+    kept_open(station, desk)
+    with station.qtbot.waitSignal(desk.parcel.loaded, timeout=10_000):
+        desk.open_item(f"registration:{reg.id}")
+    assert NAME in desk.parcel.registration_line.text()
+    with station.qtbot.waitSignal(desk.report.loaded, timeout=10_000):
+        desk.tabs.setCurrentWidget(desk.report)
+    page = ParcelView(station.supervisor)
+    kept_open(station, page)
+    with station.qtbot.waitSignal(page.loaded, timeout=10_000):
+        page.show_scan(RAW)  # nothing known of it: the title names the raw scan
+    assert RAW in page.title.text()
+    return (NAME, STORE, ORDER, SUITE, RAW)
+
+
 SCENARIOS: list[Callable[[Station, Register, Path], tuple[str, ...]]] = [
     feed_match,
     feed_status,
@@ -408,6 +430,7 @@ SCENARIOS: list[Callable[[Station, Register, Path], tuple[str, ...]]] = [
     clerk_refused_settings,
     admin_operators,
     admin_audit,
+    supervisor_pages,
 ]
 
 

@@ -53,6 +53,8 @@ def kind_words(kind: str) -> str:
         AuditKind.EXCEPTION_RESOLVED: qt.QCoreApplication.translate("AuditView", "exception resolved"),
         AuditKind.RESOLUTION_UNDONE: qt.QCoreApplication.translate("AuditView", "resolution undone"),
         AuditKind.EXPORTED: qt.QCoreApplication.translate("AuditView", "exported"),
+        AuditKind.PHOTO_ADDED: qt.QCoreApplication.translate("AuditView", "photo added"),
+        AuditKind.PHOTO_REMOVED: qt.QCoreApplication.translate("AuditView", "photo removed"),
     }
     try:
         return words[AuditKind(kind)]

@@ -1,4 +1,4 @@
-"""The clerk's window's doors to the settings and the audit trail: the role checked in the core, closed at log-out."""
+"""The clerk's window's doors to the settings, the audit trail and the supervisor's desk, checked in the core."""
 
 from __future__ import annotations
 
@@ -11,24 +11,35 @@ from scanstation.gui.admin.audit_view import open_audit_window
 from scanstation.gui.admin.context import AdminContext
 from scanstation.gui.admin.window import open_admin
 from scanstation.gui.bridge import GuiReceiving, in_words
+from scanstation.gui.supervisor.context import SupervisorContext
+from scanstation.gui.supervisor.window import open_supervisor
 from scanstation.gui.widgets import warning_box
 
 log = logging.getLogger(__name__)
 
 
 class Doors:
-    """Opens the settings and the audit trail for the operator logged in, and keeps what it opened to close it.
+    """Opens the settings, the audit trail and the supervisor's desk for the operator logged in; closes them.
 
     The role is checked by the core on the receiving thread (`access.refusals.check`): a refusal is audited,
     then shown in its words, whoever asked (a hidden button, Ctrl+, or a test).
     """
 
-    def __init__(self, parent: qt.QWidget, receiving: GuiReceiving | None, context: AdminContext | None) -> None:
+    def __init__(
+        self,
+        parent: qt.QWidget,
+        receiving: GuiReceiving | None,
+        context: AdminContext | None,
+        supervisor: SupervisorContext | None = None,
+    ) -> None:
         self._parent = parent
         self._receiving = receiving
         self._context = context
-        self._open: dict[str, qt.QWidget] = {}  # "settings" / "audit" -> its window or the refusal shown
+        self._supervisor = supervisor
+        self._open: dict[str, qt.QWidget] = {}  # "settings" / "audit" / "supervisor" -> its window or the refusal
         self._current: Callable[[], Actor | None] = (lambda: None) if context is None else context.actor
+        if context is None and supervisor is not None:
+            self._current = supervisor.actor
 
     def window(self, which: str) -> qt.QWidget | None:
         """What is open for `which` ("settings", "audit"): a window, a refusal box, or None."""
@@ -53,15 +64,27 @@ class Doors:
 
         self._open_checked("audit", actor, Act.VIEW_AUDIT, show)
 
-    def _open_checked(self, which: str, actor: Actor, act: Act, show: Callable[[], qt.QWidget]) -> None:
+    def open_supervisor(self, actor: Actor) -> None:
+        supervisor = self._supervisor
+
+        def show() -> qt.QWidget:
+            assert supervisor is not None
+            return open_supervisor(supervisor, self._parent)
+
+        self._open_checked("supervisor", actor, Act.RESOLVE_EXCEPTION, show, needs_settings=False)
+
+    def _open_checked(
+        self, which: str, actor: Actor, act: Act, show: Callable[[], qt.QWidget], *, needs_settings: bool = True
+    ) -> None:
         opened = self.window(which)
         if opened is not None:
             opened.raise_()
             opened.activateWindow()
             return
-        receiving, context = self._receiving, self._context
-        if receiving is None or context is None:
-            self._keep(which, self._not_here())
+        receiving = self._receiving
+        missing = self._context is None if needs_settings else self._supervisor is None
+        if receiving is None or missing:
+            self._keep(which, self._not_here() if needs_settings else self._no_desk())
             return
 
         def answered(_: None) -> None:
@@ -86,6 +109,14 @@ class Doors:
                 "StationWindow", "This station was started without a config file: there are no settings to edit."
             ),
             "settingsMissing",
+        )
+
+    def _no_desk(self) -> qt.QMessageBox:
+        return warning_box(
+            self._parent,
+            qt.QCoreApplication.translate("StationWindow", "Supervisor's desk"),
+            qt.QCoreApplication.translate("StationWindow", "This window has no supervisor's desk."),
+            "supervisorMissing",
         )
 
     def _keep(self, which: str, widget: qt.QWidget) -> None:

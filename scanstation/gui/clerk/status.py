@@ -1,9 +1,10 @@
-"""The status bar: each scanner's state, sync, scans waiting to be recorded, sound, who is logged in."""
+"""The status bar: each scanner's state, sync, scans waiting to be recorded, the supervisor's queue, sound, who."""
 
 from __future__ import annotations
 
 from scanstation.domain import ReceivingStatus, ScannerState, ScannerStatus, SyncState, SyncStatus
 from scanstation.gui import qt
+from scanstation.gui.clerk.waiting import WaitingCount
 from scanstation.gui.plain import escape, plain_label, plain_tooltip
 from scanstation.gui.session import Login
 from scanstation.gui.sound import Sounds
@@ -23,6 +24,7 @@ class StationStatusBar(qt.QStatusBar):
         self._sync: SyncStatus | None = None
         self._login: Login | None = None
         self._waiting = 0
+        self._supervisor: WaitingCount | None = None
         self.setFont(font(13 * scale))
         self.scanners_label = qt.QLabel()
         self.sync_label = qt.QLabel()
@@ -37,6 +39,9 @@ class StationStatusBar(qt.QStatusBar):
         self.audit_button = qt.QToolButton()
         self.audit_button.setObjectName("auditButton")
         self.audit_button.setVisible(False)
+        self.supervisor_button = qt.QToolButton()
+        self.supervisor_button.setObjectName("supervisorButton")
+        self.supervisor_button.setVisible(False)
         for w in (self.scanners_label, self.sync_label, self.operator_label, self.sound_label):
             w.setFont(font(13 * scale, bold=True))
             w.setTextFormat(qt.Qt.TextFormat.RichText)
@@ -52,8 +57,15 @@ class StationStatusBar(qt.QStatusBar):
         self.waiting_label.setStyleSheet("color: #ffffff; background: #b71c1c; padding: 0 6px;")
         self.waiting_label.setVisible(False)
         self.addPermanentWidget(self.waiting_label)
+        # How many exceptions wait for a supervisor: information for the clerk, in the bar's own calm colours.
+        self.supervisor_label = plain_label()
+        self.supervisor_label.setObjectName("supervisorWaiting")
+        self.supervisor_label.setFont(font(13 * scale))
+        self.supervisor_label.setVisible(False)
+        self.addPermanentWidget(self.supervisor_label)
         self.addPermanentWidget(self.sound_label)
         self.addPermanentWidget(self.operator_label)
+        self.addPermanentWidget(self.supervisor_button)
         self.addPermanentWidget(self.audit_button)
         self.addPermanentWidget(self.settings_button)
         self.addPermanentWidget(self.logout_button)
@@ -64,12 +76,16 @@ class StationStatusBar(qt.QStatusBar):
         self.logout_button.setText(qt.QCoreApplication.translate("StationWindow", "Log out (Ctrl+L)"))
         self.settings_button.setText(qt.QCoreApplication.translate("StationWindow", "Settings (Ctrl+,)"))
         self.audit_button.setText(qt.QCoreApplication.translate("StationWindow", "Audit trail"))
+        self.supervisor_button.setText(
+            qt.QCoreApplication.translate("StationWindow", "Supervisor's desk (Ctrl+Shift+S)")
+        )
         self.language_button.setText("Русский (F9)" if language == "en" else "English (F9)")
         self._update_operator()
         self._update_scanners()
         self._update_sync()
         self._update_sound()
         self._update_waiting()
+        self._update_supervisor()
 
     def show_scanner(self, status: ScannerStatus) -> None:
         self._scanner_states[status.name] = status
@@ -86,6 +102,20 @@ class StationStatusBar(qt.QStatusBar):
     def show_receiving(self, status: ReceivingStatus) -> None:
         self._waiting = status.waiting
         self._update_waiting()
+
+    def show_supervisor_waiting(self, count: WaitingCount) -> None:
+        self._supervisor = count
+        self._update_supervisor()
+
+    def _update_supervisor(self) -> None:
+        count = self._supervisor
+        if count is None:  # not counted yet (or no database to count in)
+            return
+        shown = f"{count.total}+" if count.more else str(count.total)
+        self.supervisor_label.setText(
+            qt.QCoreApplication.translate("StationWindow", "waiting for a supervisor: %1").replace("%1", shown)
+        )
+        self.supervisor_label.setVisible(True)
 
     def _update_operator(self) -> None:
         if self._login is None:

@@ -25,11 +25,15 @@ from scanstation.gui.clerk.banner import VerdictBanner
 from scanstation.gui.clerk.counters import CountersPanel
 from scanstation.gui.clerk.doors import Doors
 from scanstation.gui.clerk.entry import EntryPanel, LoginForm
+from scanstation.gui.clerk.photo import PhotoDoor
 from scanstation.gui.clerk.recent import RecentPanel
 from scanstation.gui.clerk.status import StationStatusBar
+from scanstation.gui.clerk.waiting import SupervisorWaiting
 from scanstation.gui.i18n import Translations
+from scanstation.gui.photos import Cameras
 from scanstation.gui.session import Login, PinNeeded, Refusal, Session
 from scanstation.gui.sound import Sounds
+from scanstation.gui.supervisor.context import SupervisorContext
 from scanstation.gui.texts import (
     BannerText,
     banner_error,
@@ -41,6 +45,7 @@ from scanstation.gui.texts import (
     login_refusal_words,
 )
 from scanstation.gui.widgets import Retranslated, font, message_bar
+from scanstation.store.connection import Store
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +74,9 @@ class StationWindow(Retranslated, qt.QMainWindow):
         admin_command: str = ADMIN_COMMAND,
         idle_logout_min: float = 0.0,
         admin_context: AdminContext | None = None,
+        supervisor_context: SupervisorContext | None = None,
+        store: Store | None = None,
+        cameras: Cameras | None = None,
     ) -> None:
         super().__init__()
         self._bridge = bridge
@@ -96,11 +104,16 @@ class StationWindow(Retranslated, qt.QMainWindow):
         # The core said no attempt for this name is looked at before then: (the name as typed, when).
         self._retry: tuple[str, datetime] | None = None
         self._idle_min = 0.0
-        self._doors = Doors(self, worker, admin_context)
+        self._doors = Doors(self, worker, admin_context, supervisor_context)
+        # With the database: the Photo button for a paid photo, and the supervisor's queue counted for the bar.
+        self._store = store
+        self._cameras = cameras
 
         self.setFont(font(15 * font_scale))
         self._build(scanner_names)
         self._connect()
+        if self.supervisor_waiting is not None:
+            self.supervisor_waiting.start()
         self.set_idle_logout(idle_logout_min)
         self.retranslate()
         geometry = settings.value("window/geometry") if settings is not None else None
@@ -169,6 +182,21 @@ class StationWindow(Retranslated, qt.QMainWindow):
         self.setCentralWidget(central)
         self.status_bar = StationStatusBar(s, self._sounds, scanner_names)
         self.setStatusBar(self.status_bar)
+        self.photo_door = PhotoDoor(
+            self,
+            s,
+            self._store,
+            lambda: self._session.actor,
+            self._worker.runner if self._worker is not None else None,
+            station=self._station_id,
+            cameras=self._cameras,
+        )
+        entry_layout = self.entry_row.layout()
+        assert isinstance(entry_layout, qt.QHBoxLayout)
+        entry_layout.addWidget(self.photo_door.button, 2)
+        self.supervisor_waiting = SupervisorWaiting(self._store) if self._store is not None else None
+        if self.supervisor_waiting is not None:
+            self.supervisor_waiting.counted.connect(self.status_bar.show_supervisor_waiting)
 
         # The widgets the clerk's gestures reach, by the names the tests and the benches use.
         self.name_edit = self.login_row.name_edit
@@ -218,6 +246,7 @@ class StationWindow(Retranslated, qt.QMainWindow):
         self.status_bar.logout_button.clicked.connect(self.log_out)
         self.status_bar.settings_button.clicked.connect(self.open_settings)
         self.status_bar.audit_button.clicked.connect(self.open_audit)
+        self.status_bar.supervisor_button.clicked.connect(self.open_supervisor)
         self.status_bar.language_button.clicked.connect(self.toggle_language)
         keys: list[tuple[qt.QKeySequence, Callable[[], None]]] = [
             (qt.QKeySequence(qt.QKeySequence.StandardKey.Undo), self.undo_last),
@@ -225,6 +254,7 @@ class StationWindow(Retranslated, qt.QMainWindow):
             (qt.QKeySequence("Ctrl+L"), self.log_out),
             (qt.QKeySequence("F9"), self.toggle_language),
             (qt.QKeySequence("Ctrl+,"), self.open_settings),
+            (qt.QKeySequence("Ctrl+Shift+S"), self.open_supervisor),
         ]
         self._shortcuts = [qt.QShortcut(sequence, self) for sequence, _ in keys]
         for shortcut, (_, action) in zip(self._shortcuts, keys, strict=True):
@@ -239,7 +269,7 @@ class StationWindow(Retranslated, qt.QMainWindow):
     def retranslate(self) -> None:
         """Set every text again in the current language (also called once at start)."""
         self.setWindowTitle(self.tr("Scan station %1").replace("%1", self._station_id))
-        for panel in (self.counters, self.recent, self.login_row, self.entry_row):
+        for panel in (self.counters, self.recent, self.login_row, self.entry_row, self.photo_door):
             panel.retranslate()
         self.status_bar.retranslate(self._language())
         self.status_bar.show_operator(self._session.login)
@@ -399,6 +429,7 @@ class StationWindow(Retranslated, qt.QMainWindow):
         self._update_roles()
         self._undo_target = None
         self._update_undo()
+        self.photo_door.forget()
         self._notices = []
         self._update_notice()
         self.entry.clear()
@@ -514,10 +545,11 @@ class StationWindow(Retranslated, qt.QMainWindow):
     # ----- the supervisor's and admin's windows --------------------------------------------------------------
 
     def _update_roles(self) -> None:
-        """The Settings and Audit trail buttons for the roles that may use them (the core checks again)."""
+        """The Settings, Audit trail and Supervisor's desk buttons for the roles that may use them (checked again)."""
         actor = self._session.actor
         self.status_bar.settings_button.setVisible(actor is not None and actor.may(Act.OPEN_SETTINGS))
         self.status_bar.audit_button.setVisible(actor is not None and actor.may(Act.VIEW_AUDIT))
+        self.status_bar.supervisor_button.setVisible(actor is not None and actor.may(Act.RESOLVE_EXCEPTION))
 
     def open_settings(self) -> None:
         """Ctrl+, or the button: the admin's window, or the core's refusal (audited) in words."""
@@ -530,6 +562,12 @@ class StationWindow(Retranslated, qt.QMainWindow):
         actor = self._session.actor
         if actor is not None:
             self._doors.open_audit(actor)
+
+    def open_supervisor(self) -> None:
+        """Ctrl+Shift+S or the button: the supervisor's desk, or the core's refusal (audited) in words."""
+        actor = self._session.actor
+        if actor is not None:
+            self._doors.open_supervisor(actor)
 
     @property
     def doors(self) -> Doors:
@@ -570,13 +608,18 @@ class StationWindow(Retranslated, qt.QMainWindow):
         if verdict.undo_deadline is not None:
             self._undo_target = verdict
             self._update_undo()
+        self.photo_door.show_verdict(verdict)
+        if self.supervisor_waiting is not None:
+            self.supervisor_waiting.scan_seen()
         logged_in = self.operator is not None
         self._show(lambda: banner_for(verdict, logged_in), feedback=str(verdict.outcome), payload=verdict)
 
     def _on_failed(self, scan: Scan, message: str) -> None:
+        self.photo_door.clear()
         self._show(lambda: banner_error(scan.raw, message), feedback="invalid", payload=scan)
 
     def _on_kept(self, scan: Scan, problem: str) -> None:
+        self.photo_door.clear()
         # Not "scan again": the read is kept and will be recorded; a second scan would be a duplicate later.
         # The problem in words is the bar's (receiving_status); the banner names the read.
         self._show(lambda: banner_kept(scan.raw), feedback="invalid", payload=scan)
@@ -634,6 +677,7 @@ class StationWindow(Retranslated, qt.QMainWindow):
         target = self._undo_target
         if result.undone or result.compensated:
             self.counters.remove(result.scan_id)
+            self.photo_door.forget(result.scan_id)
             self.recent.model.mark_undone(result.scan_id)
             number = ""
             if target is not None and target.scan_id == result.scan_id:
@@ -756,6 +800,9 @@ class StationWindow(Retranslated, qt.QMainWindow):
 
     def closeEvent(self, event: qt.QCloseEvent) -> None:  # noqa: N802 - Qt override
         self._doors.close_all()
+        self.photo_door.forget()
+        if self.supervisor_waiting is not None:
+            self.supervisor_waiting.stop()
         if self._settings is not None:
             self._settings.setValue("window/geometry", self.saveGeometry())
             self._settings.sync()

@@ -1,4 +1,4 @@
-"""Photos: each image kept with a parcel (its file under the data directory), referenced by the parcel's id."""
+"""Photos: each image kept with a parcel (its file under the data directory); the report's unknown-parcel indexes."""
 
 from __future__ import annotations
 
@@ -26,8 +26,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_photos")),
     )
     op.create_index(op.f("ix_photos_parcel_ref"), "photos", ["parcel_ref"])
+    # The shift report reads the unknown parcels opened or resolved in its range: two ranges, one index each.
+    op.create_index(op.f("ix_unknown_parcels_first_seen_at"), "unknown_parcels", ["first_seen_at"])
+    op.create_index(op.f("ix_unknown_parcels_resolved_at"), "unknown_parcels", ["resolved_at"])
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_unknown_parcels_resolved_at"), table_name="unknown_parcels")
+    op.drop_index(op.f("ix_unknown_parcels_first_seen_at"), table_name="unknown_parcels")
     op.drop_index(op.f("ix_photos_parcel_ref"), table_name="photos")
     op.drop_table("photos")
