@@ -26,18 +26,30 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "gui": ("gui", "run the clerk's scan screen"),
     "demo": ("demo", "start the simulator, a fresh database and the scan screen with sample labels"),
     "bench": ("bench", "benchmarks, each alone (bench NAME) or all as one table of figure, target and value"),
+    "self-test": (
+        "selftest",
+        "try every part once on a fresh station in a temporary folder (offscreen); exit 1 names what failed",
+    ),
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for `argv`: the command it names with its options, the others with their help only.
+
+    Only that command's module is imported: importing every one made every start, the scan screen's included,
+    pay for all of them.
+    """
     parser = argparse.ArgumentParser(prog="scanstation", description="Receiving-dock scanning station.")
     parser.add_argument("--version", action="version", version=f"scanstation {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    args = sys.argv[1:] if argv is None else list(argv)
+    chosen = next((a for a in args if not a.startswith("-")), None)
     for name, (module_name, help_text) in COMMANDS.items():
-        module = importlib.import_module(f"scanstation.commands.{module_name}")
         command_parser = sub.add_parser(name, help=help_text, description=help_text)
-        module.add_arguments(command_parser)
-        command_parser.set_defaults(_run=module.run)
+        if name == chosen:
+            module = importlib.import_module(f"scanstation.commands.{module_name}")
+            module.add_arguments(command_parser)
+            command_parser.set_defaults(_run=module.run)
     return parser
 
 
@@ -50,7 +62,7 @@ def _version() -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     # Before anything is created: the station's files hold PIN hashes and customers' names.
     restrict_process_umask()
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     try:
         return int(args._run(args))

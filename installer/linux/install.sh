@@ -4,8 +4,11 @@
 #   sudo ./install.sh                     program, `scanstation` on PATH, menu entry for the scan screen
 #   sudo ./install.sh --service           also the systemd unit running `scanstation headless`
 #   sudo ./install.sh --dialout USER      also add USER to the dialout group (serial scanners)
-#   sudo ./install.sh --uninstall         remove the program, link, menu entry and unit;
+#   sudo ./install.sh --uninstall         remove the program, link, menu entry, icon and unit;
 #                                         /etc/scanstation and /var/lib/scanstation are kept
+#
+# The new program runs `scanstation self-test` before it replaces the old one: when a check fails, nothing is
+# installed, the failing checks and any missing system libraries are said, and the exit status is 1.
 #
 # DESTDIR=/some/root ./install.sh installs under that root instead (packaging, tests): no root needed,
 # and nothing is done to users, groups or systemd.
@@ -17,6 +20,7 @@ PREFIX=/opt/scanstation  # where the program lives at run time (the .desktop fil
 OPT="$DESTDIR$PREFIX"
 BIN="$DESTDIR/usr/local/bin"
 APPS="$DESTDIR/usr/share/applications"
+ICONS="$DESTDIR/usr/share/icons/hicolor"
 ETC="$DESTDIR/etc/scanstation"
 UNITS="$DESTDIR/etc/systemd/system"
 UNIT=scanstation-headless.service
@@ -30,7 +34,7 @@ while [[ $# -gt 0 ]]; do
         --service) service=1 ;;
         --uninstall) uninstall=1 ;;
         --dialout) dialout_user="${2:?--dialout needs a user name}"; shift ;;
-        -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
         *) echo "install.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
     esac
     shift
@@ -54,7 +58,7 @@ if [[ $uninstall == 1 ]]; then
     if [[ -L "$BIN/scanstation" && "$(readlink "$BIN/scanstation")" == "$PREFIX/scanstation" ]]; then
         rm -f "$BIN/scanstation"
     fi
-    rm -f "$APPS/scanstation.desktop"
+    rm -f "$APPS/scanstation.desktop" "$ICONS/scalable/apps/scanstation.svg"
     rm -rf "$OPT"
     echo "scanstation removed; kept /etc/scanstation (config, token) and /var/lib/scanstation (database)."
     exit 0
@@ -65,25 +69,60 @@ if [[ ! -x "$HERE/scanstation/scanstation" ]]; then
     exit 1
 fi
 
-# Copy beside the old version first and swap at the end, so a failed copy leaves the old one working.
+# The system libraries the bundle takes from this machine (X11, fonts, GLib, D-Bus, PulseAudio, CUPS) that are
+# not here, by the names the libraries ask for.
+missing_libraries() {
+    local lib="$1/_internal" found=()
+    [[ -d $lib ]] && command -v ldd >/dev/null || return 0
+    for file in "$lib"/libQt6*.so.6 "$lib"/PySide6/Qt/plugins/*/*.so; do
+        [[ -e $file ]] || continue
+        while read -r name _; do found+=("$name"); done < <(LD_LIBRARY_PATH="$lib" ldd "$file" 2>/dev/null | grep "not found")
+    done
+    [[ ${#found[@]} -gt 0 ]] && printf '%s\n' "${found[@]}" | sort -u | tr '\n' ' '
+    return 0
+}
+
+# Copy beside the old version first, try it, and swap at the end: a failed copy or self-test leaves the old one.
 mkdir -p "$(dirname "$OPT")"
 rm -rf "$OPT.new" "$OPT.old"
 cp -a "$HERE/scanstation" "$OPT.new"
+report="$(mktemp "${TMPDIR:-/tmp}/scanstation-self-test-XXXXXX")"
+if ! "$OPT.new/scanstation" self-test >"$report" 2>"$report.err"; then
+    echo "install.sh: the new program failed its self-test; nothing was installed:" >&2
+    grep '^FAIL' "$report" >&2 || tail -n 20 "$report.err" >&2
+    missing="$(missing_libraries "$OPT.new")"
+    if [[ -n $missing ]]; then
+        echo "install.sh: system libraries missing on this machine: $missing" >&2
+        if [[ -f "$HERE/debian-packages.txt" ]]; then
+            # The station's packages but Python, which the bundle carries.
+            packages=$(awk '!/^[[:space:]]*(#|$)/ && $2 == "station" && $1 !~ /^python3/ { printf "%s ", $1 }' \
+                "$HERE/debian-packages.txt")
+            echo "install.sh: on Debian or Ubuntu: apt-get install $packages" >&2
+        fi
+    fi
+    echo "install.sh: the whole report: $report (and $report.err)" >&2
+    rm -rf "$OPT.new"
+    exit 1
+fi
+sed 's/^/  /' "$report"
+rm -f "$report" "$report.err"
 if [[ -e "$OPT" ]]; then mv "$OPT" "$OPT.old"; fi
 mv "$OPT.new" "$OPT"
 rm -rf "$OPT.old"
 
-mkdir -p "$BIN" "$APPS" "$ETC"
+mkdir -p "$BIN" "$APPS" "$ETC" "$ICONS/scalable/apps"
 ln -sfn "$PREFIX/scanstation" "$BIN/scanstation"
 install -m 644 "$HERE/scanstation.desktop" "$APPS/scanstation.desktop"
+install -m 644 "$HERE/scanstation.svg" "$ICONS/scalable/apps/scanstation.svg"
 install -m 644 "$HERE/config.example.toml" "$ETC/config.example.toml"
 if [[ ! -e "$ETC/token.env" ]]; then
     # Read by systemd (as root) for the service; kept out of config.toml so the config can be shared.
     (umask 077 && printf '# The central server token for the headless service:\n# SCANSTATION_SERVER_TOKEN=...\n' >"$ETC/token.env")
 fi
 have_systemd && command -v update-desktop-database >/dev/null && update-desktop-database -q "$(dirname "$APPS/x")" || true
+[[ $live == 1 ]] && command -v gtk-update-icon-cache >/dev/null && gtk-update-icon-cache -q -t "$ICONS" || true
 
-echo "installed $("$OPT/scanstation" --version) in $PREFIX; \`scanstation\` is on PATH."
+echo "installed $("$OPT/scanstation" --version) in $PREFIX (self-test passed); \`scanstation\` is on PATH."
 
 if [[ $service == 1 ]]; then
     mkdir -p "$UNITS"

@@ -4,6 +4,12 @@
 ;   pyinstaller --noconfirm --clean --workpath installer\build --distpath installer\dist installer\scanstation.spec
 ;   iscc /DAppVersion=0.1.0 installer\windows\scanstation.iss
 ; Output: installer\dist\scanstation-<version>-windows-x64-setup.exe
+;
+; What it does: the bundle in {app} (C:\Program Files\scanstation), Start-menu entries for the scan screen and the
+; demo, the sample config in {commonappdata}\scanstation (C:\ProgramData\scanstation, where the station looks for
+; config.toml after the user's folder), `scanstation self-test` after installing; the uninstaller removes the
+; program and keeps the station's data (database, logs, config) unless the admin says to delete them.
+; It has not been compiled yet (there is no Windows build machine): the first Windows build is also its first test.
 
 #ifndef AppVersion
   #error Pass the version (scanstation/__init__.py): iscc /DAppVersion=0.1.0 installer\windows\scanstation.iss
@@ -44,6 +50,10 @@ en.AddToPath=Add scanstation to PATH (command line: scanstation ports, scanstati
 ru.AddToPath=Добавить scanstation в PATH (командная строка: scanstation ports, scanstation config check)
 en.DemoShortcut=Scan station demo
 ru.DemoShortcut=Станция приёмки (демо)
+en.SelfTestFailed=The station's self-test failed. Run "scanstation self-test" in a console window in %1 to see which part.
+ru.SelfTestFailed=Самопроверка станции не прошла. Запустите "scanstation self-test" в окне консоли в %1, чтобы увидеть, что именно.
+en.DeleteData=Also delete the station's data: the database, logs and configuration (%1 and %2)?%n%nChoose No to keep them for a later installation.
+ru.DeleteData=Удалить и данные станции: базу данных, журналы и настройки (%1 и %2)?%n%nВыберите «Нет», чтобы сохранить их для следующей установки.
 
 [Tasks]
 Name: "addtopath"; Description: "{cm:AddToPath}"
@@ -56,20 +66,25 @@ Type: filesandordirs; Name: "{app}\_internal"
 [Files]
 ; scanstation.exe (console: every subcommand) and scanstationw.exe (no console: the shortcuts), and _internal\.
 Source: "{#DistDir}\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs createallsubdirs
-Source: "..\..\config.example.toml"; DestDir: "{app}"; Flags: ignoreversion
+; The sample beside where the station looks for the system's config.toml (copy it to config.toml and edit).
+Source: "..\..\config.example.toml"; DestDir: "{commonappdata}\scanstation"; Flags: ignoreversion
+
+[Dirs]
+Name: "{commonappdata}\scanstation"
 
 [Icons]
-Name: "{autoprograms}\Scan station"; Filename: "{app}\scanstationw.exe"; Parameters: "gui"; WorkingDir: "{app}"
+; The scan screen on the system's config, as on Linux (a missing file is said in a window, with what to do).
+Name: "{autoprograms}\Scan station"; Filename: "{app}\scanstationw.exe"; Parameters: "gui --config ""{commonappdata}\scanstation\config.toml"""; WorkingDir: "{app}"
 Name: "{autoprograms}\{cm:DemoShortcut}"; Filename: "{app}\scanstationw.exe"; Parameters: "demo"; WorkingDir: "{app}"
-Name: "{autodesktop}\Scan station"; Filename: "{app}\scanstationw.exe"; Parameters: "gui"; WorkingDir: "{app}"; Tasks: desktopicon
+Name: "{autodesktop}\Scan station"; Filename: "{app}\scanstationw.exe"; Parameters: "gui --config ""{commonappdata}\scanstation\config.toml"""; WorkingDir: "{app}"; Tasks: desktopicon
 
 [Registry]
 Root: HKLM; Subkey: "SYSTEM\CurrentControlSet\Control\Session Manager\Environment"; ValueType: expandsz; \
     ValueName: "Path"; ValueData: "{olddata};{app}"; Tasks: addtopath; Check: NotInPath(ExpandConstant('{app}'))
 
 [Run]
-Filename: "{app}\scanstationw.exe"; Parameters: "gui"; Description: "{cm:LaunchProgram,Scan station}"; \
-    Flags: nowait postinstall skipifsilent unchecked
+Filename: "{app}\scanstationw.exe"; Parameters: "gui --config ""{commonappdata}\scanstation\config.toml"""; \
+    Description: "{cm:LaunchProgram,Scan station}"; Flags: nowait postinstall skipifsilent unchecked
 
 [Code]
 const
@@ -87,14 +102,44 @@ begin
   Result := Pos(';' + Uppercase(Dir) + ';', ';' + Uppercase(Path) + ';') = 0;
 end;
 
+procedure CurStepChanged(CurStep: TSetupStep);
+var
+  ResultCode: Integer;
+begin
+  { Every part tried once, offscreen, on a station of its own in a temporary folder (no real data touched). }
+  if CurStep <> ssPostInstall then
+    exit;
+  if not Exec(ExpandConstant('{app}\scanstation.exe'), 'self-test', '', SW_HIDE, ewWaitUntilTerminated, ResultCode)
+    or (ResultCode <> 0) then
+    SuppressibleMsgBox(FmtMessage(CustomMessage('SelfTestFailed'), [ExpandConstant('{app}')]), mbError, MB_OK, IDOK);
+end;
+
+procedure DeleteStationData();
+var
+  Shared, Own: string;
+begin
+  { The database and logs live in the user's %LOCALAPPDATA%\scanstation (platformdirs), the config in ProgramData;
+    kept unless the admin asks, and always kept by a silent uninstall (an upgrade script, a deployment tool). }
+  Shared := ExpandConstant('{commonappdata}\scanstation');
+  Own := ExpandConstant('{localappdata}\scanstation');
+  if UninstallSilent then
+    exit;
+  if MsgBox(FmtMessage(CustomMessage('DeleteData'), [Own, Shared]), mbConfirmation, MB_YESNO or MB_DEFBUTTON2) = IDYES then
+  begin
+    DelTree(Own, True, True, True);
+    DelTree(Shared, True, True, True);
+  end;
+end;
+
 procedure CurUninstallStepChanged(CurUninstallStep: TUninstallStep);
 var
   Path, Dir: string;
   At: Integer;
 begin
-  { Take our folder back out of PATH; the config and database in %LOCALAPPDATA%\scanstation stay. }
+  { Take our folder back out of PATH; then the station's data, only if asked. }
   if CurUninstallStep <> usPostUninstall then
     exit;
+  DeleteStationData();
   if not RegQueryStringValue(HKEY_LOCAL_MACHINE, EnvKey, 'Path', Path) then
     exit;
   Dir := ExpandConstant('{app}');

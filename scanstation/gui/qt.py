@@ -112,9 +112,10 @@ from PySide6.QtWidgets import (
 # QtMultimedia lives in PySide6-Addons and needs FFmpeg/PulseAudio libraries at load time; a station
 # without it still works (the banner flashes instead), so its absence is a value, not an ImportError.
 try:
-    from PySide6.QtMultimedia import QMediaDevices, QSoundEffect
+    from PySide6.QtMultimedia import QMediaDevices, QMediaFormat, QSoundEffect
 except ImportError:  # pragma: no cover - depends on the installed wheels
     QMediaDevices = None  # type: ignore[assignment,misc]
+    QMediaFormat = None  # type: ignore[assignment,misc]
     QSoundEffect = None  # type: ignore[assignment,misc]
 # The camera's classes, apart: a build whose multimedia module lacks them still plays sounds ("no camera").
 try:
@@ -182,6 +183,7 @@ __all__ = [
     "QMarginsF",
     "QMediaCaptureSession",
     "QMediaDevices",
+    "QMediaFormat",
     "QMessageBox",
     "QModelIndex",
     "QMouseEvent",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import types
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ class _Recorder:
         self.made.append(self)
 
 
-def _spec_namespace(workpath: Path) -> dict[str, Any]:
+def spec_namespace(workpath: Path) -> dict[str, Any]:
     """Run the spec the way PyInstaller does (same injected names), with recorders for the build classes."""
     made: list[_Recorder] = []
     classes = {name: type(name, (_Recorder,), {"made": made}) for name in ("Analysis", "PYZ", "EXE", "COLLECT")}
@@ -54,7 +55,7 @@ def _spec_namespace(workpath: Path) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def spec(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    return _spec_namespace(tmp_path_factory.mktemp("pyinstaller-work"))
+    return spec_namespace(tmp_path_factory.mktemp("pyinstaller-work"))
 
 
 @pytest.fixture(scope="module")
@@ -147,3 +148,67 @@ def test_one_console_executable_named_scanstation_and_big_qt_left_out(spec: dict
     (collect,) = [r for r in spec["_made"] if type(r).__name__ == "COLLECT"]
     assert collect.kwargs["name"] == "scanstation"
     assert {"PySide6.QtWebEngineCore", "PySide6.QtQml", "PySide6.QtQuick"} <= set(analysis.kwargs["excludes"])
+
+
+def test_only_the_russian_qt_catalogue_is_kept(spec: dict[str, Any]) -> None:
+    datas = [
+        ("PySide6/Qt/translations/qtbase_ru.qm", "/src/qtbase_ru.qm", "DATA"),
+        ("PySide6/Qt/translations/qtbase_de.qm", "/src/qtbase_de.qm", "DATA"),
+        ("PySide6/Qt/translations/qt_help_ru.qm", "/src/qt_help_ru.qm", "DATA"),
+        ("resources/i18n/scanstation_ru.qm", "/src/scanstation_ru.qm", "DATA"),
+    ]
+    kept = spec["without_qt_translations"](datas, spec["QT_TRANSLATIONS_KEPT"])
+    assert [d for d, _s, _k in kept] == ["PySide6/Qt/translations/qtbase_ru.qm", "resources/i18n/scanstation_ru.qm"]
+
+
+@pytest.mark.parametrize(
+    ("name", "system"),
+    [
+        ("libX11.so.6", True),
+        ("libfontconfig.so.1", True),
+        ("libglib-2.0.so.0", True),
+        ("libpulse.so.0", True),
+        ("libpulsecommon-16.1.so", True),
+        ("libcups.so.2", True),
+        ("libgnutls.so.30", True),
+        # Kept: Qt's and Python's own, the xcb utilities a desktop may lack, psycopg's private copies.
+        ("libQt6Core.so.6", False),
+        ("libxcb-cursor.so.0", False),
+        ("libxkbcommon-x11.so.0", False),
+        ("libpython3.11.so.1.0", False),
+        ("libssl.so.3", False),
+        ("libstdc++.so.6", False),
+        ("libgssapi_krb5.so.2", False),
+        ("libssl-6a9b88ec.so.3", False),
+    ],
+)
+def test_the_desktop_libraries_taken_from_the_target(spec: dict[str, Any], name: str, system: bool) -> None:
+    assert bool(spec["SYSTEM_LIBRARIES"].fullmatch(name)) is system
+
+
+def test_unwanted_plugins_go_by_name_and_by_folder(spec: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    plugins = "PySide6/Qt/plugins"
+    binaries = [
+        (f"{plugins}/platforms/libqxcb.so", "/src/libqxcb.so", "BINARY"),
+        (f"{plugins}/platforms/libqoffscreen.so", "/src/libqoffscreen.so", "BINARY"),
+        (f"{plugins}/platforms/libqwayland.so", "/src/libqwayland.so", "BINARY"),
+        (f"{plugins}/wayland-shell-integration/libxdg-shell.so", "/src/libxdg-shell.so", "BINARY"),
+        (f"{plugins}/imageformats/libqjpeg.so", "/src/libqjpeg.so", "BINARY"),
+        (f"{plugins}/imageformats/libqtiff.so", "/src/libqtiff.so", "BINARY"),
+        (f"{plugins}/imageformats/libqwebp.so", "/src/libqwebp.so", "BINARY"),
+        (f"{plugins}/multimedia/libffmpegmediaplugin.so", "/src/libffmpegmediaplugin.so", "BINARY"),
+    ]
+    # PyInstaller's dependency reader would open the files: these stand-ins need nothing.
+    for name in ("PyInstaller", "PyInstaller.depend"):
+        monkeypatch.setitem(sys.modules, name, types.ModuleType(name))
+    bindepend = types.ModuleType("PyInstaller.depend.bindepend")
+    bindepend.get_imports = lambda path: []  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "PyInstaller.depend.bindepend", bindepend)
+    kept, _ = spec["without_plugins"](binaries, [], spec["UNWANTED_PLUGINS"], spec["UNWANTED_PLUGIN_FOLDERS"])
+    assert [Path(d).name for d, _s, _k in kept] == [
+        "libqxcb.so",
+        "libqoffscreen.so",
+        "libqjpeg.so",
+        "libqwebp.so",
+        "libffmpegmediaplugin.so",
+    ]
