@@ -59,6 +59,20 @@ def test_each_outcome_has_its_own_shape_beside_its_word(qtbot: Any) -> None:
     assert all(picture != blank for picture in pictures.values())
 
 
+def test_the_key_word_and_its_shape_fit_a_narrow_banner(qtbot: Any) -> None:
+    banner = VerdictBanner()
+    qtbot.addWidget(banner)
+    banner.resize(560, 700)  # the banner beside the demo's labels and the shift's lists
+    banner.show()
+    banner.show_text(banner_for(_verdict(Outcome.DUPLICATE, first_receipt=None)))
+    qtbot.waitUntil(lambda: banner.word.isVisible())
+    left = banner.icon.geometry().left()
+    right = banner.word.x() + qt.QFontMetricsF(banner.word.font()).horizontalAdvance(banner.word.text())
+    assert left >= 0 and right <= banner.width(), (left, right, banner.width())
+    banner.resize(1400, 700)  # with room again, the word is back at its full size
+    qtbot.waitUntil(lambda: banner.word.font().pointSizeF() >= 44)
+
+
 def test_the_ready_banner_has_no_shape(station: Station) -> None:
     station.log_in()
     assert station.banner()[0] == "READY"

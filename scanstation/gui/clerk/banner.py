@@ -147,6 +147,7 @@ class VerdictBanner(qt.QFrame):
     PULSE_WIDTH = 26.0  # the frame's extra width at the start of a pulse
     FRAME_WIDTH = 5.0  # the frame in the text colour, so a light banner stands out of a light window
     BIG_POINTS = 120.0
+    SIDE_MARGIN = 34
     MIN_BIG_POINTS = 24.0
     RADIUS = 18.0
 
@@ -183,7 +184,7 @@ class VerdictBanner(qt.QFrame):
         self._ready_timer.timeout.connect(self.ready_due.emit)
 
         layout = qt.QVBoxLayout(self)
-        layout.setContentsMargins(34, 16, 34, 16)
+        layout.setContentsMargins(self.SIDE_MARGIN, 16, self.SIDE_MARGIN, 16)
         layout.setSpacing(4)
         self.word = self._label(44, "word")
         # Beside its shape at its own width when there is room; a narrow window cuts it rather than widening.
@@ -348,9 +349,16 @@ class VerdictBanner(qt.QFrame):
             self._big_points = points
             self.big.setFont(_font(points))
 
+    def _fit_word(self) -> None:
+        """The key word in its full size beside its shape when it fits the banner's width, smaller when not."""
+        shape = self.icon.width() + round(20 * self._scale) if self.icon.isVisibleTo(self) else 0
+        available = self.width() - 2 * self.SIDE_MARGIN - shape - 8  # 8: the pulse frame's own room
+        _fit_width(self.word, 44 * self._scale, max(40, available))
+
     def resizeEvent(self, event: qt.QResizeEvent) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
         self._fit_big()
+        self._fit_word()
 
     def eventFilter(self, watched: qt.QObject, event: qt.QEvent) -> bool:  # noqa: N802 - Qt override
         if watched is self.big and event.type() == qt.QEvent.Type.Resize:
@@ -390,6 +398,7 @@ class VerdictBanner(qt.QFrame):
             for label in self._labels:
                 _set_colour(label, qt.QPalette.ColorRole.WindowText, fg)
         self.icon.show_shape(SHAPES.get(key, ""), fg, self.background())
+        self._fit_word()  # the shape may have come or gone beside the word
         self.update()
 
     def paintEvent(self, event: qt.QPaintEvent) -> None:  # noqa: N802 - Qt override
