@@ -100,6 +100,41 @@ PLANS: tuple[Plan, ...] = (
         ),
     ),
     Plan(
+        "suggest",
+        ("--registrations", "200000"),
+        ("--registrations", "1000000"),
+        (
+            *(
+                Figure(f"suggestions, {kind.replace('_', ' ')}, p99", f"suggest_{kind}.p99_ms", "ms", 50.0)
+                for kind in ("one_wrong", "two_wrong", "swapped", "same_tail", "order_number", "same_label")
+            ),
+            Figure("suggestions, other carrier, p99", "suggest_other_carrier.p99_ms", "ms", 50.0),
+            Figure("suggestions: the right one first, one wrong", "suggest_one_wrong.first", "", 0.95, "higher"),
+            *(
+                Figure(f"search by {field.replace('_', ' ')}, p99", f"search_{field}.p99_ms", "ms", 100.0)
+                for field in ("tracking_whole", "tracking_last_digits", "suite", "name", "order", "store")
+            ),
+        ),
+    ),
+    Plan(
+        "supervisor",
+        ("--registrations", "200000", "--scans", "100000"),
+        ("--registrations", "1000000", "--scans", "500000"),
+        tuple(
+            Figure(f"{label}, p99", f"figures.{label}.p99_ms", "ms", 300.0)
+            for label in (
+                "queue: all kinds",
+                "queue: unknown",
+                "queue: deleted_after_receipt",
+                "queue: bad_registration",
+                "queue: overdue",
+                "count_open: quick kinds",
+                "count_open: the others (cap 500)",
+                "shift report (busy day)",
+            )
+        ),
+    ),
+    Plan(
         "crash",
         ("--kills", "5"),
         ("--kills", "20"),
