@@ -45,7 +45,10 @@ class CountersPanel(qt.QWidget):
             bg, fg = COLOURS[outcome]
             name = plain_label()
             name.setFont(font(15 * scale, bold=True))
-            name.setStyleSheet(f"background: {bg}; color: {fg}; padding: 2px 8px; border-radius: 4px;")
+            # A border in the text's colour: a chip as light as the window (invalid's) still reads as a chip.
+            name.setStyleSheet(
+                f"background: {bg}; color: {fg}; padding: 1px 7px; border: 1px solid {fg}; border-radius: 4px;"
+            )
             value = plain_label("0")
             value.setFont(font(22 * scale, bold=True))
             value.setAlignment(qt.Qt.AlignmentFlag.AlignRight | qt.Qt.AlignmentFlag.AlignVCenter)
