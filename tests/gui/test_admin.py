@@ -445,7 +445,8 @@ def running(qtbot: Any, qapp: qt.QApplication, tmp_path: Path, monkeypatch: pyte
 
 def test_station_apply_switches_language_sound_font_scale_and_undo_window(qtbot: Any, running: GuiStation) -> None:
     window = running.window
-    before = window.banner.word.font().pointSizeF()
+    # The action line keeps the size it is given; the key word fits itself to the banner's width (its own test).
+    before = window.banner.action.font().pointSizeF()
     title = window.windowTitle()
     old = running.config
     new = dataclasses.replace(
@@ -457,7 +458,7 @@ def test_station_apply_switches_language_sound_font_scale_and_undo_window(qtbot:
     assert running.translations.language == "ru"
     qtbot.waitUntil(lambda: window.windowTitle() != title)  # LanguageChange redrew the screen
     assert running.sounds.enabled
-    assert window.banner.word.font().pointSizeF() == pytest.approx(before * 1.5)
+    assert window.banner.action.font().pointSizeF() == pytest.approx(before * 1.5)
     assert running.receiver.undo_window_s == 33.0
     assert running.config is new and running.runtime.config is new
 
