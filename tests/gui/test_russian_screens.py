@@ -1,0 +1,180 @@
+"""Every Russian screen, built with real widgets: no English word from the station's own text is left on it."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QAbstractListModel
+
+from scanstation.access import operators as access
+from scanstation.config.settings import SECTIONS
+from scanstation.domain.access import Actor
+from scanstation.gui import qt
+from scanstation.gui.admin.audit_view import AuditView
+from scanstation.gui.admin.form import title_of
+from scanstation.gui.admin.window import AdminWindow
+from scanstation.gui.resources import i18n_dir
+
+from .conftest import ADMIN, CONFIG_TEXT, SUPERVISOR, Station, admin_context
+from .test_supervisor import as_supervisor, open_desk, open_page, scan
+
+pytestmark = pytest.mark.gui
+
+Register = Callable[..., Any]
+WAIT = 10_000
+LATIN = re.compile(r"[A-Za-z]{3,}")
+
+# Words a Russian screen keeps in Latin letters: names of brands, carriers, formats and protocols, which a
+# Russian-speaking warehouse writes the same way; and the fixture's data (a store's domain, the config's ids).
+ALLOWED = frozenset(
+    w.lower()
+    for w in (
+        *("PIN", "USB", "CSV", "XLSX", "PDF", "PNG", "SVG", "TOML", "URL", "HTTP", "HTTPS", "TLS", "GS1", "STX"),
+        *("UPS", "USPS", "FedEx", "DHL", "Amazon", "SQLite", "PostgreSQL", "Code", "HID", "TCP", "serial"),
+        *("Enter", "Ctrl", "Shift", "Esc", "VID", "PID"),  # keys' and USB ids' names, as printed on them
+        *("TBA", "amazon", "com", "test", "admin"),  # the fixture's data: a tracking prefix, a store, ids
+    )
+)
+
+
+def vocabulary() -> frozenset[str]:
+    """The station's own English: every word of the catalogue's sources and of the settings' declarations."""
+    root = ET.parse(i18n_dir() / "scanstation_ru.ts").getroot()
+    texts = [source.text or "" for source in root.iter("source")]
+    for spec in SECTIONS:
+        texts.append(spec.description)
+        for setting in spec.settings:
+            texts += [title_of(setting), setting.description, *setting.notes]
+    return frozenset(word.lower() for text in texts for word in LATIN.findall(text))
+
+
+def widget_path(widget: qt.QWidget) -> str:
+    names = []
+    w: qt.QWidget | None = widget
+    while w is not None:
+        names.append(w.objectName() or type(w).__name__)
+        w = w.parentWidget()
+    return "/".join(reversed(names))
+
+
+def model_texts(model: qt.QAbstractItemModel | None) -> Iterator[str]:
+    if model is None:
+        return
+    root = qt.QModelIndex()
+    columns = 1 if isinstance(model, QAbstractListModel) else model.columnCount(root)  # private in a list
+    for section in range(columns):
+        header = model.headerData(section, qt.Qt.Orientation.Horizontal, qt.Qt.ItemDataRole.DisplayRole)
+        if isinstance(header, str):
+            yield header
+    for row in range(min(model.rowCount(root), 50)):
+        for column in range(columns):
+            value = model.index(row, column).data(qt.Qt.ItemDataRole.DisplayRole)
+            if isinstance(value, str):
+                yield value
+
+
+def shown_texts(top: qt.QWidget) -> Iterator[tuple[str, str]]:
+    """(widget path, text) for every text a person sees on `top` as it stands."""
+    yield widget_path(top), top.windowTitle()
+    for w in [top, *top.findChildren(qt.QWidget)]:
+        if not w.isVisible():
+            continue
+        path = widget_path(w)
+        if isinstance(w, qt.QLabel):
+            yield path, w.text()
+        elif isinstance(w, qt.QAbstractButton):
+            yield path, w.text()
+        elif isinstance(w, qt.QGroupBox):
+            yield path, w.title()
+        elif isinstance(w, qt.QLineEdit):
+            yield path, w.placeholderText()
+        elif isinstance(w, qt.QComboBox):
+            for i in range(w.count()):
+                yield path, w.itemText(i)
+        elif isinstance(w, qt.QTabWidget):
+            for i in range(w.count()):
+                yield path, w.tabText(i)
+        elif isinstance(w, qt.QAbstractItemView) and not isinstance(w, qt.QHeaderView):
+            for text in model_texts(w.model()):
+                yield path, text
+
+
+def english_on(screen: str, top: qt.QWidget, words: frozenset[str], found: list[str]) -> None:
+    for path, text in shown_texts(top):
+        if text.startswith("{"):
+            continue  # an audit entry's detail, its data as recorded (JSON keys are not words on a screen)
+        english = sorted({w for w in LATIN.findall(text) if w.lower() in words and w.lower() not in ALLOWED})
+        if english and all(f": {path}: {text!r}" not in seen for seen in found):  # once, on its first screen
+            found.append(f"{screen}: {path}: {text!r} ({', '.join(english)})")
+
+
+def each_tab(qtbot: Any, tabs: qt.QTabWidget, screen: str, top: qt.QWidget, words: frozenset[str], found: list[str]):
+    for i in range(tabs.count()):
+        tabs.setCurrentIndex(i)
+        qtbot.wait(50)  # the tab's page is laid out and its queued reads answered
+        english_on(f"{screen}, {tabs.widget(i).objectName()}", top, words, found)
+
+
+def test_no_english_word_of_the_station_on_a_russian_screen(
+    station: Station, register: Register, tmp_path: Path
+) -> None:
+    words = vocabulary()
+    qtbot, w = station.qtbot, station.window
+    found: list[str] = []
+    qtbot.keyClick(w, qt.Qt.Key.Key_F9)  # Russian, as a clerk switches
+    assert qt.QCoreApplication.translate("Verdict", "UNKNOWN") == "НЕИЗВЕСТНАЯ"
+    try:
+        english_on("clerk, logged out", w, words, found)
+
+        register("1Z999AA10123456784", customer_suite="UN-1234", services=("photo",))
+        register("9400111899223197428490", status="shipped", customer_suite="UN-0107")
+        register("TBA000000000444", customer_id="c_1", customer_suite="UN-1", customer_name="Иван Петров")
+        register("TBA000000000444", customer_id="c_2", customer_suite="UN-2", customer_name="Анна Лис")
+        station.log_in()
+        for name, number in (
+            ("matched", "1Z999AA10123456784"),
+            ("duplicate", "1Z999AA10123456784"),
+            ("unknown", "1Z0715X10190647079"),
+            ("ambiguous", "TBA000000000444"),
+            ("not expected", "9400111899223197428490"),
+            ("invalid", "hello"),
+        ):
+            station.type_number(number)
+            english_on(f"clerk, {name}", w, words, found)
+
+        unknown = scan(station, "TBA000000004711")
+        as_supervisor(station)
+        desk = open_desk(station)
+        open_page(station, desk, f"unknown:{unknown.unknown_id}")
+        each_tab(qtbot, desk.tabs, "supervisor", desk, words, found)
+
+        config_path = tmp_path / "config.toml"
+        config_path.write_text(
+            CONFIG_TEXT.format(db=tmp_path / "admin.db", url="http://127.0.0.1:9/api", token="t0ken"), encoding="utf-8"
+        )
+        for actor in (ADMIN, SUPERVISOR):
+            access.add_operator(
+                station.engine, Actor.shell("test"), actor.name, "9090", actor.role.value, actor.display_name,
+                station="st-admin",
+            )
+        admin = AdminWindow(admin_context(station, config_path, lambda: ADMIN))
+        qtbot.addWidget(admin)
+        admin.resize(1400, 900)
+        admin.show()
+        each_tab(qtbot, admin.tabs, "admin", admin, words, found)
+
+        with qtbot.waitSignal(station.receiving.runner.answered, timeout=WAIT):
+            audit = AuditView(admin_context(station, config_path, lambda: ADMIN, station_id="st-gui"))
+        qtbot.addWidget(audit)
+        audit.resize(1400, 900)
+        audit.show()
+        qtbot.wait(50)
+        english_on("audit", audit, words, found)
+    finally:
+        qtbot.keyClick(w, qt.Qt.Key.Key_F9)  # back to English for the tests after this one
+    assert not found, f"{len(found)} English texts on Russian screens:\n" + "\n".join(found)
