@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QAbstractListModel
 
 from scanstation.access import operators as access
 from scanstation.config.settings import SECTIONS
@@ -17,6 +16,7 @@ from scanstation.domain.access import Actor
 from scanstation.gui import qt
 from scanstation.gui.admin.audit_view import AuditView
 from scanstation.gui.admin.form import title_of
+from scanstation.gui.admin.setting_words import DESCRIPTIONS, TITLES
 from scanstation.gui.admin.window import AdminWindow
 from scanstation.gui.resources import i18n_dir
 
@@ -37,6 +37,7 @@ ALLOWED = frozenset(
         *("PIN", "USB", "CSV", "XLSX", "PDF", "PNG", "SVG", "TOML", "URL", "HTTP", "HTTPS", "TLS", "GS1", "STX"),
         *("UPS", "USPS", "FedEx", "DHL", "Amazon", "SQLite", "PostgreSQL", "Code", "HID", "TCP", "serial"),
         *("Enter", "Ctrl", "Shift", "Esc", "VID", "PID"),  # keys' and USB ids' names, as printed on them
+        *("true", "false"),  # the TLS field is editable: its text is the value the config file takes
         *("TBA", "amazon", "com", "test", "admin"),  # the fixture's data: a tracking prefix, a store, ids
     )
 )
@@ -62,11 +63,11 @@ def widget_path(widget: qt.QWidget) -> str:
     return "/".join(reversed(names))
 
 
-def model_texts(model: qt.QAbstractItemModel | None) -> Iterator[str]:
+def model_texts(model: Any) -> Iterator[str]:
     if model is None:
         return
     root = qt.QModelIndex()
-    columns = 1 if isinstance(model, QAbstractListModel) else model.columnCount(root)  # private in a list
+    columns = 1 if isinstance(model, qt.QAbstractListModel) else model.columnCount(root)  # private in a list
     for section in range(columns):
         header = model.headerData(section, qt.Qt.Orientation.Horizontal, qt.Qt.ItemDataRole.DisplayRole)
         if isinstance(header, str):
@@ -85,9 +86,7 @@ def shown_texts(top: qt.QWidget) -> Iterator[tuple[str, str]]:
         if not w.isVisible():
             continue
         path = widget_path(w)
-        if isinstance(w, qt.QLabel):
-            yield path, w.text()
-        elif isinstance(w, qt.QAbstractButton):
+        if isinstance(w, (qt.QLabel, qt.QAbstractButton)):
             yield path, w.text()
         elif isinstance(w, qt.QGroupBox):
             yield path, w.title()
@@ -113,11 +112,11 @@ def english_on(screen: str, top: qt.QWidget, words: frozenset[str], found: list[
             found.append(f"{screen}: {path}: {text!r} ({', '.join(english)})")
 
 
-def each_tab(qtbot: Any, tabs: qt.QTabWidget, screen: str, top: qt.QWidget, words: frozenset[str], found: list[str]):
+def each_tab(tabs: qt.QTabWidget, screen: str, top: qt.QWidget, words: frozenset[str], found: list[str]) -> None:
     for i in range(tabs.count()):
         tabs.setCurrentIndex(i)
-        qtbot.wait(50)  # the tab's page is laid out and its queued reads answered
-        english_on(f"{screen}, {tabs.widget(i).objectName()}", top, words, found)
+        page = tabs.widget(i)
+        english_on(f"{screen}, {page.objectName() if page is not None else i}", top, words, found)
 
 
 def test_no_english_word_of_the_station_on_a_russian_screen(
@@ -151,7 +150,15 @@ def test_no_english_word_of_the_station_on_a_russian_screen(
         as_supervisor(station)
         desk = open_desk(station)
         open_page(station, desk, f"unknown:{unknown.unknown_id}")
-        each_tab(qtbot, desk.tabs, "supervisor", desk, words, found)
+        english_on("supervisor, parcel page", desk, words, found)
+        desk.tabs.setCurrentWidget(desk.search)
+        with qtbot.waitSignal(desk.search.box.searched, timeout=WAIT):
+            desk.search.box.search("UN-")
+        english_on("supervisor, search", desk, words, found)
+        with qtbot.waitSignal(desk.report.loaded, timeout=WAIT):
+            desk.tabs.setCurrentWidget(desk.report)
+        english_on("supervisor, report", desk, words, found)
+        each_tab(desk.tabs, "supervisor", desk, words, found)
 
         config_path = tmp_path / "config.toml"
         config_path.write_text(
@@ -159,22 +166,35 @@ def test_no_english_word_of_the_station_on_a_russian_screen(
         )
         for actor in (ADMIN, SUPERVISOR):
             access.add_operator(
-                station.engine, Actor.shell("test"), actor.name, "9090", actor.role.value, actor.display_name,
+                station.engine,
+                Actor.shell("test"),
+                actor.name,
+                "9090",
+                actor.role.value,
+                actor.display_name,
                 station="st-admin",
             )
         admin = AdminWindow(admin_context(station, config_path, lambda: ADMIN))
         qtbot.addWidget(admin)
         admin.resize(1400, 900)
         admin.show()
-        each_tab(qtbot, admin.tabs, "admin", admin, words, found)
+        each_tab(admin.tabs, "admin", admin, words, found)
 
         with qtbot.waitSignal(station.receiving.runner.answered, timeout=WAIT):
             audit = AuditView(admin_context(station, config_path, lambda: ADMIN, station_id="st-gui"))
         qtbot.addWidget(audit)
         audit.resize(1400, 900)
         audit.show()
-        qtbot.wait(50)
         english_on("audit", audit, words, found)
     finally:
         qtbot.keyClick(w, qt.Qt.Key.Key_F9)  # back to English for the tests after this one
     assert not found, f"{len(found)} English texts on Russian screens:\n" + "\n".join(found)
+
+
+def test_every_declared_setting_has_its_words_in_the_catalogue() -> None:
+    # A setting added to settings.py without its entry would show its English title on a Russian form.
+    declared = {(spec.name, s.name): s for spec in SECTIONS for s in spec.settings}
+    assert set(TITLES) == set(declared) and set(DESCRIPTIONS) == set(declared)
+    for key, setting in declared.items():
+        assert TITLES[key] == title_of(setting), key  # the English form is the one it was
+        assert DESCRIPTIONS[key] == setting.description, key

@@ -16,6 +16,7 @@ from scanstation.gui.supervisor.queue_view import refusal_words
 from scanstation.gui.supervisor.search_view import SearchBox, selected_row, table_of
 from scanstation.gui.supervisor.words import action_words, kind_words, outcome_words, reason_words, when, yes
 from scanstation.gui.tables import RowsModel
+from scanstation.gui.texts import status_word
 from scanstation.gui.widgets import Retranslated, font
 from scanstation.receiving.receiver import UNDO_SAFETY_S
 from scanstation.review.parcel import (
@@ -149,7 +150,14 @@ class CandidatesModel(RowsModel[RegistrationShown]):
         ]
 
     def cell(self, row: RegistrationShown, column: int) -> str:
-        values = (row.customer_suite, row.customer_name, row.store, row.order_number, row.tracking_typed, row.status)
+        values = (
+            row.customer_suite,
+            row.customer_name,
+            row.store,
+            row.order_number,
+            row.tracking_typed,
+            status_word(row.status),
+        )
         return " ".join(values[column].split())
 
 
