@@ -2847,6 +2847,14 @@
         <translation>в этом штрихкоде нет трек-номера</translation>
     </message>
     <message>
+        <source>%1 registrations share this number</source>
+        <translation>регистраций с этим номером: %1</translation>
+    </message>
+    <message>
+        <source>status is %1</source>
+        <translation>статус: %1</translation>
+    </message>
+    <message>
         <source>undone; nothing was sent</source>
         <translation>отменено; ничего не отправлено</translation>
     </message>

@@ -145,6 +145,11 @@ def test_no_english_word_of_the_station_on_a_russian_screen(
         ):
             station.type_number(number)
             english_on(f"clerk, {name}", w, words, found)
+        for row in range(w.recent.model.rowCount()):  # a click on a line of the last scans: its details
+            w.open_details(w.recent.model.scan_at(row))
+            assert w.details is not None
+            english_on(f"scan details, line {row}", w.details, words, found)
+            w.close_details()
 
         unknown = scan(station, "TBA000000004711")
         as_supervisor(station)
