@@ -358,6 +358,33 @@
     </message>
 </context>
 <context>
+    <name>Buttons</name>
+    <message>
+        <source>&amp;Save</source>
+        <translation>Со&amp;хранить</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Отмена</translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>OK</translation>
+    </message>
+    <message>
+        <source>&amp;Close</source>
+        <translation>&amp;Закрыть</translation>
+    </message>
+    <message>
+        <source>&amp;Yes</source>
+        <translation>&amp;Да</translation>
+    </message>
+    <message>
+        <source>&amp;No</source>
+        <translation>&amp;Нет</translation>
+    </message>
+</context>
+<context>
     <name>DemoPanel</name>
     <message>
         <source>UPS 1Z · services</source>
@@ -2189,6 +2216,42 @@
     <message>
         <source>Besides stderr, log to rotating files in the platform log directory.</source>
         <translation>Кроме stderr, писать журнал в сменяемые файлы в каталоге журналов системы.</translation>
+    </message>
+    <message>
+        <source>serial port or USB</source>
+        <translation>последовательный порт или USB</translation>
+    </message>
+    <message>
+        <source>network (TCP)</source>
+        <translation>сеть (TCP)</translation>
+    </message>
+    <message>
+        <source>keyboard (wedge)</source>
+        <translation>сканер-клавиатура</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>нет</translation>
+    </message>
+    <message>
+        <source>even</source>
+        <translation>чётная</translation>
+    </message>
+    <message>
+        <source>odd</source>
+        <translation>нечётная</translation>
+    </message>
+    <message>
+        <source>mark</source>
+        <translation>маркер</translation>
+    </message>
+    <message>
+        <source>space</source>
+        <translation>пробел</translation>
+    </message>
+    <message>
+        <source>none: a pause ends the scan</source>
+        <translation>нет: скан заканчивает пауза</translation>
     </message>
 </context>
 <context>

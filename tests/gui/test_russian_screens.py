@@ -16,6 +16,7 @@ from scanstation.domain.access import Actor
 from scanstation.gui import qt
 from scanstation.gui.admin.audit_view import AuditView
 from scanstation.gui.admin.form import title_of
+from scanstation.gui.admin.scanners_tab import ScannerDialog
 from scanstation.gui.admin.setting_words import DESCRIPTIONS, TITLES
 from scanstation.gui.admin.window import AdminWindow
 from scanstation.gui.resources import i18n_dir
@@ -184,6 +185,13 @@ def test_no_english_word_of_the_station_on_a_russian_screen(
         admin.resize(1400, 900)
         admin.show()
         each_tab(admin.tabs, "admin", admin, words, found)
+
+        for kind in ("serial", "socket", "wedge"):  # the scanner dialog shows the settings of its type
+            dialog = ScannerDialog({"name": "dock-1", "type": kind}, lambda values: ())
+            qtbot.addWidget(dialog)
+            dialog.show()
+            english_on(f"scanner dialog, {kind}", dialog, words, found)
+            dialog.close()
 
         with qtbot.waitSignal(station.receiving.runner.answered, timeout=WAIT):
             audit = AuditView(admin_context(station, config_path, lambda: ADMIN, station_id="st-gui"))
