@@ -155,8 +155,10 @@ def test_no_english_word_of_the_station_on_a_russian_screen(
         unknown = scan(station, "TBA000000004711")
         as_supervisor(station)
         desk = open_desk(station)
+        for item in list(desk.queue.model.rows):  # each kind's page: unknown, ambiguous, not expected
+            open_page(station, desk, item.id)
+            english_on(f"supervisor, page of {item.kind}", desk, words, found)
         open_page(station, desk, f"unknown:{unknown.unknown_id}")
-        english_on("supervisor, parcel page", desk, words, found)
         desk.tabs.setCurrentWidget(desk.search)
         with qtbot.waitSignal(desk.search.box.searched, timeout=WAIT):
             desk.search.box.search("UN-")
