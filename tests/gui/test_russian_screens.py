@@ -21,7 +21,7 @@ from scanstation.gui.admin.setting_words import DESCRIPTIONS, TITLES
 from scanstation.gui.admin.window import AdminWindow
 from scanstation.gui.resources import i18n_dir
 
-from .conftest import ADMIN, CONFIG_TEXT, SUPERVISOR, Station, admin_context
+from .conftest import ADMIN, CONFIG_TEXT, OPERATOR, SUPERVISOR, Station, admin_context
 from .test_supervisor import as_supervisor, open_desk, open_page, scan
 
 pytestmark = pytest.mark.gui
@@ -130,6 +130,8 @@ def test_no_english_word_of_the_station_on_a_russian_screen(
     assert qt.QCoreApplication.translate("Verdict", "UNKNOWN") == "НЕИЗВЕСТНАЯ"
     try:
         english_on("clerk, logged out", w, words, found)
+        station.log_in(OPERATOR, "9999")
+        english_on("clerk, wrong PIN", w, words, found)
 
         register("1Z999AA10123456784", customer_suite="UN-1234", services=("photo",))
         register("9400111899223197428490", status="shipped", customer_suite="UN-0107")
