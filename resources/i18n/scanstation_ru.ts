@@ -155,6 +155,42 @@
         <translation>экспорт</translation>
     </message>
     <message>
+        <source>badge and PIN</source>
+        <translation>пропуск и PIN</translation>
+    </message>
+    <message>
+        <source>badge</source>
+        <translation>пропуск</translation>
+    </message>
+    <message>
+        <source>badge: not valid</source>
+        <translation>пропуск: недействителен</translation>
+    </message>
+    <message>
+        <source>token changed</source>
+        <translation>токен изменён</translation>
+    </message>
+    <message>
+        <source>needs a restart</source>
+        <translation>нужен перезапуск</translation>
+    </message>
+    <message>
+        <source>%1: wrong PIN (%2 in a row)</source>
+        <translation>%1: неверный PIN (%2 подряд)</translation>
+    </message>
+    <message>
+        <source>%1: no such operator</source>
+        <translation>%1: нет такого оператора</translation>
+    </message>
+    <message>
+        <source>%1: deactivated</source>
+        <translation>%1: оператор отключён</translation>
+    </message>
+    <message>
+        <source>badge of %1 scanned</source>
+        <translation>отсканирован пропуск %1</translation>
+    </message>
+    <message>
         <source>When</source>
         <translation>Когда</translation>
     </message>
@@ -2216,6 +2252,96 @@
     <message>
         <source>Besides stderr, log to rotating files in the platform log directory.</source>
         <translation>Кроме stderr, писать журнал в сменяемые файлы в каталоге журналов системы.</translation>
+    </message>
+    <message>
+        <source>At most 64 printable characters, no spaces at the ends (the same for `operator` and scanner
+names).</source>
+        <translation>Не больше 64 печатных символов, без пробелов по краям (то же для `operator` и имён
+сканеров).</translation>
+    </message>
+    <message>
+        <source>(Linux: ~/.local/share/scanstation/). PostgreSQL also works:
+  url = &quot;postgresql+psycopg://scanstation@127.0.0.1/scanstation&quot;
+The schema is created and upgraded on start; a SQLite file is backed up first.
+An in-memory database (sqlite:// or sqlite:///:memory:) is refused: it would lose every scan.
+SQLite keeps the feed (the registrations as the server sent them) in a second file beside this
+one, named &lt;name&gt;-feed.db: a copy that is pulled again if it is deleted.</source>
+        <translation>(Linux: ~/.local/share/scanstation/). Подходит и PostgreSQL:
+  url = &quot;postgresql+psycopg://scanstation@127.0.0.1/scanstation&quot;
+Схема создаётся и обновляется при запуске; файл SQLite сначала копируется.
+База в памяти (sqlite:// или sqlite:///:memory:) не принимается: она потеряла бы все сканы.
+SQLite хранит ленту (регистрации, как их прислал сервер) во втором файле рядом с этим,
+&lt;имя&gt;-feed.db: это копия, которая загружается заново, если её удалить.</translation>
+    </message>
+    <message>
+        <source>Without it the station works offline and keeps every event until a server is configured.
+A password in the URL (https://user:password@host/...) is hidden when `config check` prints it.</source>
+        <translation>Без него станция работает без сети и хранит все события, пока сервер не настроен.
+Пароль в URL (https://user:password@host/...) скрывается, когда его печатает `config check`.</translation>
+    </message>
+    <message>
+        <source>true allows it to any host, with a warning at every start and in the status bar.</source>
+        <translation>true разрешает его к любому хосту, с предупреждением при каждом запуске и в строке состояния.</translation>
+    </message>
+    <message>
+        <source>Better kept out of this file: leave `token` unset and put it in the environment variable
+named by token_env, which wins over this line whenever it is set. With a url and no token in
+either place, `config check` and `sync` say &quot;no token&quot; (and exit 2). A token is visible ASCII
+only: no spaces, line breaks or control characters.</source>
+        <translation>Лучше не держать его в этом файле: оставьте `token` пустым и положите токен в переменную
+окружения, названную в token_env; она важнее этой строки, когда задана. Если есть url, но токена
+нет нигде, `config check` и `sync` говорят &quot;no token&quot; (и выходят с кодом 2). Токен — только видимые
+символы ASCII: без пробелов, переводов строки и управляющих символов.</translation>
+    </message>
+    <message>
+        <source>The CA bundle is in PEM form, for a private certificate authority (a relative path is taken from
+this file&apos;s directory; it must exist and be readable when the station starts). Write true/false
+without quotes.</source>
+        <translation>Файл сертификатов CA в формате PEM, для частного удостоверяющего центра (относительный путь
+берётся от каталога этого файла; файл должен существовать и читаться при запуске станции).
+Пишите true/false без кавычек.</translation>
+    </message>
+    <message>
+        <source>Each entry 1 to 8 characters.</source>
+        <translation>Каждый элемент — от 1 до 8 символов.</translation>
+    </message>
+    <message>
+        <source>A scan the database cannot take (disk full, I/O error) is kept in memory, retried in order, and
+written to unrecorded-scans.tsv in the data directory; when that disk is full too, the file goes
+here instead: an absolute directory, best on another disk. Unset: the log directory, then the
+system&apos;s temp directory.</source>
+        <translation>Скан, который база не может принять (диск полон, ошибка ввода-вывода), держится в памяти,
+повторяется по порядку и записывается в unrecorded-scans.tsv в каталоге данных; когда и этот диск
+полон, файл пишется сюда: абсолютный каталог, лучше на другом диске. Не задан: каталог журналов,
+потом временный каталог системы.</translation>
+    </message>
+    <message>
+        <source>With a terminator, a fragment left waiting at least this long is logged as incomplete.</source>
+        <translation>С концом скана обрывок, ждущий хотя бы столько, записывается как неполный.</translation>
+    </message>
+    <message>
+        <source>Its scans are then recognised by it and never reach a text field.</source>
+        <translation>Тогда его сканы узнаются по нему и никогда не попадают в текстовое поле.</translation>
+    </message>
+    <message>
+        <source>false: as the active layout types them, for a scanner set to emulate another country&apos;s keyboard.</source>
+        <translation>false: как их набирает текущая раскладка, для сканера, настроенного под клавиатуру другой страны.</translation>
+    </message>
+    <message>
+        <source>So a verdict left on screen is never taken for the next parcel&apos;s.</source>
+        <translation>Чтобы вердикт, оставшийся на экране, никогда не приняли за вердикт следующей посылки.</translation>
+    </message>
+    <message>
+        <source>The lock is kept in the database, so a restart does not lift it.</source>
+        <translation>Блокировка хранится в базе, так что перезапуск её не снимает.</translation>
+    </message>
+    <message>
+        <source>Never applies to `scanstation headless`, which has nobody logged in.</source>
+        <translation>Не действует для `scanstation headless`: там никто не входит.</translation>
+    </message>
+    <message>
+        <source>Linux: ~/.local/state/scanstation/log/.</source>
+        <translation>Linux: ~/.local/state/scanstation/log/.</translation>
     </message>
     <message>
         <source>serial port or USB</source>

@@ -17,7 +17,7 @@ from scanstation.gui import qt
 from scanstation.gui.admin.audit_view import AuditView
 from scanstation.gui.admin.form import title_of
 from scanstation.gui.admin.scanners_tab import ScannerDialog
-from scanstation.gui.admin.setting_words import DESCRIPTIONS, TITLES
+from scanstation.gui.admin.setting_words import DESCRIPTIONS, NOTES, TITLES
 from scanstation.gui.admin.window import AdminWindow
 from scanstation.gui.resources import i18n_dir
 
@@ -215,3 +215,4 @@ def test_every_declared_setting_has_its_words_in_the_catalogue() -> None:
     for key, setting in declared.items():
         assert TITLES[key] == title_of(setting), key  # the English form is the one it was
         assert DESCRIPTIONS[key] == setting.description, key
+        assert NOTES.get(key) == ("\n".join(setting.notes) or None), key

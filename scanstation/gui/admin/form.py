@@ -10,7 +10,7 @@ from typing import Any, Final
 from scanstation.config import SECTIONS, Config, ConfigError, parse_config
 from scanstation.config.settings import SectionSpec, Setting
 from scanstation.gui import qt
-from scanstation.gui.admin.setting_words import setting_description, setting_title
+from scanstation.gui.admin.setting_words import setting_title, setting_tooltip
 from scanstation.gui.plain import plain_label, plain_tooltip
 
 # What the running station cannot take on; Setting.restart says so once part B's declarations are merged.
@@ -324,7 +324,7 @@ class SettingsPage(qt.QScrollArea):
         for label, field in self._row_labels:
             mark = self.tr(" (after a restart)") if needs_restart(field.section, field.setting) else ""
             label.setText(setting_title(field.section, field.setting, title_of(field.setting)) + mark)
-            tip = plain_tooltip([setting_description(field.section, field.setting), *field.setting.notes])
+            tip = plain_tooltip(setting_tooltip(field.section, field.setting))
             field.editor.setToolTip(tip)
             label.setToolTip(tip)
 

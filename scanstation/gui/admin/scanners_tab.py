@@ -19,7 +19,7 @@ from scanstation.gui import qt
 from scanstation.gui.admin.context import AdminContext
 from scanstation.gui.admin.form import SettingField, error_words
 from scanstation.gui.admin.live_view import LiveView, watch_port, watch_source, watch_wedge
-from scanstation.gui.admin.setting_words import setting_description, setting_title
+from scanstation.gui.admin.setting_words import setting_title, setting_tooltip
 from scanstation.gui.bridge import in_words
 from scanstation.gui.plain import plain_label, plain_tooltip
 from scanstation.gui.widgets import Retranslated, button_words
@@ -169,7 +169,7 @@ class ScannerDialog(qt.QDialog):
         button_words(self.buttons)
         for label, setting in self._labels:
             label.setText(setting_title("scanners", setting, setting.title))
-            tip = plain_tooltip([setting_description("scanners", setting), *setting.notes])
+            tip = plain_tooltip(setting_tooltip("scanners", setting))
             label.setToolTip(tip)
             self.fields[setting.name].editor.setToolTip(tip)
         port = self._port

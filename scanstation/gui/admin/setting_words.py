@@ -197,6 +197,57 @@ DESCRIPTIONS: Final[dict[tuple[str, str], str]] = {
     ),
 }
 
+# More lines of explanation, as the example file breaks them.
+NOTES: Final[dict[tuple[str, str], str]] = {
+    ("station", "id"): QT_TRANSLATE_NOOP(
+        "Setting",
+        "At most 64 printable characters, no spaces at the ends (the same for `operator` and scanner\nnames).",
+    ),
+    ("database", "url"): QT_TRANSLATE_NOOP(
+        "Setting",
+        '(Linux: ~/.local/share/scanstation/). PostgreSQL also works:\n  url = "postgresql+psycopg://scanstation@127.0.0.1/scanstation"\nThe schema is created and upgraded on start; a SQLite file is backed up first.\nAn in-memory database (sqlite:// or sqlite:///:memory:) is refused: it would lose every scan.\nSQLite keeps the feed (the registrations as the server sent them) in a second file beside this\none, named <name>-feed.db: a copy that is pulled again if it is deleted.',  # noqa: E501 (one catalogue entry: lupdate needs one literal)
+    ),
+    ("server", "url"): QT_TRANSLATE_NOOP(
+        "Setting",
+        "Without it the station works offline and keeps every event until a server is configured.\nA password in the URL (https://user:password@host/...) is hidden when `config check` prints it.",  # noqa: E501 (one catalogue entry: lupdate needs one literal)
+    ),
+    ("server", "allow_insecure_http"): QT_TRANSLATE_NOOP(
+        "Setting", "true allows it to any host, with a warning at every start and in the status bar."
+    ),
+    ("server", "token"): QT_TRANSLATE_NOOP(
+        "Setting",
+        'Better kept out of this file: leave `token` unset and put it in the environment variable\nnamed by token_env, which wins over this line whenever it is set. With a url and no token in\neither place, `config check` and `sync` say "no token" (and exit 2). A token is visible ASCII\nonly: no spaces, line breaks or control characters.',  # noqa: E501 (one catalogue entry: lupdate needs one literal)
+    ),
+    ("server", "verify_tls"): QT_TRANSLATE_NOOP(
+        "Setting",
+        "The CA bundle is in PEM form, for a private certificate authority (a relative path is taken from\nthis file's directory; it must exist and be readable when the station starts). Write true/false\nwithout quotes.",  # noqa: E501 (one catalogue entry: lupdate needs one literal)
+    ),
+    ("receiving", "fnc1_substitutes"): QT_TRANSLATE_NOOP("Setting", "Each entry 1 to 8 characters."),
+    ("receiving", "journal_fallback_dir"): QT_TRANSLATE_NOOP(
+        "Setting",
+        "A scan the database cannot take (disk full, I/O error) is kept in memory, retried in order, and\nwritten to unrecorded-scans.tsv in the data directory; when that disk is full too, the file goes\nhere instead: an absolute directory, best on another disk. Unset: the log directory, then the\nsystem's temp directory.",  # noqa: E501 (one catalogue entry: lupdate needs one literal)
+    ),
+    ("scanners", "idle_gap_ms"): QT_TRANSLATE_NOOP(
+        "Setting", "With a terminator, a fragment left waiting at least this long is logged as incomplete."
+    ),
+    ("scanners", "prefix"): QT_TRANSLATE_NOOP(
+        "Setting", "Its scans are then recognised by it and never reach a text field."
+    ),
+    ("scanners", "key_positions"): QT_TRANSLATE_NOOP(
+        "Setting", "false: as the active layout types them, for a scanner set to emulate another country's keyboard."
+    ),
+    ("gui", "ready_after_s"): QT_TRANSLATE_NOOP(
+        "Setting", "So a verdict left on screen is never taken for the next parcel's."
+    ),
+    ("login", "lockout_min"): QT_TRANSLATE_NOOP(
+        "Setting", "The lock is kept in the database, so a restart does not lift it."
+    ),
+    ("login", "idle_logout_min"): QT_TRANSLATE_NOOP(
+        "Setting", "Never applies to `scanstation headless`, which has nobody logged in."
+    ),
+    ("logging", "file"): QT_TRANSLATE_NOOP("Setting", "Linux: ~/.local/state/scanstation/log/."),
+}
+
 
 def setting_title(section: str, setting: Setting, english: str) -> str:
     """A row's label in the screen's language; `english` (the form's own) where this module has no entry."""
@@ -206,3 +257,10 @@ def setting_title(section: str, setting: Setting, english: str) -> str:
 def setting_description(section: str, setting: Setting) -> str:
     """A setting's one line of explanation in the screen's language."""
     return qt.QCoreApplication.translate("Setting", DESCRIPTIONS.get((section, setting.name), setting.description))
+
+
+def setting_tooltip(section: str, setting: Setting) -> list[str]:
+    """A setting's description and notes in the screen's language, a line each, for its tooltip."""
+    notes = NOTES.get((section, setting.name))
+    more = qt.QCoreApplication.translate("Setting", notes).split("\n") if notes is not None else []
+    return [setting_description(section, setting), *more]
