@@ -155,6 +155,42 @@
         <translation>экспорт</translation>
     </message>
     <message>
+        <source>badge and PIN</source>
+        <translation>пропуск и PIN</translation>
+    </message>
+    <message>
+        <source>badge</source>
+        <translation>пропуск</translation>
+    </message>
+    <message>
+        <source>badge: not valid</source>
+        <translation>пропуск: недействителен</translation>
+    </message>
+    <message>
+        <source>token changed</source>
+        <translation>токен изменён</translation>
+    </message>
+    <message>
+        <source>needs a restart</source>
+        <translation>нужен перезапуск</translation>
+    </message>
+    <message>
+        <source>%1: wrong PIN (%2 in a row)</source>
+        <translation>%1: неверный PIN (%2 подряд)</translation>
+    </message>
+    <message>
+        <source>%1: no such operator</source>
+        <translation>%1: нет такого оператора</translation>
+    </message>
+    <message>
+        <source>%1: deactivated</source>
+        <translation>%1: оператор отключён</translation>
+    </message>
+    <message>
+        <source>badge of %1 scanned</source>
+        <translation>отсканирован пропуск %1</translation>
+    </message>
+    <message>
         <source>When</source>
         <translation>Когда</translation>
     </message>
@@ -355,6 +391,33 @@
     <message>
         <source>The badge was saved to %1.</source>
         <translation>Пропуск сохранён в %1.</translation>
+    </message>
+</context>
+<context>
+    <name>Buttons</name>
+    <message>
+        <source>&amp;Save</source>
+        <translation>Со&amp;хранить</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Отмена</translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>OK</translation>
+    </message>
+    <message>
+        <source>&amp;Close</source>
+        <translation>&amp;Закрыть</translation>
+    </message>
+    <message>
+        <source>&amp;Yes</source>
+        <translation>&amp;Да</translation>
+    </message>
+    <message>
+        <source>&amp;No</source>
+        <translation>&amp;Нет</translation>
     </message>
 </context>
 <context>
@@ -1773,6 +1836,551 @@
     </message>
 </context>
 <context>
+    <name>Setting</name>
+    <message>
+        <source>ID</source>
+        <translation>ID</translation>
+    </message>
+    <message>
+        <source>Operator</source>
+        <translation>Оператор</translation>
+    </message>
+    <message>
+        <source>URL</source>
+        <translation>URL</translation>
+    </message>
+    <message>
+        <source>Allow insecure HTTP</source>
+        <translation>Разрешить незащищённый HTTP</translation>
+    </message>
+    <message>
+        <source>Token</source>
+        <translation>Токен</translation>
+    </message>
+    <message>
+        <source>Token variable</source>
+        <translation>Переменная с токеном</translation>
+    </message>
+    <message>
+        <source>Pull interval (seconds)</source>
+        <translation>Интервал загрузки (секунды)</translation>
+    </message>
+    <message>
+        <source>Push interval (seconds)</source>
+        <translation>Интервал отправки (секунды)</translation>
+    </message>
+    <message>
+        <source>Page limit</source>
+        <translation>Размер страницы</translation>
+    </message>
+    <message>
+        <source>Connect timeout (seconds)</source>
+        <translation>Тайм-аут соединения (секунды)</translation>
+    </message>
+    <message>
+        <source>Read timeout (seconds)</source>
+        <translation>Тайм-аут ответа (секунды)</translation>
+    </message>
+    <message>
+        <source>Backoff initial (seconds)</source>
+        <translation>Первая пауза после ошибки (секунды)</translation>
+    </message>
+    <message>
+        <source>Backoff max (seconds)</source>
+        <translation>Наибольшая пауза после ошибок (секунды)</translation>
+    </message>
+    <message>
+        <source>Verify TLS</source>
+        <translation>Проверять TLS</translation>
+    </message>
+    <message>
+        <source>Fnc1 substitutes</source>
+        <translation>Замены FNC1</translation>
+    </message>
+    <message>
+        <source>Journal fallback dir</source>
+        <translation>Запасной каталог журнала</translation>
+    </message>
+    <message>
+        <source>Undo window (seconds)</source>
+        <translation>Время на отмену (секунды)</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Имя</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>Тип</translation>
+    </message>
+    <message>
+        <source>Enabled</source>
+        <translation>Включён</translation>
+    </message>
+    <message>
+        <source>Port</source>
+        <translation>Порт</translation>
+    </message>
+    <message>
+        <source>USB vid</source>
+        <translation>USB VID</translation>
+    </message>
+    <message>
+        <source>USB pid</source>
+        <translation>USB PID</translation>
+    </message>
+    <message>
+        <source>USB serial</source>
+        <translation>Серийный номер USB</translation>
+    </message>
+    <message>
+        <source>USB location</source>
+        <translation>Гнездо USB</translation>
+    </message>
+    <message>
+        <source>Baudrate</source>
+        <translation>Скорость (бод)</translation>
+    </message>
+    <message>
+        <source>Bytesize</source>
+        <translation>Биты данных</translation>
+    </message>
+    <message>
+        <source>Parity</source>
+        <translation>Чётность</translation>
+    </message>
+    <message>
+        <source>Stopbits</source>
+        <translation>Стоп-биты</translation>
+    </message>
+    <message>
+        <source>Terminator</source>
+        <translation>Конец скана</translation>
+    </message>
+    <message>
+        <source>Stx prefix</source>
+        <translation>Префикс STX</translation>
+    </message>
+    <message>
+        <source>Idle gap (milliseconds)</source>
+        <translation>Пауза конца скана (миллисекунды)</translation>
+    </message>
+    <message>
+        <source>Max scan bytes</source>
+        <translation>Наибольший размер скана (байты)</translation>
+    </message>
+    <message>
+        <source>Reconnect max (seconds)</source>
+        <translation>Наибольшая пауза переподключения (секунды)</translation>
+    </message>
+    <message>
+        <source>Max key gap (milliseconds)</source>
+        <translation>Наибольший интервал между клавишами (миллисекунды)</translation>
+    </message>
+    <message>
+        <source>Min length</source>
+        <translation>Наименьшая длина</translation>
+    </message>
+    <message>
+        <source>Prefix</source>
+        <translation>Префикс</translation>
+    </message>
+    <message>
+        <source>Key positions</source>
+        <translation>По положению клавиш</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>Язык</translation>
+    </message>
+    <message>
+        <source>Sound</source>
+        <translation>Звук</translation>
+    </message>
+    <message>
+        <source>Volume (%)</source>
+        <translation>Громкость (%)</translation>
+    </message>
+    <message>
+        <source>Fullscreen</source>
+        <translation>Во весь экран</translation>
+    </message>
+    <message>
+        <source>Kiosk</source>
+        <translation>Киоск</translation>
+    </message>
+    <message>
+        <source>Font scale</source>
+        <translation>Масштаб шрифта</translation>
+    </message>
+    <message>
+        <source>Back to READY after (seconds, 0 = never)</source>
+        <translation>Назад к ГОТОВО через (секунды, 0 = никогда)</translation>
+    </message>
+    <message>
+        <source>Wrong PINs before a lock-out</source>
+        <translation>Неверных PIN до блокировки</translation>
+    </message>
+    <message>
+        <source>Lock-out (minutes)</source>
+        <translation>Блокировка (минуты)</translation>
+    </message>
+    <message>
+        <source>Idle log-out (minutes, 0 = never)</source>
+        <translation>Выход при бездействии (минуты, 0 = никогда)</translation>
+    </message>
+    <message>
+        <source>A supervisor&apos;s or admin&apos;s badge also asks the PIN</source>
+        <translation>Пропуск старшего или администратора спрашивает и PIN</translation>
+    </message>
+    <message>
+        <source>Level</source>
+        <translation>Уровень</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>Файл</translation>
+    </message>
+    <message>
+        <source>Sent with every event to the central server; unique per station. Required.</source>
+        <translation>Отправляется с каждым событием на центральный сервер; у каждой станции свой. Обязательно.</translation>
+    </message>
+    <message>
+        <source>Operator recorded for scans when nobody is logged in (headless/conveyor mode).</source>
+        <translation>Оператор, записываемый в сканы, когда никто не вошёл (режим без экрана или конвейер).</translation>
+    </message>
+    <message>
+        <source>Local database. Default: scanstation.db in the platform data directory</source>
+        <translation>Локальная база данных. По умолчанию: scanstation.db в каталоге данных системы</translation>
+    </message>
+    <message>
+        <source>Base URL of the central server&apos;s station API.</source>
+        <translation>Базовый URL API станций на центральном сервере.</translation>
+    </message>
+    <message>
+        <source>Plain http:// is refused except to this machine (loopback), because the token would travel in clear.</source>
+        <translation>Простой http:// запрещён, кроме этой машины (loopback): токен шёл бы открытым текстом.</translation>
+    </message>
+    <message>
+        <source>The station&apos;s bearer token.</source>
+        <translation>Токен станции (bearer).</translation>
+    </message>
+    <message>
+        <source>The environment variable that holds the token (letters, digits and _); when set, it wins over token.</source>
+        <translation>Переменная окружения, в которой лежит токен (буквы, цифры и _); если она задана, она важнее токена.</translation>
+    </message>
+    <message>
+        <source>Seconds between pulls of the registration feed.</source>
+        <translation>Секунды между загрузками ленты регистраций.</translation>
+    </message>
+    <message>
+        <source>Seconds between pushes of the event outbox.</source>
+        <translation>Секунды между отправками очереди событий.</translation>
+    </message>
+    <message>
+        <source>Registrations asked for per feed page (the server allows at most 5000).</source>
+        <translation>Сколько регистраций просить на страницу ленты (сервер даёт не больше 5000).</translation>
+    </message>
+    <message>
+        <source>Seconds to wait for the server to accept a connection; a scan never waits on it.</source>
+        <translation>Сколько секунд ждать, пока сервер примет соединение; скан этого никогда не ждёт.</translation>
+    </message>
+    <message>
+        <source>Seconds to wait for the server&apos;s answer; a scan never waits on it.</source>
+        <translation>Сколько секунд ждать ответа сервера; скан этого никогда не ждёт.</translation>
+    </message>
+    <message>
+        <source>First wait after an error before trying again; it grows exponentially, with jitter.</source>
+        <translation>Первая пауза после ошибки перед новой попыткой; она растёт экспоненциально, со случайным разбросом.</translation>
+    </message>
+    <message>
+        <source>Longest wait after errors before trying again (at least backoff_initial_s).</source>
+        <translation>Самая долгая пауза после ошибок перед новой попыткой (не меньше backoff_initial_s).</translation>
+    </message>
+    <message>
+        <source>TLS verification: true, false (warned about at every start), or the path of a CA bundle file.</source>
+        <translation>Проверка TLS: true, false (с предупреждением при каждом запуске) или путь к файлу сертификатов CA.</translation>
+    </message>
+    <message>
+        <source>Characters your scanners were programmed to send instead of FNC1/GS (e.g. &quot;|&quot;); empty = none.</source>
+        <translation>Символы, которые сканеры запрограммированы слать вместо FNC1/GS (например, &quot;|&quot;); пусто = нет.</translation>
+    </message>
+    <message>
+        <source>Where scans the database refused are written when the data directory&apos;s disk is full too.</source>
+        <translation>Куда записываются сканы, которые база не приняла, когда диск каталога данных тоже заполнен.</translation>
+    </message>
+    <message>
+        <source>Seconds the events of a scan are held so the clerk can undo it without anything being sent.</source>
+        <translation>Сколько секунд события скана придерживаются, чтобы кладовщик мог его отменить, ничего не отправив.</translation>
+    </message>
+    <message>
+        <source>The scanner&apos;s name, recorded with every scan it reads.</source>
+        <translation>Имя сканера, записываемое с каждым его сканом.</translation>
+    </message>
+    <message>
+        <source>What kind of scanner it is.</source>
+        <translation>Какой это сканер.</translation>
+    </message>
+    <message>
+        <source>false keeps the block but does not open the scanner.</source>
+        <translation>false оставляет блок, но сканер не открывается.</translation>
+    </message>
+    <message>
+        <source>A device path (not empty) ...</source>
+        <translation>Путь к устройству (не пустой) ...</translation>
+    </message>
+    <message>
+        <source>... or the scanner&apos;s USB vendor id (hexadecimal, as `scanstation ports` shows it),</source>
+        <translation>... или USB-идентификатор производителя сканера (шестнадцатеричный, как его показывает `scanstation ports`),</translation>
+    </message>
+    <message>
+        <source>its USB product id,</source>
+        <translation>его USB-идентификатор продукта,</translation>
+    </message>
+    <message>
+        <source>its USB serial number,</source>
+        <translation>его серийный номер USB,</translation>
+    </message>
+    <message>
+        <source>or the USB socket it is plugged into.</source>
+        <translation>или USB-гнездо, в которое он включён.</translation>
+    </message>
+    <message>
+        <source>Bits per second.</source>
+        <translation>Бит в секунду.</translation>
+    </message>
+    <message>
+        <source>Data bits.</source>
+        <translation>Биты данных.</translation>
+    </message>
+    <message>
+        <source>Parity.</source>
+        <translation>Чётность.</translation>
+    </message>
+    <message>
+        <source>Stop bits: 1, 1.5 or 2.</source>
+        <translation>Стоп-биты: 1, 1.5 или 2.</translation>
+    </message>
+    <message>
+        <source>A fixed-mount scanner on the network: socket://host:port, or rfc2217://host:port (both needed).</source>
+        <translation>Стационарный сканер в сети: socket://host:port или rfc2217://host:port (нужны оба).</translation>
+    </message>
+    <message>
+        <source>What ends one scan (NONE: an idle gap of idle_gap_ms ends it).</source>
+        <translation>Что заканчивает один скан (NONE: его заканчивает пауза idle_gap_ms).</translation>
+    </message>
+    <message>
+        <source>true when the scanner starts every scan with STX (0x02).</source>
+        <translation>true, если сканер начинает каждый скан с STX (0x02).</translation>
+    </message>
+    <message>
+        <source>Milliseconds of silence that end a scan with terminator = &quot;NONE&quot;.</source>
+        <translation>Миллисекунды тишины, которые заканчивают скан при terminator = &quot;NONE&quot;.</translation>
+    </message>
+    <message>
+        <source>A read longer than this without a terminator is cut and logged as invalid (bounded memory).</source>
+        <translation>Чтение длиннее этого без конца скана обрезается и записывается как неверное (память ограничена).</translation>
+    </message>
+    <message>
+        <source>Longest wait between attempts to reopen an unplugged scanner, in seconds.</source>
+        <translation>Самая долгая пауза между попытками снова открыть отключённый сканер, в секундах.</translation>
+    </message>
+    <message>
+        <source>Keys closer together than this (milliseconds) are a scanner, not a person ...</source>
+        <translation>Клавиши, нажатые чаще этого (миллисекунды), — сканер, а не человек ...</translation>
+    </message>
+    <message>
+        <source>... when at least this many arrive before the terminator.</source>
+        <translation>... если до конца скана их пришло не меньше этого.</translation>
+    </message>
+    <message>
+        <source>Alternatively, a prefix character the scanner is programmed to send, e.g. STX.</source>
+        <translation>Или символ-префикс, который сканер запрограммирован слать, например STX.</translation>
+    </message>
+    <message>
+        <source>Read a scan by the keys&apos; positions, as the US layout types them: any layout active, Caps Lock ignored.</source>
+        <translation>Читать скан по положению клавиш, как их набирает раскладка US: при любой раскладке, Caps Lock не важен.</translation>
+    </message>
+    <message>
+        <source>Language of the scan screen (switchable in the window).</source>
+        <translation>Язык экрана сканирования (переключается в окне).</translation>
+    </message>
+    <message>
+        <source>Play a sound per verdict; without a sound device the banner flashes instead.</source>
+        <translation>Звук на каждый вердикт; без звукового устройства вместо него мигает баннер.</translation>
+    </message>
+    <message>
+        <source>Loudness of the verdict sounds, in percent.</source>
+        <translation>Громкость звуков вердикта, в процентах.</translation>
+    </message>
+    <message>
+        <source>Start full screen.</source>
+        <translation>Запускаться во весь экран.</translation>
+    </message>
+    <message>
+        <source>Kiosk: full screen, no window frame, kept on top; only a logged-in administrator can close it.</source>
+        <translation>Киоск: во весь экран, без рамки окна, поверх других; закрыть может только вошедший администратор.</translation>
+    </message>
+    <message>
+        <source>Multiplies every font size (1.0 = the default large fonts).</source>
+        <translation>Умножает каждый размер шрифта (1.0 = крупные шрифты по умолчанию).</translation>
+    </message>
+    <message>
+        <source>Seconds without a new verdict before the banner goes back to READY; 0 = the last verdict stays.</source>
+        <translation>Секунды без нового вердикта, после которых баннер возвращается к ГОТОВО; 0 = последний вердикт остаётся.</translation>
+    </message>
+    <message>
+        <source>Wrong PINs in a row that lock the operator out; each wrong PIN also makes the next try wait longer.</source>
+        <translation>Неверных PIN подряд, после которых оператор блокируется; каждый неверный PIN ещё и удлиняет ожидание следующей попытки.</translation>
+    </message>
+    <message>
+        <source>Minutes a locked-out operator waits before trying again (an admin can unlock sooner).</source>
+        <translation>Сколько минут заблокированный оператор ждёт новой попытки (администратор может разблокировать раньше).</translation>
+    </message>
+    <message>
+        <source>Minutes without a scan or a key press before the window logs the operator out; 0 = never.</source>
+        <translation>Минуты без скана и без нажатия клавиши, после которых окно выводит оператора; 0 = никогда.</translation>
+    </message>
+    <message>
+        <source>true: a supervisor&apos;s or admin&apos;s badge also asks for their PIN; a clerk&apos;s badge alone logs in.</source>
+        <translation>true: пропуск старшего или администратора спрашивает ещё и PIN; пропуск кладовщика пускает сам.</translation>
+    </message>
+    <message>
+        <source>The least severe messages logged.</source>
+        <translation>Наименее важные записываемые сообщения.</translation>
+    </message>
+    <message>
+        <source>Besides stderr, log to rotating files in the platform log directory.</source>
+        <translation>Кроме stderr, писать журнал в сменяемые файлы в каталоге журналов системы.</translation>
+    </message>
+    <message>
+        <source>At most 64 printable characters, no spaces at the ends (the same for `operator` and scanner
+names).</source>
+        <translation>Не больше 64 печатных символов, без пробелов по краям (то же для `operator` и имён
+сканеров).</translation>
+    </message>
+    <message>
+        <source>(Linux: ~/.local/share/scanstation/). PostgreSQL also works:
+  url = &quot;postgresql+psycopg://scanstation@127.0.0.1/scanstation&quot;
+The schema is created and upgraded on start; a SQLite file is backed up first.
+An in-memory database (sqlite:// or sqlite:///:memory:) is refused: it would lose every scan.
+SQLite keeps the feed (the registrations as the server sent them) in a second file beside this
+one, named &lt;name&gt;-feed.db: a copy that is pulled again if it is deleted.</source>
+        <translation>(Linux: ~/.local/share/scanstation/). Подходит и PostgreSQL:
+  url = &quot;postgresql+psycopg://scanstation@127.0.0.1/scanstation&quot;
+Схема создаётся и обновляется при запуске; файл SQLite сначала копируется.
+База в памяти (sqlite:// или sqlite:///:memory:) не принимается: она потеряла бы все сканы.
+SQLite хранит ленту (регистрации, как их прислал сервер) во втором файле рядом с этим,
+&lt;имя&gt;-feed.db: это копия, которая загружается заново, если её удалить.</translation>
+    </message>
+    <message>
+        <source>Without it the station works offline and keeps every event until a server is configured.
+A password in the URL (https://user:password@host/...) is hidden when `config check` prints it.</source>
+        <translation>Без него станция работает без сети и хранит все события, пока сервер не настроен.
+Пароль в URL (https://user:password@host/...) скрывается, когда его печатает `config check`.</translation>
+    </message>
+    <message>
+        <source>true allows it to any host, with a warning at every start and in the status bar.</source>
+        <translation>true разрешает его к любому хосту, с предупреждением при каждом запуске и в строке состояния.</translation>
+    </message>
+    <message>
+        <source>Better kept out of this file: leave `token` unset and put it in the environment variable
+named by token_env, which wins over this line whenever it is set. With a url and no token in
+either place, `config check` and `sync` say &quot;no token&quot; (and exit 2). A token is visible ASCII
+only: no spaces, line breaks or control characters.</source>
+        <translation>Лучше не держать его в этом файле: оставьте `token` пустым и положите токен в переменную
+окружения, названную в token_env; она важнее этой строки, когда задана. Если есть url, но токена
+нет нигде, `config check` и `sync` говорят &quot;no token&quot; (и выходят с кодом 2). Токен — только видимые
+символы ASCII: без пробелов, переводов строки и управляющих символов.</translation>
+    </message>
+    <message>
+        <source>The CA bundle is in PEM form, for a private certificate authority (a relative path is taken from
+this file&apos;s directory; it must exist and be readable when the station starts). Write true/false
+without quotes.</source>
+        <translation>Файл сертификатов CA в формате PEM, для частного удостоверяющего центра (относительный путь
+берётся от каталога этого файла; файл должен существовать и читаться при запуске станции).
+Пишите true/false без кавычек.</translation>
+    </message>
+    <message>
+        <source>Each entry 1 to 8 characters.</source>
+        <translation>Каждый элемент — от 1 до 8 символов.</translation>
+    </message>
+    <message>
+        <source>A scan the database cannot take (disk full, I/O error) is kept in memory, retried in order, and
+written to unrecorded-scans.tsv in the data directory; when that disk is full too, the file goes
+here instead: an absolute directory, best on another disk. Unset: the log directory, then the
+system&apos;s temp directory.</source>
+        <translation>Скан, который база не может принять (диск полон, ошибка ввода-вывода), держится в памяти,
+повторяется по порядку и записывается в unrecorded-scans.tsv в каталоге данных; когда и этот диск
+полон, файл пишется сюда: абсолютный каталог, лучше на другом диске. Не задан: каталог журналов,
+потом временный каталог системы.</translation>
+    </message>
+    <message>
+        <source>With a terminator, a fragment left waiting at least this long is logged as incomplete.</source>
+        <translation>С концом скана обрывок, ждущий хотя бы столько, записывается как неполный.</translation>
+    </message>
+    <message>
+        <source>Its scans are then recognised by it and never reach a text field.</source>
+        <translation>Тогда его сканы узнаются по нему и никогда не попадают в текстовое поле.</translation>
+    </message>
+    <message>
+        <source>false: as the active layout types them, for a scanner set to emulate another country&apos;s keyboard.</source>
+        <translation>false: как их набирает текущая раскладка, для сканера, настроенного под клавиатуру другой страны.</translation>
+    </message>
+    <message>
+        <source>So a verdict left on screen is never taken for the next parcel&apos;s.</source>
+        <translation>Чтобы вердикт, оставшийся на экране, никогда не приняли за вердикт следующей посылки.</translation>
+    </message>
+    <message>
+        <source>The lock is kept in the database, so a restart does not lift it.</source>
+        <translation>Блокировка хранится в базе, так что перезапуск её не снимает.</translation>
+    </message>
+    <message>
+        <source>Never applies to `scanstation headless`, which has nobody logged in.</source>
+        <translation>Не действует для `scanstation headless`: там никто не входит.</translation>
+    </message>
+    <message>
+        <source>Linux: ~/.local/state/scanstation/log/.</source>
+        <translation>Linux: ~/.local/state/scanstation/log/.</translation>
+    </message>
+    <message>
+        <source>serial port or USB</source>
+        <translation>последовательный порт или USB</translation>
+    </message>
+    <message>
+        <source>network (TCP)</source>
+        <translation>сеть (TCP)</translation>
+    </message>
+    <message>
+        <source>keyboard (wedge)</source>
+        <translation>сканер-клавиатура</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>нет</translation>
+    </message>
+    <message>
+        <source>even</source>
+        <translation>чётная</translation>
+    </message>
+    <message>
+        <source>odd</source>
+        <translation>нечётная</translation>
+    </message>
+    <message>
+        <source>mark</source>
+        <translation>маркер</translation>
+    </message>
+    <message>
+        <source>space</source>
+        <translation>пробел</translation>
+    </message>
+    <message>
+        <source>none: a pause ends the scan</source>
+        <translation>нет: скан заканчивает пауза</translation>
+    </message>
+</context>
+<context>
     <name>SettingsPage</name>
     <message>
         <source> (after a restart)</source>
@@ -2426,6 +3034,14 @@
     <message>
         <source>no tracking number in this barcode</source>
         <translation>в этом штрихкоде нет трек-номера</translation>
+    </message>
+    <message>
+        <source>%1 registrations share this number</source>
+        <translation>регистраций с этим номером: %1</translation>
+    </message>
+    <message>
+        <source>status is %1</source>
+        <translation>статус: %1</translation>
     </message>
     <message>
         <source>undone; nothing was sent</source>

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCharts import QBarCategoryAxis, QBarSet, QChart, QChartView, QStackedBarSeries, QValueAxis
 from PySide6.QtCore import (
+    QAbstractListModel,
     QAbstractTableModel,
     QBuffer,
     QByteArray,
@@ -129,6 +130,7 @@ except ImportError:  # pragma: no cover - depends on the installed wheels
 __all__ = [
     "QAbstractButton",
     "QAbstractItemView",
+    "QAbstractListModel",
     "QAbstractTableModel",
     "QAction",
     "QApplication",

@@ -77,7 +77,19 @@ def note_words(note: str | None) -> str:
         NOTE_ROUTING: QCoreApplication.translate("Verdict", "a routing barcode: scan the other barcode of the label"),
         NOTE_NOTHING: QCoreApplication.translate("Verdict", "no tracking number in this barcode"),
     }
-    return known.get(note or "", note or "")
+    if note in known:
+        return known[note]
+    shared, status = _SHARED_NOTE.fullmatch(note or ""), _STATUS_NOTE.fullmatch(note or "")
+    if shared is not None:
+        return QCoreApplication.translate("Verdict", "%1 registrations share this number").replace("%1", shared[1])
+    if status is not None:
+        return QCoreApplication.translate("Verdict", "status is %1").replace("%1", status_word(status[1]))
+    return note or ""
+
+
+# The receiving rules' notes that carry a value (receiving/decide.py), read back to be put in the screen's words.
+_SHARED_NOTE: Final = re.compile(r"(\d+) registrations share this number")
+_STATUS_NOTE: Final = re.compile(r"status is (\S+)")
 
 
 def undo_words(message: str) -> str:

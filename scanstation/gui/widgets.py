@@ -59,3 +59,29 @@ def warning_box(parent: qt.QWidget | None, title: str, words: str, name: str) ->
     box.setText(words)
     box.open()
     return box
+
+
+def button_words(buttons: qt.QDialogButtonBox | qt.QMessageBox) -> None:
+    """Qt's standard buttons in the station's words: Qt's own catalogue of them is not shipped with the station."""
+    translate = qt.QCoreApplication.translate
+    if isinstance(buttons, qt.QDialogButtonBox):
+        box_words = {
+            qt.QDialogButtonBox.StandardButton.Save: translate("Buttons", "&Save"),
+            qt.QDialogButtonBox.StandardButton.Cancel: translate("Buttons", "Cancel"),
+            qt.QDialogButtonBox.StandardButton.Ok: translate("Buttons", "OK"),
+            qt.QDialogButtonBox.StandardButton.Close: translate("Buttons", "&Close"),
+        }
+        for which, text in box_words.items():
+            if (button := buttons.button(which)) is not None:
+                button.setText(text)
+        return
+    message_words = {
+        qt.QMessageBox.StandardButton.Yes: translate("Buttons", "&Yes"),
+        qt.QMessageBox.StandardButton.No: translate("Buttons", "&No"),
+        qt.QMessageBox.StandardButton.Cancel: translate("Buttons", "Cancel"),
+        qt.QMessageBox.StandardButton.Ok: translate("Buttons", "OK"),
+        qt.QMessageBox.StandardButton.Close: translate("Buttons", "&Close"),
+    }
+    for answer, words in message_words.items():
+        if (shown := buttons.button(answer)) is not None:
+            shown.setText(words)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Final
 
 from scanstation.access.audit import export_audit, read_audit
 from scanstation.domain import Json
@@ -83,6 +85,38 @@ def change_words(entry: AuditEntry, *, whole: bool = False) -> str:
     return after or before
 
 
+# The core's details of a log-in or a setting's change (access/login.py, access/settings.py), read back to be put
+# in the screen's words; any other detail (a note, a file's path) is shown as it was recorded.
+_WRONG_PIN: Final = re.compile(r"(PIN|badge and PIN): wrong PIN \((\d+) in a row\)")
+_NO_SUCH: Final = re.compile(r"(PIN|badge and PIN): no such operator")
+_DEACTIVATED: Final = re.compile(r"(PIN|badge and PIN): deactivated")
+_BADGE_OF: Final = re.compile(r"badge of (.+) scanned")
+
+
+def detail_words(detail: str) -> str:
+    """An audit entry's detail in the screen's language where the core's wording is known."""
+    translate = qt.QCoreApplication.translate
+    how = {"PIN": "PIN", "badge and PIN": translate("AuditView", "badge and PIN")}
+    fixed = {
+        "badge": translate("AuditView", "badge"),
+        "badge: not valid": translate("AuditView", "badge: not valid"),
+        "token changed": translate("AuditView", "token changed"),
+        "needs a restart": translate("AuditView", "needs a restart"),
+    }
+    if detail in fixed:
+        return fixed[detail]
+    if (wrong := _WRONG_PIN.fullmatch(detail)) is not None:
+        words = translate("AuditView", "%1: wrong PIN (%2 in a row)")
+        return words.replace("%1", how[wrong[1]]).replace("%2", wrong[2])
+    if (nobody := _NO_SUCH.fullmatch(detail)) is not None:
+        return translate("AuditView", "%1: no such operator").replace("%1", how[nobody[1]])
+    if (off := _DEACTIVATED.fullmatch(detail)) is not None:
+        return translate("AuditView", "%1: deactivated").replace("%1", how[off[1]])
+    if (badge := _BADGE_OF.fullmatch(detail)) is not None:
+        return translate("AuditView", "badge of %1 scanned").replace("%1", badge[1])
+    return detail
+
+
 def one_line(text: str) -> str:
     """A table cell shows one line; the detail pane below shows the whole text."""
     return " ".join(text.split())
@@ -129,7 +163,7 @@ class AuditModel(RowsModel[AuditEntry]):
             kind_words(row.kind),
             row.target,
             change_words(row),
-            row.detail,
+            detail_words(row.detail),
         )
         return one_line(values[column])
 
@@ -374,7 +408,7 @@ class AuditView(Retranslated, qt.QWidget):
         if change:
             parts.append(self.tr("Before → after: %1").replace("%1", change))
         if entry.detail:
-            parts.append(self.tr("Detail: %1").replace("%1", entry.detail))
+            parts.append(self.tr("Detail: %1").replace("%1", detail_words(entry.detail)))
         self.entry_line.setText("\n".join(parts))
 
     def _say(self, text: str, bad: bool = False) -> None:

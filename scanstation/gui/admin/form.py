@@ -10,11 +10,34 @@ from typing import Any, Final
 from scanstation.config import SECTIONS, Config, ConfigError, parse_config
 from scanstation.config.settings import SectionSpec, Setting
 from scanstation.gui import qt
+from scanstation.gui.admin.setting_words import setting_title, setting_tooltip
 from scanstation.gui.plain import plain_label, plain_tooltip
 
 # What the running station cannot take on; Setting.restart says so once part B's declarations are merged.
 # Choices shown in words; the value written is the code.
-CHOICE_WORDS: Final = {"language": {"ru": "Русский (ru)", "en": "English (en)"}}
+
+
+def choice_words(name: str) -> dict[str, str]:
+    """A choice's words in the screen's language (the value the file takes stays the item's data)."""
+    translate = qt.QCoreApplication.translate
+    words = {
+        "language": {"ru": "Русский (ru)", "en": "English (en)"},  # each language in its own words
+        "type": {
+            "serial": translate("Setting", "serial port or USB"),
+            "socket": translate("Setting", "network (TCP)"),
+            "wedge": translate("Setting", "keyboard (wedge)"),
+        },
+        "parity": {
+            "none": translate("Setting", "none"),
+            "even": translate("Setting", "even"),
+            "odd": translate("Setting", "odd"),
+            "mark": translate("Setting", "mark"),
+            "space": translate("Setting", "space"),
+        },
+        "terminator": {"NONE": translate("Setting", "none: a pause ends the scan")},
+    }
+    return words.get(name, {})
+
 
 _ERROR_STYLE: Final = "color: #b71c1c; font-weight: bold;"
 
@@ -143,7 +166,7 @@ class SettingField(qt.QWidget):
             editor = number
         elif s.choices is not None:
             combo = qt.QComboBox()
-            words = CHOICE_WORDS.get(s.name, {})
+            words = choice_words(s.name)
             for choice in s.choices:
                 combo.addItem(words.get(choice, choice), choice)
             combo.currentIndexChanged.connect(lambda _i: self._edited())
@@ -300,7 +323,10 @@ class SettingsPage(qt.QScrollArea):
             box.setTitle(title())
         for label, field in self._row_labels:
             mark = self.tr(" (after a restart)") if needs_restart(field.section, field.setting) else ""
-            label.setText(title_of(field.setting) + mark)
+            label.setText(setting_title(field.section, field.setting, title_of(field.setting)) + mark)
+            tip = plain_tooltip(setting_tooltip(field.section, field.setting))
+            field.editor.setToolTip(tip)
+            label.setToolTip(tip)
 
     def field(self, key: str) -> SettingField:
         return self.fields[key]

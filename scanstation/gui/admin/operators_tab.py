@@ -17,7 +17,7 @@ from scanstation.gui.badge_print import BadgePrinter, BadgePrintError, QtBadgePr
 from scanstation.gui.bridge import in_words
 from scanstation.gui.plain import plain_label
 from scanstation.gui.tables import RowsModel
-from scanstation.gui.widgets import Retranslated
+from scanstation.gui.widgets import Retranslated, button_words
 from scanstation.store.operators import OperatorError, check_pin
 
 log = logging.getLogger(__name__)
@@ -158,6 +158,7 @@ class OperatorDialog(qt.QDialog):
         self.buttons = qt.QDialogButtonBox(
             qt.QDialogButtonBox.StandardButton.Ok | qt.QDialogButtonBox.StandardButton.Cancel
         )
+        button_words(self.buttons)
         self.buttons.accepted.connect(self._check)
         self.buttons.rejected.connect(self.reject)
         layout = qt.QVBoxLayout(self)
@@ -476,6 +477,7 @@ class OperatorsTab(Retranslated, qt.QWidget):
         box.setTextFormat(qt.Qt.TextFormat.PlainText)
         box.setText(text)
         box.setStandardButtons(qt.QMessageBox.StandardButton.Yes | qt.QMessageBox.StandardButton.Cancel)
+        button_words(box)
         box.button(qt.QMessageBox.StandardButton.Yes).setText(yes)
         box.setDefaultButton(qt.QMessageBox.StandardButton.Cancel)
 

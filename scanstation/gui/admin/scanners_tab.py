@@ -19,9 +19,10 @@ from scanstation.gui import qt
 from scanstation.gui.admin.context import AdminContext
 from scanstation.gui.admin.form import SettingField, error_words
 from scanstation.gui.admin.live_view import LiveView, watch_port, watch_source, watch_wedge
+from scanstation.gui.admin.setting_words import setting_title, setting_tooltip
 from scanstation.gui.bridge import in_words
-from scanstation.gui.plain import plain_label
-from scanstation.gui.widgets import Retranslated
+from scanstation.gui.plain import plain_label, plain_tooltip
+from scanstation.gui.widgets import Retranslated, button_words
 from scanstation.scanners import StreamSource, visible_controls
 from scanstation.scanners.ports import PortRow, PortWatcher, usb_match_text, uses_usb_match
 
@@ -165,8 +166,12 @@ class ScannerDialog(qt.QDialog):
             self.setWindowTitle(self.tr("Add a scanner"))
         else:
             self.setWindowTitle(self.tr("Scanner %1").replace("%1", str(name)))
+        button_words(self.buttons)
         for label, setting in self._labels:
-            label.setText(setting.title)
+            label.setText(setting_title("scanners", setting, setting.title))
+            tip = plain_tooltip(setting_tooltip("scanners", setting))
+            label.setToolTip(tip)
+            self.fields[setting.name].editor.setToolTip(tip)
         port = self._port
         if port is not None and port.vid_pid is not None:
             ident = port.vid_pid + (f", serial {port.serial_number}" if port.serial_number else "")
@@ -599,6 +604,7 @@ class ScannersTab(Retranslated, qt.QWidget):
         box.setText(self.tr("Remove scanner %1 from the config file? It stops reading now.").replace("%1", repr(name)))
         box.setStandardButtons(qt.QMessageBox.StandardButton.Yes | qt.QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(qt.QMessageBox.StandardButton.Cancel)
+        button_words(box)
 
         def answered(button: qt.QAbstractButton) -> None:
             if box.standardButton(button) == qt.QMessageBox.StandardButton.Yes:

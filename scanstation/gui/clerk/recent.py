@@ -9,7 +9,7 @@ from scanstation.domain import Outcome, Verdict
 from scanstation.gui import qt
 from scanstation.gui.clerk.counters import COUNTED
 from scanstation.gui.plain import plain_label
-from scanstation.gui.texts import COLOURS, local_time, outcome_word
+from scanstation.gui.texts import COLOURS, local_time, note_words, outcome_word
 from scanstation.gui.widgets import font
 from scanstation.scanners.monitor import visible_controls
 from scanstation.tracking import group_for_print
@@ -273,7 +273,7 @@ class ScanDetails(qt.QDialog):
         row("suite", qt.QCoreApplication.translate("ScanDetails", "Suite"), placed.customer_suite)
         row("customer", qt.QCoreApplication.translate("ScanDetails", "Customer"), placed.customer_name)
         row("order", qt.QCoreApplication.translate("ScanDetails", "Order"), placed.order_number)
-        row("note", qt.QCoreApplication.translate("ScanDetails", "Note"), verdict.note)
+        row("note", qt.QCoreApplication.translate("ScanDetails", "Note"), note_words(verdict.note))
         buttons = qt.QDialogButtonBox()
         close = buttons.addButton(
             qt.QCoreApplication.translate("ScanDetails", "Close"), qt.QDialogButtonBox.ButtonRole.RejectRole

@@ -16,6 +16,7 @@ from scanstation.gui.supervisor.queue_view import refusal_words
 from scanstation.gui.supervisor.search_view import SearchBox, selected_row, table_of
 from scanstation.gui.supervisor.words import action_words, kind_words, outcome_words, reason_words, when, yes
 from scanstation.gui.tables import RowsModel
+from scanstation.gui.texts import note_words, status_word
 from scanstation.gui.widgets import Retranslated, font
 from scanstation.receiving.receiver import UNDO_SAFETY_S
 from scanstation.review.parcel import (
@@ -149,7 +150,14 @@ class CandidatesModel(RowsModel[RegistrationShown]):
         ]
 
     def cell(self, row: RegistrationShown, column: int) -> str:
-        values = (row.customer_suite, row.customer_name, row.store, row.order_number, row.tracking_typed, row.status)
+        values = (
+            row.customer_suite,
+            row.customer_name,
+            row.store,
+            row.order_number,
+            row.tracking_typed,
+            status_word(row.status),
+        )
         return " ".join(values[column].split())
 
 
@@ -491,7 +499,7 @@ class ParcelView(Retranslated, qt.QWidget):
         self.first_line.setText(when(page.first_seen) if page is not None else "")
         self.last_line.setText(when(page.last_seen) if page is not None else "")
         self.registration_line.setText(self._registration_words(page))
-        self.notes_line.setText("\n".join(page.notes) if page is not None else "")
+        self.notes_line.setText("\n".join(note_words(n) for n in page.notes) if page is not None else "")
         for line in (self.keys_line, self.carrier_line, self.first_line, self.last_line):
             self._form.setRowVisible(line, page is not None)
         self._form.setRowVisible(self.registration_line, bool(self.registration_line.text()))
@@ -519,7 +527,7 @@ class ParcelView(Retranslated, qt.QWidget):
         if reg is None:
             return ""
         parts = [reg.customer_suite, reg.customer_name, reg.store, reg.order_number]
-        status = self.tr("deleted by the customer") if reg.deleted else reg.status
+        status = self.tr("deleted by the customer") if reg.deleted else status_word(reg.status)
         typed = self.tr("typed: %1").replace("%1", reg.tracking_typed)
         return " · ".join(p for p in (*parts, status, typed) if p)
 

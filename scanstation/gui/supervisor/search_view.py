@@ -7,6 +7,7 @@ from scanstation.gui.plain import plain_label
 from scanstation.gui.supervisor.context import SupervisorContext
 from scanstation.gui.supervisor.queue_view import refusal_words
 from scanstation.gui.tables import RowsModel
+from scanstation.gui.texts import status_word
 from scanstation.gui.widgets import Retranslated
 from scanstation.review.search import RegistrationHit, search_registrations
 
@@ -40,7 +41,7 @@ class HitsModel(RowsModel[RegistrationHit]):
         ]
 
     def cell(self, row: RegistrationHit, column: int) -> str:
-        status = qt.QCoreApplication.translate("SearchView", "deleted") if row.deleted else row.status
+        status = qt.QCoreApplication.translate("SearchView", "deleted") if row.deleted else status_word(row.status)
         values = (
             row.customer_suite,
             row.customer_name,

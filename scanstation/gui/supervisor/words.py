@@ -6,7 +6,7 @@ from datetime import datetime
 
 from scanstation.domain import Outcome, utcnow
 from scanstation.gui import qt
-from scanstation.gui.texts import outcome_word
+from scanstation.gui.texts import outcome_word, status_word
 from scanstation.review.queue import ExceptionItem, ExceptionKind
 from scanstation.review.suggest import SuggestionReason
 
@@ -40,7 +40,7 @@ def summary_words(item: ExceptionItem) -> str:
         ).replace("%1", str(len(item.candidates)))
     if item.kind is ExceptionKind.NOT_EXPECTED:
         return qt.QCoreApplication.translate("Supervisor", "scanned while its status is %1").replace(
-            "%1", str(detail.get("status") or "?")
+            "%1", status_word(str(detail.get("status") or "")) or "?"
         )
     if item.kind is ExceptionKind.REJECTED_EVENT:
         return qt.QCoreApplication.translate("Supervisor", "the server refused an event: %1").replace(
