@@ -65,7 +65,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     try:
-        return int(args._run(args))
+        status = int(args._run(args))
+        # A short output still sits in the buffer: flushed here, a reader that left is met inside the try,
+        # not by the interpreter's own flush at exit (which prints "Exception ignored ... BrokenPipeError").
+        sys.stdout.flush()
+        return status
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
