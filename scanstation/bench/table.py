@@ -46,7 +46,7 @@ class Figure:
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """A benchmark as the table runs it: its arguments quick (about 15 minutes for all) and at the targets' size."""
+    """A benchmark as the table runs it: its arguments quick (minutes for all) and at the targets' size."""
 
     name: str
     quick: tuple[str, ...]
@@ -252,7 +252,9 @@ def _print_table(rows: Sequence[Row], machine: Mapping[str, Any], started: datet
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--full", action="store_true", help="every benchmark at its targets' size (about an hour)")
+    parser.add_argument(
+        "--full", action="store_true", help="every benchmark at its targets' size (a million registrations)"
+    )
     parser.add_argument("--only", metavar="NAMES", help="comma-separated benchmarks to run (default: all)")
 
 
