@@ -57,4 +57,18 @@ class RowsModel(qt.QAbstractTableModel, Generic[Row]):
         return None
 
 
-__all__ = ["RowsModel"]
+__all__ = ["RowsModel", "table_of"]
+
+
+def table_of(model: qt.QAbstractTableModel, name: str) -> qt.QTableView:
+    """A read-only table of whole rows, one selected at a time (the supervisor's lists, the audit trail)."""
+    table = qt.QTableView()
+    table.setObjectName(name)
+    table.setModel(model)
+    table.setSelectionBehavior(qt.QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(qt.QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(qt.QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setWordWrap(False)
+    table.verticalHeader().setVisible(False)
+    table.horizontalHeader().setStretchLastSection(True)
+    return table

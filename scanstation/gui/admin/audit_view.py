@@ -18,7 +18,7 @@ from scanstation.gui.admin.context import AdminContext
 from scanstation.gui.admin.operators_tab import role_words
 from scanstation.gui.bridge import in_words
 from scanstation.gui.plain import plain_label
-from scanstation.gui.tables import RowsModel
+from scanstation.gui.tables import RowsModel, table_of
 from scanstation.gui.widgets import Retranslated, warning_box
 from scanstation.store.audit import AuditFilter
 
@@ -255,15 +255,7 @@ class AuditView(Retranslated, qt.QWidget):
         filters.addWidget(self.export_button)
 
         self.model = AuditModel()
-        self.table = qt.QTableView()
-        self.table.setObjectName("auditTable")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(qt.QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(qt.QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(qt.QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = table_of(self.model, "auditTable")
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._show_entry())
         self.count_line = plain_label()
         self.count_line.setObjectName("auditCount")

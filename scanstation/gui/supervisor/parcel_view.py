@@ -13,9 +13,9 @@ from scanstation.gui.photos import PhotoStrip
 from scanstation.gui.plain import plain_label
 from scanstation.gui.supervisor.context import SupervisorContext
 from scanstation.gui.supervisor.queue_view import refusal_words
-from scanstation.gui.supervisor.search_view import SearchBox, selected_row, table_of
+from scanstation.gui.supervisor.search_view import SearchBox, selected_row
 from scanstation.gui.supervisor.words import action_words, kind_words, outcome_words, reason_words, when, yes
-from scanstation.gui.tables import RowsModel
+from scanstation.gui.tables import RowsModel, table_of
 from scanstation.gui.texts import note_words, status_word
 from scanstation.gui.widgets import Retranslated, font
 from scanstation.receiving.receiver import UNDO_SAFETY_S

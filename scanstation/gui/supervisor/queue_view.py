@@ -13,7 +13,7 @@ from scanstation.gui.bridge import in_words
 from scanstation.gui.plain import plain_label
 from scanstation.gui.supervisor.context import SupervisorContext
 from scanstation.gui.supervisor.words import action_words, kind_words, summary_words, when
-from scanstation.gui.tables import RowsModel
+from scanstation.gui.tables import RowsModel, table_of
 from scanstation.gui.widgets import Retranslated, font
 from scanstation.review.queue import ExceptionFilter, ExceptionItem, ExceptionKind, count_open, list_exceptions
 
@@ -151,15 +151,7 @@ class QueueView(Retranslated, qt.QWidget):
         filters.addWidget(self.refresh_button)
 
         self.model = ExceptionsModel()
-        self.table = qt.QTableView()
-        self.table.setObjectName("queueTable")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(qt.QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(qt.QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(qt.QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = table_of(self.model, "queueTable")
         self.table.activated.connect(lambda index: self._open_row(index.row()))
         self.open_button = qt.QPushButton()
         self.open_button.setObjectName("queueOpen")

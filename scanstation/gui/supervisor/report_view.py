@@ -13,9 +13,8 @@ from scanstation.gui.admin.audit_view import day_of
 from scanstation.gui.plain import plain_label
 from scanstation.gui.supervisor.context import SupervisorContext
 from scanstation.gui.supervisor.queue_view import refusal_words
-from scanstation.gui.supervisor.search_view import table_of
 from scanstation.gui.supervisor.words import action_words, kind_words, outcome_words, when, yes
-from scanstation.gui.tables import RowsModel
+from scanstation.gui.tables import RowsModel, table_of
 from scanstation.gui.widgets import Retranslated, font
 from scanstation.review.report import (
     REPORT_OUTCOMES,

@@ -6,7 +6,7 @@ from scanstation.gui import qt
 from scanstation.gui.plain import plain_label
 from scanstation.gui.supervisor.context import SupervisorContext
 from scanstation.gui.supervisor.queue_view import refusal_words
-from scanstation.gui.tables import RowsModel
+from scanstation.gui.tables import RowsModel, table_of
 from scanstation.gui.texts import status_word
 from scanstation.gui.widgets import Retranslated
 from scanstation.review.search import RegistrationHit, search_registrations
@@ -56,20 +56,6 @@ class HitsModel(RowsModel[RegistrationHit]):
 
     def foreground(self, row: RegistrationHit, column: int) -> str | None:
         return "#757575" if row.deleted else None
-
-
-def table_of(model: qt.QAbstractTableModel, name: str) -> qt.QTableView:
-    """A read-only table of whole rows, one selected at a time (every list of the supervisor's window)."""
-    table = qt.QTableView()
-    table.setObjectName(name)
-    table.setModel(model)
-    table.setSelectionBehavior(qt.QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(qt.QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(qt.QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setWordWrap(False)
-    table.verticalHeader().setVisible(False)
-    table.horizontalHeader().setStretchLastSection(True)
-    return table
 
 
 def selected_row(table: qt.QTableView, rows: int) -> int | None:
@@ -189,4 +175,4 @@ class SearchView(Retranslated, qt.QWidget):
             self.open_item.emit(f"registration:{hit.registration_id}")
 
 
-__all__ = ["HitsModel", "SearchBox", "SearchView", "selected_row", "table_of"]
+__all__ = ["HitsModel", "SearchBox", "SearchView", "selected_row"]
